@@ -1,0 +1,209 @@
+//! Input that has rules of its own, parsed once into types that cannot hold a bad value
+//! ("parse, don't validate").
+
+use std::fmt;
+
+use crate::VaultError;
+
+/// The largest prompt source accepted: 1 MiB.
+pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+/// The largest change message accepted.
+pub const MAX_MESSAGE_BYTES: usize = 2000;
+const MAX_PROMPT_NAME_CHARS: usize = 128;
+const MAX_SHORT_TEXT_CHARS: usize = 100;
+
+/// A prompt's name: lowercase letters, digits, `-`, `_` and `/` (folders, as in
+/// `support/triage-v2`), at most 128 characters, no empty folder part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PromptName(String);
+
+impl PromptName {
+    pub fn parse(raw: &str) -> Result<Self, VaultError> {
+        let field = "name";
+        if raw.is_empty() {
+            return Err(VaultError::invalid(field, "a prompt name is required"));
+        }
+        if raw.chars().count() > MAX_PROMPT_NAME_CHARS {
+            return Err(VaultError::invalid(
+                field,
+                format!("a prompt name has at most {MAX_PROMPT_NAME_CHARS} characters"),
+            ));
+        }
+        if let Some(bad) = raw
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/".contains(*c)))
+        {
+            return Err(VaultError::invalid(
+                field,
+                format!(
+                    "{bad:?} is not allowed in a prompt name: use lowercase letters, digits, '-', '_' and '/'"
+                ),
+            ));
+        }
+        if raw.split('/').any(str::is_empty) {
+            return Err(VaultError::invalid(
+                field,
+                "a prompt name cannot start or end with '/' or contain '//'",
+            ));
+        }
+        Ok(PromptName(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PromptName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A version's number, written `3` or `v3` by callers; its label is `v3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct VersionNumber(i64);
+
+impl VersionNumber {
+    pub fn parse(raw: &str) -> Result<Self, VaultError> {
+        let digits = raw.strip_prefix('v').unwrap_or(raw);
+        match digits.parse::<i64>() {
+            Ok(n) if n >= 1 && !digits.starts_with('+') => Ok(VersionNumber(n)),
+            _ => Err(VaultError::invalid(
+                "version",
+                format!("{raw:?} is not a version: use a number such as 3 or a label such as v3"),
+            )),
+        }
+    }
+
+    pub fn new(n: i64) -> Result<Self, VaultError> {
+        Self::parse(&n.to_string())
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// `v3`.
+    pub fn label(self) -> String {
+        format!("v{}", self.0)
+    }
+}
+
+impl fmt::Display for VersionNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+/// A member's email, trimmed and lowercased so sign-in is case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, VaultError> {
+        let email = raw.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && !email.chars().any(char::is_whitespace)
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err(VaultError::invalid("email", format!("{raw:?} is not an email address")))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A short, required, single-line text such as a member's or a workspace's name.
+pub(crate) fn short_text(field: &'static str, raw: &str) -> Result<String, VaultError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(VaultError::invalid(field, format!("{field} is required")));
+    }
+    if text.chars().count() > MAX_SHORT_TEXT_CHARS || text.contains(['\n', '\r']) {
+        return Err(VaultError::invalid(
+            field,
+            format!("{field} is one line of at most {MAX_SHORT_TEXT_CHARS} characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A new password: long enough to resist guessing, short enough to hash cheaply.
+pub(crate) fn new_password(raw: &str) -> Result<&str, VaultError> {
+    let chars = raw.chars().count();
+    if !(8..=1024).contains(&chars) {
+        return Err(VaultError::invalid(
+            "password",
+            "a password has between 8 and 1024 characters",
+        ));
+    }
+    Ok(raw)
+}
+
+/// A version's source: the full prompt text, not blank, at most [`MAX_SOURCE_BYTES`].
+pub(crate) fn source(raw: &str) -> Result<&str, VaultError> {
+    if raw.len() > MAX_SOURCE_BYTES {
+        return Err(VaultError::TooLarge { field: "source", limit: MAX_SOURCE_BYTES });
+    }
+    if raw.trim().is_empty() {
+        return Err(VaultError::invalid("source", "the prompt source cannot be empty"));
+    }
+    Ok(raw)
+}
+
+/// A change message: may be empty, at most [`MAX_MESSAGE_BYTES`].
+pub(crate) fn message(raw: &str) -> Result<&str, VaultError> {
+    if raw.len() > MAX_MESSAGE_BYTES {
+        return Err(VaultError::TooLarge { field: "message", limit: MAX_MESSAGE_BYTES });
+    }
+    Ok(raw.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_names_follow_the_rules() {
+        for good in ["support/triage-v2", "a", "x_y-z/1/2", "0"] {
+            assert_eq!(PromptName::parse(good).map(|n| n.to_string()).ok().as_deref(), Some(good));
+        }
+        for bad in ["", "Support", "a b", "/a", "a/", "a//b", "é", "a.b", &"a".repeat(129)] {
+            assert!(matches!(PromptName::parse(bad), Err(VaultError::Invalid { field: "name", .. })), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn versions_are_numbers_or_labels() {
+        assert_eq!(VersionNumber::parse("3").ok().map(VersionNumber::get), Some(3));
+        assert_eq!(VersionNumber::parse("v12").ok().map(VersionNumber::label).as_deref(), Some("v12"));
+        for bad in ["", "v", "0", "v0", "-1", "+3", "3.0", "V3", "three", "99999999999999999999"] {
+            assert!(VersionNumber::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(Email::parse(" Ada@Example.COM ").ok().map(|e| e.0), Some("ada@example.com".into()));
+        assert!(Email::parse("ada").is_err());
+        assert!(Email::parse("@x").is_err());
+        assert!(Email::parse("a b@x").is_err());
+    }
+
+    #[test]
+    fn sources_are_capped_and_not_blank() {
+        assert!(source("hello").is_ok());
+        assert!(matches!(source(" \n"), Err(VaultError::Invalid { .. })));
+        let big = "x".repeat(MAX_SOURCE_BYTES + 1);
+        assert!(matches!(source(&big), Err(VaultError::TooLarge { field: "source", .. })));
+        assert!(source(&big[1..]).is_ok());
+    }
+}

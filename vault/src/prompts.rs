@@ -1,0 +1,602 @@
+//! Prompts, their versions, and the two pointers: the seven operations of PRODUCT.md
+//! ("Operations and their rules"), each in one transaction that either does all of its
+//! work or none of it.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use crate::db::Timestamp;
+use crate::members::Actor;
+use crate::names::{self, PromptName, VersionNumber};
+use crate::{Result, Vault, VaultError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Editable and deletable; never served to live keys.
+    Draft,
+    /// Published: frozen forever and never deleted.
+    Live,
+}
+
+impl Status {
+    fn parse(raw: &str) -> Result<Status> {
+        match raw {
+            "draft" => Ok(Status::Draft),
+            "live" => Ok(Status::Live),
+            other => Err(VaultError::Internal(format!("unknown version status {other:?}").into())),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Live => "live",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Version {
+    pub number: VersionNumber,
+    pub status: Status,
+    pub source: String,
+    pub message: String,
+    /// The member who saved it.
+    pub author: String,
+    pub author_email: String,
+    pub created_at: Timestamp,
+    /// Bumped by every rewrite of a draft; what a conditional rewrite must name.
+    pub revision: i64,
+}
+
+/// A prompt's pointers as callers see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptState {
+    pub name: String,
+    pub live: Option<VersionNumber>,
+    /// `None` while unset, and while staging is disabled in the workspace's settings (then
+    /// test keys read live).
+    pub staging: Option<VersionNumber>,
+    /// How many versions exist (deleted drafts are gone).
+    pub versions: i64,
+}
+
+/// One row of the prompts list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptSummary {
+    pub state: PromptState,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDraft {
+    pub source: String,
+    pub message: String,
+}
+
+/// A rewrite of a draft. `expected_revision` makes it conditional: when someone else
+/// rewrote the draft since, the rewrite is refused as stale.
+#[derive(Debug, Clone, Default)]
+pub struct Rewrite {
+    pub source: Option<String>,
+    pub message: Option<String>,
+    pub expected_revision: Option<i64>,
+}
+
+/// What a rollback returns: the new state, and the source of the version rolled back to,
+/// for the editor to continue from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RollBack {
+    pub state: PromptState,
+    pub based_on: VersionNumber,
+    pub source: String,
+}
+
+/// One move of the live or staging pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PointerMove {
+    pub channel: &'static str,
+    pub from: Option<VersionNumber>,
+    pub to: Option<VersionNumber>,
+    pub actor: String,
+    pub at: Timestamp,
+    pub event_id: String,
+}
+
+/// Where a page of history starts: an opaque token naming the last version already seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor(i64);
+
+impl Cursor {
+    pub fn parse(raw: &str) -> Result<Cursor> {
+        let malformed = || VaultError::Malformed("cursor is not one this server handed out".into());
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| malformed())?;
+        let text = String::from_utf8(bytes).map_err(|_| malformed())?;
+        let number = text.strip_prefix("before:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed)?;
+        if number < 1 {
+            return Err(malformed());
+        }
+        Ok(Cursor(number))
+    }
+
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("before:{}", self.0))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: Option<i64>,
+    pub cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: i64 = 50;
+    pub const MAX_LIMIT: i64 = 200;
+
+    fn limit(self) -> Result<i64> {
+        match self.limit {
+            None => Ok(Self::DEFAULT_LIMIT),
+            Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => Err(VaultError::invalid("limit", format!("limit is between 1 and {}", Self::MAX_LIMIT))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A prompt's row, as the operations need it.
+struct PromptRow {
+    id: i64,
+    name: String,
+    live: Option<VersionNumber>,
+    staging: Option<VersionNumber>,
+}
+
+const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.message, v.created_at, v.revision, \
+     m.name as author, m.email as author_email";
+
+fn version_from_row(row: &AnyRow) -> Result<Version> {
+    Ok(Version {
+        number: number_from_db(row.try_get("number")?)?,
+        status: Status::parse(&row.try_get::<String, _>("status")?)?,
+        source: row.try_get("source")?,
+        message: row.try_get("message")?,
+        author: row.try_get("author")?,
+        author_email: row.try_get("author_email")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+        revision: row.try_get("revision")?,
+    })
+}
+
+fn number_from_db(n: i64) -> Result<VersionNumber> {
+    VersionNumber::new(n).map_err(|_| VaultError::Internal(format!("bad version number {n} in the database").into()))
+}
+
+fn optional_number(row: &AnyRow, column: &str) -> Result<Option<VersionNumber>> {
+    row.try_get::<Option<i64>, _>(column)?.map(number_from_db).transpose()
+}
+
+impl Vault {
+    /// Creates an empty prompt: no versions, no pointers.
+    pub async fn create_prompt(&self, actor: &Actor, name: &str) -> Result<PromptState> {
+        actor.require_editor()?;
+        let name = PromptName::parse(name)?;
+        let now = Timestamp::now().0;
+        let inserted = sqlx::query(
+            "insert into prompts (workspace_id, name, created_at, updated_at) values ($1, $2, $3, $3)",
+        )
+        .bind(actor.workspace_id)
+        .bind(name.as_str())
+        .bind(now)
+        .execute(&self.db.write)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(VaultError::Conflict(format!("a prompt named {name} already exists")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(PromptState { name: name.to_string(), live: None, staging: None, versions: 0 })
+    }
+
+    /// Every prompt of the actor's workspace, by name.
+    pub async fn prompts(&self, actor: &Actor) -> Result<Vec<PromptSummary>> {
+        let staging_enabled = self.staging_enabled(actor.workspace_id).await?;
+        let rows = sqlx::query(
+            "select p.name, p.live_number, p.staging_number, p.updated_at, \
+             (select count(*) from versions v where v.prompt_id = p.id) as versions \
+             from prompts p where p.workspace_id = $1 order by p.name",
+        )
+        .bind(actor.workspace_id)
+        .fetch_all(&self.db.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PromptSummary {
+                    state: PromptState {
+                        name: row.try_get("name")?,
+                        live: optional_number(row, "live_number")?,
+                        staging: optional_number(row, "staging_number")?.filter(|_| staging_enabled),
+                        versions: row.try_get("versions")?,
+                    },
+                    updated_at: Timestamp(row.try_get("updated_at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// A prompt's pointers and number of versions.
+    pub async fn prompt(&self, actor: &Actor, name: &str) -> Result<PromptState> {
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        state_of(&mut tx, actor, &prompt).await
+    }
+
+    /// One page of a prompt's history, newest first. Keyset paging on the version number,
+    /// so a deep page costs what the first one does.
+    pub async fn versions(&self, actor: &Actor, name: &str, page: PageRequest) -> Result<Page<Version>> {
+        let limit = page.limit()?;
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let before = page.cursor.map_or(i64::MAX, |c| c.0);
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {VERSION_COLUMNS} from versions v join members m on m.id = v.author_id \
+             where v.prompt_id = $1 and v.number < $2 order by v.number desc limit $3"
+        )))
+        .bind(prompt.id)
+        .bind(before)
+        .bind(limit + 1)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut items = rows.iter().map(version_from_row).collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|v| Cursor(v.number.get()).encode())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// One version of a prompt.
+    pub async fn version(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<Version> {
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        find_version(&mut tx, &prompt, number).await
+    }
+
+    /// Saves a new draft under the next number. Concurrent saves each get their own number,
+    /// in order: the counter on the prompt row is bumped inside the write transaction.
+    pub async fn save_draft(&self, actor: &Actor, name: &str, draft: NewDraft) -> Result<Version> {
+        actor.require_editor()?;
+        let source = names::source(&draft.source)?;
+        let message = names::message(&draft.message)?;
+        let now = Timestamp::now().0;
+        let mut tx = self.db.write.begin().await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let number: i64 = sqlx::query_scalar(
+            "update prompts set last_number = last_number + 1, updated_at = $1 where id = $2 returning last_number",
+        )
+        .bind(now)
+        .bind(prompt.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into versions (prompt_id, number, status, source, message, author_id, created_at) \
+             values ($1, $2, 'draft', $3, $4, $5, $6)",
+        )
+        .bind(prompt.id)
+        .bind(number)
+        .bind(source)
+        .bind(message)
+        .bind(actor.member_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let version = find_version(&mut tx, &prompt, number_from_db(number)?).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Rewrites a draft's source and/or message. Live versions are frozen; a rewrite that
+    /// names an outdated revision is refused as stale and changes nothing.
+    pub async fn rewrite_draft(
+        &self,
+        actor: &Actor,
+        name: &str,
+        number: VersionNumber,
+        rewrite: Rewrite,
+    ) -> Result<Version> {
+        actor.require_editor()?;
+        let source = rewrite.source.as_deref().map(names::source).transpose()?;
+        let message = rewrite.message.as_deref().map(names::message).transpose()?;
+        if source.is_none() && message.is_none() {
+            return Err(VaultError::invalid("source", "give a new source or message to rewrite the draft"));
+        }
+        let mut tx = self.db.write.begin().await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let current = find_version(&mut tx, &prompt, number).await?;
+        if current.status == Status::Live {
+            return Err(VaultError::Conflict(format!(
+                "{number} is live and frozen; save a new draft to change it"
+            )));
+        }
+        if rewrite.expected_revision.is_some_and(|expected| expected != current.revision) {
+            return Err(VaultError::Stale { current: Box::new(current) });
+        }
+        sqlx::query(
+            "update versions set source = $1, message = $2, revision = revision + 1 \
+             where prompt_id = $3 and number = $4",
+        )
+        .bind(source.unwrap_or(&current.source))
+        .bind(message.unwrap_or(&current.message))
+        .bind(prompt.id)
+        .bind(number.get())
+        .execute(&mut *tx)
+        .await?;
+        touch(&mut tx, &prompt).await?;
+        let version = find_version(&mut tx, &prompt, number).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Deletes a draft. Live versions are never deleted. If staging pointed at the draft,
+    /// staging is cleared in the same transaction. The number is not handed out again.
+    pub async fn delete_draft(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<PromptState> {
+        actor.require_editor()?;
+        let mut tx = self.db.write.begin().await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let version = find_version(&mut tx, &prompt, number).await?;
+        if version.status == Status::Live {
+            return Err(VaultError::Conflict(format!("{number} is live; published versions are never deleted")));
+        }
+        if prompt.staging == Some(number) {
+            move_pointer(&mut tx, actor, &prompt, Channel::Staging, None).await?;
+        }
+        sqlx::query("delete from versions where prompt_id = $1 and number = $2")
+            .bind(prompt.id)
+            .bind(number.get())
+            .execute(&mut *tx)
+            .await?;
+        touch(&mut tx, &prompt).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let state = state_of(&mut tx, actor, &prompt).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Makes a version the live one. A draft is published (frozen from now on); an already
+    /// published version just gets the pointer back. Promoting the current live version
+    /// changes nothing and records nothing.
+    pub async fn promote(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<PromptState> {
+        actor.require_editor()?;
+        let mut tx = self.db.write.begin().await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let version = find_version(&mut tx, &prompt, number).await?;
+        if prompt.live != Some(number) {
+            if version.status == Status::Draft {
+                sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
+                    .bind(prompt.id)
+                    .bind(number.get())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number)).await?;
+        }
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let state = state_of(&mut tx, actor, &prompt).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Points live back at an older published version. Newer versions stay in the history
+    /// and can be promoted again. Returns the older version's source for the editor.
+    pub async fn roll_back(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<RollBack> {
+        actor.require_editor()?;
+        let mut tx = self.db.write.begin().await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let Some(live) = prompt.live else {
+            return Err(VaultError::Conflict(format!("{} has no live version to roll back from", prompt.name)));
+        };
+        let version = find_version(&mut tx, &prompt, number).await?;
+        if version.status == Status::Draft {
+            return Err(VaultError::Conflict(format!(
+                "{number} is a draft; roll back only to a published version (promote a draft instead)"
+            )));
+        }
+        if number >= live {
+            return Err(VaultError::Conflict(format!(
+                "roll back to a version older than the live {live}; to move live forward, promote {number}"
+            )));
+        }
+        move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number)).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let state = state_of(&mut tx, actor, &prompt).await?;
+        tx.commit().await?;
+        Ok(RollBack { state, based_on: number, source: version.source })
+    }
+
+    /// Points staging at any existing version (a draft too), or clears it with `None`.
+    /// Only while staging is enabled in the workspace's settings.
+    pub async fn set_staging(&self, actor: &Actor, name: &str, number: Option<VersionNumber>) -> Result<PromptState> {
+        actor.require_editor()?;
+        let mut tx = self.db.write.begin().await?;
+        if !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
+            return Err(VaultError::Conflict(
+                "staging is disabled for this workspace; enable it in Settings first".into(),
+            ));
+        }
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        if let Some(number) = number {
+            find_version(&mut tx, &prompt, number).await?;
+        }
+        if prompt.staging != number {
+            move_pointer(&mut tx, actor, &prompt, Channel::Staging, number).await?;
+        }
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let state = state_of(&mut tx, actor, &prompt).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Every move of the prompt's pointers, newest first.
+    pub async fn deployments(&self, actor: &Actor, name: &str) -> Result<Vec<PointerMove>> {
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let rows = sqlx::query(
+            "select d.channel, d.from_number, d.to_number, d.at, d.event_id, m.name as actor \
+             from pointer_moves d join members m on m.id = d.actor_id where d.prompt_id = $1 order by d.id desc",
+        )
+        .bind(prompt.id)
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PointerMove {
+                    channel: Channel::parse(&row.try_get::<String, _>("channel")?)?.as_str(),
+                    from: optional_number(row, "from_number")?,
+                    to: optional_number(row, "to_number")?,
+                    actor: row.try_get("actor")?,
+                    at: Timestamp(row.try_get("at")?),
+                    event_id: row.try_get("event_id")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Live,
+    Staging,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Live => "live",
+            Channel::Staging => "staging",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Channel> {
+        match raw {
+            "live" => Ok(Channel::Live),
+            "staging" => Ok(Channel::Staging),
+            other => Err(VaultError::Internal(format!("unknown channel {other:?}").into())),
+        }
+    }
+}
+
+/// The prompt named `name` in the actor's workspace; prompts of other workspaces do not
+/// exist as far as the actor can tell.
+async fn find_prompt(tx: &mut Transaction<'_, Any>, actor: &Actor, name: &str) -> Result<PromptRow> {
+    let name = PromptName::parse(name)?;
+    let row = sqlx::query(
+        "select id, name, live_number, staging_number from prompts where workspace_id = $1 and name = $2",
+    )
+    .bind(actor.workspace_id)
+    .bind(name.as_str())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| VaultError::NotFound(format!("no prompt named {name}")))?;
+    Ok(PromptRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        live: optional_number(&row, "live_number")?,
+        staging: optional_number(&row, "staging_number")?,
+    })
+}
+
+async fn find_version(tx: &mut Transaction<'_, Any>, prompt: &PromptRow, number: VersionNumber) -> Result<Version> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "select {VERSION_COLUMNS} from versions v join members m on m.id = v.author_id \
+         where v.prompt_id = $1 and v.number = $2"
+    )))
+    .bind(prompt.id)
+    .bind(number.get())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| VaultError::NotFound(format!("{} has no version {number}", prompt.name)))?;
+    version_from_row(&row)
+}
+
+async fn workspace_staging_enabled(tx: &mut Transaction<'_, Any>, workspace_id: i64) -> Result<bool> {
+    let enabled: i64 = sqlx::query_scalar("select staging_enabled from workspaces where id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(enabled != 0)
+}
+
+async fn state_of(tx: &mut Transaction<'_, Any>, actor: &Actor, prompt: &PromptRow) -> Result<PromptState> {
+    let versions: i64 = sqlx::query_scalar("select count(*) from versions where prompt_id = $1")
+        .bind(prompt.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let staging_enabled = workspace_staging_enabled(tx, actor.workspace_id).await?;
+    Ok(PromptState {
+        name: prompt.name.clone(),
+        live: prompt.live,
+        staging: prompt.staging.filter(|_| staging_enabled),
+        versions,
+    })
+}
+
+async fn touch(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> Result<()> {
+    sqlx::query("update prompts set updated_at = $1 where id = $2")
+        .bind(Timestamp::now().0)
+        .bind(prompt.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves one pointer and records the move (who, when, from, to) in the same transaction.
+async fn move_pointer(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    channel: Channel,
+    to: Option<VersionNumber>,
+) -> Result<()> {
+    let (column, from) = match channel {
+        Channel::Live => ("live_number", prompt.live),
+        Channel::Staging => ("staging_number", prompt.staging),
+    };
+    let now = Timestamp::now().0;
+    sqlx::query(AssertSqlSafe(format!("update prompts set {column} = $1, updated_at = $2 where id = $3")))
+        .bind(to.map(VersionNumber::get))
+        .bind(now)
+        .bind(prompt.id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id) \
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(prompt.id)
+    .bind(channel.as_str())
+    .bind(from.map(VersionNumber::get))
+    .bind(to.map(VersionNumber::get))
+    .bind(actor.member_id)
+    .bind(now)
+    .bind(format!("evt_{}", uuid::Uuid::now_v7().simple()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

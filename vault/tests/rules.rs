@@ -1,0 +1,467 @@
+//! Every rule of PRODUCT.md and every refusal, against a real SQLite database, without HTTP.
+
+use std::path::Path;
+
+use futures::future::join_all;
+use tempfile::TempDir;
+use vault::{
+    Actor, NewDraft, NewMember, PageRequest, Cursor, Rewrite, Role, SetUp, SettingsPatch, Status, Vault,
+    VaultError, VersionNumber,
+};
+
+const PROMPT: &str = "support/triage";
+
+struct Fixture {
+    vault: Vault,
+    owner: Actor,
+    dir: TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open vault");
+    let (owner, _token) = vault
+        .set_up(SetUp {
+            workspace: "Acme".into(),
+            email: "ada@example.com".into(),
+            password: "correct horse".into(),
+            name: "Ada".into(),
+        })
+        .await
+        .expect("set up");
+    Fixture { vault, owner, dir }
+}
+
+fn v(n: i64) -> VersionNumber {
+    VersionNumber::new(n).expect("valid number")
+}
+
+fn draft(source: &str) -> NewDraft {
+    NewDraft { source: source.into(), message: format!("msg {source}") }
+}
+
+impl Fixture {
+    async fn prompt_with_drafts(&self, count: usize) {
+        self.vault.create_prompt(&self.owner, PROMPT).await.expect("create prompt");
+        for i in 1..=count {
+            self.vault.save_draft(&self.owner, PROMPT, draft(&format!("source {i}"))).await.expect("save");
+        }
+    }
+
+    async fn labels(&self) -> Vec<String> {
+        let page = PageRequest { limit: Some(200), cursor: None };
+        let page = self.vault.versions(&self.owner, PROMPT, page).await.expect("versions");
+        page.items.iter().map(|v| format!("{}:{}", v.number, v.status.as_str())).collect()
+    }
+
+    async fn enable_staging(&self, on: bool) {
+        let patch = SettingsPatch { staging_enabled: Some(on) };
+        self.vault.update_settings(&self.owner, patch).await.expect("settings");
+    }
+
+    async fn member(&self, role: Role) -> Actor {
+        let email = format!("{}@example.com", role.as_str());
+        let input = NewMember { email, password: "long enough".into(), name: role.as_str().into(), role };
+        self.vault.add_member(&self.owner, input).await.expect("add member")
+    }
+}
+
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, VaultError>, needle: &str) {
+    match result {
+        Err(VaultError::Conflict(message)) => assert!(message.contains(needle), "{message:?} lacks {needle:?}"),
+        other => panic!("expected a conflict about {needle:?}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn setup_happens_once() {
+    let f = fixture().await;
+    assert!(!f.vault.needs_setup().await.expect("needs_setup"));
+    let again = SetUp { workspace: "B".into(), email: "b@example.com".into(), password: "long enough".into(), name: "B".into() };
+    assert_conflict(f.vault.set_up(again).await, "already set up");
+}
+
+#[tokio::test]
+async fn setup_refuses_bad_input_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open");
+    let base = SetUp { workspace: "Acme".into(), email: "a@example.com".into(), password: "long enough".into(), name: "A".into() };
+    for (bad, field) in [
+        (SetUp { email: "nope".into(), ..base.clone() }, "email"),
+        (SetUp { password: "short".into(), ..base.clone() }, "password"),
+        (SetUp { workspace: " ".into(), ..base.clone() }, "workspace"),
+        (SetUp { name: "".into(), ..base.clone() }, "name"),
+    ] {
+        match vault.set_up(bad).await {
+            Err(VaultError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected invalid {field}, got {:?}", other.map(|_| ())),
+        }
+    }
+    assert!(vault.needs_setup().await.expect("needs_setup"));
+}
+
+#[tokio::test]
+async fn sign_in_opens_a_session_and_sign_out_ends_it() {
+    let f = fixture().await;
+    let (actor, cookie) = f.vault.sign_in("ADA@example.com ", "correct horse").await.expect("sign in");
+    assert_eq!(actor, f.owner);
+    assert_eq!(f.vault.session_actor(&cookie.value).await.expect("session"), f.owner);
+
+    // A tampered cookie is refused.
+    let tampered = format!("x{}", cookie.value);
+    assert!(matches!(f.vault.session_actor(&tampered).await, Err(VaultError::Unauthorized(_))));
+
+    f.vault.sign_out(&cookie.value).await.expect("sign out");
+    assert!(matches!(f.vault.session_actor(&cookie.value).await, Err(VaultError::Unauthorized(_))));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_refusal() {
+    let f = fixture().await;
+    let wrong = f.vault.sign_in("ada@example.com", "wrong horse").await.map(|_| ()).unwrap_err().to_string();
+    let unknown = f.vault.sign_in("bob@example.com", "correct horse").await.map(|_| ()).unwrap_err().to_string();
+    assert_eq!(wrong, unknown);
+    assert!(wrong.contains("email or password is wrong"));
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    let f = fixture().await;
+    let (_, cookie) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    sql(f.dir.path(), "update sessions set expires_at = 0").await.expect("expire");
+    match f.vault.session_actor(&cookie.value).await {
+        Err(VaultError::Unauthorized(message)) => assert!(message.contains("expired")),
+        other => panic!("expected expiry, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn access_tokens_work_until_revoked() {
+    let f = fixture().await;
+    let created = f.vault.create_access_token(&f.owner, "ci").await.expect("create");
+    assert!(created.secret.starts_with("pv_pat_"));
+    assert!(created.secret.ends_with(&created.token.last_four));
+    assert_eq!(f.vault.token_actor(&created.secret).await.expect("token works"), f.owner);
+
+    let listed = f.vault.access_tokens(&f.owner).await.expect("list");
+    assert_eq!(listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["ci", "first token"]);
+    assert!(listed[0].last_used_at.is_some(), "last use is recorded");
+
+    f.vault.revoke_access_token(&f.owner, created.token.id).await.expect("revoke");
+    assert!(matches!(f.vault.token_actor(&created.secret).await, Err(VaultError::Unauthorized(_))));
+    assert!(matches!(f.vault.revoke_access_token(&f.owner, created.token.id).await, Err(VaultError::NotFound(_))));
+    assert!(matches!(f.vault.token_actor("pv_pat_guess").await, Err(VaultError::Unauthorized(_))));
+}
+
+#[tokio::test]
+async fn prompt_names_are_checked_and_unique() {
+    let f = fixture().await;
+    f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
+    assert_conflict(f.vault.create_prompt(&f.owner, PROMPT).await, "already exists");
+    assert!(matches!(f.vault.create_prompt(&f.owner, "Bad Name").await, Err(VaultError::Invalid { field: "name", .. })));
+    let names: Vec<_> = f.vault.prompts(&f.owner).await.expect("list").into_iter().map(|p| p.state.name).collect();
+    assert_eq!(names, [PROMPT]);
+}
+
+#[tokio::test]
+async fn labels_increment_and_are_never_reused() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    f.vault.delete_draft(&f.owner, PROMPT, v(2)).await.expect("delete v2");
+    let v3 = f.vault.save_draft(&f.owner, PROMPT, draft("again")).await.expect("save");
+    assert_eq!(v3.number.label(), "v3");
+    assert_eq!(v3.status, Status::Draft);
+    assert_eq!(v3.author, "Ada");
+    assert_eq!(f.labels().await, ["v3:draft", "v1:draft"]);
+}
+
+#[tokio::test]
+async fn bad_sources_are_refused_and_change_nothing() {
+    let f = fixture().await;
+    f.prompt_with_drafts(1).await;
+    let empty = f.vault.save_draft(&f.owner, PROMPT, draft("  \n")).await;
+    assert!(matches!(empty, Err(VaultError::Invalid { field: "source", .. })));
+    let huge = "x".repeat(vault::MAX_SOURCE_BYTES + 1);
+    let too_large = f.vault.save_draft(&f.owner, PROMPT, draft(&huge)).await;
+    assert!(matches!(too_large, Err(VaultError::TooLarge { field: "source", .. })));
+    let unknown = f.vault.save_draft(&f.owner, "no/such", draft("x")).await;
+    assert!(matches!(unknown, Err(VaultError::NotFound(_))));
+    assert_eq!(f.labels().await, ["v1:draft"]);
+    // The refused saves consumed no number.
+    let next = f.vault.save_draft(&f.owner, PROMPT, draft("ok")).await.expect("save");
+    assert_eq!(next.number, v(2));
+}
+
+#[tokio::test]
+async fn drafts_can_be_rewritten_and_live_versions_cannot() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    let rewrite = Rewrite { source: Some("better".into()), ..Rewrite::default() };
+    let rewritten = f.vault.rewrite_draft(&f.owner, PROMPT, v(2), rewrite.clone()).await.expect("rewrite");
+    assert_eq!((rewritten.source.as_str(), rewritten.message.as_str(), rewritten.revision), ("better", "msg source 2", 2));
+
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    assert_conflict(f.vault.rewrite_draft(&f.owner, PROMPT, v(1), rewrite).await, "frozen");
+    let v1 = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1");
+    assert_eq!((v1.source.as_str(), v1.status), ("source 1", Status::Live));
+}
+
+#[tokio::test]
+async fn a_stale_rewrite_is_refused_and_changes_nothing() {
+    let f = fixture().await;
+    f.prompt_with_drafts(1).await;
+    let loaded = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("load");
+    let theirs = Rewrite { source: Some("theirs".into()), expected_revision: Some(loaded.revision), ..Rewrite::default() };
+    f.vault.rewrite_draft(&f.owner, PROMPT, v(1), theirs).await.expect("first writer wins");
+    let mine = Rewrite { source: Some("mine".into()), expected_revision: Some(loaded.revision), ..Rewrite::default() };
+    match f.vault.rewrite_draft(&f.owner, PROMPT, v(1), mine).await {
+        Err(VaultError::Stale { current }) => assert_eq!(current.source, "theirs"),
+        other => panic!("expected stale, got {other:?}"),
+    }
+    assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").source, "theirs");
+}
+
+#[tokio::test]
+async fn promote_publishes_freezes_and_moves_the_live_pointer() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").live, None);
+
+    let state = f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote v1");
+    assert_eq!((state.live, state.versions), (Some(v(1)), 2));
+    let state = f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote v2");
+    assert_eq!(state.live, Some(v(2)));
+    assert_eq!(f.labels().await, ["v2:live", "v1:live"]);
+
+    // Promoting an older published version moves the pointer back; promoting the live one
+    // again is a no-op that records nothing.
+    assert_eq!(f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("again").live, Some(v(1)));
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("no-op");
+    assert_eq!(f.vault.deployments(&f.owner, PROMPT).await.expect("history").len(), 3);
+
+    assert!(matches!(f.vault.promote(&f.owner, PROMPT, v(9)).await, Err(VaultError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn live_versions_are_never_deleted() {
+    let f = fixture().await;
+    f.prompt_with_drafts(1).await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    assert_conflict(f.vault.delete_draft(&f.owner, PROMPT, v(1)).await, "never deleted");
+    assert_eq!(f.labels().await, ["v1:live"]);
+    assert!(matches!(f.vault.delete_draft(&f.owner, PROMPT, v(5)).await, Err(VaultError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn rollback_goes_back_to_an_older_published_version_and_keeps_newer_ones() {
+    let f = fixture().await;
+    f.prompt_with_drafts(4).await;
+    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(1)).await, "no live version");
+    for n in [1, 2, 3] {
+        f.vault.promote(&f.owner, PROMPT, v(n)).await.expect("promote");
+    }
+    let rolled = f.vault.roll_back(&f.owner, PROMPT, v(1)).await.expect("roll back");
+    assert_eq!((rolled.state.live, rolled.based_on, rolled.source.as_str()), (Some(v(1)), v(1), "source 1"));
+    assert_eq!(f.labels().await, ["v4:draft", "v3:live", "v2:live", "v1:live"]);
+
+    // Only to an older, published version.
+    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(4)).await, "draft");
+    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(3)).await, "older than the live v1");
+    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(1)).await, "older than the live v1");
+    assert!(matches!(f.vault.roll_back(&f.owner, PROMPT, v(7)).await, Err(VaultError::NotFound(_))));
+
+    // A version left behind by the rollback can be promoted again.
+    assert_eq!(f.vault.promote(&f.owner, PROMPT, v(3)).await.expect("promote again").live, Some(v(3)));
+}
+
+#[tokio::test]
+async fn staging_is_refused_while_disabled_and_may_point_at_a_draft() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    assert_conflict(f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await, "disabled");
+    assert_eq!(f.vault.settings(&f.owner).await.expect("settings").staging_enabled, false);
+
+    f.enable_staging(true).await;
+    let state = f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await.expect("stage draft");
+    assert_eq!((state.staging, state.live), (Some(v(2)), None));
+    assert_eq!(f.vault.version(&f.owner, PROMPT, v(2)).await.expect("v2").status, Status::Draft, "not published");
+    assert!(matches!(f.vault.set_staging(&f.owner, PROMPT, Some(v(8))).await, Err(VaultError::NotFound(_))));
+
+    let cleared = f.vault.set_staging(&f.owner, PROMPT, None).await.expect("clear");
+    assert_eq!(cleared.staging, None);
+}
+
+#[tokio::test]
+async fn deleting_the_staged_draft_clears_staging_in_the_same_transaction() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    f.enable_staging(true).await;
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await.expect("stage");
+    let state = f.vault.delete_draft(&f.owner, PROMPT, v(2)).await.expect("delete");
+    assert_eq!((state.staging, state.versions), (None, 1));
+    let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("history");
+    assert_eq!((moves[0].channel, moves[0].from, moves[0].to), ("staging", Some(v(2)), None));
+}
+
+#[tokio::test]
+async fn disabling_staging_hides_the_pointer_and_deletes_nothing() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    f.enable_staging(true).await;
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await.expect("stage");
+    f.enable_staging(false).await;
+    let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
+    assert_eq!((state.staging, state.versions), (None, 2));
+    assert_eq!(f.vault.deployments(&f.owner, PROMPT).await.expect("history").len(), 1);
+    assert_conflict(f.vault.set_staging(&f.owner, PROMPT, None).await, "disabled");
+    f.enable_staging(true).await;
+    assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").staging, Some(v(2)));
+}
+
+#[tokio::test]
+async fn every_pointer_move_is_recorded_with_who_when_from_and_to() {
+    let f = fixture().await;
+    f.prompt_with_drafts(3).await;
+    let editor = f.member(Role::Editor).await;
+    f.enable_staging(true).await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    f.vault.promote(&editor, PROMPT, v(2)).await.expect("promote");
+    f.vault.roll_back(&editor, PROMPT, v(1)).await.expect("rollback");
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(3))).await.expect("stage");
+    let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("history");
+    let seen: Vec<_> = moves
+        .iter()
+        .map(|m| (m.channel, m.from.map(|n| n.get()), m.to.map(|n| n.get()), m.actor.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("staging", None, Some(3), "Ada"),
+            ("live", Some(2), Some(1), "editor"),
+            ("live", Some(1), Some(2), "editor"),
+            ("live", None, Some(1), "Ada"),
+        ]
+    );
+    assert!(moves.iter().all(|m| m.event_id.starts_with("evt_") && m.at.0 > 0));
+    let mut ids: Vec<_> = moves.iter().map(|m| m.event_id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
+}
+
+#[tokio::test]
+async fn roles_limit_who_changes_what() {
+    let f = fixture().await;
+    f.prompt_with_drafts(1).await;
+    let viewer = f.member(Role::Viewer).await;
+    let editor = f.member(Role::Editor).await;
+    assert!(matches!(f.vault.save_draft(&viewer, PROMPT, draft("x")).await, Err(VaultError::Forbidden(_))));
+    assert!(matches!(f.vault.promote(&viewer, PROMPT, v(1)).await, Err(VaultError::Forbidden(_))));
+    assert!(matches!(f.vault.create_prompt(&viewer, "other").await, Err(VaultError::Forbidden(_))));
+    assert_eq!(f.vault.versions(&viewer, PROMPT, PageRequest { limit: None, cursor: None }).await.expect("read").items.len(), 1);
+    let patch = SettingsPatch { staging_enabled: Some(true) };
+    assert!(matches!(f.vault.update_settings(&editor, patch).await, Err(VaultError::Forbidden(_))));
+    assert!(f.vault.save_draft(&editor, PROMPT, draft("y")).await.is_ok());
+}
+
+#[tokio::test]
+async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
+    let f = fixture().await;
+    f.prompt_with_drafts(7).await;
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = f.vault.versions(&f.owner, PROMPT, PageRequest { limit: Some(3), cursor }).await.expect("page");
+        seen.extend(page.items.iter().map(|v| v.number.get()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(Cursor::parse(&next).expect("own cursor parses")),
+            None => break,
+        }
+    }
+    assert_eq!(seen, [7, 6, 5, 4, 3, 2, 1]);
+    for bad in ["", "!!!", "YmVmb3JlOng", "bm9wZQ"] {
+        assert!(matches!(Cursor::parse(bad), Err(VaultError::Malformed(_))), "{bad:?}");
+    }
+    let too_many = PageRequest { limit: Some(1000), cursor: None };
+    assert!(matches!(f.vault.versions(&f.owner, PROMPT, too_many).await, Err(VaultError::Invalid { field: "limit", .. })));
+}
+
+#[tokio::test]
+async fn the_database_refuses_changes_to_live_versions_on_its_own() {
+    let f = fixture().await;
+    f.prompt_with_drafts(2).await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    for statement in [
+        "update versions set source = 'sneaky' where number = 1",
+        "update versions set message = 'sneaky' where number = 1",
+        "update versions set status = 'draft' where number = 1",
+        "delete from versions where number = 1",
+        "update prompts set live_number = 2",
+        "update prompts set staging_number = 9",
+    ] {
+        assert!(sql(f.dir.path(), statement).await.is_err(), "{statement}");
+    }
+    assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").source, "source 1");
+    assert!(sql(f.dir.path(), "insert into versions (prompt_id, number, status, source, message, author_id, created_at) \
+        select prompt_id, 1, 'draft', 'dup', '', author_id, 0 from versions limit 1").await.is_err(), "unique (prompt, number)");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_saves_get_v1_to_v50_without_errors_or_gaps() {
+    let f = fixture().await;
+    f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
+    let saves = (0..50).map(|i| {
+        let vault = f.vault.clone();
+        let owner = f.owner.clone();
+        tokio::spawn(async move { vault.save_draft(&owner, PROMPT, draft(&format!("concurrent {i}"))).await })
+    });
+    let mut numbers: Vec<i64> = join_all(saves)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("task").expect("save never fails").number.get())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=50).collect::<Vec<_>>());
+    assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").versions, 50);
+}
+
+#[tokio::test]
+async fn everything_is_there_after_a_restart() {
+    let f = fixture().await;
+    f.prompt_with_drafts(3).await;
+    f.enable_staging(true).await;
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote");
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(3))).await.expect("stage");
+    let token = f.vault.create_access_token(&f.owner, "ci").await.expect("token");
+    let (_, cookie) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    let before = f.labels().await;
+    f.vault.close().await;
+
+    let reopened = Vault::open(&Vault::sqlite_url(f.dir.path())).await.expect("reopen");
+    let state = reopened.prompt(&f.owner, PROMPT).await.expect("state");
+    assert_eq!((state.live, state.staging, state.versions), (Some(v(2)), Some(v(3)), 3));
+    assert_eq!(reopened.token_actor(&token.secret).await.expect("token survives"), f.owner);
+    assert_eq!(reopened.session_actor(&cookie.value).await.expect("session survives"), f.owner);
+    assert_eq!(reopened.deployments(&f.owner, PROMPT).await.expect("history").len(), 2);
+    let f = Fixture { vault: reopened, ..f };
+    assert_eq!(f.labels().await, before);
+    assert_eq!(f.vault.save_draft(&f.owner, PROMPT, draft("after")).await.expect("save").number, v(4));
+}
+
+#[tokio::test]
+async fn the_demo_seeds_an_empty_database_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open");
+    assert!(vault::demo::seed(&vault).await.expect("seed"));
+    assert!(!vault::demo::seed(&vault).await.expect("second seed does nothing"));
+    let (owner, _) = vault.sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD).await.expect("demo sign in");
+    let prompts = vault.prompts(&owner).await.expect("prompts");
+    assert_eq!(prompts.len(), 3);
+    assert!(prompts.iter().any(|p| p.state.live.is_some() && p.state.staging.is_some()));
+}
+
+/// Runs one statement on the database file directly, behind the vault's back.
+async fn sql(dir: &Path, statement: &'static str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&Vault::sqlite_url(dir)).await?;
+    sqlx::query(statement).execute(&mut conn).await.map(|_| ())
+}
