@@ -1,1 +1,59 @@
-pub fn placeholder() {}
+//! The dashboard: Leptos pages and components, rendered on the server and hydrated in the
+//! browser, and the thin server functions they call. With feature `ssr` the server
+//! functions call the `vault`; with feature `hydrate` this crate is the browser side.
+
+pub mod api;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+#[cfg(feature = "ssr")]
+pub use api::ServerContext;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the page once the browser side has taken over, so end-to-end tests wait for
+    // hydration instead of sleeping.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/promptvault.css"/>
+        <Title text="PromptVault"/>
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound/> }>
+                // Async: these pages may redirect, which must happen before any byte is sent.
+                <Route path=path!("/") view=pages::Home ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view=pages::SetupPage/>
+                <Route path=path!("/sign-in") view=pages::SignInPage/>
+                <Route path=path!("/prompts") view=pages::PromptsPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

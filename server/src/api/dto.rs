@@ -1,0 +1,212 @@
+//! The JSON shapes of the API (PRODUCT.md "Public HTTP API"), and extractors whose
+//! rejections use the API's error shape.
+
+use axum::extract::{FromRequest, FromRequestParts};
+use serde::{Deserialize, Serialize};
+use vault::{AccessToken, PointerMove, PromptState, PromptSummary, Version, VersionNumber};
+
+use super::ApiError;
+
+/// A JSON body; malformed or oversized bodies get the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub(crate) struct Body<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct Query<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub(crate) struct Path<T>(pub T);
+
+/// `{"version":"v3","number":3,"status","source","message","author","created_at"}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct VersionJson {
+    version: String,
+    number: i64,
+    status: &'static str,
+    source: String,
+    message: String,
+    author: String,
+    created_at: String,
+}
+
+impl From<Version> for VersionJson {
+    fn from(v: Version) -> Self {
+        VersionJson {
+            version: v.number.label(),
+            number: v.number.get(),
+            status: v.status.as_str(),
+            source: v.source,
+            message: v.message,
+            author: v.author,
+            created_at: v.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// `{"name","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct PromptJson {
+    name: String,
+    live: Option<String>,
+    staging: Option<String>,
+    versions: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_at: Option<String>,
+}
+
+impl From<PromptState> for PromptJson {
+    fn from(p: PromptState) -> Self {
+        PromptJson {
+            name: p.name,
+            live: p.live.map(VersionNumber::label),
+            staging: p.staging.map(VersionNumber::label),
+            versions: p.versions,
+            updated_at: None,
+        }
+    }
+}
+
+impl From<PromptSummary> for PromptJson {
+    fn from(p: PromptSummary) -> Self {
+        PromptJson { updated_at: Some(p.updated_at.to_rfc3339()), ..PromptJson::from(p.state) }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct PointerMoveJson {
+    channel: &'static str,
+    from: Option<String>,
+    to: Option<String>,
+    actor: String,
+    at: String,
+    event_id: String,
+}
+
+impl From<PointerMove> for PointerMoveJson {
+    fn from(m: PointerMove) -> Self {
+        PointerMoveJson {
+            channel: m.channel,
+            from: m.from.map(VersionNumber::label),
+            to: m.to.map(VersionNumber::label),
+            actor: m.actor,
+            at: m.at.to_rfc3339(),
+            event_id: m.event_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct AccessTokenJson {
+    id: i64,
+    name: String,
+    prefix: &'static str,
+    last_four: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    /// Only in the response that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl AccessTokenJson {
+    pub fn new(t: AccessToken, secret: Option<String>) -> Self {
+        AccessTokenJson {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            last_four: t.last_four,
+            created_at: t.created_at.to_rfc3339(),
+            last_used_at: t.last_used_at.map(|at| at.to_rfc3339()),
+            token: secret,
+        }
+    }
+}
+
+/// `{"items": […]}`, and the cursor of the next page where there is one.
+#[derive(Debug, Serialize)]
+pub(crate) struct Items<T> {
+    pub items: Vec<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<Option<String>>,
+}
+
+impl<T> Items<T> {
+    pub fn all(items: impl IntoIterator<Item = impl Into<T>>) -> Self {
+        Items { items: items.into_iter().map(Into::into).collect(), next_cursor: None }
+    }
+}
+
+/// A version named in a body: `3` or `"v3"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum VersionRef {
+    Number(i64),
+    Label(String),
+}
+
+impl VersionRef {
+    pub fn parse(&self) -> Result<VersionNumber, vault::VaultError> {
+        match self {
+            VersionRef::Number(n) => VersionNumber::new(*n),
+            VersionRef::Label(label) => VersionNumber::parse(label),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetUpRequest {
+    pub workspace: String,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NamedRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SaveDraftRequest {
+    pub source: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RewriteRequest {
+    pub source: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RollBackRequest {
+    pub version: VersionRef,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StagingRequest {
+    pub version: Option<VersionRef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettingsRequest {
+    pub staging_enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct VersionsQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub q: Option<String>,
+}

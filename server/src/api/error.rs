@@ -1,0 +1,94 @@
+//! Errors as the API sends them: a status and `{"error": {"code", "message"}}`. Internal
+//! failures are logged with their cause and sent as a generic message.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use vault::VaultError;
+
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl From<VaultError> for ApiError {
+    fn from(error: VaultError) -> Self {
+        let status = match &error {
+            VaultError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            VaultError::Malformed(_) => StatusCode::BAD_REQUEST,
+            VaultError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            VaultError::NotFound(_) => StatusCode::NOT_FOUND,
+            VaultError::Conflict(_) => StatusCode::CONFLICT,
+            VaultError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            VaultError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            VaultError::Forbidden(_) => StatusCode::FORBIDDEN,
+            VaultError::Internal(source) => {
+                tracing::error!(error = %source, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let message = match &error {
+            VaultError::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        ApiError::new(status, error.code(), message)
+    }
+}
+
+/// A body that is not JSON, not the expected shape, or too large.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let code = match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            _ => "bad_request",
+        };
+        let status = match rejection.status() {
+            // A body of the wrong shape is as malformed as a body that is not JSON.
+            StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+            other => other,
+        };
+        ApiError::new(status, code, rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::bad_request(rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}

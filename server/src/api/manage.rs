@@ -1,0 +1,222 @@
+//! `/v1/setup` and `/v1/manage/…`: the management calls, authenticated by a member's
+//! personal access token.
+
+use axum::extract::State;
+use axum::http::header::{ETAG, IF_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use vault::{Cursor, NewDraft, PageRequest, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
+
+use super::dto::{
+    AccessTokenJson, Body, Items, NamedRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest,
+    RollBackRequest, SaveDraftRequest, SetUpRequest, SettingsRequest, StagingRequest, VersionJson, VersionsQuery,
+};
+use super::{ApiError, Member};
+
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+fn version_number(raw: &str) -> ApiResult<VersionNumber> {
+    Ok(VersionNumber::parse(raw)?)
+}
+
+/// A version's entity tag: changes whenever the version does (a rewrite bumps the revision).
+fn etag(version: &Version) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}.r{}\"", version.number, version.revision))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+/// A version with its `ETag`, and the given status.
+fn version_response(status: StatusCode, version: Version) -> Response {
+    let tag = etag(&version);
+    (status, [(ETAG, tag)], Json(VersionJson::from(version))).into_response()
+}
+
+/// The revision an `If-Match` header expects: none for a missing header or `*`. A tag
+/// this server did not hand out for this version can never match, so it names
+/// revision 0, which no version has.
+fn expected_revision(headers: &HeaderMap, number: VersionNumber) -> Option<i64> {
+    let raw = headers.get(IF_MATCH)?.to_str().unwrap_or_default().trim();
+    if raw == "*" {
+        return None;
+    }
+    let tag = raw.trim_start_matches("W/").trim_matches('"');
+    let revision = tag
+        .strip_prefix(&format!("{number}.r"))
+        .and_then(|r| r.parse::<i64>().ok())
+        .unwrap_or(0);
+    Some(revision)
+}
+
+pub(crate) async fn set_up(State(vault): State<Vault>, Body(req): Body<SetUpRequest>) -> ApiResult {
+    let input = vault::SetUp { workspace: req.workspace, email: req.email, password: req.password, name: req.name };
+    let (owner, token) = vault.set_up(input).await?;
+    let body = json!({
+        "token": token.secret,
+        "workspace": owner.workspace,
+        "member": { "name": owner.name, "email": owner.email, "role": owner.role },
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub(crate) async fn create_prompt(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Body(req): Body<NamedRequest>,
+) -> ApiResult {
+    let state = vault.create_prompt(&actor, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(PromptJson::from(state))).into_response())
+}
+
+pub(crate) async fn list_prompts(State(vault): State<Vault>, Member(actor): Member) -> ApiResult<Json<Items<PromptJson>>> {
+    Ok(Json(Items::all(vault.prompts(&actor).await?)))
+}
+
+pub(crate) async fn prompt(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+) -> ApiResult<Json<PromptJson>> {
+    Ok(Json(vault.prompt(&actor, &name).await?.into()))
+}
+
+pub(crate) async fn versions(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Query(query): Query<VersionsQuery>,
+) -> ApiResult<Json<Items<VersionJson>>> {
+    if query.q.is_some() {
+        return Err(ApiError::bad_request("search (q=) is not available on this server yet"));
+    }
+    let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?;
+    let page = vault.versions(&actor, &name, PageRequest { limit: query.limit, cursor }).await?;
+    Ok(Json(Items {
+        items: page.items.into_iter().map(Into::into).collect(),
+        next_cursor: Some(page.next_cursor),
+    }))
+}
+
+pub(crate) async fn version(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, n)): Path<(String, String)>,
+) -> ApiResult {
+    let version = vault.version(&actor, &name, version_number(&n)?).await?;
+    Ok(version_response(StatusCode::OK, version))
+}
+
+pub(crate) async fn save_draft(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Body(req): Body<SaveDraftRequest>,
+) -> ApiResult {
+    let version = vault.save_draft(&actor, &name, NewDraft { source: req.source, message: req.message }).await?;
+    Ok(version_response(StatusCode::CREATED, version))
+}
+
+pub(crate) async fn rewrite_draft(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, n)): Path<(String, String)>,
+    headers: HeaderMap,
+    Body(req): Body<RewriteRequest>,
+) -> ApiResult {
+    let number = version_number(&n)?;
+    let rewrite = Rewrite {
+        source: req.source,
+        message: req.message,
+        expected_revision: expected_revision(&headers, number),
+    };
+    let version = vault.rewrite_draft(&actor, &name, number, rewrite).await?;
+    Ok(version_response(StatusCode::OK, version))
+}
+
+pub(crate) async fn delete_draft(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, n)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    vault.delete_draft(&actor, &name, version_number(&n)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn promote(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, n)): Path<(String, String)>,
+) -> ApiResult<Json<PromptJson>> {
+    Ok(Json(vault.promote(&actor, &name, version_number(&n)?).await?.into()))
+}
+
+pub(crate) async fn roll_back(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Body(req): Body<RollBackRequest>,
+) -> ApiResult<Json<Value>> {
+    let rolled = vault.roll_back(&actor, &name, req.version.parse()?).await?;
+    let mut body = serde_json::to_value(PromptJson::from(rolled.state)).unwrap_or_default();
+    body["editor"] = json!({ "based_on": rolled.based_on.label(), "source": rolled.source });
+    Ok(Json(body))
+}
+
+pub(crate) async fn set_staging(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Body(req): Body<StagingRequest>,
+) -> ApiResult<Json<PromptJson>> {
+    let number = req.version.as_ref().map(|v| v.parse()).transpose()?;
+    Ok(Json(vault.set_staging(&actor, &name, number).await?.into()))
+}
+
+pub(crate) async fn deployments(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Items<PointerMoveJson>>> {
+    Ok(Json(Items::all(vault.deployments(&actor, &name).await?)))
+}
+
+pub(crate) async fn settings(State(vault): State<Vault>, Member(actor): Member) -> ApiResult<Json<vault::Settings>> {
+    Ok(Json(vault.settings(&actor).await?))
+}
+
+pub(crate) async fn update_settings(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Body(req): Body<SettingsRequest>,
+) -> ApiResult<Json<vault::Settings>> {
+    let patch = SettingsPatch { staging_enabled: req.staging_enabled };
+    Ok(Json(vault.update_settings(&actor, patch).await?))
+}
+
+pub(crate) async fn create_access_token(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Body(req): Body<NamedRequest>,
+) -> ApiResult {
+    let created = vault.create_access_token(&actor, &req.name).await?;
+    let body = AccessTokenJson::new(created.token, Some(created.secret));
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub(crate) async fn access_tokens(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<Items<AccessTokenJson>>> {
+    let tokens = vault.access_tokens(&actor).await?;
+    Ok(Json(Items { items: tokens.into_iter().map(|t| AccessTokenJson::new(t, None)).collect(), next_cursor: None }))
+}
+
+pub(crate) async fn revoke_access_token(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    vault.revoke_access_token(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

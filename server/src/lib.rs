@@ -1,0 +1,136 @@
+//! The process: wiring of the vault, the dashboard (Leptos) and the `/v1` REST API into one
+//! axum router, and its start and graceful stop.
+
+mod api;
+mod config;
+
+use std::future::Future;
+
+use axum::extract::{FromRef, Request};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::trace::TraceLayer;
+use vault::Vault;
+
+pub use config::Config;
+
+#[derive(Clone, FromRef)]
+pub(crate) struct AppState {
+    pub vault: Vault,
+    pub leptos_options: LeptosOptions,
+}
+
+pub fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+/// Opens the vault, seeds the demo if asked, and serves on `listener` until `shutdown`
+/// completes. Tests call this with a listener on port 0.
+pub async fn launch(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let vault = Vault::open(&config.database_url()).await?;
+    let addr = listener.local_addr()?;
+    if config.demo && vault::demo::seed(&vault).await? {
+        tracing::info!("seeded the demo workspace");
+        println!(
+            "Demo workspace ready: sign in at http://{addr}/sign-in as {} / {}",
+            vault::demo::DEMO_EMAIL,
+            vault::demo::DEMO_PASSWORD
+        );
+    } else if vault.needs_setup().await? {
+        println!("No workspace yet: set one up at http://{addr}/setup (or POST /v1/setup)");
+    }
+
+    let router = router(vault.clone(), leptos_options(addr), config.secure_cookies);
+    tracing::info!(%addr, "PromptVault is listening");
+    println!("PromptVault is listening on http://{addr}");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    vault.close().await;
+    Ok(())
+}
+
+fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> Router {
+    let state = AppState { vault: vault.clone(), leptos_options };
+    let context = app::ServerContext { vault, secure_cookies };
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/v1", api::router())
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(app::App),
+            move || provide_context(context.clone()),
+            move || app::shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(middleware::from_fn(same_origin_server_functions))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The site assets cargo-leptos built: where they are and what they are called. The
+/// `LEPTOS_*` variables keep their cargo-leptos meaning; the defaults match Cargo.toml.
+fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
+    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "promptvault"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .build()
+}
+
+/// Server functions change state with the member's cookie; a request from another site
+/// (its `Origin` differs from our `Host`) is refused, so no other page can act for them.
+async fn same_origin_server_functions(request: Request, next: Next) -> Response {
+    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && request.uri().path().starts_with("/api/") {
+        let headers = request.headers();
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin_host = headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+        if let Some(origin_host) = origin_host {
+            if Some(origin_host) != host {
+                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Completes on Ctrl-C or SIGTERM, for a graceful stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
