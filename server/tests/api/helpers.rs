@@ -1,0 +1,113 @@
+//! `spawn_app()`: starts the real server on an ephemeral port with a fresh data directory.
+
+use std::path::PathBuf;
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub token: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    pub dir: Option<TempDir>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir).await
+}
+
+pub async fn spawn_app_in(dir: TempDir) -> TestApp {
+    let config = server::Config::for_tests(PathBuf::from(dir.path()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server::launch(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let app = TestApp { base, client: reqwest::Client::new(), token: None, stop: Some(stop), task: Some(task), dir: Some(dir) };
+    app.wait_until_ready().await;
+    app
+}
+
+impl TestApp {
+    async fn wait_until_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(response) = self.client.get(format!("{}/healthz", self.base)).send().await {
+                if response.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not become ready");
+    }
+
+    /// Sets the server up through `/v1/setup` and keeps the owner's token.
+    pub async fn set_up(&mut self) -> Value {
+        let response = self
+            .request(Method::POST, "/v1/setup")
+            .json(&json!({"workspace": "Acme", "email": "ada@example.com", "password": "correct horse", "name": "Ada"}))
+            .send()
+            .await
+            .expect("setup");
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        self.token = body["token"].as_str().map(str::to_owned);
+        body
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut builder = self.request(method, path);
+        if let Some(body) = body {
+            builder = builder.json(&body);
+        }
+        read(builder.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Stops the server gracefully and hands back its data directory.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran cleanly");
+        }
+        self.dir.take().expect("data dir")
+    }
+}
+
+/// Status and JSON body (Null for an empty body).
+pub async fn read(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, body)
+}
+
+/// Asserts the API's error shape and returns its message.
+pub fn error_message(body: &Value, code: &str) -> String {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    body["error"]["message"].as_str().expect("message").to_owned()
+}

@@ -1,0 +1,4 @@
+//! Integration tests: the real server on port 0 with a fresh SQLite database, over HTTP.
+
+mod helpers;
+mod manage;
