@@ -62,7 +62,12 @@ pub async fn current_visitor() -> Result<Visitor, AppError> {
 
 /// First-run setup: creates the workspace and its owner, and signs the owner in.
 #[server]
-pub async fn set_up(workspace: String, name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn set_up(
+    workspace: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
     let ctx = ServerContext::get()?;
     let input = vault::SetUp { workspace, email: email.clone(), password: password.clone(), name };
     ctx.vault.set_up(input).await.map_err(ssr::app_error)?;
@@ -119,17 +124,15 @@ pub struct ServerContext {
 #[cfg(feature = "ssr")]
 impl ServerContext {
     fn get() -> Result<ServerContext, AppError> {
-        use_context::<ServerContext>().ok_or_else(|| AppError {
-            message: "the server is not ready".into(),
-            signed_out: false,
-        })
+        use_context::<ServerContext>()
+            .ok_or_else(|| AppError { message: "the server is not ready".into(), signed_out: false })
     }
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use http::header::{COOKIE, SET_COOKIE};
     use http::HeaderValue;
+    use http::header::{COOKIE, SET_COOKIE};
     use vault::{Actor, VaultError};
 
     use super::{AppError, Member, ServerContext};
@@ -150,7 +153,12 @@ mod ssr {
     }
 
     pub fn member(actor: Actor) -> Member {
-        Member { name: actor.name, email: actor.email, workspace: actor.workspace, role: actor.role.as_str().into() }
+        Member {
+            name: actor.name,
+            email: actor.email,
+            workspace: actor.workspace,
+            role: actor.role.as_str().into(),
+        }
     }
 
     pub async fn session_cookie() -> Option<String> {
@@ -184,7 +192,8 @@ mod ssr {
     /// with their requests; `max_age` 0 removes it.
     pub fn set_cookie(ctx: &ServerContext, value: &str, max_age: i64) {
         let secure = if ctx.secure_cookies { "; Secure" } else { "" };
-        let header = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+        let header =
+            format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
         if let (Some(response), Ok(header)) =
             (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&header))
         {

@@ -2,7 +2,7 @@
 //! and work before (or without) the WASM bundle.
 
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::{A, Redirect};
 
 use crate::api::{self, AppError, SetUp, SignIn, SignOut};
 

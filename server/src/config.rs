@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "promptvault", version, about = "A self-hosted registry for the prompts your LLM applications run.")]
+#[command(
+    name = "promptvault",
+    version,
+    about = "A self-hosted registry for the prompts your LLM applications run."
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "PROMPTVAULT_ADDR", default_value = "127.0.0.1:3000")]

@@ -6,15 +6,15 @@ mod config;
 
 use std::future::Future;
 
+use axum::Router;
 use axum::extract::{FromRef, Request};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 use vault::Vault;
 
@@ -103,10 +103,8 @@ async fn same_origin_server_functions(request: Request, next: Next) -> Response 
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok())
             .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
-        if let Some(origin_host) = origin_host {
-            if Some(origin_host) != host {
-                return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
-            }
+        if origin_host.is_some_and(|origin_host| Some(origin_host) != host) {
+            return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
         }
     }
     next.run(request).await

@@ -1,12 +1,12 @@
 //! Secrets: random tokens, their stored hashes, password hashing (argon2id), and the
 //! signature that makes a session cookie tamper-evident.
 
-use rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
 use crate::db::Db;
@@ -51,7 +51,8 @@ pub(crate) async fn verify_password(password: String, stored: Option<String>) ->
 }
 
 /// An argon2id hash of a random password nobody knows, with the default parameters.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jx0P2l4kQ9FqvJmP0H7mY1nQ0cV7f2y3m3kW1sQe4tA";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jx0P2l4kQ9FqvJmP0H7mY1nQ0cV7f2y3m3kW1sQe4tA";
 
 /// The key that signs session cookies. Stored in the database so that every instance on
 /// the same database accepts the same cookies.

@@ -68,10 +68,7 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url).ok_or_else(|| {
-            crate::VaultError::invalid(
-                "database",
-                "the database URL must start with sqlite: or postgres:",
-            )
+            crate::VaultError::invalid("database", "the database URL must start with sqlite: or postgres:")
         })?;
         let db = match backend {
             Backend::Sqlite => {

@@ -26,9 +26,18 @@ pub async fn seed(vault: &Vault) -> Result<bool> {
     vault.create_prompt(&owner, triage).await?;
     let drafts = [
         ("You are a support triage assistant. Classify the ticket as billing, bug or question.", "First cut"),
-        ("You are a support triage assistant.\nClassify the ticket as billing, bug, question or account.\nAnswer with one word.", "Add the account category"),
-        ("You are a support triage assistant for {{product}}.\nClassify the ticket as billing, bug, question or account.\nAnswer with one word, lowercase.", "Name the product; lowercase answers"),
-        ("You are a support triage assistant for {{product}}.\nClassify the ticket as billing, bug, question, account or abuse.\nAnswer with one word, lowercase.\nIf unsure, answer question.", "Add abuse; default to question"),
+        (
+            "You are a support triage assistant.\nClassify the ticket as billing, bug, question or account.\nAnswer with one word.",
+            "Add the account category",
+        ),
+        (
+            "You are a support triage assistant for {{product}}.\nClassify the ticket as billing, bug, question or account.\nAnswer with one word, lowercase.",
+            "Name the product; lowercase answers",
+        ),
+        (
+            "You are a support triage assistant for {{product}}.\nClassify the ticket as billing, bug, question, account or abuse.\nAnswer with one word, lowercase.\nIf unsure, answer question.",
+            "Add abuse; default to question",
+        ),
     ];
     for (source, message) in drafts {
         vault.save_draft(&owner, triage, NewDraft { source: source.into(), message: message.into() }).await?;
@@ -42,9 +51,14 @@ pub async fn seed(vault: &Vault) -> Result<bool> {
     vault.create_prompt(&owner, welcome).await?;
     for (source, message) in [
         ("Write a warm welcome email to {{name}} who just joined {{plan}}.", "Initial"),
-        ("Write a short, warm welcome email to {{name}}, who just joined the {{plan}} plan.\nMention one feature they will like.", "Shorter, one feature"),
+        (
+            "Write a short, warm welcome email to {{name}}, who just joined the {{plan}} plan.\nMention one feature they will like.",
+            "Shorter, one feature",
+        ),
     ] {
-        vault.save_draft(&owner, welcome, NewDraft { source: source.into(), message: message.into() }).await?;
+        vault
+            .save_draft(&owner, welcome, NewDraft { source: source.into(), message: message.into() })
+            .await?;
     }
     // v2 went out, then production was rolled back to v1: v2 stays in the history.
     vault.promote(&owner, welcome, VersionNumber::new(1)?).await?;

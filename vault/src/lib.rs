@@ -16,10 +16,10 @@ mod settings;
 pub use db::{Backend, Timestamp};
 pub use error::VaultError;
 pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Role, SessionCookie, SetUp};
-pub use names::{Email, PromptName, VersionNumber, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES};
+pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
 pub use prompts::{
-    Cursor, NewDraft, Page, PageRequest, PointerMove, PromptState, PromptSummary, Rewrite,
-    RollBack, Status, Version,
+    Cursor, NewDraft, Page, PageRequest, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status,
+    Version,
 };
 pub use settings::{Settings, SettingsPatch};
 

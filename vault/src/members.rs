@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::credentials::{hash_password, random_token, token_hash, verify_password};
 use crate::db::Timestamp;
-use crate::names::{new_password, short_text, Email};
+use crate::names::{Email, new_password, short_text};
 use crate::{Result, Vault, VaultError};
 
 /// How long a browser session lasts.
@@ -155,7 +155,8 @@ fn actor_from_row(row: &sqlx::any::AnyRow) -> Result<Actor> {
 impl Vault {
     /// True while the server has no member: first-run setup is open.
     pub async fn needs_setup(&self) -> Result<bool> {
-        let members: i64 = sqlx::query_scalar("select count(*) from members").fetch_one(&self.db.read).await?;
+        let members: i64 =
+            sqlx::query_scalar("select count(*) from members").fetch_one(&self.db.read).await?;
         Ok(members == 0)
     }
 
@@ -179,7 +180,8 @@ impl Vault {
                 .bind(now.0)
                 .fetch_one(&mut *tx)
                 .await?;
-        let member_id = insert_member(&mut tx, workspace_id, &email, &name, Role::Owner, &password_hash).await?;
+        let member_id =
+            insert_member(&mut tx, workspace_id, &email, &name, Role::Owner, &password_hash).await?;
         let token = insert_access_token(&mut tx, member_id, "first token").await?;
         tx.commit().await?;
 
@@ -244,13 +246,15 @@ impl Vault {
         let token = random_token(32);
         let now = Timestamp::now();
         let expires_at = now.plus(SESSION_LIFETIME);
-        sqlx::query("insert into sessions (token_hash, member_id, created_at, expires_at) values ($1, $2, $3, $4)")
-            .bind(token_hash(&token))
-            .bind(actor.member_id)
-            .bind(now.0)
-            .bind(expires_at.0)
-            .execute(&self.db.write)
-            .await?;
+        sqlx::query(
+            "insert into sessions (token_hash, member_id, created_at, expires_at) values ($1, $2, $3, $4)",
+        )
+        .bind(token_hash(&token))
+        .bind(actor.member_id)
+        .bind(now.0)
+        .bind(expires_at.0)
+        .execute(&self.db.write)
+        .await?;
         Ok((actor, SessionCookie { value: self.cookie_key.sign(&token), expires_at }))
     }
 

@@ -29,9 +29,8 @@ impl PromptName {
                 format!("a prompt name has at most {MAX_PROMPT_NAME_CHARS} characters"),
             ));
         }
-        if let Some(bad) = raw
-            .chars()
-            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/".contains(*c)))
+        if let Some(bad) =
+            raw.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/".contains(*c)))
         {
             return Err(VaultError::invalid(
                 field,
@@ -106,9 +105,7 @@ impl Email {
         let email = raw.trim().to_lowercase();
         let valid = email.len() <= 254
             && !email.chars().any(char::is_whitespace)
-            && email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+            && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
         if valid {
             Ok(Email(email))
         } else {
@@ -140,10 +137,7 @@ pub(crate) fn short_text(field: &'static str, raw: &str) -> Result<String, Vault
 pub(crate) fn new_password(raw: &str) -> Result<&str, VaultError> {
     let chars = raw.chars().count();
     if !(8..=1024).contains(&chars) {
-        return Err(VaultError::invalid(
-            "password",
-            "a password has between 8 and 1024 characters",
-        ));
+        return Err(VaultError::invalid("password", "a password has between 8 and 1024 characters"));
     }
     Ok(raw)
 }
@@ -177,7 +171,10 @@ mod tests {
             assert_eq!(PromptName::parse(good).map(|n| n.to_string()).ok().as_deref(), Some(good));
         }
         for bad in ["", "Support", "a b", "/a", "a/", "a//b", "é", "a.b", &"a".repeat(129)] {
-            assert!(matches!(PromptName::parse(bad), Err(VaultError::Invalid { field: "name", .. })), "{bad:?}");
+            assert!(
+                matches!(PromptName::parse(bad), Err(VaultError::Invalid { field: "name", .. })),
+                "{bad:?}"
+            );
         }
     }
 

@@ -2,8 +2,8 @@
 //! ("Operations and their rules"), each in one transaction that either does all of its
 //! work or none of it.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -116,7 +116,8 @@ impl Cursor {
         let malformed = || VaultError::Malformed("cursor is not one this server handed out".into());
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| malformed())?;
         let text = String::from_utf8(bytes).map_err(|_| malformed())?;
-        let number = text.strip_prefix("before:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed)?;
+        let number =
+            text.strip_prefix("before:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed)?;
         if number < 1 {
             return Err(malformed());
         }
@@ -142,7 +143,9 @@ impl PageRequest {
         match self.limit {
             None => Ok(Self::DEFAULT_LIMIT),
             Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(VaultError::invalid("limit", format!("limit is between 1 and {}", Self::MAX_LIMIT))),
+            Some(_) => {
+                Err(VaultError::invalid("limit", format!("limit is between 1 and {}", Self::MAX_LIMIT)))
+            }
         }
     }
 }
@@ -178,7 +181,8 @@ fn version_from_row(row: &AnyRow) -> Result<Version> {
 }
 
 fn number_from_db(n: i64) -> Result<VersionNumber> {
-    VersionNumber::new(n).map_err(|_| VaultError::Internal(format!("bad version number {n} in the database").into()))
+    VersionNumber::new(n)
+        .map_err(|_| VaultError::Internal(format!("bad version number {n} in the database").into()))
 }
 
 fn optional_number(row: &AnyRow, column: &str) -> Result<Option<VersionNumber>> {
@@ -355,13 +359,20 @@ impl Vault {
 
     /// Deletes a draft. Live versions are never deleted. If staging pointed at the draft,
     /// staging is cleared in the same transaction. The number is not handed out again.
-    pub async fn delete_draft(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<PromptState> {
+    pub async fn delete_draft(
+        &self,
+        actor: &Actor,
+        name: &str,
+        number: VersionNumber,
+    ) -> Result<PromptState> {
         actor.require_editor()?;
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         if version.status == Status::Live {
-            return Err(VaultError::Conflict(format!("{number} is live; published versions are never deleted")));
+            return Err(VaultError::Conflict(format!(
+                "{number} is live; published versions are never deleted"
+            )));
         }
         if prompt.staging == Some(number) {
             move_pointer(&mut tx, actor, &prompt, Channel::Staging, None).await?;
@@ -409,7 +420,10 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let Some(live) = prompt.live else {
-            return Err(VaultError::Conflict(format!("{} has no live version to roll back from", prompt.name)));
+            return Err(VaultError::Conflict(format!(
+                "{} has no live version to roll back from",
+                prompt.name
+            )));
         };
         let version = find_version(&mut tx, &prompt, number).await?;
         if version.status == Status::Draft {
@@ -431,7 +445,12 @@ impl Vault {
 
     /// Points staging at any existing version (a draft too), or clears it with `None`.
     /// Only while staging is enabled in the workspace's settings.
-    pub async fn set_staging(&self, actor: &Actor, name: &str, number: Option<VersionNumber>) -> Result<PromptState> {
+    pub async fn set_staging(
+        &self,
+        actor: &Actor,
+        name: &str,
+        number: Option<VersionNumber>,
+    ) -> Result<PromptState> {
         actor.require_editor()?;
         let mut tx = self.db.write.begin().await?;
         if !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
@@ -522,7 +541,11 @@ async fn find_prompt(tx: &mut Transaction<'_, Any>, actor: &Actor, name: &str) -
     })
 }
 
-async fn find_version(tx: &mut Transaction<'_, Any>, prompt: &PromptRow, number: VersionNumber) -> Result<Version> {
+async fn find_version(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+    number: VersionNumber,
+) -> Result<Version> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "select {VERSION_COLUMNS} from versions v join members m on m.id = v.author_id \
          where v.prompt_id = $1 and v.number = $2"

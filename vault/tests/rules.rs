@@ -5,7 +5,7 @@ use std::path::Path;
 use futures::future::join_all;
 use tempfile::TempDir;
 use vault::{
-    Actor, NewDraft, NewMember, PageRequest, Cursor, Rewrite, Role, SetUp, SettingsPatch, Status, Vault,
+    Actor, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch, Status, Vault,
     VaultError, VersionNumber,
 };
 
@@ -68,7 +68,9 @@ impl Fixture {
 
 fn assert_conflict<T: std::fmt::Debug>(result: Result<T, VaultError>, needle: &str) {
     match result {
-        Err(VaultError::Conflict(message)) => assert!(message.contains(needle), "{message:?} lacks {needle:?}"),
+        Err(VaultError::Conflict(message)) => {
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}")
+        }
         other => panic!("expected a conflict about {needle:?}, got {other:?}"),
     }
 }
@@ -77,7 +79,12 @@ fn assert_conflict<T: std::fmt::Debug>(result: Result<T, VaultError>, needle: &s
 async fn setup_happens_once() {
     let f = fixture().await;
     assert!(!f.vault.needs_setup().await.expect("needs_setup"));
-    let again = SetUp { workspace: "B".into(), email: "b@example.com".into(), password: "long enough".into(), name: "B".into() };
+    let again = SetUp {
+        workspace: "B".into(),
+        email: "b@example.com".into(),
+        password: "long enough".into(),
+        name: "B".into(),
+    };
     assert_conflict(f.vault.set_up(again).await, "already set up");
 }
 
@@ -85,7 +92,12 @@ async fn setup_happens_once() {
 async fn setup_refuses_bad_input_and_creates_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open");
-    let base = SetUp { workspace: "Acme".into(), email: "a@example.com".into(), password: "long enough".into(), name: "A".into() };
+    let base = SetUp {
+        workspace: "Acme".into(),
+        email: "a@example.com".into(),
+        password: "long enough".into(),
+        name: "A".into(),
+    };
     for (bad, field) in [
         (SetUp { email: "nope".into(), ..base.clone() }, "email"),
         (SetUp { password: "short".into(), ..base.clone() }, "password"),
@@ -118,8 +130,15 @@ async fn sign_in_opens_a_session_and_sign_out_ends_it() {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_refusal() {
     let f = fixture().await;
-    let wrong = f.vault.sign_in("ada@example.com", "wrong horse").await.map(|_| ()).unwrap_err().to_string();
-    let unknown = f.vault.sign_in("bob@example.com", "correct horse").await.map(|_| ()).unwrap_err().to_string();
+    let wrong =
+        f.vault.sign_in("ada@example.com", "wrong horse").await.map(|_| ()).expect_err("refused").to_string();
+    let unknown = f
+        .vault
+        .sign_in("bob@example.com", "correct horse")
+        .await
+        .map(|_| ())
+        .expect_err("refused")
+        .to_string();
     assert_eq!(wrong, unknown);
     assert!(wrong.contains("email or password is wrong"));
 }
@@ -149,7 +168,10 @@ async fn access_tokens_work_until_revoked() {
 
     f.vault.revoke_access_token(&f.owner, created.token.id).await.expect("revoke");
     assert!(matches!(f.vault.token_actor(&created.secret).await, Err(VaultError::Unauthorized(_))));
-    assert!(matches!(f.vault.revoke_access_token(&f.owner, created.token.id).await, Err(VaultError::NotFound(_))));
+    assert!(matches!(
+        f.vault.revoke_access_token(&f.owner, created.token.id).await,
+        Err(VaultError::NotFound(_))
+    ));
     assert!(matches!(f.vault.token_actor("pv_pat_guess").await, Err(VaultError::Unauthorized(_))));
 }
 
@@ -158,8 +180,12 @@ async fn prompt_names_are_checked_and_unique() {
     let f = fixture().await;
     f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
     assert_conflict(f.vault.create_prompt(&f.owner, PROMPT).await, "already exists");
-    assert!(matches!(f.vault.create_prompt(&f.owner, "Bad Name").await, Err(VaultError::Invalid { field: "name", .. })));
-    let names: Vec<_> = f.vault.prompts(&f.owner).await.expect("list").into_iter().map(|p| p.state.name).collect();
+    assert!(matches!(
+        f.vault.create_prompt(&f.owner, "Bad Name").await,
+        Err(VaultError::Invalid { field: "name", .. })
+    ));
+    let names: Vec<_> =
+        f.vault.prompts(&f.owner).await.expect("list").into_iter().map(|p| p.state.name).collect();
     assert_eq!(names, [PROMPT]);
 }
 
@@ -198,7 +224,10 @@ async fn drafts_can_be_rewritten_and_live_versions_cannot() {
     f.prompt_with_drafts(2).await;
     let rewrite = Rewrite { source: Some("better".into()), ..Rewrite::default() };
     let rewritten = f.vault.rewrite_draft(&f.owner, PROMPT, v(2), rewrite.clone()).await.expect("rewrite");
-    assert_eq!((rewritten.source.as_str(), rewritten.message.as_str(), rewritten.revision), ("better", "msg source 2", 2));
+    assert_eq!(
+        (rewritten.source.as_str(), rewritten.message.as_str(), rewritten.revision),
+        ("better", "msg source 2", 2)
+    );
 
     f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
     assert_conflict(f.vault.rewrite_draft(&f.owner, PROMPT, v(1), rewrite).await, "frozen");
@@ -211,9 +240,17 @@ async fn a_stale_rewrite_is_refused_and_changes_nothing() {
     let f = fixture().await;
     f.prompt_with_drafts(1).await;
     let loaded = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("load");
-    let theirs = Rewrite { source: Some("theirs".into()), expected_revision: Some(loaded.revision), ..Rewrite::default() };
+    let theirs = Rewrite {
+        source: Some("theirs".into()),
+        expected_revision: Some(loaded.revision),
+        ..Rewrite::default()
+    };
     f.vault.rewrite_draft(&f.owner, PROMPT, v(1), theirs).await.expect("first writer wins");
-    let mine = Rewrite { source: Some("mine".into()), expected_revision: Some(loaded.revision), ..Rewrite::default() };
+    let mine = Rewrite {
+        source: Some("mine".into()),
+        expected_revision: Some(loaded.revision),
+        ..Rewrite::default()
+    };
     match f.vault.rewrite_draft(&f.owner, PROMPT, v(1), mine).await {
         Err(VaultError::Stale { current }) => assert_eq!(current.source, "theirs"),
         other => panic!("expected stale, got {other:?}"),
@@ -279,12 +316,16 @@ async fn staging_is_refused_while_disabled_and_may_point_at_a_draft() {
     let f = fixture().await;
     f.prompt_with_drafts(2).await;
     assert_conflict(f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await, "disabled");
-    assert_eq!(f.vault.settings(&f.owner).await.expect("settings").staging_enabled, false);
+    assert!(!f.vault.settings(&f.owner).await.expect("settings").staging_enabled);
 
     f.enable_staging(true).await;
     let state = f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await.expect("stage draft");
     assert_eq!((state.staging, state.live), (Some(v(2)), None));
-    assert_eq!(f.vault.version(&f.owner, PROMPT, v(2)).await.expect("v2").status, Status::Draft, "not published");
+    assert_eq!(
+        f.vault.version(&f.owner, PROMPT, v(2)).await.expect("v2").status,
+        Status::Draft,
+        "not published"
+    );
     assert!(matches!(f.vault.set_staging(&f.owner, PROMPT, Some(v(8))).await, Err(VaultError::NotFound(_))));
 
     let cleared = f.vault.set_staging(&f.owner, PROMPT, None).await.expect("clear");
@@ -357,7 +398,15 @@ async fn roles_limit_who_changes_what() {
     assert!(matches!(f.vault.save_draft(&viewer, PROMPT, draft("x")).await, Err(VaultError::Forbidden(_))));
     assert!(matches!(f.vault.promote(&viewer, PROMPT, v(1)).await, Err(VaultError::Forbidden(_))));
     assert!(matches!(f.vault.create_prompt(&viewer, "other").await, Err(VaultError::Forbidden(_))));
-    assert_eq!(f.vault.versions(&viewer, PROMPT, PageRequest { limit: None, cursor: None }).await.expect("read").items.len(), 1);
+    assert_eq!(
+        f.vault
+            .versions(&viewer, PROMPT, PageRequest { limit: None, cursor: None })
+            .await
+            .expect("read")
+            .items
+            .len(),
+        1
+    );
     let patch = SettingsPatch { staging_enabled: Some(true) };
     assert!(matches!(f.vault.update_settings(&editor, patch).await, Err(VaultError::Forbidden(_))));
     assert!(f.vault.save_draft(&editor, PROMPT, draft("y")).await.is_ok());
@@ -370,7 +419,8 @@ async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = f.vault.versions(&f.owner, PROMPT, PageRequest { limit: Some(3), cursor }).await.expect("page");
+        let page =
+            f.vault.versions(&f.owner, PROMPT, PageRequest { limit: Some(3), cursor }).await.expect("page");
         seen.extend(page.items.iter().map(|v| v.number.get()));
         match page.next_cursor {
             Some(next) => cursor = Some(Cursor::parse(&next).expect("own cursor parses")),
@@ -382,7 +432,10 @@ async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
         assert!(matches!(Cursor::parse(bad), Err(VaultError::Malformed(_))), "{bad:?}");
     }
     let too_many = PageRequest { limit: Some(1000), cursor: None };
-    assert!(matches!(f.vault.versions(&f.owner, PROMPT, too_many).await, Err(VaultError::Invalid { field: "limit", .. })));
+    assert!(matches!(
+        f.vault.versions(&f.owner, PROMPT, too_many).await,
+        Err(VaultError::Invalid { field: "limit", .. })
+    ));
 }
 
 #[tokio::test]
@@ -401,8 +454,16 @@ async fn the_database_refuses_changes_to_live_versions_on_its_own() {
         assert!(sql(f.dir.path(), statement).await.is_err(), "{statement}");
     }
     assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").source, "source 1");
-    assert!(sql(f.dir.path(), "insert into versions (prompt_id, number, status, source, message, author_id, created_at) \
-        select prompt_id, 1, 'draft', 'dup', '', author_id, 0 from versions limit 1").await.is_err(), "unique (prompt, number)");
+    assert!(
+        sql(
+            f.dir.path(),
+            "insert into versions (prompt_id, number, status, source, message, author_id, created_at) \
+        select prompt_id, 1, 'draft', 'dup', '', author_id, 0 from versions limit 1"
+        )
+        .await
+        .is_err(),
+        "unique (prompt, number)"
+    );
 }
 
 #[tokio::test]
@@ -453,7 +514,8 @@ async fn the_demo_seeds_an_empty_database_once() {
     let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open");
     assert!(vault::demo::seed(&vault).await.expect("seed"));
     assert!(!vault::demo::seed(&vault).await.expect("second seed does nothing"));
-    let (owner, _) = vault.sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD).await.expect("demo sign in");
+    let (owner, _) =
+        vault.sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD).await.expect("demo sign in");
     let prompts = vault.prompts(&owner).await.expect("prompts");
     assert_eq!(prompts.len(), 3);
     assert!(prompts.iter().any(|p| p.state.live.is_some() && p.state.staging.is_some()));

@@ -1,10 +1,10 @@
 //! Errors as the API sends them: a status and `{"error": {"code", "message"}}`. Internal
 //! failures are logged with their cause and sent as a generic message.
 
+use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 use vault::VaultError;
 

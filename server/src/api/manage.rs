@@ -1,17 +1,18 @@
 //! `/v1/setup` and `/v1/manage/…`: the management calls, authenticated by a member's
 //! personal access token.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use vault::{Cursor, NewDraft, PageRequest, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
     AccessTokenJson, Body, Items, NamedRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest,
-    RollBackRequest, SaveDraftRequest, SetUpRequest, SettingsRequest, StagingRequest, VersionJson, VersionsQuery,
+    RollBackRequest, SaveDraftRequest, SetUpRequest, SettingsRequest, StagingRequest, VersionJson,
+    VersionsQuery,
 };
 use super::{ApiError, Member};
 
@@ -42,15 +43,13 @@ fn expected_revision(headers: &HeaderMap, number: VersionNumber) -> Option<i64> 
         return None;
     }
     let tag = raw.trim_start_matches("W/").trim_matches('"');
-    let revision = tag
-        .strip_prefix(&format!("{number}.r"))
-        .and_then(|r| r.parse::<i64>().ok())
-        .unwrap_or(0);
+    let revision = tag.strip_prefix(&format!("{number}.r")).and_then(|r| r.parse::<i64>().ok()).unwrap_or(0);
     Some(revision)
 }
 
 pub(crate) async fn set_up(State(vault): State<Vault>, Body(req): Body<SetUpRequest>) -> ApiResult {
-    let input = vault::SetUp { workspace: req.workspace, email: req.email, password: req.password, name: req.name };
+    let input =
+        vault::SetUp { workspace: req.workspace, email: req.email, password: req.password, name: req.name };
     let (owner, token) = vault.set_up(input).await?;
     let body = json!({
         "token": token.secret,
@@ -69,7 +68,10 @@ pub(crate) async fn create_prompt(
     Ok((StatusCode::CREATED, Json(PromptJson::from(state))).into_response())
 }
 
-pub(crate) async fn list_prompts(State(vault): State<Vault>, Member(actor): Member) -> ApiResult<Json<Items<PromptJson>>> {
+pub(crate) async fn list_prompts(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<Items<PromptJson>>> {
     Ok(Json(Items::all(vault.prompts(&actor).await?)))
 }
 
@@ -113,7 +115,8 @@ pub(crate) async fn save_draft(
     Path(name): Path<String>,
     Body(req): Body<SaveDraftRequest>,
 ) -> ApiResult {
-    let version = vault.save_draft(&actor, &name, NewDraft { source: req.source, message: req.message }).await?;
+    let version =
+        vault.save_draft(&actor, &name, NewDraft { source: req.source, message: req.message }).await?;
     Ok(version_response(StatusCode::CREATED, version))
 }
 
@@ -181,7 +184,10 @@ pub(crate) async fn deployments(
     Ok(Json(Items::all(vault.deployments(&actor, &name).await?)))
 }
 
-pub(crate) async fn settings(State(vault): State<Vault>, Member(actor): Member) -> ApiResult<Json<vault::Settings>> {
+pub(crate) async fn settings(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<vault::Settings>> {
     Ok(Json(vault.settings(&actor).await?))
 }
 
@@ -209,7 +215,10 @@ pub(crate) async fn access_tokens(
     Member(actor): Member,
 ) -> ApiResult<Json<Items<AccessTokenJson>>> {
     let tokens = vault.access_tokens(&actor).await?;
-    Ok(Json(Items { items: tokens.into_iter().map(|t| AccessTokenJson::new(t, None)).collect(), next_cursor: None }))
+    Ok(Json(Items {
+        items: tokens.into_iter().map(|t| AccessTokenJson::new(t, None)).collect(),
+        next_cursor: None,
+    }))
 }
 
 pub(crate) async fn revoke_access_token(

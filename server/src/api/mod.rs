@@ -6,11 +6,11 @@ mod dto;
 mod error;
 mod manage;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use axum::Router;
 use vault::Actor;
 
 use crate::AppState;
@@ -55,7 +55,9 @@ impl FromRequestParts<AppState> for Member {
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::unauthorized("send a personal access token: Authorization: Bearer pv_pat_…"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized("send a personal access token: Authorization: Bearer pv_pat_…")
+            })?;
         Ok(Member(state.vault.token_actor(token.trim()).await?))
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use reqwest::{Method, RequestBuilder, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -30,7 +30,14 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
     let task = tokio::spawn(server::launch(config, listener, async {
         let _ = stopped.await;
     }));
-    let app = TestApp { base, client: reqwest::Client::new(), token: None, stop: Some(stop), task: Some(task), dir: Some(dir) };
+    let app = TestApp {
+        base,
+        client: reqwest::Client::new(),
+        token: None,
+        stop: Some(stop),
+        task: Some(task),
+        dir: Some(dir),
+    };
     app.wait_until_ready().await;
     app
 }
@@ -38,10 +45,9 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
 impl TestApp {
     async fn wait_until_ready(&self) {
         for _ in 0..200 {
-            if let Ok(response) = self.client.get(format!("{}/healthz", self.base)).send().await {
-                if response.status() == 200 {
-                    return;
-                }
+            let response = self.client.get(format!("{}/healthz", self.base)).send().await;
+            if response.is_ok_and(|r| r.status() == 200) {
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
@@ -102,7 +108,11 @@ impl TestApp {
 pub async fn read(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }
 

@@ -1,7 +1,7 @@
 //! The management API: setup, tokens, prompts, versions, pointers, settings, bad input.
 
-use reqwest::header::{ETAG, IF_MATCH};
 use reqwest::Method;
+use reqwest::header::{ETAG, IF_MATCH};
 use serde_json::json;
 
 use crate::helpers::{error_message, read, spawn_app, spawn_app_in};
@@ -19,7 +19,10 @@ async fn health_answers_once_ready() {
 async fn setup_works_once_and_checks_its_input() {
     let mut app = spawn_app().await;
     let (status, body) = app
-        .post("/v1/setup", json!({"workspace": "Acme", "email": "nope", "password": "correct horse", "name": "Ada"}))
+        .post(
+            "/v1/setup",
+            json!({"workspace": "Acme", "email": "nope", "password": "correct horse", "name": "Ada"}),
+        )
         .await;
     assert_eq!(status, 422);
     assert!(error_message(&body, "invalid").contains("email"));
@@ -29,7 +32,10 @@ async fn setup_works_once_and_checks_its_input() {
     assert_eq!(body["member"]["role"], "owner");
 
     let (status, body) = app
-        .post("/v1/setup", json!({"workspace": "B", "email": "b@example.com", "password": "correct horse", "name": "B"}))
+        .post(
+            "/v1/setup",
+            json!({"workspace": "B", "email": "b@example.com", "password": "correct horse", "name": "B"}),
+        )
         .await;
     assert_eq!(status, 409);
     assert!(error_message(&body, "conflict").contains("already set up"));
@@ -69,12 +75,19 @@ async fn the_whole_version_lifecycle_over_http() {
     app.set_up().await;
 
     let (status, prompt) = app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
-    assert_eq!((status, prompt), (201, json!({"name": "support/triage", "live": null, "staging": null, "versions": 0})));
+    assert_eq!(
+        (status, prompt),
+        (201, json!({"name": "support/triage", "live": null, "staging": null, "versions": 0}))
+    );
 
     // Save v1 and v2.
-    let (status, v1) = app.post(&format!("{PROMPT}/versions"), json!({"source": "Hello", "message": "first"})).await;
+    let (status, v1) =
+        app.post(&format!("{PROMPT}/versions"), json!({"source": "Hello", "message": "first"})).await;
     assert_eq!(status, 201);
-    assert_eq!((&v1["version"], &v1["number"], &v1["status"], &v1["author"]), (&json!("v1"), &json!(1), &json!("draft"), &json!("Ada")));
+    assert_eq!(
+        (&v1["version"], &v1["number"], &v1["status"], &v1["author"]),
+        (&json!("v1"), &json!(1), &json!("draft"), &json!("Ada"))
+    );
     assert!(v1["created_at"].as_str().is_some_and(|t| t.ends_with('Z')));
     app.post(&format!("{PROMPT}/versions"), json!({"source": "Hello there", "message": "second"})).await;
 
@@ -96,7 +109,8 @@ async fn the_whole_version_lifecycle_over_http() {
     // Promote v1: frozen, live.
     let (status, state) = app.post(&format!("{PROMPT}/versions/v1/promote"), json!({})).await;
     assert_eq!((status, &state["live"]), (200, &json!("v1")));
-    let (status, body) = app.call(Method::PATCH, &format!("{PROMPT}/versions/1"), Some(json!({"message": "x"}))).await;
+    let (status, body) =
+        app.call(Method::PATCH, &format!("{PROMPT}/versions/1"), Some(json!({"message": "x"}))).await;
     assert_eq!(status, 409);
     assert!(error_message(&body, "conflict").contains("frozen"));
     assert_eq!(app.call(Method::DELETE, &format!("{PROMPT}/versions/1"), None).await.0, 409);
@@ -104,18 +118,24 @@ async fn the_whole_version_lifecycle_over_http() {
     // Staging: refused while disabled, then pointed at the v2 draft.
     let (status, _) = app.call(Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": 2}))).await;
     assert_eq!(status, 409);
-    let (status, settings) = app.call(Method::PATCH, "/v1/manage/settings", Some(json!({"staging_enabled": true}))).await;
+    let (status, settings) =
+        app.call(Method::PATCH, "/v1/manage/settings", Some(json!({"staging_enabled": true}))).await;
     assert_eq!((status, settings), (200, json!({"staging_enabled": true})));
-    let (status, state) = app.call(Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": "v2"}))).await;
+    let (status, state) =
+        app.call(Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": "v2"}))).await;
     assert_eq!((status, &state["staging"]), (200, &json!("v2")));
 
     // Promote v2, roll back to v1: the editor gets v1's source, v2 stays.
     app.post(&format!("{PROMPT}/versions/2/promote"), json!({})).await;
     let (status, rolled) = app.post(&format!("{PROMPT}/rollback"), json!({"version": 1})).await;
     assert_eq!(status, 200);
-    assert_eq!((&rolled["live"], &rolled["editor"]), (&json!("v1"), &json!({"based_on": "v1", "source": "Hello"})));
+    assert_eq!(
+        (&rolled["live"], &rolled["editor"]),
+        (&json!("v1"), &json!({"based_on": "v1", "source": "Hello"}))
+    );
     let (_, page) = app.get(&format!("{PROMPT}/versions")).await;
-    let labels: Vec<_> = page["items"].as_array().expect("items").iter().map(|v| v["version"].clone()).collect();
+    let labels: Vec<_> =
+        page["items"].as_array().expect("items").iter().map(|v| v["version"].clone()).collect();
     assert_eq!(labels, [json!("v2"), json!("v1")]);
 
     // A new draft, staged, then deleted: staging is cleared with it.
@@ -160,7 +180,11 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         (app.post("/v1/manage/prompts", json!({"nom": "x"})).await, 400, "bad_request"),
         (app.post(&format!("{PROMPT}/versions"), json!({"source": ""})).await, 422, "invalid"),
         (app.post(&format!("{PROMPT}/versions"), json!({"source": 3})).await, 400, "bad_request"),
-        (app.post(&format!("{PROMPT}/versions"), json!({"source": "x".repeat(1024 * 1024 + 1)})).await, 413, "too_large"),
+        (
+            app.post(&format!("{PROMPT}/versions"), json!({"source": "x".repeat(1024 * 1024 + 1)})).await,
+            413,
+            "too_large",
+        ),
         (app.post("/v1/manage/prompts/no-such/versions", json!({"source": "x"})).await, 404, "not_found"),
         (app.get(&format!("{PROMPT}/versions/v9")).await, 404, "not_found"),
         (app.get(&format!("{PROMPT}/versions/abc")).await, 422, "invalid"),
