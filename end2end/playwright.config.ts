@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
-// The release server built by scripts/build.sh, on a fresh data directory each run.
+// The release servers built by scripts/build.sh.
 const port = 3917;
+/** The server left empty for the first-run setup page (see tests/setup.spec.ts). */
+export const setupPort = 3918;
 
 export default defineConfig({
   testDir: "./tests",
@@ -30,13 +32,15 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium" }],
-  webServer: {
+  // Two servers, each on a fresh data directory: one set up through the API by the tests,
+  // one left empty for the first-run setup page.
+  webServer: [port, setupPort].map((p) => ({
     cwd: "..",
-    command: `rm -rf target/e2e-data && exec target/release/promptvault --addr 127.0.0.1:${port} --data-dir target/e2e-data`,
-    url: `http://127.0.0.1:${port}/healthz`,
+    command: `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}`,
+    url: `http://127.0.0.1:${p}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    stdout: "pipe",
+    stdout: "pipe" as const,
     env: { RUST_LOG: "warn" },
-  },
+  })),
 });

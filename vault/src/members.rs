@@ -246,6 +246,11 @@ impl Vault {
         let token = random_token(32);
         let now = Timestamp::now();
         let expires_at = now.plus(SESSION_LIFETIME);
+        // Sweep ended sessions here: sign-ins are rare, so this costs nothing noticeable.
+        sqlx::query("delete from sessions where expires_at <= $1")
+            .bind(now.0)
+            .execute(&self.db.write)
+            .await?;
         sqlx::query(
             "insert into sessions (token_hash, member_id, created_at, expires_at) values ($1, $2, $3, $4)",
         )
