@@ -2,6 +2,8 @@
 //! browser, and the thin server functions they call. With feature `ssr` the server
 //! functions call the `vault`; with feature `hydrate` this crate is the browser side.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 mod pages;
 
@@ -53,6 +55,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::SetupPage/>
                 <Route path=path!("/sign-in") view=pages::SignInPage/>
                 <Route path=path!("/prompts") view=pages::PromptsPage ssr=SsrMode::Async/>
+                <Route path=path!("/prompts/*name") view=pages::PromptPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings") view=pages::SettingsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -44,3 +44,71 @@ export class PromptsPage {
     await this.page.getByRole("button", { name: "Sign out" }).click();
   }
 }
+
+export class PromptPage {
+  constructor(private readonly page: Page) {}
+
+  source() {
+    return this.page.getByLabel("Source");
+  }
+
+  message() {
+    return this.page.getByLabel("Message");
+  }
+
+  row(label: string) {
+    return this.page.locator(`tr.version-row[data-version="${label}"]`);
+  }
+
+  pointers() {
+    return this.page.locator(".pointers");
+  }
+
+  editorNote() {
+    return this.page.locator(".editor");
+  }
+
+  /** Types into the editor and saves; resolves once the page shows the saved draft open. */
+  async saveNewDraft(source: string, message: string, expectLabel: string) {
+    await this.source().fill(source);
+    await this.message().fill(message);
+    await this.page.getByRole("button", { name: "Save as new draft" }).click();
+    await expect(this.page.getByRole("heading", { name: `Editing draft ${expectLabel}` })).toBeVisible();
+    await expect(this.row(expectLabel)).toBeVisible();
+  }
+
+  async rewrite(label: string, source: string) {
+    await this.source().fill(source);
+    await this.page.getByRole("button", { name: `Save changes to ${label}` }).click();
+  }
+
+  async rowAction(label: string, action: string) {
+    if (action === "Stage" || action === "Unstage") {
+      await this.row(label).getByRole("button", { name: `${action} ${label}`, exact: true }).click();
+    } else {
+      await this.row(label).getByRole("link", { name: action, exact: true }).click();
+    }
+  }
+
+  /** Checks what the confirmation says will change, then confirms. */
+  async confirm(button: string, says: string | RegExp) {
+    const dialog = this.page.getByRole("alertdialog");
+    await expect(dialog).toContainText(says);
+    await dialog.getByRole("button", { name: button }).click();
+    await expect(dialog).toBeHidden();
+  }
+}
+
+export class SettingsPage {
+  constructor(private readonly page: Page) {}
+
+  async open() {
+    await this.page.goto("/settings");
+    await hydrated(this.page);
+  }
+
+  async setStaging(on: boolean) {
+    await this.page.getByRole("switch").click();
+    await expect(this.page.getByRole("switch")).toHaveAttribute("aria-checked", String(on));
+  }
+}

@@ -1,0 +1,254 @@
+//! Prompts and their versions: the list, one prompt's overview and editor, and the
+//! operations on versions and pointers.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::{AppError, When};
+
+/// One row of the prompts list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptRow {
+    pub name: String,
+    pub live: Option<String>,
+    pub staging: Option<String>,
+    pub versions: i64,
+    pub updated: When,
+}
+
+/// One row of a prompt's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRow {
+    pub number: i64,
+    pub label: String,
+    /// Published (frozen); otherwise a draft.
+    pub published: bool,
+    pub message: String,
+    pub author: String,
+    pub created: When,
+}
+
+/// A prompt's pointers and the first page of its history, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptOverview {
+    pub name: String,
+    pub live: Option<i64>,
+    pub staging: Option<i64>,
+    pub staging_enabled: bool,
+    pub can_edit: bool,
+    pub versions: Vec<VersionRow>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionsPage {
+    pub items: Vec<VersionRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// What the editor opens with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorContent {
+    pub source: String,
+    pub message: String,
+    pub mode: EditorMode,
+    /// Viewers see the text but cannot save.
+    pub can_edit: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditorMode {
+    /// Saving creates the next version; the text started from `based_on`.
+    NewDraft { based_on: Option<i64>, rolled_back: bool },
+    /// Saving rewrites draft `number`, if nobody changed it since `revision`.
+    Rewrite { number: i64, revision: i64 },
+}
+
+#[cfg(feature = "ssr")]
+const HISTORY_PAGE: i64 = 50;
+
+#[server]
+pub async fn list_prompts() -> Result<Vec<PromptRow>, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let now = vault::Timestamp::now();
+    let prompts = ctx.vault.prompts(&actor).await.map_err(ssr::app_error)?;
+    Ok(prompts
+        .into_iter()
+        .map(|p| PromptRow {
+            name: p.state.name,
+            live: p.state.live.map(|n| n.label()),
+            staging: p.state.staging.map(|n| n.label()),
+            versions: p.state.versions,
+            updated: ssr::when(p.updated_at, now),
+        })
+        .collect())
+}
+
+#[server]
+pub async fn create_prompt(name: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let state = ctx.vault.create_prompt(&actor, &name).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&format!("/prompts/{}", state.name));
+    Ok(())
+}
+
+#[server]
+pub async fn load_overview(name: String) -> Result<PromptOverview, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let state = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?;
+    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let page = history(&ctx, &actor, &name, None).await?;
+    Ok(PromptOverview {
+        name: state.name,
+        live: state.live.map(vault::VersionNumber::get),
+        staging: state.staging.map(vault::VersionNumber::get),
+        staging_enabled: settings.staging_enabled,
+        can_edit: actor.role.can_edit(),
+        versions: page.items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// The page of history after `cursor`.
+#[server]
+pub async fn more_versions(name: String, cursor: String) -> Result<VersionsPage, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    history(&ctx, &actor, &name, Some(cursor)).await
+}
+
+#[cfg(feature = "ssr")]
+async fn history(
+    ctx: &ssr::ServerContext,
+    actor: &vault::Actor,
+    name: &str,
+    cursor: Option<String>,
+) -> Result<VersionsPage, AppError> {
+    let cursor = cursor.as_deref().map(vault::Cursor::parse).transpose().map_err(ssr::app_error)?;
+    let request = vault::PageRequest { limit: Some(HISTORY_PAGE), cursor };
+    let page = ctx.vault.versions(actor, name, request).await.map_err(ssr::app_error)?;
+    let now = vault::Timestamp::now();
+    let items = page
+        .items
+        .into_iter()
+        .map(|v| VersionRow {
+            number: v.number.get(),
+            label: v.number.label(),
+            published: v.status == vault::Status::Live,
+            message: v.message,
+            author: v.author,
+            created: ssr::when(v.created_at, now),
+        })
+        .collect();
+    Ok(VersionsPage { items, next_cursor: page.next_cursor })
+}
+
+/// The editor's text: draft `edit` to rewrite, or a new draft starting from version
+/// `from`, or (neither) from the newest version.
+#[server]
+pub async fn load_editor(
+    name: String,
+    edit: Option<i64>,
+    from: Option<i64>,
+    rolled_back: bool,
+) -> Result<EditorContent, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = |n: i64| vault::VersionNumber::new(n).map_err(ssr::app_error);
+    let start = match edit.or(from) {
+        Some(n) => Some(ctx.vault.version(&actor, &name, number(n)?).await.map_err(ssr::app_error)?),
+        None => {
+            let newest = vault::PageRequest { limit: Some(1), cursor: None };
+            ctx.vault.versions(&actor, &name, newest).await.map_err(ssr::app_error)?.items.into_iter().next()
+        }
+    };
+    let can_edit = actor.role.can_edit();
+    let (source, message, mode) = match start {
+        Some(v) if edit.is_some() && v.status == vault::Status::Draft => {
+            (v.source, v.message, EditorMode::Rewrite { number: v.number.get(), revision: v.revision })
+        }
+        Some(v) => {
+            (v.source, String::new(), EditorMode::NewDraft { based_on: Some(v.number.get()), rolled_back })
+        }
+        None => (String::new(), String::new(), EditorMode::NewDraft { based_on: None, rolled_back: false }),
+    };
+    Ok(EditorContent { source, message, mode, can_edit })
+}
+
+#[server]
+pub async fn save_draft(name: String, source: String, message: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let draft = vault::NewDraft { source, message };
+    let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&format!("/prompts/{name}?edit={}", version.number.get()));
+    Ok(())
+}
+
+#[server]
+pub async fn rewrite_draft(
+    name: String,
+    number: i64,
+    revision: i64,
+    source: String,
+    message: String,
+) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let rewrite =
+        vault::Rewrite { source: Some(source), message: Some(message), expected_revision: Some(revision) };
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    let version = ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
+    Ok(())
+}
+
+#[server]
+pub async fn promote(name: String, number: i64, back: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    ctx.vault.promote(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}
+
+/// Rolls live back and opens the editor on the rolled-back version's source.
+#[server]
+pub async fn roll_back(name: String, number: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    let rolled = ctx.vault.roll_back(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&format!("/prompts/{name}?from={}&rolled_back=true", rolled.based_on.get()));
+    Ok(())
+}
+
+/// Points staging at version `number`, or clears it when `number` is empty.
+#[server]
+pub async fn set_staging(name: String, number: String, back: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = match number.trim() {
+        "" => None,
+        n => Some(vault::VersionNumber::parse(n).map_err(ssr::app_error)?),
+    };
+    ctx.vault.set_staging(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}
+
+#[server]
+pub async fn delete_draft(name: String, number: i64, back: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    ctx.vault.delete_draft(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}

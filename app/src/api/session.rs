@@ -1,0 +1,65 @@
+//! Who is visiting: first-run setup, sign-in, sign-out.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::{AppError, Member};
+
+/// Where a visitor stands: is the server set up, and who are they.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    pub needs_setup: bool,
+    pub member: Option<Member>,
+}
+
+#[server]
+pub async fn current_visitor() -> Result<Visitor, AppError> {
+    let ctx = ssr::context()?;
+    let needs_setup = ctx.vault.needs_setup().await.map_err(ssr::app_error)?;
+    let member = ssr::signed_in(&ctx).await.ok().map(ssr::member);
+    Ok(Visitor { needs_setup, member })
+}
+
+/// The signed-in member, or a `signed_out` error for pages to redirect on.
+#[server]
+pub async fn current_member() -> Result<Member, AppError> {
+    let ctx = ssr::context()?;
+    ssr::signed_in(&ctx).await.map(ssr::member)
+}
+
+/// First-run setup: creates the workspace and its owner, and signs the owner in.
+#[server]
+pub async fn set_up(
+    workspace: String,
+    name: String,
+    email: String,
+    password: String,
+) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let input = vault::SetUp { workspace, email: email.clone(), password: password.clone(), name };
+    ctx.vault.set_up(input).await.map_err(ssr::app_error)?;
+    ssr::open_session(&ctx, &email, &password).await?;
+    leptos_axum::redirect("/prompts");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    ssr::open_session(&ctx, &email, &password).await?;
+    leptos_axum::redirect("/prompts");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    if let Some(cookie) = ssr::session_cookie().await {
+        ctx.vault.sign_out(&cookie).await.map_err(ssr::app_error)?;
+    }
+    ssr::set_cookie(&ctx, "", 0);
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}

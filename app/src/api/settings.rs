@@ -1,0 +1,81 @@
+//! Workspace settings and the member's personal access tokens.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::{AppError, When};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub staging_enabled: bool,
+    pub can_administer: bool,
+    pub tokens: Vec<TokenRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    /// `pv_pat_…abcd`: enough to recognise it, never the token.
+    pub hint: String,
+    pub created: When,
+    pub last_used: Option<When>,
+}
+
+/// A token just created: its secret, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub name: String,
+    pub secret: String,
+}
+
+#[server]
+pub async fn load_settings() -> Result<SettingsView, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let now = vault::Timestamp::now();
+    let tokens = ctx.vault.access_tokens(&actor).await.map_err(ssr::app_error)?;
+    Ok(SettingsView {
+        staging_enabled: settings.staging_enabled,
+        can_administer: actor.role.can_administer(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                hint: format!("{}…{}", t.prefix, t.last_four),
+                name: t.name,
+                created: ssr::when(t.created_at, now),
+                last_used: t.last_used_at.map(|at| ssr::when(at, now)),
+            })
+            .collect(),
+    })
+}
+
+/// Settings -> Enable staging.
+#[server]
+pub async fn set_staging_enabled(enabled: bool) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let patch = vault::SettingsPatch { staging_enabled: Some(enabled) };
+    ctx.vault.update_settings(&actor, patch).await.map_err(ssr::app_error)?;
+    Ok(())
+}
+
+#[server]
+pub async fn create_access_token(name: String) -> Result<CreatedToken, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let created = ctx.vault.create_access_token(&actor, &name).await.map_err(ssr::app_error)?;
+    Ok(CreatedToken { name: created.token.name, secret: created.secret })
+}
+
+#[server]
+pub async fn revoke_access_token(id: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.revoke_access_token(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Server-side helpers of the server functions: the context, the session cookie, and the
+//! mapping of vault errors and values to what pages show.
+
+use http::HeaderValue;
+use http::header::{COOKIE, SET_COOKIE};
+use leptos::prelude::use_context;
+use vault::{Actor, Timestamp, VaultError};
+
+use super::{AppError, Member, When};
+
+pub const SESSION_COOKIE: &str = "pv_session";
+
+/// What the server functions need from the process.
+#[derive(Clone)]
+pub struct ServerContext {
+    pub vault: vault::Vault,
+    /// Add `Secure` to the session cookie (when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+pub fn context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>()
+        .ok_or_else(|| AppError { message: "the server is not ready".into(), signed_out: false })
+}
+
+/// Words for the page; internal failures are logged and shown generically.
+pub fn app_error(error: VaultError) -> AppError {
+    let signed_out = matches!(error, VaultError::Unauthorized(_));
+    let message = match &error {
+        VaultError::Internal(source) => {
+            tracing::error!(error = %source, "dashboard operation failed");
+            "something went wrong on our side; please try again".to_owned()
+        }
+        VaultError::Stale { current } => format!(
+            "{} was changed by someone else since you opened it. Your text is still here: \
+             copy it, then reload to see their version.",
+            current.number
+        ),
+        other => other.to_string(),
+    };
+    AppError { message, signed_out }
+}
+
+pub fn member(actor: Actor) -> Member {
+    Member {
+        can_edit: actor.role.can_edit(),
+        can_administer: actor.role.can_administer(),
+        name: actor.name,
+        email: actor.email,
+        workspace: actor.workspace,
+        role: actor.role.as_str().into(),
+    }
+}
+
+pub fn when(at: Timestamp, now: Timestamp) -> When {
+    let iso = at.to_rfc3339();
+    let exact = format!("{} UTC", iso.get(..19).unwrap_or(&iso).replace('T', " "));
+    let seconds = (now.0 - at.0).max(0) / 1000;
+    let relative = match seconds {
+        0..=44 => "just now".to_owned(),
+        45..=3599 => format!("{} min ago", (seconds / 60).max(1)),
+        3600..=86_399 => format!("{} h ago", seconds / 3600),
+        86_400..=2_591_999 => format!("{} d ago", seconds / 86_400),
+        _ => exact.get(..10).unwrap_or(&exact).to_owned(),
+    };
+    When { relative, exact, iso }
+}
+
+pub async fn session_cookie() -> Option<String> {
+    let parts: http::request::Parts = leptos_axum::extract().await.ok()?;
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The member whose session cookie came with the request.
+pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
+    let cookie = session_cookie()
+        .await
+        .ok_or_else(|| AppError { message: "please sign in".into(), signed_out: true })?;
+    ctx.vault.session_actor(&cookie).await.map_err(app_error)
+}
+
+pub async fn open_session(ctx: &ServerContext, email: &str, password: &str) -> Result<(), AppError> {
+    let (_, cookie) = ctx.vault.sign_in(email, password).await.map_err(app_error)?;
+    let max_age = (cookie.expires_at.0 - Timestamp::now().0) / 1000;
+    set_cookie(ctx, &cookie.value, max_age);
+    Ok(())
+}
+
+/// HttpOnly so scripts cannot read it, SameSite=Lax so other sites cannot send it with
+/// their requests; `max_age` 0 removes it.
+pub fn set_cookie(ctx: &ServerContext, value: &str, max_age: i64) {
+    let secure = if ctx.secure_cookies { "; Secure" } else { "" };
+    let header =
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    if let (Some(response), Ok(header)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&header))
+    {
+        response.append_header(SET_COOKIE, header);
+    }
+}
+
+/// Where to go after an action on prompt `name`: the page the form said, when it is that
+/// prompt's page (never another site), else the prompt's page itself.
+pub fn back_to_prompt(name: &str, back: &str) -> String {
+    let page = format!("/prompts/{name}");
+    let same_page = back == page || back.strip_prefix(&page).is_some_and(|rest| rest.starts_with('?'));
+    if same_page && !back.contains(['\\', '\n', '\r']) { back.to_owned() } else { page }
+}

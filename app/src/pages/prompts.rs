@@ -1,0 +1,127 @@
+//! The prompts list: filter by name, create a prompt.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_query_map;
+
+use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
+use crate::api::{self, CreatePrompt, PromptRow};
+
+#[component]
+pub fn PromptsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
+    let create = ServerAction::<CreatePrompt>::new();
+    let prompts = Resource::new(move || create.version().get(), |_| api::list_prompts());
+    view! {
+        <SignedIn>
+            <div class="page-head">
+                <h1>"Prompts"</h1>
+                // A GET form: without WASM, Enter filters through the URL; with it, typing does.
+                <form method="get" role="search" class="filter">
+                    <input
+                        type="search"
+                        name="q"
+                        placeholder="Filter by name"
+                        aria-label="Filter prompts by name"
+                        prop:value=filter
+                        on:input=move |ev| filter.set(event_target_value(&ev))
+                    />
+                </form>
+            </div>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match prompts.await {
+                        Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                        Ok(rows) if rows.is_empty() => {
+                            view! { <p class="empty">"No prompts yet. Create the first one below."</p> }.into_any()
+                        }
+                        Ok(rows) => view! { <PromptTable rows filter/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <section class="card new-prompt" aria-labelledby="new-prompt">
+                <h2 id="new-prompt">"New prompt"</h2>
+                <ActionForm action=create>
+                    <div class="row">
+                        <label class="grow">"Name"
+                            <input
+                                type="text"
+                                name="name"
+                                required
+                                maxlength="128"
+                                placeholder="support/triage"
+                                autocomplete="off"
+                                spellcheck="false"
+                                aria-describedby="name-rules"
+                            />
+                        </label>
+                        <button type="submit" class="primary" disabled=move || create.pending().get()>
+                            "Create prompt"
+                        </button>
+                    </div>
+                    <p id="name-rules" class="hint">
+                        "Lowercase letters, digits, " <code>"-"</code> " and " <code>"_"</code> "; use "
+                        <code>"/"</code> " for folders, as in " <code>"support/triage"</code>
+                        ". Applications fetch the prompt by this name."
+                    </p>
+                    {action_error(create)}
+                </ActionForm>
+            </section>
+        </SignedIn>
+    }
+}
+
+#[component]
+fn PromptTable(rows: Vec<PromptRow>, filter: RwSignal<String>) -> impl IntoView {
+    let rows = StoredValue::new(rows);
+    let badge = |label: Option<String>, class: &'static str| match label {
+        Some(label) => view! { <span class=class>{label}</span> }.into_any(),
+        None => view! { <span class="none">"—"</span> }.into_any(),
+    };
+    let visible = move || {
+        let needle = filter.get().trim().to_lowercase();
+        rows.get_value().into_iter().filter(move |row| row.name.contains(&needle)).collect::<Vec<_>>()
+    };
+    view! {
+        <table class="prompts">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Live"</th>
+                    <th scope="col">"Staging"</th>
+                    <th scope="col">"Versions"</th>
+                    <th scope="col">"Last change"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {move || {
+                    let visible = visible();
+                    if visible.is_empty() {
+                        return view! {
+                            <tr><td colspan="5" class="empty">"No prompt matches this filter."</td></tr>
+                        }
+                        .into_any();
+                    }
+                    visible
+                        .into_iter()
+                        .map(|row| {
+                            let href = format!("/prompts/{}", row.name);
+                            view! {
+                                <tr class="prompt-row">
+                                    <td class="name"><A href=href>{row.name}</A></td>
+                                    <td>{badge(row.live, "badge live")}</td>
+                                    <td>{badge(row.staging, "badge staging")}</td>
+                                    <td>{row.versions}</td>
+                                    <td><Moment when=row.updated/></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
+            </tbody>
+        </table>
+    }
+}

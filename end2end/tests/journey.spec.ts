@@ -1,0 +1,161 @@
+// A person's whole journey through the dashboard, from first-run setup to sign-out, on a
+// server that starts empty. Screenshots of the main pages are saved to screenshots/.
+import { test, expect, type Page } from "@playwright/test";
+import { hydrated, PromptPage, PromptsPage, SettingsPage } from "./pages";
+import { setupPort } from "../playwright.config";
+
+test.use({ baseURL: `http://127.0.0.1:${setupPort}` });
+test.describe.configure({ mode: "serial" });
+
+const grace = { email: "grace@example.com", password: "a long enough password" };
+
+async function openPrompt(page: Page, name: string) {
+  await page.goto(`/prompts/${name}`);
+  await hydrated(page);
+  return new PromptPage(page);
+}
+
+test("first-run setup, then every operation on a prompt, then sign-out", async ({ page, request }) => {
+  // First run: every visitor is sent to the setup page.
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/setup$/);
+  await hydrated(page);
+  await page.screenshot({ path: "screenshots/setup.png", fullPage: true });
+  await page.getByLabel("Workspace name").fill("Globex");
+  await page.getByLabel("Your name").fill("Grace");
+  await page.getByLabel("Email").fill(grace.email);
+  await page.getByLabel("Password").fill(grace.password);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(/\/prompts$/);
+  await expect(page.getByText("No prompts yet.")).toBeVisible();
+
+  // Setup is closed from now on, in the API as well.
+  const again = await request.post("/v1/setup", {
+    data: { workspace: "X", email: "x@example.com", password: "long enough", name: "X" },
+  });
+  expect(again.status()).toBe(409);
+
+  // Sign out and in again.
+  await hydrated(page);
+  await new PromptsPage(page).signOut();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(grace.email);
+  await page.getByLabel("Password").fill(grace.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/prompts$/);
+  await hydrated(page);
+
+  // A bad name is explained next to the field; a good one opens the new prompt.
+  await page.getByLabel("Name", { exact: true }).fill("Support Triage");
+  await page.getByRole("button", { name: "Create prompt" }).click();
+  await expect(page.getByRole("alert")).toContainText("not allowed in a prompt name");
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Support Triage");
+  await page.getByLabel("Name", { exact: true }).fill("support/triage");
+  await page.getByRole("button", { name: "Create prompt" }).click();
+  await expect(page).toHaveURL(/\/prompts\/support\/triage$/);
+  await hydrated(page);
+  const prompt = new PromptPage(page);
+  await expect(page.getByText("No versions yet")).toBeVisible();
+
+  // Save v1 and promote it.
+  await prompt.saveNewDraft("Classify the ticket as billing or bug.", "First cut", "v1");
+  await prompt.rowAction("v1", "Promote");
+  await prompt.confirm("Promote v1", "Live moves from nothing to v1");
+  await expect(prompt.row("v1")).toContainText("live");
+  await expect(prompt.pointers()).toContainText("live v1");
+
+  // v1 is frozen now: the editor offers a new draft based on it. Save v2, rewrite it in place.
+  await expect(prompt.editorNote()).toContainText("New draft, based on v1");
+  await prompt.saveNewDraft("Classify the ticket as billing, bug or question.", "Add questions", "v2");
+  await prompt.rewrite("v2", "Classify the ticket as billing, bug, question or account.");
+  await expect(page).toHaveURL(/edit=2&r=2/);
+  await expect(prompt.source()).toHaveValue("Classify the ticket as billing, bug, question or account.");
+  await expect(prompt.row("v2")).toContainText("draft");
+  await page.screenshot({ path: "screenshots/prompt-editing.png", fullPage: true });
+
+  // Enable staging and point it at the v2 draft.
+  const settings = new SettingsPage(page);
+  await settings.open();
+  await expect(page.getByRole("switch")).toHaveText("Enable staging");
+  await settings.setStaging(true);
+  await page.screenshot({ path: "screenshots/settings.png", fullPage: true });
+  await openPrompt(page, "support/triage");
+  await prompt.rowAction("v2", "Stage");
+  await expect(prompt.row("v2")).toContainText("staging");
+  await expect(prompt.pointers()).toContainText("staging v2");
+
+  // Promote v2.
+  await prompt.rowAction("v2", "Promote");
+  await prompt.confirm("Promote v2", "Live moves from v1 to v2");
+  await expect(prompt.pointers()).toContainText("live v2");
+  await expect(prompt.row("v2").getByRole("link", { name: "Edit" })).toHaveCount(0);
+
+  // Roll back to v1: the editor holds v1's source, marked as based on it.
+  await prompt.rowAction("v1", "Roll back");
+  await prompt.confirm("Roll back to v1", "Live moves back from v2 to v1");
+  await expect(prompt.pointers()).toContainText("live v1");
+  await expect(prompt.editorNote()).toContainText("rolled back to v1");
+  await expect(prompt.source()).toHaveValue("Classify the ticket as billing or bug.");
+  await expect(prompt.row("v2")).toBeVisible();
+
+  // Save v3 from there, stage it, delete it: staging is cleared with it.
+  await prompt.saveNewDraft("Classify the ticket as billing, bug, or other.", "Try 'other'", "v3");
+  await prompt.rowAction("v3", "Stage");
+  await expect(prompt.pointers()).toContainText("staging v3");
+  await page.screenshot({ path: "screenshots/prompt.png", fullPage: true });
+  await prompt.rowAction("v3", "Delete");
+  await prompt.confirm("Delete v3", "Staging points at it and is cleared");
+  await expect(prompt.row("v3")).toHaveCount(0);
+  await expect(prompt.pointers()).toContainText("staging reads live");
+
+  // Disable staging: every staging control disappears, nothing else changes.
+  await expect(page.getByRole("button", { name: /^Stage v\d+$/ })).not.toHaveCount(0);
+  await settings.open();
+  await settings.setStaging(false);
+  await openPrompt(page, "support/triage");
+  await expect(prompt.row("v1")).toBeVisible();
+  await expect(page.getByRole("button", { name: /^(Stage|Unstage) v\d+$/ })).toHaveCount(0);
+  await expect(prompt.pointers()).not.toContainText("staging");
+  await expect(prompt.row("v1")).toContainText("live");
+  await expect(prompt.row("v2")).toBeVisible();
+
+  // The list shows the pointers too.
+  await page.goto("/prompts");
+  await expect(new PromptsPage(page).row("support/triage")).toContainText("v1");
+  await page.screenshot({ path: "screenshots/prompts-list.png", fullPage: true });
+
+  await hydrated(page);
+  await new PromptsPage(page).signOut();
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test("a stale rewrite shows the conflict and keeps the text", async ({ browser }) => {
+  const signIn = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto("/sign-in");
+    await hydrated(page);
+    await page.getByLabel("Email").fill(grace.email);
+    await page.getByLabel("Password").fill(grace.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/prompts$/);
+    return { context, page };
+  };
+  const first = await signIn();
+  const firstPrompt = await openPrompt(first.page, "support/triage");
+  await firstPrompt.saveNewDraft("Draft for the race.", "race", "v4");
+  const second = await signIn();
+  const secondPrompt = await openPrompt(second.page, "support/triage?edit=4");
+  await expect(secondPrompt.source()).toHaveValue("Draft for the race.");
+
+  await firstPrompt.rewrite("v4", "The first person's words.");
+  await expect(first.page).toHaveURL(/r=2/);
+
+  await secondPrompt.rewrite("v4", "The second person's words.");
+  await expect(second.page.getByRole("alert")).toContainText("changed by someone else");
+  await expect(secondPrompt.source()).toHaveValue("The second person's words.");
+  await second.page.screenshot({ path: "screenshots/stale-rewrite.png", fullPage: true });
+  await first.context.close();
+  await second.context.close();
+});
