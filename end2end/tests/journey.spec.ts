@@ -159,3 +159,58 @@ test("a stale rewrite shows the conflict and keeps the text", async ({ browser }
   await first.context.close();
   await second.context.close();
 });
+
+test("a personal access token is shown once, works, and stops working when revoked", async ({ browser, request }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(grace.email);
+  await page.getByLabel("Password").fill(grace.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/prompts$/);
+
+  const settings = new SettingsPage(page);
+  await settings.open();
+  await page.getByLabel("Token name").fill("deploy script");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const secret = (await page.locator(".secret code").textContent())?.trim() ?? "";
+  expect(secret).toMatch(/^pv_pat_/);
+  const row = page.locator("tr.token-row", { hasText: "deploy script" });
+  await expect(row).toContainText(`pv_pat_…${secret.slice(-4)}`);
+
+  const auth = { Authorization: `Bearer ${secret}` };
+  expect((await request.get("/v1/manage/prompts", { headers: auth })).status()).toBe(200);
+  await row.getByRole("button", { name: "Revoke deploy script" }).click();
+  await expect(row).toHaveCount(0);
+  expect((await request.get("/v1/manage/prompts", { headers: auth })).status()).toBe(401);
+
+  // Readable at phone width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openPrompt(page, "support/triage");
+  await page.screenshot({ path: "screenshots/prompt-phone.png", fullPage: true });
+  await context.close();
+});
+
+test("without WASM the forms still work: save a draft and promote it", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(grace.email);
+  await page.getByLabel("Password").fill(grace.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/prompts$/);
+
+  await page.getByLabel("Name", { exact: true }).fill("plain/html");
+  await page.getByRole("button", { name: "Create prompt" }).click();
+  await expect(page).toHaveURL(/\/prompts\/plain\/html$/);
+  const prompt = new PromptPage(page);
+  await prompt.source().fill("Works without JavaScript.");
+  await page.getByRole("button", { name: "Save as new draft" }).click();
+  await expect(page).toHaveURL(/edit=1/);
+  await prompt.rowAction("v1", "Promote");
+  await expect(page).toHaveURL(/confirm=promote:1/);
+  await prompt.confirm("Promote v1", "Live moves from nothing to v1");
+  await expect(prompt.pointers()).toContainText("live v1");
+  await context.close();
+});

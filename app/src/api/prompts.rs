@@ -69,13 +69,21 @@ pub enum EditorMode {
 #[cfg(feature = "ssr")]
 const HISTORY_PAGE: i64 = 50;
 
+/// The workspace's prompts, and whether staging (and so its column) is on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptList {
+    pub staging_enabled: bool,
+    pub rows: Vec<PromptRow>,
+}
+
 #[server]
-pub async fn list_prompts() -> Result<Vec<PromptRow>, AppError> {
+pub async fn list_prompts() -> Result<PromptList, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     let now = vault::Timestamp::now();
     let prompts = ctx.vault.prompts(&actor).await.map_err(ssr::app_error)?;
-    Ok(prompts
+    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let rows = prompts
         .into_iter()
         .map(|p| PromptRow {
             name: p.state.name,
@@ -84,7 +92,8 @@ pub async fn list_prompts() -> Result<Vec<PromptRow>, AppError> {
             versions: p.state.versions,
             updated: ssr::when(p.updated_at, now),
         })
-        .collect())
+        .collect();
+    Ok(PromptList { staging_enabled: settings.staging_enabled, rows })
 }
 
 #[server]

@@ -5,7 +5,7 @@ use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 
 use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
-use crate::api::{self, CreatePrompt, PromptRow};
+use crate::api::{self, CreatePrompt, PromptList};
 
 #[component]
 pub fn PromptsPage() -> impl IntoView {
@@ -34,10 +34,10 @@ pub fn PromptsPage() -> impl IntoView {
                     match prompts.await {
                         Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                        Ok(rows) if rows.is_empty() => {
+                        Ok(list) if list.rows.is_empty() => {
                             view! { <p class="empty">"No prompts yet. Create the first one below."</p> }.into_any()
                         }
-                        Ok(rows) => view! { <PromptTable rows filter/> }.into_any(),
+                        Ok(list) => view! { <PromptTable list filter/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -74,8 +74,9 @@ pub fn PromptsPage() -> impl IntoView {
 }
 
 #[component]
-fn PromptTable(rows: Vec<PromptRow>, filter: RwSignal<String>) -> impl IntoView {
-    let rows = StoredValue::new(rows);
+fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
+    let staging = list.staging_enabled;
+    let rows = StoredValue::new(list.rows);
     let badge = |label: Option<String>, class: &'static str| match label {
         Some(label) => view! { <span class=class>{label}</span> }.into_any(),
         None => view! { <span class="none">"—"</span> }.into_any(),
@@ -90,7 +91,7 @@ fn PromptTable(rows: Vec<PromptRow>, filter: RwSignal<String>) -> impl IntoView 
                 <tr>
                     <th scope="col">"Name"</th>
                     <th scope="col">"Live"</th>
-                    <th scope="col">"Staging"</th>
+                    {staging.then(|| view! { <th scope="col">"Staging"</th> })}
                     <th scope="col">"Versions"</th>
                     <th scope="col">"Last change"</th>
                 </tr>
@@ -100,7 +101,7 @@ fn PromptTable(rows: Vec<PromptRow>, filter: RwSignal<String>) -> impl IntoView 
                     let visible = visible();
                     if visible.is_empty() {
                         return view! {
-                            <tr><td colspan="5" class="empty">"No prompt matches this filter."</td></tr>
+                            <tr><td colspan="6" class="empty">"No prompt matches this filter."</td></tr>
                         }
                         .into_any();
                     }
@@ -112,7 +113,7 @@ fn PromptTable(rows: Vec<PromptRow>, filter: RwSignal<String>) -> impl IntoView 
                                 <tr class="prompt-row">
                                     <td class="name"><A href=href>{row.name}</A></td>
                                     <td>{badge(row.live, "badge live")}</td>
-                                    <td>{badge(row.staging, "badge staging")}</td>
+                                    {staging.then(|| view! { <td>{badge(row.staging, "badge staging")}</td> })}
                                     <td>{row.versions}</td>
                                     <td><Moment when=row.updated/></td>
                                 </tr>
