@@ -76,7 +76,9 @@ fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> 
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
         .layer(middleware::from_fn(same_origin_server_functions))
-        .layer(TraceLayer::new_for_http())
+        // Failures are logged where they happen, with their cause; a refused sign-in is a
+        // server-function error (status 500 by Leptos's convention), not a server fault.
+        .layer(TraceLayer::new_for_http().on_failure(()))
         .with_state(state)
 }
 
