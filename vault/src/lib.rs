@@ -11,6 +11,7 @@ mod error;
 mod members;
 mod names;
 mod prompts;
+mod serving;
 mod settings;
 
 pub use db::{Backend, Timestamp};
@@ -21,6 +22,7 @@ pub use prompts::{
     Cursor, NewDraft, Page, PageRequest, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status,
     Version,
 };
+pub use serving::{ApiKey, KeyKind, NewApiKey, ReadRefused, Served};
 pub use settings::{Settings, SettingsPatch};
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
@@ -30,6 +32,7 @@ pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 pub struct Vault {
     db: db::Db,
     cookie_key: credentials::CookieKey,
+    serving: serving::ReadModel,
 }
 
 impl Vault {
@@ -38,7 +41,8 @@ impl Vault {
     pub async fn open(database_url: &str) -> Result<Vault> {
         let db = db::Db::connect(database_url).await?;
         let cookie_key = credentials::CookieKey::load_or_create(&db).await?;
-        Ok(Vault { db, cookie_key })
+        let serving = serving::ReadModel::load(&db).await?;
+        Ok(Vault { db, cookie_key, serving })
     }
 
     /// The URL of the SQLite file inside `data_dir`, the default database.
@@ -50,8 +54,12 @@ impl Vault {
         self.db.backend
     }
 
-    /// Closes every connection; used by graceful shutdown and the restart tests.
+    /// Flushes what is kept in memory and closes every connection; used by graceful
+    /// shutdown and the restart tests.
     pub async fn close(&self) {
+        if let Err(error) = self.flush_key_usage().await {
+            tracing::warn!(%error, "could not record the API keys' last use");
+        }
         self.db.close().await;
     }
 }

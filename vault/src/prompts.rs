@@ -354,6 +354,10 @@ impl Vault {
         touch(&mut tx, &prompt).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         tx.commit().await?;
+        // A staged draft is served to test keys: they read the new text at once.
+        if prompt.staging == Some(number) {
+            self.refresh_served(prompt.id).await;
+        }
         Ok(version)
     }
 
@@ -386,6 +390,7 @@ impl Vault {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.refresh_served(prompt.id).await;
         Ok(state)
     }
 
@@ -410,6 +415,7 @@ impl Vault {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.refresh_served(prompt.id).await;
         Ok(state)
     }
 
@@ -440,6 +446,7 @@ impl Vault {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.refresh_served(prompt.id).await;
         Ok(RollBack { state, based_on: number, source: version.source })
     }
 
@@ -468,6 +475,7 @@ impl Vault {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.refresh_served(prompt.id).await;
         Ok(state)
     }
 

@@ -31,6 +31,8 @@ impl Vault {
                 .bind(actor.workspace_id)
                 .execute(&self.db.write)
                 .await?;
+            // Test keys of every prompt read staging or live from now on.
+            self.refresh_served_workspace(actor.workspace_id).await?;
         }
         self.settings(actor).await
     }

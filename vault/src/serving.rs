@@ -1,0 +1,473 @@
+//! SDK reads: API keys and the in-memory read model behind `GET /v1/prompts/{name}`.
+//!
+//! Reads are the hot path, so they never touch the database: the model holds, per prompt
+//! and channel, the response bytes and their ETag, ready to send, and every API key by the
+//! hash of its token. Every operation that changes what a key reads (promote, rollback,
+//! staging, a rewrite of a staged draft, the staging setting, a revocation) rebuilds the
+//! affected entries before it returns, so the next read already serves the new state.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::credentials::random_token;
+use crate::db::{Db, Timestamp};
+use crate::members::Actor;
+use crate::names::{VersionNumber, short_text};
+use crate::{Result, Vault, VaultError};
+
+/// Which pointer a key reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyKind {
+    /// `pv_live_…`: the live pointer.
+    Live,
+    /// `pv_test_…`: the staging pointer, falling back to live.
+    Test,
+}
+
+impl KeyKind {
+    pub fn parse(raw: &str) -> Result<KeyKind> {
+        match raw {
+            "live" => Ok(KeyKind::Live),
+            "test" => Ok(KeyKind::Test),
+            _ => Err(VaultError::invalid("kind", "a key's kind is live or test")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Live => "live",
+            KeyKind::Test => "test",
+        }
+    }
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Live => "pv_live_",
+            KeyKind::Test => "pv_test_",
+        }
+    }
+
+    fn channel(self) -> &'static str {
+        match self {
+            KeyKind::Live => "live",
+            KeyKind::Test => "staging",
+        }
+    }
+}
+
+/// An API key as listed: never the token itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub kind: KeyKind,
+    pub name: String,
+    pub prefix: &'static str,
+    pub last_four: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A key just created: the only time its token is seen.
+#[derive(Clone)]
+pub struct NewApiKey {
+    pub key: ApiKey,
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApiKey").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+/// A response ready to send: the JSON body and its entity tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub body: Bytes,
+    pub etag: String,
+}
+
+/// Why a read got nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadRefused {
+    /// Missing, unknown or revoked key: 401.
+    Unauthorized,
+    /// No such prompt, nothing live, or no such published version: 404.
+    NotFound,
+}
+
+type TokenHash = [u8; 32];
+
+struct KeyEntry {
+    id: i64,
+    workspace_id: i64,
+    kind: KeyKind,
+    /// Unix ms of the last read; flushed to the database in batches.
+    last_used: AtomicI64,
+    flushed: AtomicI64,
+}
+
+/// What one prompt serves.
+#[derive(Default)]
+struct PromptEntry {
+    id: i64,
+    live: Option<Arc<Served>>,
+    /// Set only while staging is enabled and points somewhere.
+    staging: Option<Arc<Served>>,
+}
+
+#[derive(Default)]
+struct Model {
+    keys: HashMap<TokenHash, Arc<KeyEntry>>,
+    /// workspace → prompt name → entry.
+    prompts: HashMap<i64, HashMap<String, PromptEntry>>,
+    /// Published versions read by number: immutable, so cached once read.
+    pinned: HashMap<(i64, i64, KeyKind), Arc<Served>>,
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct ReadModel {
+    model: Arc<RwLock<Model>>,
+    /// Refreshes run one at a time, each reading the latest committed state, so an older
+    /// state can never overwrite a newer one.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
+}
+
+fn hash_token(token: &str) -> TokenHash {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The JSON of an SDK read, `{"name","version","number","status","source","message","author","created_at","channel"}`.
+fn serve(name: &str, row: &sqlx::any::AnyRow, channel: &str) -> Result<Served> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        name: &'a str,
+        version: String,
+        number: i64,
+        status: String,
+        source: String,
+        message: String,
+        author: String,
+        created_at: String,
+        channel: &'a str,
+    }
+    let number: i64 = row.try_get("number")?;
+    let body = Body {
+        name,
+        version: format!("v{number}"),
+        number,
+        status: row.try_get("status")?,
+        source: row.try_get("source")?,
+        message: row.try_get("message")?,
+        author: row.try_get("author")?,
+        created_at: Timestamp(row.try_get("created_at")?).to_rfc3339(),
+        channel,
+    };
+    let body = serde_json::to_vec(&body).map_err(|e| VaultError::Internal(Box::new(e)))?;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    Ok(Served { body: Bytes::from(body), etag })
+}
+
+const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.message, v.created_at, m.name as author \
+     from versions v join members m on m.id = v.author_id where v.prompt_id = $1 and v.number = $2";
+
+impl ReadModel {
+    /// Loads every key and every prompt's served versions; called once at start-up.
+    pub async fn load(db: &Db) -> Result<ReadModel> {
+        let model = ReadModel::default();
+        let keys = sqlx::query(
+            "select id, workspace_id, kind, token_hash, last_used_at from api_keys where revoked_at is null",
+        )
+        .fetch_all(&db.read)
+        .await?;
+        for row in keys {
+            let hash: String = row.try_get("token_hash")?;
+            let mut token_hash = [0u8; 32];
+            hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
+            let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
+            let entry = KeyEntry {
+                id: row.try_get("id")?,
+                workspace_id: row.try_get("workspace_id")?,
+                kind: KeyKind::parse(&row.try_get::<String, _>("kind")?)?,
+                last_used: AtomicI64::new(last_used),
+                flushed: AtomicI64::new(last_used),
+            };
+            model.lock_write().keys.insert(token_hash, Arc::new(entry));
+        }
+        let prompts: Vec<i64> = sqlx::query_scalar("select id from prompts").fetch_all(&db.read).await?;
+        for id in prompts {
+            model.refresh_prompt(db, id).await?;
+        }
+        Ok(model)
+    }
+
+    fn lock_write(&self) -> std::sync::RwLockWriteGuard<'_, Model> {
+        // A panic while holding the lock cannot leave the maps half-updated (each update is
+        // one insert), so a poisoned lock is still safe to use.
+        self.model.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_read(&self) -> std::sync::RwLockReadGuard<'_, Model> {
+        self.model.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Rebuilds what prompt `id` serves from the database.
+    pub async fn refresh_prompt(&self, db: &Db, id: i64) -> Result<()> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let row = sqlx::query(
+            "select p.workspace_id, p.name, p.live_number, p.staging_number, w.staging_enabled \
+             from prompts p join workspaces w on w.id = p.workspace_id where p.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&db.read)
+        .await?;
+        let workspace_id: i64 = row.try_get("workspace_id")?;
+        let name: String = row.try_get("name")?;
+        let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
+        let served = |number: Option<i64>, channel: &'static str| {
+            let name = name.clone();
+            async move {
+                let Some(number) = number else { return Ok::<_, VaultError>(None) };
+                let row = sqlx::query(SERVED_VERSION).bind(id).bind(number).fetch_one(&db.read).await?;
+                Ok(Some(Arc::new(serve(&name, &row, channel)?)))
+            }
+        };
+        let live = served(row.try_get("live_number")?, "live").await?;
+        let staging_number = row.try_get::<Option<i64>, _>("staging_number")?.filter(|_| staging_enabled);
+        let staging = served(staging_number, "staging").await?;
+        self.lock_write()
+            .prompts
+            .entry(workspace_id)
+            .or_default()
+            .insert(name, PromptEntry { id, live, staging });
+        Ok(())
+    }
+
+    /// What `token` reads for prompt `name`: the key's channel, or a pinned published version.
+    fn read(&self, token: &str, name: &str, pinned: Option<VersionNumber>) -> ReadOutcome {
+        let model = self.lock_read();
+        let Some(key) = model.keys.get(&hash_token(token)) else {
+            return ReadOutcome::Refused(ReadRefused::Unauthorized);
+        };
+        key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
+        let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
+            return ReadOutcome::Refused(ReadRefused::NotFound);
+        };
+        let served = match (pinned, key.kind) {
+            (Some(number), kind) => match model.pinned.get(&(prompt.id, number.get(), kind)) {
+                Some(served) => Some(served.clone()),
+                None => return ReadOutcome::Pinned { prompt_id: prompt.id, kind },
+            },
+            (None, KeyKind::Live) => prompt.live.clone(),
+            (None, KeyKind::Test) => prompt.staging.clone().or_else(|| prompt.live.clone()),
+        };
+        served.map_or(ReadOutcome::Refused(ReadRefused::NotFound), ReadOutcome::Served)
+    }
+
+    /// Loads a published version for a pinned read and keeps it: published versions never
+    /// change. Drafts are not found here.
+    async fn load_pinned(
+        &self,
+        db: &Db,
+        prompt_id: i64,
+        name: &str,
+        number: VersionNumber,
+        kind: KeyKind,
+    ) -> Result<Option<Arc<Served>>> {
+        let row =
+            sqlx::query(SERVED_VERSION).bind(prompt_id).bind(number.get()).fetch_optional(&db.read).await?;
+        let Some(row) = row.filter(|row| row.try_get::<String, _>("status").is_ok_and(|s| s == "live"))
+        else {
+            return Ok(None);
+        };
+        let served = Arc::new(serve(name, &row, kind.channel())?);
+        self.lock_write().pinned.insert((prompt_id, number.get(), kind), served.clone());
+        Ok(Some(served))
+    }
+
+    fn forget_key(&self, token_hash: &TokenHash) {
+        self.lock_write().keys.remove(token_hash);
+    }
+
+    fn add_key(&self, token_hash: TokenHash, entry: KeyEntry) {
+        self.lock_write().keys.insert(token_hash, Arc::new(entry));
+    }
+
+    /// Keys read since their last flush, with the time of their last read.
+    fn unflushed_usage(&self) -> Vec<(Arc<KeyEntry>, i64)> {
+        self.lock_read()
+            .keys
+            .values()
+            .filter_map(|key| {
+                let last = key.last_used.load(Ordering::Relaxed);
+                (last > key.flushed.load(Ordering::Relaxed)).then(|| (key.clone(), last))
+            })
+            .collect()
+    }
+}
+
+/// The outcome of a read against the model.
+enum ReadOutcome {
+    Served(Arc<Served>),
+    Refused(ReadRefused),
+    /// A pinned version not read before: [`Vault::read_prompt`] loads it once.
+    Pinned {
+        prompt_id: i64,
+        kind: KeyKind,
+    },
+}
+
+impl Vault {
+    /// An SDK read: the key's channel, or with `pinned` a published version by number.
+    /// Served from memory; the first read of a pinned version loads it once.
+    pub async fn read_prompt(
+        &self,
+        token: &str,
+        name: &str,
+        pinned: Option<VersionNumber>,
+    ) -> Result<Arc<Served>, ReadRefused> {
+        match self.serving.read(token, name, pinned) {
+            ReadOutcome::Served(served) => Ok(served),
+            ReadOutcome::Refused(refused) => Err(refused),
+            ReadOutcome::Pinned { prompt_id, kind } => {
+                let number = pinned.ok_or(ReadRefused::NotFound)?;
+                match self.serving.load_pinned(&self.db, prompt_id, name, number, kind).await {
+                    Ok(Some(served)) => Ok(served),
+                    Ok(None) => Err(ReadRefused::NotFound),
+                    Err(error) => {
+                        tracing::error!(%error, "loading a pinned version failed");
+                        Err(ReadRefused::NotFound)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Creates an API key (admins only). The token is returned here and never again.
+    pub async fn create_api_key(&self, actor: &Actor, kind: KeyKind, name: &str) -> Result<NewApiKey> {
+        actor.require_admin()?;
+        let name = short_text("name", name)?;
+        let token = format!("{}{}", kind.prefix(), random_token(24));
+        let last_four = token[token.len() - 4..].to_owned();
+        let token_hash = hash_token(&token);
+        let created_at = Timestamp::now();
+        let id: i64 = sqlx::query_scalar(
+            "insert into api_keys (workspace_id, kind, name, token_hash, last_four, created_by, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        )
+        .bind(actor.workspace_id)
+        .bind(kind.as_str())
+        .bind(&name)
+        .bind(hex::encode(token_hash))
+        .bind(&last_four)
+        .bind(actor.member_id)
+        .bind(created_at.0)
+        .fetch_one(&self.db.write)
+        .await?;
+        let entry = KeyEntry {
+            id,
+            workspace_id: actor.workspace_id,
+            kind,
+            last_used: AtomicI64::new(0),
+            flushed: AtomicI64::new(0),
+        };
+        self.serving.add_key(token_hash, entry);
+        let key = ApiKey { id, kind, name, prefix: kind.prefix(), last_four, created_at, last_used_at: None };
+        Ok(NewApiKey { key, token })
+    }
+
+    /// The workspace's keys that are not revoked, newest first (admins only). "Last used"
+    /// comes from memory, so it is current even before it is flushed.
+    pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
+        actor.require_admin()?;
+        let rows = sqlx::query(
+            "select id, kind, name, last_four, created_at, last_used_at from api_keys \
+             where workspace_id = $1 and revoked_at is null order by id desc",
+        )
+        .bind(actor.workspace_id)
+        .fetch_all(&self.db.read)
+        .await?;
+        let in_memory: HashMap<i64, i64> = self
+            .serving
+            .lock_read()
+            .keys
+            .values()
+            .map(|k| (k.id, k.last_used.load(Ordering::Relaxed)))
+            .collect();
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let stored = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
+                let last_used = in_memory.get(&id).copied().unwrap_or(0).max(stored);
+                let kind = KeyKind::parse(&row.try_get::<String, _>("kind")?)?;
+                Ok(ApiKey {
+                    id,
+                    kind,
+                    name: row.try_get("name")?,
+                    prefix: kind.prefix(),
+                    last_four: row.try_get("last_four")?,
+                    created_at: Timestamp(row.try_get("created_at")?),
+                    last_used_at: (last_used > 0).then_some(Timestamp(last_used)),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a key (admins only); its very next read on this instance is refused.
+    pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let hash: Option<String> = sqlx::query_scalar(
+            "update api_keys set revoked_at = $1 where id = $2 and workspace_id = $3 and revoked_at is null returning token_hash",
+        )
+        .bind(Timestamp::now().0)
+        .bind(id)
+        .bind(actor.workspace_id)
+        .fetch_optional(&self.db.write)
+        .await?;
+        let hash = hash.ok_or_else(|| VaultError::NotFound(format!("no API key {id}")))?;
+        let mut token_hash = [0u8; 32];
+        hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
+        self.serving.forget_key(&token_hash);
+        Ok(())
+    }
+
+    /// Writes the keys' "last used" times gathered in memory; the server calls this every
+    /// few seconds and at shutdown, so reads never write.
+    pub async fn flush_key_usage(&self) -> Result<()> {
+        for (key, last) in self.serving.unflushed_usage() {
+            sqlx::query("update api_keys set last_used_at = $1 where id = $2")
+                .bind(last)
+                .bind(key.id)
+                .execute(&self.db.write)
+                .await?;
+            key.flushed.store(last, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Rebuilds what a prompt serves after a change; logged, never failing the change that
+    /// already committed.
+    pub(crate) async fn refresh_served(&self, prompt_id: i64) {
+        if let Err(error) = self.serving.refresh_prompt(&self.db, prompt_id).await {
+            tracing::error!(%error, prompt_id, "refreshing the read model failed");
+        }
+    }
+
+    pub(crate) async fn refresh_served_workspace(&self, workspace_id: i64) -> Result<()> {
+        let ids: Vec<i64> = sqlx::query_scalar("select id from prompts where workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_all(&self.db.read)
+            .await?;
+        for id in ids {
+            self.refresh_served(id).await;
+        }
+        Ok(())
+    }
+}

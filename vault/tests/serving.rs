@@ -1,0 +1,201 @@
+//! SDK reads from the in-memory model: every cell of PRODUCT.md's "Serving SDK reads",
+//! every pointer move seen by the very next read, and API keys.
+
+use tempfile::TempDir;
+use vault::{
+    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SetUp, SettingsPatch, Vault, VaultError,
+    VersionNumber,
+};
+
+const PROMPT: &str = "support/triage";
+
+struct Fixture {
+    vault: Vault,
+    owner: Actor,
+    live: String,
+    test: String,
+    dir: TempDir,
+}
+
+fn v(n: i64) -> VersionNumber {
+    VersionNumber::new(n).expect("valid number")
+}
+
+/// A prompt with drafts v1…v3, a live key and a test key.
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open vault");
+    let setup = SetUp {
+        workspace: "Acme".into(),
+        email: "ada@example.com".into(),
+        password: "correct horse".into(),
+        name: "Ada".into(),
+    };
+    let (owner, _) = vault.set_up(setup).await.expect("set up");
+    vault.create_prompt(&owner, PROMPT).await.expect("create");
+    for i in 1..=3 {
+        let draft = NewDraft { source: format!("source {i}"), message: String::new() };
+        vault.save_draft(&owner, PROMPT, draft).await.expect("save");
+    }
+    let live = vault.create_api_key(&owner, KeyKind::Live, "prod").await.expect("live key").token;
+    let test = vault.create_api_key(&owner, KeyKind::Test, "preview").await.expect("test key").token;
+    Fixture { vault, owner, live, test, dir }
+}
+
+impl Fixture {
+    /// `(version, channel, source)` of what `key` reads, or why it got nothing.
+    async fn read(&self, key: &str) -> Result<(String, String, String), ReadRefused> {
+        self.read_pinned(key, None).await
+    }
+
+    async fn read_pinned(
+        &self,
+        key: &str,
+        pinned: Option<i64>,
+    ) -> Result<(String, String, String), ReadRefused> {
+        let served = self.vault.read_prompt(key, PROMPT, pinned.map(v)).await?;
+        let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
+        let field = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
+        Ok((field("version"), field("channel"), field("source")))
+    }
+
+    async fn staging(&self, on: bool) {
+        let patch = SettingsPatch { staging_enabled: Some(on) };
+        self.vault.update_settings(&self.owner, patch).await.expect("settings");
+    }
+}
+
+fn read(version: &str, channel: &str, source: &str) -> Result<(String, String, String), ReadRefused> {
+    Ok((version.into(), channel.into(), source.into()))
+}
+
+#[tokio::test]
+async fn nothing_is_served_before_the_first_promote_and_drafts_never_to_live_keys() {
+    let f = fixture().await;
+    assert_eq!(f.read(&f.live).await, Err(ReadRefused::NotFound));
+    assert_eq!(f.read(&f.test).await, Err(ReadRefused::NotFound));
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote");
+    assert_eq!(f.read(&f.live).await, read("v2", "live", "source 2"));
+    // The test key falls back to live: staging is disabled.
+    assert_eq!(f.read(&f.test).await, read("v2", "live", "source 2"));
+    assert_eq!(f.vault.read_prompt(&f.live, "no/such", None).await.map(|_| ()), Err(ReadRefused::NotFound));
+}
+
+#[tokio::test]
+async fn test_keys_read_staging_which_may_be_a_draft() {
+    let f = fixture().await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    f.staging(true).await;
+    // Staging unset: test keys read live.
+    assert_eq!(f.read(&f.test).await, read("v1", "live", "source 1"));
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(3))).await.expect("stage draft");
+    assert_eq!(f.read(&f.test).await, read("v3", "staging", "source 3"));
+    assert_eq!(f.read(&f.live).await, read("v1", "live", "source 1"), "live keys never see the draft");
+
+    // Rewriting the staged draft is visible to the next test read.
+    let rewrite = Rewrite { source: Some("source 3b".into()), ..Rewrite::default() };
+    f.vault.rewrite_draft(&f.owner, PROMPT, v(3), rewrite).await.expect("rewrite");
+    assert_eq!(f.read(&f.test).await, read("v3", "staging", "source 3b"));
+
+    // Disabling staging makes test keys read live at once; enabling brings staging back.
+    f.staging(false).await;
+    assert_eq!(f.read(&f.test).await, read("v1", "live", "source 1"));
+    f.staging(true).await;
+    assert_eq!(f.read(&f.test).await, read("v3", "staging", "source 3b"));
+
+    // Clearing staging, and deleting the staged draft, fall back to live.
+    f.vault.set_staging(&f.owner, PROMPT, None).await.expect("clear");
+    assert_eq!(f.read(&f.test).await, read("v1", "live", "source 1"));
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(3))).await.expect("stage again");
+    f.vault.delete_draft(&f.owner, PROMPT, v(3)).await.expect("delete staged draft");
+    assert_eq!(f.read(&f.test).await, read("v1", "live", "source 1"));
+}
+
+#[tokio::test]
+async fn every_live_pointer_move_is_served_by_the_next_read() {
+    let f = fixture().await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote v1");
+    let first = f.vault.read_prompt(&f.live, PROMPT, None).await.expect("read");
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote v2");
+    assert_eq!(f.read(&f.live).await, read("v2", "live", "source 2"));
+    f.vault.roll_back(&f.owner, PROMPT, v(1)).await.expect("roll back");
+    assert_eq!(f.read(&f.live).await, read("v1", "live", "source 1"));
+    // Same version, same bytes, same ETag: clients revalidate with 304.
+    let again = f.vault.read_prompt(&f.live, PROMPT, None).await.expect("read");
+    assert_eq!((&again.etag, &again.body), (&first.etag, &first.body));
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote v2 again");
+    let moved = f.vault.read_prompt(&f.live, PROMPT, None).await.expect("read");
+    assert_ne!(moved.etag, first.etag);
+}
+
+#[tokio::test]
+async fn pinned_reads_serve_published_versions_only() {
+    let f = fixture().await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote v1");
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote v2");
+    assert_eq!(f.read_pinned(&f.live, Some(1)).await, read("v1", "live", "source 1"));
+    assert_eq!(f.read_pinned(&f.test, Some(1)).await.map(|r| r.0), Ok("v1".into()));
+    assert_eq!(f.read_pinned(&f.live, Some(3)).await, Err(ReadRefused::NotFound), "v3 is a draft");
+    assert_eq!(f.read_pinned(&f.live, Some(9)).await, Err(ReadRefused::NotFound));
+    // Once v3 is published it can be pinned.
+    f.vault.promote(&f.owner, PROMPT, v(3)).await.expect("promote v3");
+    assert_eq!(f.read_pinned(&f.live, Some(3)).await, read("v3", "live", "source 3"));
+}
+
+#[tokio::test]
+async fn unknown_and_revoked_keys_are_refused_at_once() {
+    let f = fixture().await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    assert_eq!(f.read("pv_live_guess").await, Err(ReadRefused::Unauthorized));
+    assert_eq!(f.read("").await, Err(ReadRefused::Unauthorized));
+    let keys = f.vault.api_keys(&f.owner).await.expect("keys");
+    let prod = keys.iter().find(|k| k.name == "prod").expect("prod key");
+    f.vault.revoke_api_key(&f.owner, prod.id).await.expect("revoke");
+    assert_eq!(f.read(&f.live).await, Err(ReadRefused::Unauthorized));
+    assert!(matches!(f.vault.revoke_api_key(&f.owner, prod.id).await, Err(VaultError::NotFound(_))));
+    assert!(f.read(&f.test).await.is_ok(), "other keys keep working");
+}
+
+#[tokio::test]
+async fn keys_are_listed_without_their_token_and_last_use_is_kept_without_a_write_per_read() {
+    let f = fixture().await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
+    let keys = f.vault.api_keys(&f.owner).await.expect("keys");
+    let listed: Vec<_> = keys.iter().map(|k| (k.name.as_str(), k.kind, k.prefix)).collect();
+    assert_eq!(listed, [("preview", KeyKind::Test, "pv_test_"), ("prod", KeyKind::Live, "pv_live_")]);
+    assert!(f.live.starts_with("pv_live_") && f.live.ends_with(&keys[1].last_four));
+    assert!(keys.iter().all(|k| k.last_used_at.is_none()));
+
+    f.read(&f.live).await.expect("read");
+    let keys = f.vault.api_keys(&f.owner).await.expect("keys");
+    assert!(keys[1].last_used_at.is_some(), "seen from memory before any flush");
+
+    // Flushed at shutdown, so it survives a restart, like the keys themselves.
+    f.vault.close().await;
+    let reopened = Vault::open(&Vault::sqlite_url(f.dir.path())).await.expect("reopen");
+    let keys = reopened.api_keys(&f.owner).await.expect("keys");
+    assert!(keys[1].last_used_at.is_some());
+    let served = reopened.read_prompt(&f.live, PROMPT, None).await.expect("read after restart");
+    assert!(std::str::from_utf8(&served.body).is_ok_and(|b| b.contains("source 1")));
+}
+
+#[tokio::test]
+async fn only_admins_manage_keys() {
+    let f = fixture().await;
+    let member = NewMember {
+        email: "ed@example.com".into(),
+        password: "long enough".into(),
+        name: "Ed".into(),
+        role: Role::Editor,
+    };
+    let editor = f.vault.add_member(&f.owner, member).await.expect("editor");
+    assert!(matches!(
+        f.vault.create_api_key(&editor, KeyKind::Live, "x").await,
+        Err(VaultError::Forbidden(_))
+    ));
+    assert!(matches!(f.vault.api_keys(&editor).await, Err(VaultError::Forbidden(_))));
+    assert!(matches!(
+        f.vault.create_api_key(&f.owner, KeyKind::Live, " ").await,
+        Err(VaultError::Invalid { .. })
+    ));
+}
