@@ -54,11 +54,24 @@ pub async fn launch(
     }
 
     let router = router(vault.clone(), leptos_options(addr), config.secure_cookies);
+    let flusher = tokio::spawn(flush_key_usage(vault.clone()));
     tracing::info!(%addr, "PromptVault is listening");
     println!("PromptVault is listening on http://{addr}");
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    flusher.abort();
     vault.close().await;
     Ok(())
+}
+
+/// Records the API keys' "last used" every few seconds, so reads never write.
+async fn flush_key_usage(vault: Vault) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+    loop {
+        every.tick().await;
+        if let Err(error) = vault.flush_key_usage().await {
+            tracing::warn!(%error, "could not record the API keys' last use");
+        }
+    }
 }
 
 fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> Router {

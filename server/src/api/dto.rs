@@ -125,6 +125,42 @@ impl AccessTokenJson {
     }
 }
 
+#[derive(Debug, Serialize)]
+pub(crate) struct ApiKeyJson {
+    id: i64,
+    kind: &'static str,
+    name: String,
+    prefix: &'static str,
+    last_four: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    /// Only in the response that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl ApiKeyJson {
+    pub fn new(k: vault::ApiKey, token: Option<String>) -> Self {
+        ApiKeyJson {
+            id: k.id,
+            kind: k.kind.as_str(),
+            name: k.name,
+            prefix: k.prefix,
+            last_four: k.last_four,
+            created_at: k.created_at.to_rfc3339(),
+            last_used_at: k.last_used_at.map(|at| at.to_rfc3339()),
+            token,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewKeyRequest {
+    pub kind: String,
+    pub name: String,
+}
+
 /// `{"items": […]}`, and the cursor of the next page where there is one.
 #[derive(Debug, Serialize)]
 pub(crate) struct Items<T> {

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use vault::{Cursor, NewDraft, PageRequest, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
-    AccessTokenJson, Body, Items, NamedRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest,
-    RollBackRequest, SaveDraftRequest, SetUpRequest, SettingsRequest, StagingRequest, VersionJson,
-    VersionsQuery,
+    AccessTokenJson, ApiKeyJson, Body, Items, NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson,
+    Query, RewriteRequest, RollBackRequest, SaveDraftRequest, SetUpRequest, SettingsRequest, StagingRequest,
+    VersionJson, VersionsQuery,
 };
 use super::{ApiError, Member};
 
@@ -227,5 +227,32 @@ pub(crate) async fn revoke_access_token(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     vault.revoke_access_token(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn create_api_key(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Body(req): Body<NewKeyRequest>,
+) -> ApiResult {
+    let kind = vault::KeyKind::parse(&req.kind)?;
+    let created = vault.create_api_key(&actor, kind, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(ApiKeyJson::new(created.key, Some(created.token)))).into_response())
+}
+
+pub(crate) async fn api_keys(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<Items<ApiKeyJson>>> {
+    let keys = vault.api_keys(&actor).await?;
+    Ok(Json(Items { items: keys.into_iter().map(|k| ApiKeyJson::new(k, None)).collect(), next_cursor: None }))
+}
+
+pub(crate) async fn revoke_api_key(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    vault.revoke_api_key(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@
 mod dto;
 mod error;
 mod manage;
+mod reads;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -23,6 +24,7 @@ const BODY_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES;
 pub(crate) fn router() -> Router<AppState> {
     let prompt = "/manage/prompts/{name}";
     Router::new()
+        .route("/prompts/{*name}", get(reads::read_prompt))
         .route("/setup", post(manage::set_up))
         .route("/manage/prompts", post(manage::create_prompt).get(manage::list_prompts))
         .route(prompt, get(manage::prompt))
@@ -38,6 +40,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/manage/settings", get(manage::settings).patch(manage::update_settings))
         .route("/manage/tokens", get(manage::access_tokens).post(manage::create_access_token))
         .route("/manage/tokens/{id}", axum::routing::delete(manage::revoke_access_token))
+        .route("/manage/keys", get(manage::api_keys).post(manage::create_api_key))
+        .route("/manage/keys/{id}", axum::routing::delete(manage::revoke_api_key))
         .fallback(|| async { ApiError::not_found("no such API route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }

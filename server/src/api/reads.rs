@@ -1,0 +1,105 @@
+//! `GET /v1/prompts/{name}`: the SDK read, the hot path. One hash lookup in the vault's
+//! in-memory model, then the pre-built bytes and their ETag; no database query, no JSON
+//! encoding per request.
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use vault::{ReadRefused, Vault, VersionNumber};
+
+use super::ApiError;
+use super::dto::Path;
+
+/// Clients may keep a copy but must revalidate it (cheaply, with the ETag) before use:
+/// a promote must reach them on their next request.
+const CACHE_CONTROL_VALUE: &str = "private, no-cache";
+
+pub(crate) async fn read_prompt(
+    State(vault): State<Vault>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return refused(ReadRefused::Unauthorized);
+    };
+    let pinned = match pinned_version(query.as_deref()) {
+        Ok(pinned) => pinned,
+        Err(error) => return error.into_response(),
+    };
+    let served = match vault.read_prompt(token, &name, pinned).await {
+        Ok(served) => served,
+        Err(refusal) => return refused(refusal),
+    };
+    let etag = HeaderValue::from_str(&served.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+    let cache = HeaderValue::from_static(CACHE_CONTROL_VALUE);
+    if headers.get(IF_NONE_MATCH).is_some_and(|tags| matches(tags, &served.etag)) {
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache)]).into_response();
+    }
+    let json = HeaderValue::from_static("application/json");
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, json), (ETAG, etag), (CACHE_CONTROL, cache)],
+        Body::from(served.body.clone()),
+    )
+        .into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// `?version=3` or `?version=v3`; other parameters are ignored.
+fn pinned_version(query: Option<&str>) -> Result<Option<VersionNumber>, ApiError> {
+    let Some(raw) = query.unwrap_or_default().split('&').find_map(|pair| pair.strip_prefix("version="))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(VersionNumber::parse(raw)?))
+}
+
+/// `If-None-Match`: a list of tags, or `*`; weak tags compare by their value.
+fn matches(header: &HeaderValue, etag: &str) -> bool {
+    header
+        .to_str()
+        .unwrap_or_default()
+        .split(',')
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == etag)
+}
+
+fn refused(refusal: ReadRefused) -> Response {
+    match refusal {
+        ReadRefused::Unauthorized => ApiError::unauthorized(
+            "send a read key: Authorization: Bearer pv_live_… or pv_test_… (it may be unknown or revoked)",
+        ),
+        ReadRefused::NotFound => {
+            ApiError::not_found("no such prompt, no live version, or no such published version")
+        }
+    }
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_accepts_lists_weak_tags_and_star() {
+        let etag = "\"abc\"";
+        for header in ["\"abc\"", "\"x\", \"abc\"", "W/\"abc\"", "*"] {
+            assert!(matches(&HeaderValue::from_static(header), etag), "{header}");
+        }
+        assert!(!matches(&HeaderValue::from_static("\"abd\""), etag));
+    }
+
+    #[test]
+    fn pinned_versions_are_numbers_or_labels() {
+        assert_eq!(pinned_version(Some("version=3")).ok().flatten().map(VersionNumber::get), Some(3));
+        assert_eq!(pinned_version(Some("a=b&version=v4")).ok().flatten().map(VersionNumber::get), Some(4));
+        assert!(pinned_version(None).is_ok_and(|p| p.is_none()));
+        assert!(pinned_version(Some("version=draft")).is_err());
+    }
+}
