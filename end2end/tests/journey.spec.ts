@@ -214,3 +214,34 @@ test("without WASM the forms still work: save a draft and promote it", async ({ 
   await expect(prompt.pointers()).toContainText("live v1");
   await context.close();
 });
+
+test("an admin creates an API key, an application reads with it, and revoking it stops it at once", async ({ browser, request }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(grace.email);
+  await page.getByLabel("Password").fill(grace.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/prompts$/);
+
+  await new SettingsPage(page).open();
+  await page.getByLabel("Key name").fill("production web");
+  await page.getByLabel("Kind").selectOption("live");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const token = (await page.locator(".secret code").textContent())?.trim() ?? "";
+  expect(token).toMatch(/^pv_live_/);
+  const row = page.locator("tr.key-row", { hasText: "production web" });
+  await expect(row).toContainText(`pv_live_…${token.slice(-4)}`);
+  await page.screenshot({ path: "screenshots/settings-keys.png", fullPage: true });
+
+  const read = () => request.get("/v1/prompts/support%2Ftriage", { headers: { Authorization: `Bearer ${token}` } });
+  const served = await read();
+  expect(served.status()).toBe(200);
+  expect((await served.json()).version).toBe("v1");
+
+  await row.getByRole("button", { name: "Revoke production web" }).click();
+  await expect(row).toHaveCount(0);
+  expect((await read()).status()).toBe(401);
+  await context.close();
+});

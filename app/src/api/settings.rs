@@ -12,6 +12,20 @@ pub struct SettingsView {
     pub staging_enabled: bool,
     pub can_administer: bool,
     pub tokens: Vec<TokenRow>,
+    /// The workspace's API keys; empty for members who are not admins.
+    pub api_keys: Vec<ApiKeyRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub name: String,
+    /// `live` or `test`.
+    pub kind: String,
+    /// `pv_live_…abcd`: enough to recognise it, never the key.
+    pub hint: String,
+    pub created: When,
+    pub last_used: Option<When>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,9 +52,25 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
     let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
     let now = vault::Timestamp::now();
     let tokens = ctx.vault.access_tokens(&actor).await.map_err(ssr::app_error)?;
+    let api_keys = if actor.role.can_administer() {
+        ctx.vault.api_keys(&actor).await.map_err(ssr::app_error)?
+    } else {
+        Vec::new()
+    };
     Ok(SettingsView {
         staging_enabled: settings.staging_enabled,
         can_administer: actor.role.can_administer(),
+        api_keys: api_keys
+            .into_iter()
+            .map(|k| ApiKeyRow {
+                id: k.id,
+                hint: format!("{}…{}", k.prefix, k.last_four),
+                kind: k.kind.as_str().to_owned(),
+                name: k.name,
+                created: ssr::when(k.created_at, now),
+                last_used: k.last_used_at.map(|at| ssr::when(at, now)),
+            })
+            .collect(),
         tokens: tokens
             .into_iter()
             .map(|t| TokenRow {
@@ -77,5 +107,23 @@ pub async fn revoke_access_token(id: i64) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     ctx.vault.revoke_access_token(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(())
+}
+
+/// Creates an API key (admins); its token is shown once.
+#[server]
+pub async fn create_api_key(kind: String, name: String) -> Result<CreatedToken, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let kind = vault::KeyKind::parse(&kind).map_err(ssr::app_error)?;
+    let created = ctx.vault.create_api_key(&actor, kind, &name).await.map_err(ssr::app_error)?;
+    Ok(CreatedToken { name: created.key.name, secret: created.token })
+}
+
+#[server]
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.revoke_api_key(&actor, id).await.map_err(ssr::app_error)?;
     Ok(())
 }

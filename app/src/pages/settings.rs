@@ -4,15 +4,27 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
-use crate::api::{self, CreateAccessToken, RevokeAccessToken, SetStagingEnabled, SettingsView};
+use crate::api::{
+    self, ApiKeyRow, CreateAccessToken, CreateApiKey, CreatedToken, RevokeAccessToken, RevokeApiKey,
+    SetStagingEnabled, SettingsView,
+};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let toggle = ServerAction::<SetStagingEnabled>::new();
     let create = ServerAction::<CreateAccessToken>::new();
     let revoke = ServerAction::<RevokeAccessToken>::new();
+    let keys = KeyActions { create: ServerAction::new(), revoke: ServerAction::new() };
     let settings = Resource::new(
-        move || (toggle.version().get(), create.version().get(), revoke.version().get()),
+        move || {
+            (
+                toggle.version().get(),
+                create.version().get(),
+                revoke.version().get(),
+                keys.create.version().get(),
+                keys.revoke.version().get(),
+            )
+        },
         |_| api::load_settings(),
     );
     view! {
@@ -23,7 +35,7 @@ pub fn SettingsPage() -> impl IntoView {
                     match settings.await {
                         Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                        Ok(s) => view! { <SettingsBody settings=s toggle create revoke/> }.into_any(),
+                        Ok(s) => view! { <SettingsBody settings=s toggle create revoke keys/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -37,8 +49,11 @@ fn SettingsBody(
     toggle: ServerAction<SetStagingEnabled>,
     create: ServerAction<CreateAccessToken>,
     revoke: ServerAction<RevokeAccessToken>,
+    keys: KeyActions,
 ) -> impl IntoView {
     let enabled = settings.staging_enabled;
+    let api_keys =
+        settings.can_administer.then(|| view! { <ApiKeys keys=settings.api_keys.clone() actions=keys/> });
     let staging = if settings.can_administer {
         view! {
             <ActionForm action=toggle>
@@ -58,16 +73,8 @@ fn SettingsBody(
         view! { <p class="hint">{if enabled { "Staging is on." } else { "Staging is off." }}" Only admins change this."</p> }
             .into_any()
     };
-    let created = move || {
-        create.value().get().and_then(Result::ok).map(|token| {
-            view! {
-                <div class="secret" role="status">
-                    <p>"Token " <strong>{token.name}</strong> " created. Copy it now: it will not be shown again."</p>
-                    <code class="mono">{token.secret}</code>
-                </div>
-            }
-        })
-    };
+    let created =
+        move || create.value().get().and_then(Result::ok).map(|created| view! { <ShownOnce created/> });
     let tokens = settings.tokens;
     view! {
         <section class="card" aria-labelledby="staging-title">
@@ -78,6 +85,7 @@ fn SettingsBody(
             </p>
             {staging}
         </section>
+        {api_keys}
         <section class="card" aria-labelledby="tokens-title">
             <h2 id="tokens-title">"Personal access tokens"</h2>
             <p class="hint">"For scripts and CI calling the management API as you: " <code>"Authorization: Bearer pv_pat_…"</code></p>
@@ -117,6 +125,86 @@ fn SettingsBody(
                     <button type="submit" disabled=move || create.pending().get()>"Create token"</button>
                 </div>
                 {action_error(create)}
+            </ActionForm>
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct KeyActions {
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+}
+
+/// A secret just created, shown this once.
+#[component]
+fn ShownOnce(created: CreatedToken) -> impl IntoView {
+    view! {
+        <div class="secret" role="status">
+            <p><strong>{created.name}</strong> " created. Copy it now: it will not be shown again."</p>
+            <code class="mono">{created.secret}</code>
+        </div>
+    }
+}
+
+/// Settings -> API keys (admins): what applications read prompts with.
+#[component]
+fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
+    let created = move || {
+        actions.create.value().get().and_then(Result::ok).map(|created| view! { <ShownOnce created/> })
+    };
+    let list = if keys.is_empty() {
+        view! { <p class="empty">"No API keys yet."</p> }.into_any()
+    } else {
+        view! {
+            <table class="tokens">
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Key"</th>
+                    <th scope="col">"Created"</th><th scope="col">"Last used"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {keys.into_iter().map(|k| view! {
+                        <tr class="key-row">
+                            <td>{k.name.clone()}</td>
+                            <td><span class=format!("badge {}", if k.kind == "live" { "live" } else { "staging" })>{k.kind.clone()}</span></td>
+                            <td class="mono">{k.hint}</td>
+                            <td><Moment when=k.created/></td>
+                            <td>{match k.last_used { Some(when) => view! { <Moment when/> }.into_any(), None => view! { <span class="none">"never"</span> }.into_any() }}</td>
+                            <td><div class="actions">
+                                <ActionForm action=actions.revoke>
+                                    <input type="hidden" name="id" value=k.id/>
+                                    <button type="submit" class="small danger" aria-label=format!("Revoke {}", k.name)>"Revoke"</button>
+                                </ActionForm>
+                            </div></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="keys-title">
+            <h2 id="keys-title">"API keys"</h2>
+            <p class="hint">
+                "Applications read prompts with these: " <code>"GET /v1/prompts/{name}"</code> " with "
+                <code>"Authorization: Bearer …"</code> ". Live keys read the live version; test keys read staging, or live when staging is off or unset. A revoked key stops working at once."
+            </p>
+            {created}
+            {list}
+            {action_error(actions.revoke)}
+            <ActionForm action=actions.create>
+                <div class="row">
+                    <label class="grow">"Key name"<input type="text" name="name" required maxlength="100" placeholder="production web"/></label>
+                    <label>"Kind"
+                        <select name="kind">
+                            <option value="live">"Live (pv_live_)"</option>
+                            <option value="test">"Test (pv_test_)"</option>
+                        </select>
+                    </label>
+                    <button type="submit" disabled=move || actions.create.pending().get()>"Create key"</button>
+                </div>
+                {action_error(actions.create)}
             </ActionForm>
         </section>
     }

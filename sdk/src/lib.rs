@@ -1,0 +1,289 @@
+//! The PromptVault client for Rust applications.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), promptvault::Error> {
+//! let client = promptvault::Client::new("http://127.0.0.1:3000", "pv_live_…");
+//! let prompt = client.prompt("support/triage").await?;
+//! println!("{} says: {}", prompt.version, prompt.source);
+//! # Ok(()) }
+//! ```
+//!
+//! Prompts are cached in memory for a time to live (60 s by default). After that the
+//! cached prompt is still returned at once while one background request per prompt
+//! revalidates it with its ETag (a `304` costs the server almost nothing). When the server
+//! cannot be reached the last good version keeps being served; for a prompt never fetched,
+//! an optional fallback text is. A `404` evicts the prompt from the cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+use serde::Deserialize;
+
+/// A prompt as the server serves it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Prompt {
+    pub name: String,
+    /// `v3`; empty for a fallback.
+    pub version: String,
+    /// 3; 0 for a fallback.
+    pub number: i64,
+    /// The prompt text.
+    pub source: String,
+    /// `live` or `staging`: what the key read; `fallback` for a fallback.
+    pub channel: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub author: String,
+    #[serde(default)]
+    pub created_at: String,
+}
+
+impl Prompt {
+    fn fallback(name: &str, source: &str) -> Prompt {
+        Prompt {
+            name: name.to_owned(),
+            version: String::new(),
+            number: 0,
+            source: source.to_owned(),
+            channel: "fallback".into(),
+            message: String::new(),
+            author: String::new(),
+            created_at: String::new(),
+        }
+    }
+
+    /// True when this is the configured fallback text, not something the server sent.
+    pub fn is_fallback(&self) -> bool {
+        self.channel == "fallback"
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The prompt does not exist or has no live version (for this key).
+    #[error("prompt {0:?} not found")]
+    NotFound(String),
+    /// The key is missing, unknown or revoked.
+    #[error("the API key was refused")]
+    Unauthorized,
+    /// The server could not be reached, or answered something unexpected.
+    #[error("PromptVault is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Settings of a [`Client`].
+pub struct ClientBuilder {
+    base_url: String,
+    key: String,
+    ttl: Duration,
+    timeout: Duration,
+    fallbacks: HashMap<String, String>,
+}
+
+impl ClientBuilder {
+    /// How long a fetched prompt is served without revalidation (default 60 s).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// How long one request may take (default 5 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Text to serve for `name` when it has never been fetched and cannot be.
+    pub fn fallback(mut self, name: impl Into<String>, source: impl Into<String>) -> Self {
+        self.fallbacks.insert(name.into(), source.into());
+        self
+    }
+
+    pub fn build(self) -> Client {
+        let http = reqwest::Client::builder().timeout(self.timeout).build().unwrap_or_default();
+        Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url: self.base_url.trim_end_matches('/').to_owned(),
+                key: self.key,
+                ttl: self.ttl,
+                fallbacks: self.fallbacks,
+                cache: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+}
+
+/// Reads prompts with one API key. Cheap to clone; clones share the cache.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    key: String,
+    ttl: Duration,
+    fallbacks: HashMap<String, String>,
+    cache: Mutex<HashMap<String, Entry>>,
+}
+
+struct Entry {
+    prompt: Prompt,
+    etag: Option<String>,
+    fetched: Instant,
+    refreshing: bool,
+}
+
+/// What one request to the server brought back.
+enum Fetched {
+    Prompt(Prompt, Option<String>),
+    NotModified,
+    NotFound,
+    Unauthorized,
+    Failed(String),
+}
+
+impl Client {
+    /// A client with the default settings.
+    pub fn new(base_url: impl Into<String>, key: impl Into<String>) -> Client {
+        Client::builder(base_url, key).build()
+    }
+
+    pub fn builder(base_url: impl Into<String>, key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            key: key.into(),
+            ttl: Duration::from_secs(60),
+            timeout: Duration::from_secs(5),
+            fallbacks: HashMap::new(),
+        }
+    }
+
+    /// The prompt `name` as the key's channel serves it (see the crate docs for caching).
+    pub async fn prompt(&self, name: &str) -> Result<Prompt, Error> {
+        if let Some(cached) = self.cached(name) {
+            return Ok(cached);
+        }
+        match self.inner.fetch(name, None).await {
+            Fetched::Prompt(prompt, etag) => {
+                self.inner.store(name, prompt.clone(), etag);
+                Ok(prompt)
+            }
+            Fetched::NotFound => self.fallback(name).ok_or_else(|| Error::NotFound(name.to_owned())),
+            Fetched::Unauthorized => self.fallback(name).ok_or(Error::Unauthorized),
+            Fetched::Failed(why) => self.fallback(name).ok_or(Error::Unavailable(why)),
+            // Only a revalidation sends an ETag, so a 304 here is the server's mistake.
+            Fetched::NotModified => self.fallback(name).ok_or(Error::Unavailable("unexpected 304".into())),
+        }
+    }
+
+    /// The cached prompt, if any; a stale one starts its background revalidation.
+    fn cached(&self, name: &str) -> Option<Prompt> {
+        let mut cache = self.inner.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = cache.get_mut(name)?;
+        if entry.fetched.elapsed() >= self.inner.ttl && !entry.refreshing {
+            entry.refreshing = true;
+            let inner = self.inner.clone();
+            let (name, etag) = (name.to_owned(), entry.etag.clone());
+            tokio::spawn(async move { inner.revalidate(&name, etag).await });
+        }
+        Some(entry.prompt.clone())
+    }
+
+    fn fallback(&self, name: &str) -> Option<Prompt> {
+        self.inner.fallbacks.get(name).map(|source| Prompt::fallback(name, source))
+    }
+}
+
+impl Inner {
+    async fn fetch(&self, name: &str, etag: Option<&str>) -> Fetched {
+        let url = format!("{}/v1/prompts/{}", self.base_url, encode_name(name));
+        let mut request = self.http.get(url).bearer_auth(&self.key);
+        if let Some(etag) = etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => return Fetched::Failed(error.to_string()),
+        };
+        match response.status() {
+            StatusCode::OK => {
+                let etag = response.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                match response.json::<Prompt>().await {
+                    Ok(prompt) => Fetched::Prompt(prompt, etag),
+                    Err(error) => Fetched::Failed(error.to_string()),
+                }
+            }
+            StatusCode::NOT_MODIFIED => Fetched::NotModified,
+            StatusCode::NOT_FOUND => Fetched::NotFound,
+            StatusCode::UNAUTHORIZED => Fetched::Unauthorized,
+            other => Fetched::Failed(format!("unexpected status {other}")),
+        }
+    }
+
+    fn store(&self, name: &str, prompt: Prompt, etag: Option<String>) {
+        let entry = Entry { prompt, etag, fetched: Instant::now(), refreshing: false };
+        self.lock().insert(name.to_owned(), entry);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The background refresh of a stale entry.
+    async fn revalidate(&self, name: &str, etag: Option<String>) {
+        let fetched = self.fetch(name, etag.as_deref()).await;
+        let mut cache = self.lock();
+        match fetched {
+            Fetched::Prompt(prompt, etag) => {
+                cache.insert(
+                    name.to_owned(),
+                    Entry { prompt, etag, fetched: Instant::now(), refreshing: false },
+                );
+            }
+            Fetched::NotModified => {
+                if let Some(entry) = cache.get_mut(name) {
+                    entry.fetched = Instant::now();
+                    entry.refreshing = false;
+                }
+            }
+            Fetched::NotFound => {
+                cache.remove(name);
+            }
+            // Keep serving the last good version; try again on the next call.
+            Fetched::Unauthorized | Fetched::Failed(_) => {
+                if let Some(entry) = cache.get_mut(name) {
+                    entry.refreshing = false;
+                }
+                tracing::warn!(prompt = name, "could not revalidate; serving the last good version");
+            }
+        }
+    }
+}
+
+/// Percent-encodes a prompt name for the path (`support/triage` → `support%2Ftriage`).
+fn encode_name(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_percent_encoded() {
+        assert_eq!(encode_name("support/triage-v2"), "support%2Ftriage-v2");
+        assert_eq!(encode_name("a b"), "a%20b");
+    }
+}

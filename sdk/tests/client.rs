@@ -1,0 +1,181 @@
+//! The SDK against the real server: caching, background revalidation, the server going
+//! away mid-run, fallbacks, eviction on 404.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use promptvault::{Client, Error};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+const PROMPT: &str = "support/triage";
+const MANAGE: &str = "/v1/manage/prompts/support%2Ftriage";
+
+struct Server {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+async fn start(dir: &TempDir, addr: SocketAddr) -> Server {
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let config = server::Config::for_tests(PathBuf::from(dir.path()));
+    let task = tokio::spawn(server::launch(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("http://{addr}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            return Server { addr, stop, task };
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("server did not start");
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("join").expect("clean stop");
+    }
+}
+
+/// A server with `support/triage` v1 live and v2 a draft; returns the owner's token and a live key.
+async fn seeded(dir: &TempDir) -> (Server, String, String) {
+    let server = start(dir, "127.0.0.1:0".parse().expect("addr")).await;
+    let http = reqwest::Client::new();
+    let call = |path: &str, token: Option<&str>, body: Value| {
+        let mut request = http.post(format!("{}{path}", server.url())).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.expect("send").json::<Value>().await.unwrap_or(Value::Null) }
+    };
+    let setup = call(
+        "/v1/setup",
+        None,
+        json!({"workspace": "A", "email": "a@example.com", "password": "long enough", "name": "A"}),
+    )
+    .await;
+    let owner = setup["token"].as_str().expect("token").to_owned();
+    call("/v1/manage/prompts", Some(&owner), json!({"name": PROMPT})).await;
+    call(&format!("{MANAGE}/versions"), Some(&owner), json!({"source": "one"})).await;
+    call(&format!("{MANAGE}/versions"), Some(&owner), json!({"source": "two"})).await;
+    call(&format!("{MANAGE}/versions/1/promote"), Some(&owner), json!({})).await;
+    let key = call("/v1/manage/keys", Some(&owner), json!({"kind": "live", "name": "app"})).await;
+    (server, owner, key["token"].as_str().expect("key").to_owned())
+}
+
+async fn promote(server: &Server, owner: &str, n: i64) {
+    let url = format!("{}{MANAGE}/versions/{n}/promote", server.url());
+    let status = reqwest::Client::new().post(url).bearer_auth(owner).send().await.expect("promote").status();
+    assert_eq!(status, 200);
+}
+
+/// Calls `prompt` until it returns `version` (the background refresh has landed).
+async fn eventually(client: &Client, version: &str) {
+    for _ in 0..100 {
+        if client.prompt(PROMPT).await.is_ok_and(|p| p.version == version) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("never saw {version}");
+}
+
+#[tokio::test]
+async fn serves_from_cache_within_the_ttl_and_revalidates_after_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, owner, key) = seeded(&dir).await;
+    let long = Client::new(server.url(), &key);
+    let short = Client::builder(server.url(), &key).ttl(Duration::from_millis(100)).build();
+    let first = long.prompt(PROMPT).await.expect("fetch");
+    assert_eq!(
+        (first.version.as_str(), first.source.as_str(), first.channel.as_str()),
+        ("v1", "one", "live")
+    );
+    assert_eq!(short.prompt(PROMPT).await.expect("fetch").version, "v1");
+
+    promote(&server, &owner, 2).await;
+    // Within the 60 s TTL: the cached v1, no request.
+    assert_eq!(long.prompt(PROMPT).await.expect("cached").version, "v1");
+    // Past the TTL: the stale v1 at once, then v2 once the background revalidation lands.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(short.prompt(PROMPT).await.expect("stale").version, "v1");
+    eventually(&short, "v2").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn keeps_serving_the_last_good_version_when_the_server_stops() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, _owner, key) = seeded(&dir).await;
+    let base = server.url();
+    let client = Client::builder(&base, &key)
+        .ttl(Duration::from_millis(50))
+        .fallback("never/fetched", "fallback text")
+        .build();
+    assert_eq!(client.prompt(PROMPT).await.expect("fetch").source, "one");
+    server.stop().await;
+
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let prompt = client.prompt(PROMPT).await.expect("last good version");
+        assert_eq!((prompt.version.as_str(), prompt.source.as_str()), ("v1", "one"));
+    }
+    let fallback = client.prompt("never/fetched").await.expect("fallback");
+    assert!(fallback.is_fallback());
+    assert_eq!(fallback.source, "fallback text");
+    assert!(matches!(client.prompt("other/prompt").await, Err(Error::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn missing_prompts_and_refused_keys() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, _owner, key) = seeded(&dir).await;
+    let client = Client::builder(server.url(), &key).fallback("missing/with-fallback", "use me").build();
+    assert!(matches!(client.prompt("missing/prompt").await, Err(Error::NotFound(_))));
+    assert_eq!(client.prompt("missing/with-fallback").await.expect("fallback").source, "use me");
+    let refused = Client::new(server.url(), "pv_live_revoked-or-unknown");
+    assert!(matches!(refused.prompt(PROMPT).await, Err(Error::Unauthorized)));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_404_on_revalidation_evicts_the_prompt() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, _owner, key) = seeded(&dir).await;
+    let addr = server.addr;
+    let client = Client::builder(server.url(), &key).ttl(Duration::from_millis(50)).build();
+    assert_eq!(client.prompt(PROMPT).await.expect("fetch").version, "v1");
+    server.stop().await;
+
+    // Behind the server's back, the prompt disappears (renamed); the server restarts on the
+    // same address.
+    {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&vault::Vault::sqlite_url(dir.path())).await.expect("db");
+        sqlx::query("update prompts set name = 'support/renamed'").execute(&mut conn).await.expect("rename");
+    }
+    let server = start(&dir, addr).await;
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    // The stale copy triggers a revalidation, which gets 404 and evicts it.
+    let _ = client.prompt(PROMPT).await;
+    for _ in 0..100 {
+        if matches!(client.prompt(PROMPT).await, Err(Error::NotFound(_))) {
+            server.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the 404 did not evict the prompt");
+}
