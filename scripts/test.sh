@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 
-echo "==> unit and integration tests (vault, server)"
-cargo test -p vault -p server
+echo "==> unit and integration tests (vault, server, sdk)"
+cargo test -p vault -p server -p promptvault-sdk
 
 echo "==> release build for the end-to-end tests"
 scripts/build.sh
