@@ -4,7 +4,7 @@
 # kinds), then the same with If-None-Match (the 304 path), then a minimal axum handler
 # serving the same bytes with no auth and no lookup (the baseline). Prints requests/s, p50,
 # p99 and the ratio to the baseline. Server and wrk each get one of the two cores.
-#   scripts/bench-reads.sh [seconds per run, default 15]
+#   scripts/bench-reads.sh [seconds per run, default 15]      (RESEED=1 to seed again)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-15}
@@ -17,9 +17,13 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 scripts/build.sh
 cargo build --release -p bench
 
-rm -rf "$DATA"
-echo "==> seeding (about a minute)"
-target/release/bench-seed --data-dir "$DATA"
+# Seeding takes a few minutes; a registry seeded by an earlier run is reused unless
+# RESEED=1 is set.
+if [ "${RESEED:-0}" = 1 ] || [ ! -f "$DATA/requests.lua" ]; then
+  rm -rf "$DATA"
+  echo "==> seeding 1,000 prompts x 100 versions (a few minutes)"
+  target/release/bench-seed --data-dir "$DATA"
+fi
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }

@@ -92,6 +92,10 @@ fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> 
         // Failures are logged where they happen, with their cause; a refused sign-in is a
         // server-function error (status 500 by Leptos's convention), not a server fault.
         .layer(TraceLayer::new_for_http().on_failure(()))
+        // The SDK read path, added after the layers so it skips their per-request cost
+        // (see the read benchmark in the README). Documented in the OpenAPI document;
+        // `{*name}` lets a raw `/` in the name through as well as `%2F`.
+        .route("/v1/prompts/{*name}", get(api::read_prompt))
         .with_state(state)
 }
 

@@ -1,9 +1,9 @@
 //! The baseline of the read benchmark: the limit of this stack on this machine. A minimal
 //! axum handler that returns the same bytes as an SDK read, with no auth and no lookup.
 
+use axum::Router;
 use axum::http::header::{CONTENT_TYPE, ETAG};
 use axum::routing::get;
-use axum::Router;
 use clap::Parser;
 
 #[derive(Parser)]

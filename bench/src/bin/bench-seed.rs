@@ -58,7 +58,11 @@ async fn main() -> anyhow::Result<()> {
         for key in [&live_key, &test_key] {
             let served = vault.read_prompt(key, name, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let path = format!("/v1/prompts/{}", name.replace('/', "%2F"));
-            writeln!(lua, "requests[#requests + 1] = {{ path = {path:?}, key = {key:?}, etag = {:?} }}", served.etag)?;
+            writeln!(
+                lua,
+                "requests[#requests + 1] = {{ path = {path:?}, key = {key:?}, etag = {:?} }}",
+                served.etag
+            )?;
         }
     }
     lua.push_str(WRK_SCRIPT);
@@ -66,7 +70,12 @@ async fn main() -> anyhow::Result<()> {
 
     let sample = vault.read_prompt(&live_key, &names[0], None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     std::fs::write(args.data_dir.join("body.json"), &sample.body)?;
-    println!("seeded {} prompts x {} versions; sample body {} bytes", names.len(), args.versions, sample.body.len());
+    println!(
+        "seeded {} prompts x {} versions; sample body {} bytes",
+        names.len(),
+        args.versions,
+        sample.body.len()
+    );
     vault.close().await;
     Ok(())
 }
@@ -76,7 +85,11 @@ fn source(prompt: usize, version: i64) -> String {
     let mut text = format!("You are assistant {prompt}, revision {version}. Follow these rules:\n");
     let mut rule = 1;
     while text.len() < 2048 {
-        let _ = writeln!(text, "{rule}. Answer the customer's question about topic {} clearly and briefly.", (prompt + rule) % 97);
+        let _ = writeln!(
+            text,
+            "{rule}. Answer the customer's question about topic {} clearly and briefly.",
+            (prompt + rule) % 97
+        );
         rule += 1;
     }
     text

@@ -3,6 +3,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use vault::{AccessToken, PointerMove, PromptState, PromptSummary, Version, VersionNumber};
 
 use super::ApiError;
@@ -21,7 +22,7 @@ pub(crate) struct Query<T>(pub T);
 pub(crate) struct Path<T>(pub T);
 
 /// `{"version":"v3","number":3,"status","source","message","author","created_at"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct VersionJson {
     version: String,
     number: i64,
@@ -47,7 +48,7 @@ impl From<Version> for VersionJson {
 }
 
 /// `{"name","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PromptJson {
     name: String,
     live: Option<String>,
@@ -75,7 +76,7 @@ impl From<PromptSummary> for PromptJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PointerMoveJson {
     channel: &'static str,
     from: Option<String>,
@@ -98,7 +99,7 @@ impl From<PointerMove> for PointerMoveJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct AccessTokenJson {
     id: i64,
     name: String,
@@ -125,7 +126,7 @@ impl AccessTokenJson {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ApiKeyJson {
     id: i64,
     kind: &'static str,
@@ -154,7 +155,7 @@ impl ApiKeyJson {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewKeyRequest {
     pub kind: String,
@@ -162,7 +163,7 @@ pub(crate) struct NewKeyRequest {
 }
 
 /// `{"items": […]}`, and the cursor of the next page where there is one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Items<T> {
     pub items: Vec<T>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,7 +177,7 @@ impl<T> Items<T> {
 }
 
 /// A version named in a body: `3` or `"v3"`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub(crate) enum VersionRef {
     Number(i64),
@@ -192,7 +193,7 @@ impl VersionRef {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetUpRequest {
     pub workspace: String,
@@ -201,13 +202,13 @@ pub(crate) struct SetUpRequest {
     pub name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NamedRequest {
     pub name: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SaveDraftRequest {
     pub source: String,
@@ -215,34 +216,106 @@ pub(crate) struct SaveDraftRequest {
     pub message: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RewriteRequest {
     pub source: Option<String>,
     pub message: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RollBackRequest {
     pub version: VersionRef,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StagingRequest {
     pub version: Option<VersionRef>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettingsRequest {
     pub staging_enabled: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct VersionsQuery {
+    /// Page size, 1 to 200 (default 50).
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Search in messages and authors (not available yet: 400).
     pub q: Option<String>,
+}
+
+/// Every error: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorJson {
+    error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct ErrorBody {
+    /// `invalid`, `malformed`, `too_large`, `not_found`, `conflict`, `stale`, `unauthorized`, `forbidden`, `bad_request`, `internal`.
+    code: String,
+    message: String,
+}
+
+/// What `POST /v1/setup` returns: the owner's first personal access token.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SetUpResponse {
+    pub token: String,
+    pub workspace: String,
+    pub member: MemberJson,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MemberJson {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// A rollback's result: the prompt's new state and the source copied to the editor.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RollBackJson {
+    #[serde(flatten)]
+    pub state: PromptJson,
+    pub editor: EditorJson,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EditorJson {
+    pub based_on: String,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SettingsJson {
+    pub staging_enabled: bool,
+}
+
+impl From<vault::Settings> for SettingsJson {
+    fn from(s: vault::Settings) -> Self {
+        SettingsJson { staging_enabled: s.staging_enabled }
+    }
+}
+
+/// An SDK read (documentation only: the server sends bytes built in advance).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ServedJson {
+    name: String,
+    version: String,
+    number: i64,
+    status: String,
+    source: String,
+    message: String,
+    author: String,
+    created_at: String,
+    /// `live` or `staging`: what the key read.
+    channel: String,
 }

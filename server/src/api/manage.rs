@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 use vault::{Cursor, NewDraft, PageRequest, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
-    AccessTokenJson, ApiKeyJson, Body, Items, NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson,
-    Query, RewriteRequest, RollBackRequest, SaveDraftRequest, SetUpRequest, SettingsRequest, StagingRequest,
+    AccessTokenJson, ApiKeyJson, Body, EditorJson, ErrorJson, Items, MemberJson, NamedRequest, NewKeyRequest,
+    Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson, RollBackRequest,
+    SaveDraftRequest, SetUpRequest, SetUpResponse, SettingsJson, SettingsRequest, StagingRequest,
     VersionJson, VersionsQuery,
 };
 use super::{ApiError, Member};
@@ -47,18 +47,20 @@ fn expected_revision(headers: &HeaderMap, number: VersionNumber) -> Option<i64> 
     Some(revision)
 }
 
+#[utoipa::path(post, path = "/setup", tag = "setup", request_body = SetUpRequest,
+    responses((status = 201, description = "The workspace and its owner", body = SetUpResponse),
+        (status = 409, description = "Already set up", body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn set_up(State(vault): State<Vault>, Body(req): Body<SetUpRequest>) -> ApiResult {
     let input =
         vault::SetUp { workspace: req.workspace, email: req.email, password: req.password, name: req.name };
     let (owner, token) = vault.set_up(input).await?;
-    let body = json!({
-        "token": token.secret,
-        "workspace": owner.workspace,
-        "member": { "name": owner.name, "email": owner.email, "role": owner.role },
-    });
+    let member = MemberJson { name: owner.name, email: owner.email, role: owner.role.as_str().to_owned() };
+    let body = SetUpResponse { token: token.secret, workspace: owner.workspace, member };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+#[utoipa::path(post, path = "/manage/prompts", tag = "prompts", request_body = NamedRequest, security(("access_token" = [])),
+    responses((status = 201, body = PromptJson), (status = 409, body = ErrorJson), (status = 422, body = ErrorJson), (status = 401, body = ErrorJson)))]
 pub(crate) async fn create_prompt(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -68,6 +70,8 @@ pub(crate) async fn create_prompt(
     Ok((StatusCode::CREATED, Json(PromptJson::from(state))).into_response())
 }
 
+#[utoipa::path(get, path = "/manage/prompts", tag = "prompts", security(("access_token" = [])),
+    responses((status = 200, body = Items<PromptJson>), (status = 401, body = ErrorJson)))]
 pub(crate) async fn list_prompts(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -75,6 +79,8 @@ pub(crate) async fn list_prompts(
     Ok(Json(Items::all(vault.prompts(&actor).await?)))
 }
 
+#[utoipa::path(get, path = "/manage/prompts/{name}", tag = "prompts", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), security(("access_token" = [])),
+    responses((status = 200, body = PromptJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn prompt(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -83,6 +89,9 @@ pub(crate) async fn prompt(
     Ok(Json(vault.prompt(&actor, &name).await?.into()))
 }
 
+#[utoipa::path(get, path = "/manage/prompts/{name}/versions", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), VersionsQuery),
+    security(("access_token" = [])),
+    responses((status = 200, description = "A page of the history, newest first", body = Items<VersionJson>), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn versions(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -100,6 +109,8 @@ pub(crate) async fn versions(
     }))
 }
 
+#[utoipa::path(get, path = "/manage/prompts/{name}/versions/{n}", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`")), security(("access_token" = [])),
+    responses((status = 200, description = "The version, with an ETag for conditional rewrites", body = VersionJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn version(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -109,6 +120,9 @@ pub(crate) async fn version(
     Ok(version_response(StatusCode::OK, version))
 }
 
+#[utoipa::path(post, path = "/manage/prompts/{name}/versions", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), request_body = SaveDraftRequest,
+    security(("access_token" = [])),
+    responses((status = 201, description = "The new draft", body = VersionJson), (status = 413, body = ErrorJson), (status = 422, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn save_draft(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -120,6 +134,11 @@ pub(crate) async fn save_draft(
     Ok(version_response(StatusCode::CREATED, version))
 }
 
+#[utoipa::path(patch, path = "/manage/prompts/{name}/versions/{n}", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the rewrite is based on")),
+    request_body = RewriteRequest, security(("access_token" = [])),
+    responses((status = 200, body = VersionJson), (status = 409, description = "A live version is frozen", body = ErrorJson),
+        (status = 412, description = "Stale: changed since the ETag", body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn rewrite_draft(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -137,6 +156,8 @@ pub(crate) async fn rewrite_draft(
     Ok(version_response(StatusCode::OK, version))
 }
 
+#[utoipa::path(delete, path = "/manage/prompts/{name}/versions/{n}", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`")), security(("access_token" = [])),
+    responses((status = 204, description = "Deleted; staging cleared if it pointed here"), (status = 409, description = "Live versions are never deleted", body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn delete_draft(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -146,6 +167,8 @@ pub(crate) async fn delete_draft(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/manage/prompts/{name}/versions/{n}/promote", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`")), security(("access_token" = [])),
+    responses((status = 200, description = "The prompt's new state", body = PromptJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn promote(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -154,18 +177,23 @@ pub(crate) async fn promote(
     Ok(Json(vault.promote(&actor, &name, version_number(&n)?).await?.into()))
 }
 
+#[utoipa::path(post, path = "/manage/prompts/{name}/rollback", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), request_body = RollBackRequest,
+    security(("access_token" = [])),
+    responses((status = 200, body = RollBackJson), (status = 409, description = "Not an older published version", body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn roll_back(
     State(vault): State<Vault>,
     Member(actor): Member,
     Path(name): Path<String>,
     Body(req): Body<RollBackRequest>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RollBackJson>> {
     let rolled = vault.roll_back(&actor, &name, req.version.parse()?).await?;
-    let mut body = serde_json::to_value(PromptJson::from(rolled.state)).unwrap_or_default();
-    body["editor"] = json!({ "based_on": rolled.based_on.label(), "source": rolled.source });
-    Ok(Json(body))
+    let editor = EditorJson { based_on: rolled.based_on.label(), source: rolled.source };
+    Ok(Json(RollBackJson { state: rolled.state.into(), editor }))
 }
 
+#[utoipa::path(put, path = "/manage/prompts/{name}/staging", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), request_body = StagingRequest,
+    security(("access_token" = [])),
+    responses((status = 200, body = PromptJson), (status = 409, description = "Staging is disabled", body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn set_staging(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -176,6 +204,8 @@ pub(crate) async fn set_staging(
     Ok(Json(vault.set_staging(&actor, &name, number).await?.into()))
 }
 
+#[utoipa::path(get, path = "/manage/prompts/{name}/deployments", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), security(("access_token" = [])),
+    responses((status = 200, description = "Every pointer move, newest first", body = Items<PointerMoveJson>), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn deployments(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -184,6 +214,8 @@ pub(crate) async fn deployments(
     Ok(Json(Items::all(vault.deployments(&actor, &name).await?)))
 }
 
+#[utoipa::path(get, path = "/manage/settings", tag = "settings", security(("access_token" = [])),
+    responses((status = 200, body = SettingsJson), (status = 401, body = ErrorJson)))]
 pub(crate) async fn settings(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -191,15 +223,19 @@ pub(crate) async fn settings(
     Ok(Json(vault.settings(&actor).await?))
 }
 
+#[utoipa::path(patch, path = "/manage/settings", tag = "settings", request_body = SettingsRequest, security(("access_token" = [])),
+    responses((status = 200, body = SettingsJson), (status = 403, body = ErrorJson), (status = 401, body = ErrorJson)))]
 pub(crate) async fn update_settings(
     State(vault): State<Vault>,
     Member(actor): Member,
     Body(req): Body<SettingsRequest>,
-) -> ApiResult<Json<vault::Settings>> {
+) -> ApiResult<Json<SettingsJson>> {
     let patch = SettingsPatch { staging_enabled: req.staging_enabled };
-    Ok(Json(vault.update_settings(&actor, patch).await?))
+    Ok(Json(vault.update_settings(&actor, patch).await?.into()))
 }
 
+#[utoipa::path(post, path = "/manage/tokens", tag = "tokens", request_body = NamedRequest, security(("access_token" = [])),
+    responses((status = 201, description = "The token, shown this once", body = AccessTokenJson), (status = 401, body = ErrorJson)))]
 pub(crate) async fn create_access_token(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -210,6 +246,8 @@ pub(crate) async fn create_access_token(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+#[utoipa::path(get, path = "/manage/tokens", tag = "tokens", security(("access_token" = [])),
+    responses((status = 200, body = Items<AccessTokenJson>), (status = 401, body = ErrorJson)))]
 pub(crate) async fn access_tokens(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -221,6 +259,8 @@ pub(crate) async fn access_tokens(
     }))
 }
 
+#[utoipa::path(delete, path = "/manage/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), security(("access_token" = [])),
+    responses((status = 204, description = "Revoked"), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn revoke_access_token(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -230,6 +270,8 @@ pub(crate) async fn revoke_access_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/manage/keys", tag = "keys", request_body = NewKeyRequest, security(("access_token" = [])),
+    responses((status = 201, description = "The key, its token shown this once", body = ApiKeyJson), (status = 403, body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn create_api_key(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -240,6 +282,8 @@ pub(crate) async fn create_api_key(
     Ok((StatusCode::CREATED, Json(ApiKeyJson::new(created.key, Some(created.token)))).into_response())
 }
 
+#[utoipa::path(get, path = "/manage/keys", tag = "keys", security(("access_token" = [])),
+    responses((status = 200, body = Items<ApiKeyJson>), (status = 403, body = ErrorJson)))]
 pub(crate) async fn api_keys(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -248,6 +292,8 @@ pub(crate) async fn api_keys(
     Ok(Json(Items { items: keys.into_iter().map(|k| ApiKeyJson::new(k, None)).collect(), next_cursor: None }))
 }
 
+#[utoipa::path(delete, path = "/manage/keys/{id}", tag = "keys", params(("id" = i64, Path)), security(("access_token" = [])),
+    responses((status = 204, description = "Revoked: its next read is refused"), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn revoke_api_key(
     State(vault): State<Vault>,
     Member(actor): Member,

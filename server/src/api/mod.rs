@@ -7,11 +7,18 @@ mod error;
 mod manage;
 mod reads;
 
+pub(crate) use reads::read_prompt;
+
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vault::Actor;
 
 use crate::AppState;
@@ -21,27 +28,66 @@ pub(crate) use error::ApiError;
 /// with 413 before they are read.
 const BODY_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES;
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "PromptVault API",
+        version = "1",
+        description = "SDK reads with API keys (`pv_live_…`, `pv_test_…`) and management with personal access \
+            tokens (`pv_pat_…`). Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    servers((url = "/v1")),
+    paths(reads::read_prompt),
+    modifiers(&BearerSchemes)
+)]
+struct ApiDoc;
+
+struct BearerSchemes;
+
+impl utoipa::Modify for BearerSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(description)).build(),
+            )
+        };
+        components.add_security_scheme("access_token", bearer("A member's personal access token, pv_pat_…"));
+        components.add_security_scheme(
+            "read_key",
+            bearer("An API key: pv_live_… reads live, pv_test_… reads staging"),
+        );
+    }
+}
+
+/// The `/v1` routes. The management routes and their OpenAPI document are built together
+/// from the handlers' annotations, so the document cannot drift from what is served.
 pub(crate) fn router() -> Router<AppState> {
-    let prompt = "/manage/prompts/{name}";
-    Router::new()
-        .route("/prompts/{*name}", get(reads::read_prompt))
-        .route("/setup", post(manage::set_up))
-        .route("/manage/prompts", post(manage::create_prompt).get(manage::list_prompts))
-        .route(prompt, get(manage::prompt))
-        .route(&format!("{prompt}/versions"), get(manage::versions).post(manage::save_draft))
+    let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(manage::set_up))
+        .routes(routes!(manage::create_prompt, manage::list_prompts))
+        .routes(routes!(manage::prompt))
+        .routes(routes!(manage::versions, manage::save_draft))
+        .routes(routes!(manage::version, manage::rewrite_draft, manage::delete_draft))
+        .routes(routes!(manage::promote))
+        .routes(routes!(manage::roll_back))
+        .routes(routes!(manage::set_staging))
+        .routes(routes!(manage::deployments))
+        .routes(routes!(manage::settings, manage::update_settings))
+        .routes(routes!(manage::access_tokens, manage::create_access_token))
+        .routes(routes!(manage::revoke_access_token))
+        .routes(routes!(manage::api_keys, manage::create_api_key))
+        .routes(routes!(manage::revoke_api_key))
+        .split_for_parts();
+    let document = Bytes::from(openapi.to_pretty_json().unwrap_or_default());
+    routes
         .route(
-            &format!("{prompt}/versions/{{n}}"),
-            get(manage::version).patch(manage::rewrite_draft).delete(manage::delete_draft),
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { ([(CONTENT_TYPE, "application/json")], document) }
+            }),
         )
-        .route(&format!("{prompt}/versions/{{n}}/promote"), post(manage::promote))
-        .route(&format!("{prompt}/rollback"), post(manage::roll_back))
-        .route(&format!("{prompt}/staging"), axum::routing::put(manage::set_staging))
-        .route(&format!("{prompt}/deployments"), get(manage::deployments))
-        .route("/manage/settings", get(manage::settings).patch(manage::update_settings))
-        .route("/manage/tokens", get(manage::access_tokens).post(manage::create_access_token))
-        .route("/manage/tokens/{id}", axum::routing::delete(manage::revoke_access_token))
-        .route("/manage/keys", get(manage::api_keys).post(manage::create_api_key))
-        .route("/manage/keys/{id}", axum::routing::delete(manage::revoke_api_key))
         .fallback(|| async { ApiError::not_found("no such API route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }

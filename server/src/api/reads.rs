@@ -3,7 +3,7 @@
 //! encoding per request.
 
 use axum::body::Body;
-use axum::extract::{RawQuery, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,13 +16,25 @@ use super::dto::Path;
 /// a promote must reach them on their next request.
 const CACHE_CONTROL_VALUE: &str = "private, no-cache";
 
+#[utoipa::path(get, path = "/prompts/{name}", tag = "reads",
+    params(("name" = String, Path, description = "The prompt's name; `/` may be sent as is or as `%2F`"),
+        ("version" = Option<String>, Query, description = "A published version to pin: `3` or `v3`; drafts are 404 here"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag already held: 304 when unchanged")),
+    security(("read_key" = [])),
+    responses((status = 200, description = "What the key's channel serves: live keys live, test keys staging (or live)",
+            body = super::dto::ServedJson),
+        (status = 304, description = "Not modified"),
+        (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
+        (status = 404, description = "No such prompt, nothing live, or no such published version", body = super::dto::ErrorJson)))]
 pub(crate) async fn read_prompt(
     State(vault): State<Vault>,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    request: Request,
 ) -> Response {
-    let Some(token) = bearer(&headers) else {
+    // The request itself rather than a `HeaderMap` extractor, which would clone every header.
+    let headers = request.headers();
+    let Some(token) = bearer(headers) else {
         return refused(ReadRefused::Unauthorized);
     };
     let pinned = match pinned_version(query.as_deref()) {

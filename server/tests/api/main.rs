@@ -2,4 +2,5 @@
 
 mod helpers;
 mod manage;
+mod openapi;
 mod reads;
