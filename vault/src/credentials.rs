@@ -56,8 +56,9 @@ const DUMMY_HASH: &str =
 
 /// The key that signs session cookies. Stored in the database so that every instance on
 /// the same database accepts the same cookies.
+/// Shared, so cloning the `Vault` handle (once per request) allocates nothing.
 #[derive(Clone)]
-pub(crate) struct CookieKey(Vec<u8>);
+pub(crate) struct CookieKey(std::sync::Arc<[u8]>);
 
 impl std::fmt::Debug for CookieKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,7 +76,7 @@ impl CookieKey {
         let value: String = sqlx::query_scalar("select value from server_secrets where name = 'cookie_key'")
             .fetch_one(&db.write)
             .await?;
-        Ok(CookieKey(value.into_bytes()))
+        Ok(CookieKey(value.into_bytes().into()))
     }
 
     fn mac(&self, token: &str) -> Hmac<Sha256> {
@@ -103,12 +104,12 @@ mod tests {
 
     #[test]
     fn cookie_signatures_detect_tampering() {
-        let key = CookieKey(b"k".to_vec());
+        let key = CookieKey(b"k".as_slice().into());
         let signed = key.sign("abc");
         assert_eq!(key.verify(&signed), Some("abc"));
         assert_eq!(key.verify(&signed.replace("abc", "abd")), None);
         assert_eq!(key.verify("abc"), None);
-        assert_eq!(CookieKey(b"other".to_vec()).verify(&signed), None);
+        assert_eq!(CookieKey(b"other".as_slice().into()).verify(&signed), None);
     }
 
     #[tokio::test]
