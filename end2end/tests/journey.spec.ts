@@ -1,13 +1,24 @@
 // A person's whole journey through the dashboard, from first-run setup to sign-out, on a
 // server that starts empty. Screenshots of the main pages are saved to screenshots/.
-import { test, expect, type Page } from "@playwright/test";
-import { hydrated, PromptPage, PromptsPage, SettingsPage } from "./pages";
+import { test, expect, type Browser, type Page } from "@playwright/test";
+import { hydrated, PromptPage, PromptsPage, SettingsPage, SignInPage } from "./pages";
 import { setupPort } from "../playwright.config";
 
 test.use({ baseURL: `http://127.0.0.1:${setupPort}` });
 test.describe.configure({ mode: "serial" });
 
 const grace = { email: "grace@example.com", password: "a long enough password" };
+
+/** A new browser context with Grace signed in, on the prompts page. */
+async function signedIn(browser: Browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await new SignInPage(page).signIn(grace.email, grace.password);
+  await expect(page).toHaveURL(/\/prompts$/);
+  return { context, page };
+}
 
 async function openPrompt(page: Page, name: string) {
   await page.goto(`/prompts/${name}`);
@@ -40,9 +51,7 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
   await new PromptsPage(page).signOut();
   await expect(page).toHaveURL(/\/sign-in$/);
   await hydrated(page);
-  await page.getByLabel("Email").fill(grace.email);
-  await page.getByLabel("Password").fill(grace.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await new SignInPage(page).signIn(grace.email, grace.password);
   await expect(page).toHaveURL(/\/prompts$/);
   await hydrated(page);
 
@@ -131,21 +140,10 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
 });
 
 test("a stale rewrite shows the conflict and keeps the text", async ({ browser }) => {
-  const signIn = async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto("/sign-in");
-    await hydrated(page);
-    await page.getByLabel("Email").fill(grace.email);
-    await page.getByLabel("Password").fill(grace.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page).toHaveURL(/\/prompts$/);
-    return { context, page };
-  };
-  const first = await signIn();
+  const first = await signedIn(browser);
   const firstPrompt = await openPrompt(first.page, "support/triage");
   await firstPrompt.saveNewDraft("Draft for the race.", "race", "v4");
-  const second = await signIn();
+  const second = await signedIn(browser);
   const secondPrompt = await openPrompt(second.page, "support/triage?edit=4");
   await expect(secondPrompt.source()).toHaveValue("Draft for the race.");
 
@@ -161,14 +159,7 @@ test("a stale rewrite shows the conflict and keeps the text", async ({ browser }
 });
 
 test("a personal access token is shown once, works, and stops working when revoked", async ({ browser, request }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(grace.email);
-  await page.getByLabel("Password").fill(grace.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/prompts$/);
+  const { context, page } = await signedIn(browser);
 
   const settings = new SettingsPage(page);
   await settings.open();
@@ -196,9 +187,7 @@ test("without WASM the forms still work: save a draft and promote it", async ({ 
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(grace.email);
-  await page.getByLabel("Password").fill(grace.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await new SignInPage(page).signIn(grace.email, grace.password);
   await expect(page).toHaveURL(/\/prompts$/);
 
   await page.getByLabel("Name", { exact: true }).fill("plain/html");
@@ -216,14 +205,7 @@ test("without WASM the forms still work: save a draft and promote it", async ({ 
 });
 
 test("an admin creates an API key, an application reads with it, and revoking it stops it at once", async ({ browser, request }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(grace.email);
-  await page.getByLabel("Password").fill(grace.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/prompts$/);
+  const { context, page } = await signedIn(browser);
 
   await new SettingsPage(page).open();
   await page.getByLabel("Key name").fill("production web");
