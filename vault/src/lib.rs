@@ -7,6 +7,7 @@
 mod credentials;
 mod db;
 pub mod demo;
+pub mod diff;
 mod error;
 mod members;
 mod names;

@@ -479,6 +479,37 @@ impl Vault {
         Ok(state)
     }
 
+    /// Two versions to compare: `from` (by default the version before `to`, if any) and `to`.
+    pub(crate) async fn versions_to_compare(
+        &self,
+        actor: &Actor,
+        name: &str,
+        from: Option<VersionNumber>,
+        to: VersionNumber,
+    ) -> Result<(Option<Version>, Version)> {
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let newer = find_version(&mut tx, &prompt, to).await?;
+        let from = match from {
+            Some(n) => Some(n),
+            None => sqlx::query_scalar::<_, Option<i64>>(
+                "select max(number) from versions where prompt_id = $1 and number < $2",
+            )
+            .bind(prompt.id)
+            .bind(to.get())
+            .fetch_one(&mut *tx)
+            .await?
+            .map(number_from_db)
+            .transpose()?,
+        };
+        let older = match from {
+            Some(n) => Some(find_version(&mut tx, &prompt, n).await?),
+            None => None,
+        };
+        Ok((older, newer))
+    }
+
     /// Every move of the prompt's pointers, newest first.
     pub async fn deployments(&self, actor: &Actor, name: &str) -> Result<Vec<PointerMove>> {
         let mut conn = self.db.read.acquire().await?;

@@ -319,3 +319,12 @@ pub(crate) struct ServedJson {
     /// `live` or `staging`: what the key read.
     channel: String,
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DiffQuery {
+    /// The older version (`3` or `v3`); by default the version before `to`.
+    pub from: Option<String>,
+    /// The newer version (`3` or `v3`).
+    pub to: String,
+}

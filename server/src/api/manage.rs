@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use vault::{Cursor, NewDraft, PageRequest, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
-    AccessTokenJson, ApiKeyJson, Body, EditorJson, ErrorJson, Items, MemberJson, NamedRequest, NewKeyRequest,
-    Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson, RollBackRequest,
+    AccessTokenJson, ApiKeyJson, Body, DiffQuery, EditorJson, ErrorJson, Items, MemberJson, NamedRequest,
+    NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson, RollBackRequest,
     SaveDraftRequest, SetUpRequest, SetUpResponse, SettingsJson, SettingsRequest, StagingRequest,
     VersionJson, VersionsQuery,
 };
@@ -301,4 +301,29 @@ pub(crate) async fn revoke_api_key(
 ) -> ApiResult<StatusCode> {
     vault.revoke_api_key(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/manage/prompts/{name}/diff", tag = "versions",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), DiffQuery),
+    security(("access_token" = [])),
+    responses((status = 200, description = "The side-by-side rows: `{\"from\",\"to\",\"added\",\"removed\",\"rows\":[…]}`; \
+            a row is `same` (old_line, new_line, text), `changed` (old and new sides, each with line, \
+            segments of text marked `changed`, no_newline) or `folded` (unchanged lines, for unfolding)",
+            body = serde_json::Value),
+        (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 422, body = ErrorJson)))]
+pub(crate) async fn diff(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Query(query): Query<DiffQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let from = query.from.as_deref().map(version_number).transpose()?;
+    let compared = vault.diff(&actor, &name, from, version_number(&query.to)?).await?;
+    Ok(Json(serde_json::json!({
+        "from": compared.from.map(VersionNumber::label),
+        "to": compared.to.label(),
+        "added": compared.diff.added,
+        "removed": compared.diff.removed,
+        "rows": compared.diff.rows,
+    })))
 }

@@ -73,6 +73,7 @@ pub(crate) fn router() -> Router<AppState> {
         .routes(routes!(manage::roll_back))
         .routes(routes!(manage::set_staging))
         .routes(routes!(manage::deployments))
+        .routes(routes!(manage::diff))
         .routes(routes!(manage::settings, manage::update_settings))
         .routes(routes!(manage::access_tokens, manage::create_access_token))
         .routes(routes!(manage::revoke_access_token))

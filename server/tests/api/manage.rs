@@ -263,3 +263,37 @@ async fn everything_is_there_after_a_restart() {
     let (_, v2) = app.post(&format!("{PROMPT}/versions"), json!({"source": "after"})).await;
     assert_eq!(v2["version"], "v2");
 }
+
+#[tokio::test]
+async fn the_diff_between_two_versions() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
+    app.post(&format!("{PROMPT}/versions"), json!({"source": "Be brief.\nBe kind.\n"})).await;
+    app.post(&format!("{PROMPT}/versions"), json!({"source": "Be brief.\nBe very kind.\n"})).await;
+
+    // By default against the version before.
+    let (status, diff) = app.get(&format!("{PROMPT}/diff?to=v2")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&diff["from"], &diff["to"], &diff["added"], &diff["removed"]),
+        (&json!("v1"), &json!("v2"), &json!(1), &json!(1))
+    );
+    assert_eq!(diff["rows"][0], json!({"kind": "same", "old_line": 1, "new_line": 1, "text": "Be brief."}));
+    let changed = &diff["rows"][1];
+    assert_eq!(changed["kind"], "changed");
+    let emphasised: Vec<_> = changed["new"]["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter(|s| s["changed"] == true)
+        .map(|s| s["text"].as_str().unwrap_or_default().trim().to_owned())
+        .collect();
+    assert_eq!(emphasised, ["very"]);
+
+    // v1 against nothing before it: everything added. Unknown versions are 404.
+    let (_, first) = app.get(&format!("{PROMPT}/diff?to=1")).await;
+    assert_eq!((&first["from"], &first["added"]), (&json!(null), &json!(2)));
+    assert_eq!(app.get(&format!("{PROMPT}/diff?from=9&to=1")).await.0, 404);
+    assert_eq!(app.get(&format!("{PROMPT}/diff")).await.0, 400);
+}

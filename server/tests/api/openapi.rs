@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/manage/prompts/{name}/rollback"),
     ("put", "/manage/prompts/{name}/staging"),
     ("get", "/manage/prompts/{name}/deployments"),
+    ("get", "/manage/prompts/{name}/diff"),
     ("get", "/manage/settings"),
     ("patch", "/manage/settings"),
     ("get", "/manage/tokens"),
@@ -69,6 +70,7 @@ async fn every_documented_route_is_served() {
     let app = spawn_app().await;
     for (method, path) in ROUTES {
         let concrete = path.replace("{name}", "support%2Ftriage").replace("{n}", "1").replace("{id}", "1");
+        let concrete = if concrete.ends_with("/diff") { format!("{concrete}?to=1") } else { concrete };
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
         let (_, body): (u16, Value) =
             read(app.request(method.clone(), &format!("/v1{concrete}")).send().await.expect("send")).await;
