@@ -110,6 +110,19 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
 
   // Save v3 from there, stage it, delete it: staging is cleared with it.
   await prompt.saveNewDraft("Classify the ticket as billing, bug, or other.", "Try 'other'", "v3");
+  // Click a version to see what changed: against the version before it, then another.
+  await prompt.row("v3").getByRole("link", { name: "v3" }).click();
+  const diff = page.locator(".diff-panel");
+  await expect(diff).toContainText("from v2 to v3");
+  await expect(diff.locator("td.added mark").first()).toContainText("other");
+  await diff.getByLabel("Compare v3 with").selectOption("1");
+  await diff.getByRole("button", { name: "Compare" }).click();
+  await expect(diff).toContainText("from v1 to v3");
+  await expect(page).toHaveURL(/diff=3&against=1/);
+  await page.screenshot({ path: "screenshots/diff.png", fullPage: true });
+  await prompt.row("v3").getByRole("link", { name: "v3" }).click();
+  await expect(diff).toHaveCount(0);
+
   await prompt.rowAction("v3", "Stage");
   await expect(prompt.pointers()).toContainText("staging v3");
   await page.screenshot({ path: "screenshots/prompt.png", fullPage: true });

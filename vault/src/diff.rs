@@ -12,8 +12,11 @@ use crate::{Actor, Result, Vault, VaultError};
 
 /// Unchanged lines shown around each change; longer unchanged stretches are folded.
 const CONTEXT: usize = 3;
-/// The whole computation's budget.
-const DEADLINE: Duration = Duration::from_millis(200);
+/// The whole computation's budget: past it, `similar` settles for a coarser diff.
+const DEADLINE: Duration = Duration::from_millis(40);
+/// Changed stretches longer than this (removed plus added lines) are shown line by line,
+/// without word emphasis.
+const MAX_EMPHASISED_LINES: usize = 400;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diff {
@@ -137,6 +140,22 @@ fn changed_rows(
     rows: &mut Vec<DiffRow>,
 ) -> (usize, usize) {
     let (mut old, mut new) = (Vec::new(), Vec::new());
+    if op.old_range().len() + op.new_range().len() > MAX_EMPHASISED_LINES {
+        // A rewrite this large gains nothing from word emphasis: whole lines, fast.
+        for change in diff.iter_changes(op) {
+            let side = |index: Option<usize>| DiffSide {
+                line: index.unwrap_or(0) + 1,
+                no_newline: change.missing_newline(),
+                segments: segments(&change.to_string_lossy(), true),
+            };
+            match change.tag() {
+                ChangeTag::Delete => old.push(side(change.old_index())),
+                ChangeTag::Insert => new.push(side(change.new_index())),
+                ChangeTag::Equal => {}
+            }
+        }
+        return pair_up(old, new, rows);
+    }
     for change in diff.iter_inline_changes_deadline(op, Some(deadline)) {
         let side = |index: Option<usize>| DiffSide {
             line: index.unwrap_or(0) + 1,
@@ -152,12 +171,22 @@ fn changed_rows(
             ChangeTag::Equal => {}
         }
     }
+    pair_up(old, new, rows)
+}
+
+/// Pairs removed lines with added ones, in order, into rows; returns how many of each.
+fn pair_up(old: Vec<DiffSide>, new: Vec<DiffSide>, rows: &mut Vec<DiffRow>) -> (usize, usize) {
     let counts = (old.len(), new.len());
     let mut old = old.into_iter();
     let mut new = new.into_iter();
     loop {
         match (old.next(), new.next()) {
             (None, None) => break,
+            // Both texts ending without a newline is no difference worth a marker.
+            (Some(mut old), Some(mut new)) if old.no_newline && new.no_newline => {
+                (old.no_newline, new.no_newline) = (false, false);
+                rows.push(DiffRow::Changed { old: Some(old), new: Some(new) });
+            }
             (old, new) => rows.push(DiffRow::Changed { old, new }),
         }
     }
@@ -260,6 +289,9 @@ mod tests {
     #[test]
     fn a_missing_final_newline_is_marked() {
         insta::assert_snapshot!("final_newline", render(&side_by_side("one\ntwo\n", "one\ntwo")));
+        // Missing on both sides: not a difference, no marker.
+        let both = render(&side_by_side("one\ntwo", "one\nthree"));
+        assert!(!both.contains("no newline"), "{both}");
     }
 
     #[test]

@@ -261,3 +261,65 @@ pub async fn delete_draft(name: String, number: i64, back: String) -> Result<(),
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }
+
+/// A diff as the diff view shows it (the vault's rows, in types the browser knows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub from: Option<i64>,
+    pub to: i64,
+    pub added: usize,
+    pub removed: usize,
+    pub rows: Vec<DiffRowView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffRowView {
+    Same { old_line: usize, new_line: usize, text: String },
+    Changed { old: Option<DiffSideView>, new: Option<DiffSideView> },
+    Folded { old_line: usize, new_line: usize, lines: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffSideView {
+    pub line: usize,
+    /// `(text, changed)` runs.
+    pub segments: Vec<(String, bool)>,
+    pub no_newline: bool,
+}
+
+/// The diff from `from` (by default the version before) to `to`.
+#[server]
+pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffView, AppError> {
+    use vault::diff::{DiffRow, DiffSide};
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = |n: i64| vault::VersionNumber::new(n).map_err(ssr::app_error);
+    let from = from.map(number).transpose()?;
+    let compared = ctx.vault.diff(&actor, &name, from, number(to)?).await.map_err(ssr::app_error)?;
+    let side = |side: Option<DiffSide>| {
+        side.map(|s| DiffSideView {
+            line: s.line,
+            segments: s.segments.into_iter().map(|seg| (seg.text, seg.changed)).collect(),
+            no_newline: s.no_newline,
+        })
+    };
+    let rows = compared
+        .diff
+        .rows
+        .into_iter()
+        .map(|row| match row {
+            DiffRow::Same { old_line, new_line, text } => DiffRowView::Same { old_line, new_line, text },
+            DiffRow::Changed { old, new } => DiffRowView::Changed { old: side(old), new: side(new) },
+            DiffRow::Folded { old_line, new_line, lines } => {
+                DiffRowView::Folded { old_line, new_line, lines }
+            }
+        })
+        .collect();
+    Ok(DiffView {
+        from: compared.from.map(vault::VersionNumber::get),
+        to: compared.to.get(),
+        added: compared.diff.added,
+        removed: compared.diff.removed,
+        rows,
+    })
+}

@@ -3,6 +3,7 @@
 //! person can link to (which draft is open, which confirmation is showing) lives in the URL.
 
 mod auth;
+mod diff;
 mod prompt;
 mod prompts;
 mod settings;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::diff::DiffPanel;
 use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
 use crate::api::{
     self, DeleteDraft, EditorContent, EditorMode, Promote, PromptOverview, RewriteDraft, RollBack, SaveDraft,
@@ -60,6 +61,9 @@ struct View {
     from: Option<i64>,
     rolled_back: bool,
     confirm: Option<(Confirm, i64)>,
+    /// The version whose diff is open, and the one it is compared with.
+    diff: Option<i64>,
+    against: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,20 +74,43 @@ enum Confirm {
 }
 
 impl View {
-    /// This page's URL with the editor state kept and no confirmation showing.
+    /// This page's URL with the editor and diff state kept and no confirmation showing.
     fn url(&self) -> String {
-        let mut query = Vec::new();
+        let query: Vec<String> =
+            self.kept().into_iter().map(|(key, value)| format!("{key}={value}")).collect();
+        let base = self.page();
+        if query.is_empty() { base } else { format!("{base}?{}", query.join("&")) }
+    }
+
+    fn page(&self) -> String {
+        format!("/prompts/{}", self.name)
+    }
+
+    /// The query parameters that survive a navigation within the page.
+    fn kept(&self) -> Vec<(&'static str, String)> {
+        let mut kept = Vec::new();
         if let Some(n) = self.edit {
-            query.push(format!("edit={n}"));
+            kept.push(("edit", n.to_string()));
         }
         if let Some(n) = self.from {
-            query.push(format!("from={n}"));
+            kept.push(("from", n.to_string()));
         }
         if self.rolled_back {
-            query.push("rolled_back=true".into());
+            kept.push(("rolled_back", "true".to_owned()));
         }
-        let base = format!("/prompts/{}", self.name);
-        if query.is_empty() { base } else { format!("{base}?{}", query.join("&")) }
+        if let Some(n) = self.diff {
+            kept.push(("diff", n.to_string()));
+        }
+        if let Some(n) = self.against {
+            kept.push(("against", n.to_string()));
+        }
+        kept
+    }
+
+    /// The URL that opens (or, if open, closes) version `n`'s diff.
+    fn toggling_diff(&self, n: i64) -> String {
+        let diff = if self.diff == Some(n) { None } else { Some(n) };
+        View { diff, against: None, confirm: None, ..self.clone() }.url()
     }
 
     fn confirming(&self, what: Confirm, n: i64) -> String {
@@ -125,6 +152,8 @@ pub fn PromptPage() -> impl IntoView {
             from: number("from"),
             rolled_back: query.get("rolled_back").is_some(),
             confirm,
+            diff: number("diff"),
+            against: number("against"),
         }
     });
     let revision = Memo::new(move |_| query.read().get("r"));
@@ -360,8 +389,10 @@ fn VersionRowView(
     let is_staging = o.staging_enabled && o.staging == Some(n);
     let older_published = row.published && o.live.is_some_and(|live| n < live);
     let back = v.url();
+    let label = row.label.clone();
+    let (name, versions) = (o.name.clone(), o.versions.clone());
     let markers = view! {
-        <span class="label mono">{row.label.clone()}</span>
+        <A href=move || view.get().toggling_diff(n) attr:class="label mono" attr:title="Show what changed">{label}</A>
         {if row.published { view! { <span class="status">"published"</span> } } else { view! { <span class="status draft">"draft"</span> } }}
         {is_live.then(|| view! { <span class="badge live">"live"</span> })}
         {is_staging.then(|| view! { <span class="badge staging">"staging"</span> })}
@@ -393,6 +424,18 @@ fn VersionRowView(
         }
         .into_any()
     });
+    let diff_panel = move || {
+        let v = view.get();
+        (v.diff == Some(n)).then(|| {
+            let (name, versions, keep) =
+                (name.clone(), versions.clone(), View { diff: None, against: None, ..v.clone() }.kept());
+            view! {
+                <tr class="diff-row"><td colspan="5">
+                    <DiffPanel name to=n against=v.against versions page=v.page() keep/>
+                </td></tr>
+            }
+        })
+    };
     view! {
         <tr class="version-row" data-version=row.label.clone()>
             <td class="markers">{markers}</td>
@@ -401,6 +444,7 @@ fn VersionRowView(
             <td><Moment when=row.created/></td>
             <td><div class="actions">{edit_actions}</div></td>
         </tr>
+        {diff_panel}
     }
 }
 
