@@ -123,8 +123,11 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
   await prompt.row("v3").getByRole("link", { name: "v3" }).click();
   await expect(diff).toHaveCount(0);
 
+  // Acting on a version leaves what is being typed in the editor alone.
+  await prompt.source().fill("Unsaved words.");
   await prompt.rowAction("v3", "Stage");
   await expect(prompt.pointers()).toContainText("staging v3");
+  await expect(prompt.source()).toHaveValue("Unsaved words.");
   await page.screenshot({ path: "screenshots/prompt.png", fullPage: true });
   await prompt.rowAction("v3", "Delete");
   await prompt.confirm("Delete v3", "Staging points at it and is cleared");

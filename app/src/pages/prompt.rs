@@ -388,8 +388,8 @@ fn VersionRowView(
     let is_live = o.live == Some(n);
     let is_staging = o.staging_enabled && o.staging == Some(n);
     let older_published = row.published && o.live.is_some_and(|live| n < live);
-    let back = v.url();
     let label = row.label.clone();
+    let back = v.url();
     let (name, versions) = (o.name.clone(), o.versions.clone());
     let markers = view! {
         <A href=move || view.get().toggling_diff(n) attr:class="label mono" attr:title="Show what changed">{label}</A>
@@ -404,7 +404,9 @@ fn VersionRowView(
                 <ActionForm action=actions.stage>
                     <input type="hidden" name="name" value=o.name.clone()/>
                     <input type="hidden" name="number" value=value/>
-                    <input type="hidden" name="back" value=back.clone()/>
+                    // Read when the form is rendered and whenever the URL changes: rows
+                    // outlive navigations, and a stale URL would close the open draft.
+                    <input type="hidden" name="back" prop:value=move || view.get().url() value=back.clone()/>
                     <button type="submit" class="small" aria-label=format!("{text} v{n}")>{text}</button>
                 </ActionForm>
             }
@@ -412,14 +414,14 @@ fn VersionRowView(
         view! {
             {(!row.published).then(|| view! { <A href=v.editing("edit", n) attr:class="button small">"Edit"</A> })}
             {(!is_live && !older_published).then(|| view! {
-                <A href=v.confirming(Confirm::Promote, n) attr:class="button small">"Promote"</A>
+                <A href=move || view.get().confirming(Confirm::Promote, n) attr:class="button small">"Promote"</A>
             })}
             {older_published.then(|| view! {
-                <A href=v.confirming(Confirm::RollBack, n) attr:class="button small">"Roll back"</A>
+                <A href=move || view.get().confirming(Confirm::RollBack, n) attr:class="button small">"Roll back"</A>
             })}
             {stage_form}
             {(!row.published).then(|| view! {
-                <A href=v.confirming(Confirm::Delete, n) attr:class="button small danger">"Delete"</A>
+                <A href=move || view.get().confirming(Confirm::Delete, n) attr:class="button small danger">"Delete"</A>
             })}
         }
         .into_any()
