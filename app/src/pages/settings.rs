@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
 use crate::api::{
     self, ApiKeyRow, CreateAccessToken, CreateApiKey, CreatedToken, RevokeAccessToken, RevokeApiKey,
-    SetStagingEnabled, SettingsView,
+    SetStagingEnabled, SettingsView, When,
 };
 
 #[component]
@@ -105,7 +105,7 @@ fn SettingsBody(
                                     <td>{t.name.clone()}</td>
                                     <td class="mono">{t.hint}</td>
                                     <td><Moment when=t.created/></td>
-                                    <td>{match t.last_used { Some(when) => view! { <Moment when/> }.into_any(), None => view! { <span class="none">"never"</span> }.into_any() }}</td>
+                                    <td>{last_used(t.last_used)}</td>
                                     <td><div class="actions">
                                         <ActionForm action=revoke>
                                             <input type="hidden" name="id" value=t.id/>
@@ -170,7 +170,7 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
                             <td><span class=format!("badge {}", if k.kind == "live" { "live" } else { "staging" })>{k.kind.clone()}</span></td>
                             <td class="mono">{k.hint}</td>
                             <td><Moment when=k.created/></td>
-                            <td>{match k.last_used { Some(when) => view! { <Moment when/> }.into_any(), None => view! { <span class="none">"never"</span> }.into_any() }}</td>
+                            <td>{last_used(k.last_used)}</td>
                             <td><div class="actions">
                                 <ActionForm action=actions.revoke>
                                     <input type="hidden" name="id" value=k.id/>
@@ -207,5 +207,13 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
                 {action_error(actions.create)}
             </ActionForm>
         </section>
+    }
+}
+
+/// When a token or key was last used, or "never".
+fn last_used(when: Option<When>) -> AnyView {
+    match when {
+        Some(when) => view! { <Moment when/> }.into_any(),
+        None => view! { <span class="none">"never"</span> }.into_any(),
     }
 }
