@@ -19,6 +19,14 @@ pub(crate) fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buffer)
 }
 
+/// A new bearer token, `prefix` then 192 random bits, and its last four characters (what
+/// lists show so a person can recognise it).
+pub(crate) fn new_bearer_token(prefix: &str) -> (String, String) {
+    let token = format!("{prefix}{}", random_token(24));
+    let last_four = token[token.len() - 4..].to_owned();
+    (token, last_four)
+}
+
 /// What the database stores instead of a token: tokens are long and random, so a fast
 /// hash is enough, and lookups by hash leak nothing useful through timing.
 pub(crate) fn token_hash(token: &str) -> String {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::credentials::{hash_password, random_token, token_hash, verify_password};
+use crate::credentials::{hash_password, new_bearer_token, random_token, token_hash, verify_password};
 use crate::db::Timestamp;
 use crate::names::{Email, new_password, short_text};
 use crate::{Result, Vault, VaultError};
@@ -400,8 +400,7 @@ async fn insert_access_token(
     member_id: i64,
     name: &str,
 ) -> Result<NewAccessToken> {
-    let secret = format!("{ACCESS_TOKEN_PREFIX}{}", random_token(24));
-    let last_four = secret[secret.len() - 4..].to_owned();
+    let (secret, last_four) = new_bearer_token(ACCESS_TOKEN_PREFIX);
     let created_at = Timestamp::now();
     let id = sqlx::query_scalar(
         "insert into access_tokens (member_id, name, token_hash, last_four, created_at) \

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::credentials::random_token;
+use crate::credentials::new_bearer_token;
 use crate::db::{Db, Timestamp};
 use crate::members::Actor;
 use crate::names::{VersionNumber, short_text};
@@ -354,8 +354,7 @@ impl Vault {
     pub async fn create_api_key(&self, actor: &Actor, kind: KeyKind, name: &str) -> Result<NewApiKey> {
         actor.require_admin()?;
         let name = short_text("name", name)?;
-        let token = format!("{}{}", kind.prefix(), random_token(24));
-        let last_four = token[token.len() - 4..].to_owned();
+        let (token, last_four) = new_bearer_token(kind.prefix());
         let token_hash = hash_token(&token);
         let created_at = Timestamp::now();
         let id: i64 = sqlx::query_scalar(
