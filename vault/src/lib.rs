@@ -9,20 +9,21 @@ mod db;
 pub mod demo;
 pub mod diff;
 mod error;
+mod history;
 mod members;
 mod names;
 mod prompts;
+mod search;
 mod serving;
 mod settings;
 
 pub use db::{Backend, Timestamp};
 pub use error::VaultError;
+pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Role, SessionCookie, SetUp};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
-pub use prompts::{
-    Cursor, NewDraft, Page, PageRequest, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status,
-    Version,
-};
+pub use prompts::{NewDraft, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version};
+pub use search::Marks;
 pub use serving::{ApiKey, KeyKind, NewApiKey, ReadRefused, Served};
 pub use settings::{Settings, SettingsPatch};
 
@@ -34,16 +35,35 @@ pub struct Vault {
     db: db::Db,
     cookie_key: credentials::CookieKey,
     serving: serving::ReadModel,
+    search_index: search::SearchIndex,
+}
+
+/// Where the vault keeps its data.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// The search index lives here (a copy, rebuilt from the database when needed).
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Storage {
+    /// Everything in `data_dir`: the SQLite file, the default database, and the index.
+    pub fn in_dir(data_dir: &std::path::Path) -> Storage {
+        Storage { database_url: Vault::sqlite_url(data_dir), data_dir: data_dir.to_owned() }
+    }
 }
 
 impl Vault {
-    /// Connects to `database_url` (`sqlite://…` or `postgres://…`), runs the migrations of
-    /// that backend, and loads the server-wide cookie signing key.
-    pub async fn open(database_url: &str) -> Result<Vault> {
-        let db = db::Db::connect(database_url).await?;
+    /// Connects to the database, runs the migrations of its backend, loads the server-wide
+    /// cookie signing key and the read model, and opens the search index (which catches up
+    /// with the database in the background).
+    pub async fn open(storage: &Storage) -> Result<Vault> {
+        let db = db::Db::connect(&storage.database_url).await?;
         let cookie_key = credentials::CookieKey::load_or_create(&db).await?;
         let serving = serving::ReadModel::load(&db).await?;
-        Ok(Vault { db, cookie_key, serving })
+        let search_index = search::SearchIndex::open(&storage.data_dir.join("search-index"), &db).await?;
+        Ok(Vault { db, cookie_key, serving, search_index })
     }
 
     /// The URL of the SQLite file inside `data_dir`, the default database.
@@ -61,6 +81,7 @@ impl Vault {
         if let Err(error) = self.flush_key_usage().await {
             tracing::warn!(%error, "could not record the API keys' last use");
         }
+        self.search_index.close().await;
         self.db.close().await;
     }
 }

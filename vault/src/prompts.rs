@@ -2,8 +2,6 @@
 //! ("Operations and their rules"), each in one transaction that either does all of its
 //! work or none of it.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -23,7 +21,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn parse(raw: &str) -> Result<Status> {
+    pub(crate) fn parse(raw: &str) -> Result<Status> {
         match raw {
             "draft" => Ok(Status::Draft),
             "live" => Ok(Status::Live),
@@ -107,67 +105,18 @@ pub struct PointerMove {
     pub event_id: String,
 }
 
-/// Where a page of history starts: an opaque token naming the last version already seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor(i64);
-
-impl Cursor {
-    pub fn parse(raw: &str) -> Result<Cursor> {
-        let malformed = || VaultError::Malformed("cursor is not one this server handed out".into());
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| malformed())?;
-        let text = String::from_utf8(bytes).map_err(|_| malformed())?;
-        let number =
-            text.strip_prefix("before:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed)?;
-        if number < 1 {
-            return Err(malformed());
-        }
-        Ok(Cursor(number))
-    }
-
-    pub fn encode(self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("before:{}", self.0))
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    pub limit: Option<i64>,
-    pub cursor: Option<Cursor>,
-}
-
-impl PageRequest {
-    pub const DEFAULT_LIMIT: i64 = 50;
-    pub const MAX_LIMIT: i64 = 200;
-
-    fn limit(self) -> Result<i64> {
-        match self.limit {
-            None => Ok(Self::DEFAULT_LIMIT),
-            Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => {
-                Err(VaultError::invalid("limit", format!("limit is between 1 and {}", Self::MAX_LIMIT)))
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
 /// A prompt's row, as the operations need it.
-struct PromptRow {
-    id: i64,
+pub(crate) struct PromptRow {
+    pub id: i64,
     name: String,
     live: Option<VersionNumber>,
     staging: Option<VersionNumber>,
 }
 
-const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.message, v.created_at, v.revision, \
+pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.message, v.created_at, v.revision, \
      m.name as author, m.email as author_email";
 
-fn version_from_row(row: &AnyRow) -> Result<Version> {
+pub(crate) fn version_from_row(row: &AnyRow) -> Result<Version> {
     Ok(Version {
         number: number_from_db(row.try_get("number")?)?,
         status: Status::parse(&row.try_get::<String, _>("status")?)?,
@@ -180,7 +129,7 @@ fn version_from_row(row: &AnyRow) -> Result<Version> {
     })
 }
 
-fn number_from_db(n: i64) -> Result<VersionNumber> {
+pub(crate) fn number_from_db(n: i64) -> Result<VersionNumber> {
     VersionNumber::new(n)
         .map_err(|_| VaultError::Internal(format!("bad version number {n} in the database").into()))
 }
@@ -247,33 +196,6 @@ impl Vault {
         state_of(&mut tx, actor, &prompt).await
     }
 
-    /// One page of a prompt's history, newest first. Keyset paging on the version number,
-    /// so a deep page costs what the first one does.
-    pub async fn versions(&self, actor: &Actor, name: &str, page: PageRequest) -> Result<Page<Version>> {
-        let limit = page.limit()?;
-        let mut conn = self.db.read.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
-        let before = page.cursor.map_or(i64::MAX, |c| c.0);
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "select {VERSION_COLUMNS} from versions v join members m on m.id = v.author_id \
-             where v.prompt_id = $1 and v.number < $2 order by v.number desc limit $3"
-        )))
-        .bind(prompt.id)
-        .bind(before)
-        .bind(limit + 1)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut items = rows.iter().map(version_from_row).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|v| Cursor(v.number.get()).encode())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
-    }
-
     /// One version of a prompt.
     pub async fn version(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<Version> {
         let mut conn = self.db.read.acquire().await?;
@@ -312,6 +234,7 @@ impl Vault {
         .await?;
         let version = find_version(&mut tx, &prompt, number_from_db(number)?).await?;
         tx.commit().await?;
+        self.search_index.poke();
         Ok(version)
     }
 
@@ -354,6 +277,7 @@ impl Vault {
         touch(&mut tx, &prompt).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         tx.commit().await?;
+        self.search_index.poke();
         // A staged draft is served to test keys: they read the new text at once.
         if prompt.staging == Some(number) {
             self.refresh_served(prompt.id).await;
@@ -390,6 +314,7 @@ impl Vault {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.search_index.poke();
         self.refresh_served(prompt.id).await;
         Ok(state)
     }
@@ -562,7 +487,11 @@ impl Channel {
 
 /// The prompt named `name` in the actor's workspace; prompts of other workspaces do not
 /// exist as far as the actor can tell.
-async fn find_prompt(tx: &mut Transaction<'_, Any>, actor: &Actor, name: &str) -> Result<PromptRow> {
+pub(crate) async fn find_prompt(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &str,
+) -> Result<PromptRow> {
     let name = PromptName::parse(name)?;
     let row = sqlx::query(
         "select id, name, live_number, staging_number from prompts where workspace_id = $1 and name = $2",

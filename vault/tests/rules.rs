@@ -5,8 +5,8 @@ use std::path::Path;
 use futures::future::join_all;
 use tempfile::TempDir;
 use vault::{
-    Actor, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch, Status, Vault,
-    VaultError, VersionNumber,
+    Actor, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch, Status, Storage,
+    Vault, VaultError, VersionNumber,
 };
 
 const PROMPT: &str = "support/triage";
@@ -19,7 +19,7 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open vault");
+    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open vault");
     let (owner, _token) = vault
         .set_up(SetUp {
             workspace: "Acme".into(),
@@ -49,7 +49,7 @@ impl Fixture {
     }
 
     async fn labels(&self) -> Vec<String> {
-        let page = PageRequest { limit: Some(200), cursor: None };
+        let page = PageRequest { limit: Some(200), ..Default::default() };
         let page = self.vault.versions(&self.owner, PROMPT, page).await.expect("versions");
         page.items.iter().map(|v| format!("{}:{}", v.number, v.status.as_str())).collect()
     }
@@ -91,7 +91,7 @@ async fn setup_happens_once() {
 #[tokio::test]
 async fn setup_refuses_bad_input_and_creates_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open");
+    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open");
     let base = SetUp {
         workspace: "Acme".into(),
         email: "a@example.com".into(),
@@ -398,15 +398,7 @@ async fn roles_limit_who_changes_what() {
     assert!(matches!(f.vault.save_draft(&viewer, PROMPT, draft("x")).await, Err(VaultError::Forbidden(_))));
     assert!(matches!(f.vault.promote(&viewer, PROMPT, v(1)).await, Err(VaultError::Forbidden(_))));
     assert!(matches!(f.vault.create_prompt(&viewer, "other").await, Err(VaultError::Forbidden(_))));
-    assert_eq!(
-        f.vault
-            .versions(&viewer, PROMPT, PageRequest { limit: None, cursor: None })
-            .await
-            .expect("read")
-            .items
-            .len(),
-        1
-    );
+    assert_eq!(f.vault.versions(&viewer, PROMPT, PageRequest::default()).await.expect("read").items.len(), 1);
     let patch = SettingsPatch { staging_enabled: Some(true) };
     assert!(matches!(f.vault.update_settings(&editor, patch).await, Err(VaultError::Forbidden(_))));
     assert!(f.vault.save_draft(&editor, PROMPT, draft("y")).await.is_ok());
@@ -419,8 +411,11 @@ async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page =
-            f.vault.versions(&f.owner, PROMPT, PageRequest { limit: Some(3), cursor }).await.expect("page");
+        let page = f
+            .vault
+            .versions(&f.owner, PROMPT, PageRequest { limit: Some(3), cursor, search: None })
+            .await
+            .expect("page");
         seen.extend(page.items.iter().map(|v| v.number.get()));
         match page.next_cursor {
             Some(next) => cursor = Some(Cursor::parse(&next).expect("own cursor parses")),
@@ -431,7 +426,7 @@ async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
     for bad in ["", "!!!", "YmVmb3JlOng", "bm9wZQ"] {
         assert!(matches!(Cursor::parse(bad), Err(VaultError::Malformed(_))), "{bad:?}");
     }
-    let too_many = PageRequest { limit: Some(1000), cursor: None };
+    let too_many = PageRequest { limit: Some(1000), ..Default::default() };
     assert!(matches!(
         f.vault.versions(&f.owner, PROMPT, too_many).await,
         Err(VaultError::Invalid { field: "limit", .. })
@@ -497,7 +492,7 @@ async fn everything_is_there_after_a_restart() {
     let before = f.labels().await;
     f.vault.close().await;
 
-    let reopened = Vault::open(&Vault::sqlite_url(f.dir.path())).await.expect("reopen");
+    let reopened = Vault::open(&Storage::in_dir(f.dir.path())).await.expect("reopen");
     let state = reopened.prompt(&f.owner, PROMPT).await.expect("state");
     assert_eq!((state.live, state.staging, state.versions), (Some(v(2)), Some(v(3)), 3));
     assert_eq!(reopened.token_actor(&token.secret).await.expect("token survives"), f.owner);
@@ -511,7 +506,7 @@ async fn everything_is_there_after_a_restart() {
 #[tokio::test]
 async fn the_demo_seeds_an_empty_database_once() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open");
+    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open");
     assert!(vault::demo::seed(&vault).await.expect("seed"));
     assert!(!vault::demo::seed(&vault).await.expect("second seed does nothing"));
     let (owner, _) =

@@ -3,8 +3,8 @@
 
 use tempfile::TempDir;
 use vault::{
-    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SetUp, SettingsPatch, Vault, VaultError,
-    VersionNumber,
+    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SetUp, SettingsPatch, Storage, Vault,
+    VaultError, VersionNumber,
 };
 
 const PROMPT: &str = "support/triage";
@@ -24,7 +24,7 @@ fn v(n: i64) -> VersionNumber {
 /// A prompt with drafts v1…v3, a live key and a test key.
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Vault::sqlite_url(dir.path())).await.expect("open vault");
+    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open vault");
     let setup = SetUp {
         workspace: "Acme".into(),
         email: "ada@example.com".into(),
@@ -172,7 +172,7 @@ async fn keys_are_listed_without_their_token_and_last_use_is_kept_without_a_writ
 
     // Flushed at shutdown, so it survives a restart, like the keys themselves.
     f.vault.close().await;
-    let reopened = Vault::open(&Vault::sqlite_url(f.dir.path())).await.expect("reopen");
+    let reopened = Vault::open(&Storage::in_dir(f.dir.path())).await.expect("reopen");
     let keys = reopened.api_keys(&f.owner).await.expect("keys");
     assert!(keys[1].last_used_at.is_some());
     let served = reopened.read_prompt(&f.live, PROMPT, None).await.expect("read after restart");

@@ -23,7 +23,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.data_dir)?;
-    let vault = Vault::open(&Vault::sqlite_url(&args.data_dir)).await?;
+    let vault = Vault::open(&vault::Storage::in_dir(&args.data_dir)).await?;
     let setup = SetUp {
         workspace: "Bench".into(),
         email: "bench@example.com".into(),

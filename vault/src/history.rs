@@ -1,0 +1,256 @@
+//! Long histories: pages of versions, newest first, with keyset cursors (never OFFSET, so
+//! the 2,000th page costs what the first does), and keyword search over messages and
+//! authors, per prompt and across the workspace.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::Timestamp;
+use crate::members::Actor;
+use crate::names::VersionNumber;
+use crate::prompts::{Status, VERSION_COLUMNS, Version, find_prompt, number_from_db, version_from_row};
+use crate::search::{Highlighter, Marks, Scope};
+use crate::{Result, Vault, VaultError};
+
+/// Where a page starts: an opaque token naming the last version already seen (its number
+/// in one prompt's history, its id across the workspace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor(i64);
+
+impl Cursor {
+    pub fn parse(raw: &str) -> Result<Cursor> {
+        let malformed = || VaultError::Malformed("cursor is not one this server handed out".into());
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| malformed())?;
+        let text = String::from_utf8(bytes).map_err(|_| malformed())?;
+        let number =
+            text.strip_prefix("before:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed)?;
+        if number < 1 {
+            return Err(malformed());
+        }
+        Ok(Cursor(number))
+    }
+
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("before:{}", self.0))
+    }
+}
+
+/// Which page to list: its size, where it starts, and the words to search for, if any.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub limit: Option<i64>,
+    pub cursor: Option<Cursor>,
+    /// A person's query, parsed leniently: whatever is typed gives results or none.
+    pub search: Option<String>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: i64 = 50;
+    pub const MAX_LIMIT: i64 = 200;
+
+    fn limit(&self) -> Result<i64> {
+        match self.limit {
+            None => Ok(Self::DEFAULT_LIMIT),
+            Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => {
+                Err(VaultError::invalid("limit", format!("limit is between 1 and {}", Self::MAX_LIMIT)))
+            }
+        }
+    }
+
+    /// The search words, unless there are none.
+    fn search(&self) -> Option<&str> {
+        self.search.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A version as a history list shows it: everything but its source, and the words a
+/// search matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub number: VersionNumber,
+    pub status: Status,
+    pub message: String,
+    pub author: String,
+    pub author_email: String,
+    pub created_at: Timestamp,
+    /// Empty unless the page was a search.
+    pub marks: Marks,
+}
+
+/// A workspace-wide search result: a version and the prompt it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Found {
+    pub prompt: String,
+    pub entry: HistoryEntry,
+}
+
+const ENTRY_COLUMNS: &str =
+    "v.number, v.status, v.message, v.created_at, m.name as author, m.email as author_email";
+
+/// The rows of one page, in order, and what the page needs beyond them.
+struct Rows {
+    rows: Vec<AnyRow>,
+    next_cursor: Option<String>,
+    highlighter: Option<Highlighter>,
+}
+
+impl Vault {
+    /// One page of a prompt's history, newest first, every version with its source (the
+    /// management API's shape). With `search`, only the versions that match.
+    pub async fn versions(&self, actor: &Actor, name: &str, page: PageRequest) -> Result<Page<Version>> {
+        let found = self.prompt_rows(actor, name, &page, VERSION_COLUMNS).await?;
+        let items = found.rows.iter().map(version_from_row).collect::<Result<_>>()?;
+        Ok(Page { items, next_cursor: found.next_cursor })
+    }
+
+    /// One page of a prompt's history as the dashboard lists it: no sources (a source may
+    /// be 1 MiB), and the matched words of a search.
+    pub async fn history(&self, actor: &Actor, name: &str, page: PageRequest) -> Result<Page<HistoryEntry>> {
+        let found = self.prompt_rows(actor, name, &page, ENTRY_COLUMNS).await?;
+        let items = found
+            .rows
+            .iter()
+            .map(|row| entry_from_row(row, found.highlighter.as_ref()))
+            .collect::<Result<_>>()?;
+        Ok(Page { items, next_cursor: found.next_cursor })
+    }
+
+    /// Searches every version of the caller's workspace, newest first. Never another
+    /// workspace's: the index is filtered by workspace, and so is the database read.
+    pub async fn search(&self, actor: &Actor, page: PageRequest) -> Result<Page<Found>> {
+        let limit = page.limit()?;
+        let Some(text) = page.search() else {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        };
+        let scope = Scope::Workspace { workspace_id: actor.workspace_id, before: page.cursor.map(|c| c.0) };
+        let hits = self.search_index.search(scope, text, limit as usize).await?;
+        let rows = if hits.keys.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(AssertSqlSafe(format!(
+                "select p.name as prompt, {ENTRY_COLUMNS} from versions v \
+                 join prompts p on p.id = v.prompt_id join members m on m.id = v.author_id \
+                 where p.workspace_id = $1 and v.id in ({}) order by v.id desc",
+                placeholders(2, hits.keys.len())
+            )))
+            .bind(actor.workspace_id)
+            .bind_all(&hits.keys)
+            .fetch_all(&self.db.read)
+            .await?
+        };
+        let items = rows
+            .iter()
+            .map(|row| {
+                Ok(Found {
+                    prompt: row.try_get("prompt")?,
+                    entry: entry_from_row(row, Some(&hits.highlighter))?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let next_cursor = next_cursor(hits.more, &hits.keys);
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Waits until every version saved so far is searchable. Searches do not wait (a save
+    /// is searchable within a fraction of a second); tests and the benchmark do.
+    pub async fn search_caught_up(&self) -> Result<()> {
+        self.search_index.caught_up(&self.db).await
+    }
+
+    /// The rows of one page of a prompt's history, with `columns` selected.
+    async fn prompt_rows(
+        &self,
+        actor: &Actor,
+        name: &str,
+        page: &PageRequest,
+        columns: &str,
+    ) -> Result<Rows> {
+        let limit = page.limit()?;
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let before = page.cursor.map(|c| c.0);
+        let Some(text) = page.search() else {
+            let mut rows = sqlx::query(AssertSqlSafe(format!(
+                "select {columns} from versions v join members m on m.id = v.author_id \
+                 where v.prompt_id = $1 and v.number < $2 order by v.number desc limit $3"
+            )))
+            .bind(prompt.id)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit + 1)
+            .fetch_all(&mut *tx)
+            .await?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let numbers = rows.iter().map(|r| r.try_get("number")).collect::<Result<Vec<i64>, _>>()?;
+            return Ok(Rows { next_cursor: next_cursor(more, &numbers), rows, highlighter: None });
+        };
+        let scope = Scope::Prompt { prompt_id: prompt.id, before };
+        let hits = self.search_index.search(scope, text, limit as usize).await?;
+        let rows = if hits.keys.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(AssertSqlSafe(format!(
+                "select {columns} from versions v join members m on m.id = v.author_id \
+                 where v.prompt_id = $1 and v.number in ({}) order by v.number desc",
+                placeholders(2, hits.keys.len())
+            )))
+            .bind(prompt.id)
+            .bind_all(&hits.keys)
+            .fetch_all(&mut *tx)
+            .await?
+        };
+        Ok(Rows {
+            rows,
+            next_cursor: next_cursor(hits.more, &hits.keys),
+            highlighter: Some(hits.highlighter),
+        })
+    }
+}
+
+fn entry_from_row(row: &AnyRow, highlighter: Option<&Highlighter>) -> Result<HistoryEntry> {
+    let message: String = row.try_get("message")?;
+    let author: String = row.try_get("author")?;
+    let author_email: String = row.try_get("author_email")?;
+    let marks = highlighter.map(|h| h.marks(&message, &author, &author_email)).unwrap_or_default();
+    Ok(HistoryEntry {
+        number: number_from_db(row.try_get("number")?)?,
+        status: Status::parse(&row.try_get::<String, _>("status")?)?,
+        message,
+        author,
+        author_email,
+        created_at: Timestamp(row.try_get("created_at")?),
+        marks,
+    })
+}
+
+/// The cursor after the page ending with `keys`' last, when more follow.
+fn next_cursor(more: bool, keys: &[i64]) -> Option<String> {
+    if more { keys.last().map(|&k| Cursor(k).encode()) } else { None }
+}
+
+/// `$first, $first+1, …`: `count` numbered placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Binds a list of values in order, for an `in (…)` list.
+trait BindAll<'q> {
+    fn bind_all(self, values: &'q [i64]) -> Self;
+}
+
+impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    fn bind_all(self, values: &'q [i64]) -> Self {
+        values.iter().fold(self, |query, value| query.bind(*value))
+    }
+}
