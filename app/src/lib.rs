@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=pages::SignInPage/>
                 <Route path=path!("/prompts") view=pages::PromptsPage ssr=SsrMode::Async/>
                 <Route path=path!("/prompts/*name") view=pages::PromptPage ssr=SsrMode::Async/>
+                <Route path=path!("/search") view=pages::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=pages::SettingsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>

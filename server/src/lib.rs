@@ -40,7 +40,8 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let vault = Vault::open(&config.database_url()).await?;
+    let storage = vault::Storage { database_url: config.database_url(), data_dir: config.data_dir.clone() };
+    let vault = Vault::open(&storage).await?;
     let addr = listener.local_addr()?;
     if config.demo && vault::demo::seed(&vault).await? {
         tracing::info!("seeded the demo workspace");

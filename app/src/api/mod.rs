@@ -59,3 +59,33 @@ pub struct When {
     pub exact: String,
     pub iso: String,
 }
+
+/// Text with the words a search matched, as byte ranges into it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marked {
+    pub text: String,
+    pub marks: Vec<(usize, usize)>,
+}
+
+impl Marked {
+    /// The text cut into pieces, each marked or not, in order.
+    pub fn pieces(&self) -> Vec<(&str, bool)> {
+        let mut pieces = Vec::new();
+        let mut at = 0;
+        for &(start, end) in &self.marks {
+            // Ranges come from the server's tokenizer; skip any that do not fit this text.
+            let (Some(before), Some(word)) = (self.text.get(at..start), self.text.get(start..end)) else {
+                continue;
+            };
+            if !before.is_empty() {
+                pieces.push((before, false));
+            }
+            pieces.push((word, true));
+            at = end;
+        }
+        if at < self.text.len() {
+            pieces.push((&self.text[at..], false));
+        }
+        pieces
+    }
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::ssr;
-use super::{AppError, When};
+use super::{AppError, Marked, When};
 
 /// One row of the prompts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,8 +25,10 @@ pub struct VersionRow {
     pub label: String,
     /// Published (frozen); otherwise a draft.
     pub published: bool,
-    pub message: String,
-    pub author: String,
+    pub message: Marked,
+    pub author: Marked,
+    /// Shown when a search matched it.
+    pub author_email: Marked,
     pub created: When,
 }
 
@@ -105,13 +107,19 @@ pub async fn create_prompt(name: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The prompt's pointers and a page of its history: the newest, or the one after
+/// `before`; only versions matching `q` when searching.
 #[server]
-pub async fn load_overview(name: String) -> Result<PromptOverview, AppError> {
+pub async fn load_overview(
+    name: String,
+    q: Option<String>,
+    before: Option<String>,
+) -> Result<PromptOverview, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     let state = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?;
     let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
-    let page = history(&ctx, &actor, &name, None).await?;
+    let page = history(&ctx, &actor, &name, q, before).await?;
     Ok(PromptOverview {
         name: state.name,
         live: state.live.map(vault::VersionNumber::get),
@@ -123,12 +131,16 @@ pub async fn load_overview(name: String) -> Result<PromptOverview, AppError> {
     })
 }
 
-/// The page of history after `cursor`.
+/// The page of history after `cursor` (of the search for `q`, if any).
 #[server]
-pub async fn more_versions(name: String, cursor: String) -> Result<VersionsPage, AppError> {
+pub async fn more_versions(
+    name: String,
+    cursor: String,
+    q: Option<String>,
+) -> Result<VersionsPage, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    history(&ctx, &actor, &name, Some(cursor)).await
+    history(&ctx, &actor, &name, q, Some(cursor)).await
 }
 
 #[cfg(feature = "ssr")]
@@ -136,25 +148,65 @@ async fn history(
     ctx: &ssr::ServerContext,
     actor: &vault::Actor,
     name: &str,
+    search: Option<String>,
     cursor: Option<String>,
 ) -> Result<VersionsPage, AppError> {
+    let request = page_request(search, cursor)?;
+    let page = ctx.vault.history(actor, name, request).await.map_err(ssr::app_error)?;
+    let now = vault::Timestamp::now();
+    let items = page.items.into_iter().map(|entry| version_row(entry, now)).collect();
+    Ok(VersionsPage { items, next_cursor: page.next_cursor })
+}
+
+#[cfg(feature = "ssr")]
+fn page_request(search: Option<String>, cursor: Option<String>) -> Result<vault::PageRequest, AppError> {
     let cursor = cursor.as_deref().map(vault::Cursor::parse).transpose().map_err(ssr::app_error)?;
-    let request = vault::PageRequest { limit: Some(HISTORY_PAGE), cursor };
-    let page = ctx.vault.versions(actor, name, request).await.map_err(ssr::app_error)?;
+    Ok(vault::PageRequest { limit: Some(HISTORY_PAGE), cursor, search })
+}
+
+#[cfg(feature = "ssr")]
+fn version_row(entry: vault::HistoryEntry, now: vault::Timestamp) -> VersionRow {
+    let marked = |text: String, marks: Vec<std::ops::Range<usize>>| Marked {
+        text,
+        marks: marks.into_iter().map(|r| (r.start, r.end)).collect(),
+    };
+    VersionRow {
+        number: entry.number.get(),
+        label: entry.number.label(),
+        published: entry.status == vault::Status::Live,
+        message: marked(entry.message, entry.marks.message),
+        author: marked(entry.author, entry.marks.author),
+        author_email: marked(entry.author_email, entry.marks.author_email),
+        created: ssr::when(entry.created_at, now),
+    }
+}
+
+/// A version found by a search across the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub prompt: String,
+    pub row: VersionRow,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub items: Vec<SearchHit>,
+    pub next_cursor: Option<String>,
+}
+
+/// Searches the messages and authors of every prompt's versions, newest first.
+#[server]
+pub async fn search_versions(q: String, cursor: Option<String>) -> Result<SearchResults, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let page = ctx.vault.search(&actor, page_request(Some(q), cursor)?).await.map_err(ssr::app_error)?;
     let now = vault::Timestamp::now();
     let items = page
         .items
         .into_iter()
-        .map(|v| VersionRow {
-            number: v.number.get(),
-            label: v.number.label(),
-            published: v.status == vault::Status::Live,
-            message: v.message,
-            author: v.author,
-            created: ssr::when(v.created_at, now),
-        })
+        .map(|f| SearchHit { prompt: f.prompt, row: version_row(f.entry, now) })
         .collect();
-    Ok(VersionsPage { items, next_cursor: page.next_cursor })
+    Ok(SearchResults { items, next_cursor: page.next_cursor })
 }
 
 /// The editor's text: draft `edit` to rewrite, or a new draft starting from version
@@ -172,7 +224,7 @@ pub async fn load_editor(
     let start = match edit.or(from) {
         Some(n) => Some(ctx.vault.version(&actor, &name, number(n)?).await.map_err(ssr::app_error)?),
         None => {
-            let newest = vault::PageRequest { limit: Some(1), cursor: None };
+            let newest = vault::PageRequest { limit: Some(1), ..Default::default() };
             ctx.vault.versions(&actor, &name, newest).await.map_err(ssr::app_error)?.items.into_iter().next()
         }
     };

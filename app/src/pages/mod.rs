@@ -6,16 +6,18 @@ mod auth;
 mod diff;
 mod prompt;
 mod prompts;
+mod search;
 mod settings;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::{A, Form, Redirect};
 
-use crate::api::{self, AppError, SignOut, When};
+use crate::api::{self, AppError, Marked, SignOut, When};
 
 pub use auth::{Home, SetupPage, SignInPage};
 pub use prompt::PromptPage;
 pub use prompts::PromptsPage;
+pub use search::SearchPage;
 pub use settings::SettingsPage;
 
 /// The frame of every signed-in page: the top bar, then the page. Sends a signed-out
@@ -37,6 +39,7 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                                 <nav aria-label="Main">
                                     <A href="/prompts" attr:class="brand">"PromptVault"</A>
                                     <A href="/prompts">"Prompts"</A>
+                                    <A href="/search">"Search"</A>
                                     <A href="/settings">"Settings"</A>
                                 </nav>
                                 <div class="who">
@@ -92,4 +95,89 @@ pub fn NotFound() -> impl IntoView {
             </div>
         </main>
     }
+}
+
+/// Text with the words a search matched in `<mark>`.
+#[component]
+fn MarkedText(text: Marked) -> impl IntoView {
+    text.pieces()
+        .into_iter()
+        .map(|(piece, marked)| {
+            let piece = piece.to_owned();
+            if marked { view! { <mark>{piece}</mark> }.into_any() } else { piece.into_any() }
+        })
+        .collect_view()
+}
+
+/// A search form that navigates to `action?q=…`, keeping the page's other state (`keep`)
+/// in hidden fields. A plain GET form underneath, so it works without WASM too.
+#[component]
+fn SearchBox(
+    action: String,
+    q: String,
+    keep: Vec<(&'static str, String)>,
+    label: &'static str,
+    /// Where "Clear" goes, shown while searching.
+    clear: String,
+) -> impl IntoView {
+    let searching = !q.is_empty();
+    view! {
+        <Form method="get" action=action noscroll=true>
+            <div class="search-box" role="search">
+                <HiddenFields fields=keep/>
+                <input type="search" name="q" value=q aria-label=label placeholder=label/>
+                <button type="submit">"Search"</button>
+                {searching.then(|| view! { <A href=clear>"Clear"</A> })}
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn HiddenFields(fields: Vec<(&'static str, String)>) -> impl IntoView {
+    fields
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view()
+}
+
+/// "Load older versions": a GET form to the next page (`before=cursor`) that works without
+/// WASM; with WASM, `load` appends the next page in place instead.
+#[component]
+fn LoadMore(
+    action: String,
+    keep: Vec<(&'static str, String)>,
+    cursor: String,
+    pending: Signal<bool>,
+    load: Callback<String>,
+) -> impl IntoView {
+    let next = cursor.clone();
+    view! {
+        <form method="get" action=action class="load-more"
+            on:submit=move |ev| { ev.prevent_default(); load.run(next.clone()); }>
+            <HiddenFields fields=keep/>
+            <input type="hidden" name="before" value=cursor/>
+            <button type="submit" disabled=move || pending.get()>"Load older versions"</button>
+        </form>
+    }
+}
+
+/// `value` percent-encoded for a URL's query.
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `path?key=value&…`, or just `path`.
+fn with_query(path: &str, pairs: &[(&'static str, String)]) -> String {
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", query_value(v))).collect();
+    format!("{path}?{}", query.join("&"))
 }

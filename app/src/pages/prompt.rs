@@ -8,7 +8,9 @@ use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::diff::DiffPanel;
-use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
+use super::{
+    ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, action_error, with_query,
+};
 use crate::api::{
     self, DeleteDraft, EditorContent, EditorMode, Promote, PromptOverview, RewriteDraft, RollBack, SaveDraft,
     SetStaging, VersionRow,
@@ -64,6 +66,9 @@ struct View {
     /// The version whose diff is open, and the one it is compared with.
     diff: Option<i64>,
     against: Option<i64>,
+    /// The history's search words, and where its page starts (`None`: the newest).
+    q: Option<String>,
+    before: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,10 +81,7 @@ enum Confirm {
 impl View {
     /// This page's URL with the editor and diff state kept and no confirmation showing.
     fn url(&self) -> String {
-        let query: Vec<String> =
-            self.kept().into_iter().map(|(key, value)| format!("{key}={value}")).collect();
-        let base = self.page();
-        if query.is_empty() { base } else { format!("{base}?{}", query.join("&")) }
+        with_query(&self.page(), &self.kept())
     }
 
     fn page(&self) -> String {
@@ -104,7 +106,23 @@ impl View {
         if let Some(n) = self.against {
             kept.push(("against", n.to_string()));
         }
+        if let Some(q) = &self.q {
+            kept.push(("q", q.clone()));
+        }
+        if let Some(cursor) = &self.before {
+            kept.push(("before", cursor.clone()));
+        }
         kept
+    }
+
+    /// What a new search, or a move in the history, keeps: the editor's state.
+    fn editor_kept(&self) -> Vec<(&'static str, String)> {
+        View { diff: None, against: None, q: None, before: None, confirm: None, ..self.clone() }.kept()
+    }
+
+    /// The URL of this page showing the newest versions (of the same search).
+    fn newest(&self) -> String {
+        View { before: None, diff: None, against: None, ..self.clone() }.url()
     }
 
     /// The URL that opens (or, if open, closes) version `n`'s diff.
@@ -124,8 +142,11 @@ impl View {
         format!("{url}{glue}confirm={what}:{n}")
     }
 
-    fn editing(&self, key: &str, n: i64) -> String {
-        format!("/prompts/{}?{key}={n}", self.name)
+    /// Opens the editor on version `n` (`edit` or `from`), keeping the history's search.
+    fn editing(&self, key: &'static str, n: i64) -> String {
+        let mut query = vec![(key, n.to_string())];
+        query.extend(self.q.clone().map(|q| ("q", q)));
+        with_query(&self.page(), &query)
     }
 }
 
@@ -154,9 +175,13 @@ pub fn PromptPage() -> impl IntoView {
             confirm,
             diff: number("diff"),
             against: number("against"),
+            q: query.get("q").filter(|q| !q.trim().is_empty()),
+            before: query.get("before").filter(|c| !c.is_empty()),
         }
     });
     let revision = Memo::new(move |_| query.read().get("r"));
+    // The search box re-renders only when what it shows changes, not on every navigation.
+    let search_state = Memo::new(move |_| view_state.with(|v| (v.page(), v.q.clone(), v.editor_kept())));
     let actions = Actions {
         save: ServerAction::new(),
         rewrite: ServerAction::new(),
@@ -170,7 +195,7 @@ pub fn PromptPage() -> impl IntoView {
     let overview = Resource::new(
         move || {
             (
-                view_state.with(|v| v.name.clone()),
+                view_state.with(|v| (v.name.clone(), v.q.clone(), v.before.clone())),
                 actions.save.version().get(),
                 actions.rewrite.version().get(),
                 actions.promote.version().get(),
@@ -179,7 +204,7 @@ pub fn PromptPage() -> impl IntoView {
                 actions.delete.version().get(),
             )
         },
-        |(name, ..)| api::load_overview(name),
+        |((name, q, before), ..)| api::load_overview(name, q, before),
     );
     let draft = Draft::new();
     // Keyed on the editor's part of the URL only: opening a confirmation leaves it alone.
@@ -224,6 +249,14 @@ pub fn PromptPage() -> impl IntoView {
                 </section>
                 <section class="card history" aria-labelledby="versions-title">
                     <h2 id="versions-title">"Versions"</h2>
+                    {move || {
+                        let (page, q, keep) = search_state.get();
+                        let clear = with_query(&page, &keep);
+                        view! {
+                            <SearchBox action=page q=q.unwrap_or_default() keep
+                                label="Search messages and authors" clear/>
+                        }
+                    }}
                     {action_error(actions.stage)}
                     <Suspense fallback=Loading>
                         {with_overview(|o, view, actions| {
@@ -330,25 +363,40 @@ fn Editor(content: EditorContent, draft: Draft, view: Memo<View>, actions: Actio
     }
 }
 
-/// The history, newest first, with "load more" for long ones.
+/// The history, newest first, with "load more" for long ones; only the matching versions
+/// while searching.
 #[component]
 fn VersionTable(overview: StoredValue<PromptOverview>, view: Memo<View>, actions: Actions) -> impl IntoView {
     let o = overview.get_value();
+    let v = view.get_untracked();
     let rows = RwSignal::new(o.versions.clone());
     let next = RwSignal::new(o.next_cursor.clone());
-    let name = o.name.clone();
-    let load_more = Action::new(move |cursor: &String| api::more_versions(name.clone(), cursor.clone()));
+    let (name, q) = (o.name.clone(), v.q.clone());
+    let load_more =
+        Action::new(move |cursor: &String| api::more_versions(name.clone(), cursor.clone(), q.clone()));
     Effect::new(move |_| {
         if let Some(Ok(page)) = load_more.value().get() {
             rows.update(|rows| rows.extend(page.items));
             next.set(page.next_cursor);
         }
     });
+    let older_page = v.before.is_some().then(|| {
+        view! {
+            <p class="hint">"Showing older versions. "<A href=v.newest()>"Back to the newest"</A></p>
+        }
+    });
     if o.versions.is_empty() {
-        return view! { <p class="empty">"No versions yet: save the first draft in the editor."</p> }
-            .into_any();
+        let empty = match &v.q {
+            Some(q) => format!("No versions match \u{201c}{q}\u{201d}."),
+            None if v.before.is_some() => "No older versions.".to_owned(),
+            None => "No versions yet: save the first draft in the editor.".to_owned(),
+        };
+        return view! { {older_page}<p class="empty">{empty}</p> }.into_any();
     }
+    let keep = View { before: None, diff: None, against: None, confirm: None, ..v.clone() }.kept();
+    let page = v.page();
     view! {
+        {older_page}
         <table class="versions">
             <thead>
                 <tr>
@@ -366,10 +414,8 @@ fn VersionTable(overview: StoredValue<PromptOverview>, view: Memo<View>, actions
             </tbody>
         </table>
         {move || next.get().map(|cursor| view! {
-            <button type="button" class="load-more" disabled=move || load_more.pending().get()
-                on:click=move |_| { load_more.dispatch(cursor.clone()); }>
-                "Load older versions"
-            </button>
+            <LoadMore action=page.clone() keep=keep.clone() cursor pending=load_more.pending().into()
+                load=Callback::new(move |cursor| { load_more.dispatch(cursor); })/>
         })}
     }
     .into_any()
@@ -441,8 +487,13 @@ fn VersionRowView(
     view! {
         <tr class="version-row" data-version=row.label.clone()>
             <td class="markers">{markers}</td>
-            <td class="message">{row.message}</td>
-            <td>{row.author}</td>
+            <td class="message"><MarkedText text=row.message/></td>
+            <td class="author">
+                <MarkedText text=row.author/>
+                {(!row.author_email.marks.is_empty()).then(|| view! {
+                    <span class="email"><MarkedText text=row.author_email/></span>
+                })}
+            </td>
             <td><Moment when=row.created/></td>
             <td><div class="actions">{edit_actions}</div></td>
         </tr>

@@ -174,6 +174,11 @@ impl<T> Items<T> {
     pub fn all(items: impl IntoIterator<Item = impl Into<T>>) -> Self {
         Items { items: items.into_iter().map(Into::into).collect(), next_cursor: None }
     }
+
+    /// A page, with its `next_cursor` (`null` on the last page).
+    pub fn page(page: vault::Page<impl Into<T>>) -> Self {
+        Items { items: page.items.into_iter().map(Into::into).collect(), next_cursor: Some(page.next_cursor) }
+    }
 }
 
 /// A version named in a body: `3` or `"v3"`.
@@ -248,8 +253,47 @@ pub(crate) struct VersionsQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Search in messages and authors (not available yet: 400).
+    /// Words to search for in messages and authors' names and emails; every word must
+    /// match. Parsed leniently: any text gives results or none.
     pub q: Option<String>,
+}
+
+impl VersionsQuery {
+    pub fn page(self) -> Result<vault::PageRequest, vault::VaultError> {
+        let cursor = self.cursor.as_deref().map(vault::Cursor::parse).transpose()?;
+        Ok(vault::PageRequest { limit: self.limit, cursor, search: self.q })
+    }
+}
+
+/// A version found by a workspace-wide search: the version JSON without its source, and
+/// the prompt it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SearchHitJson {
+    /// `support/triage`
+    pub prompt: String,
+    /// `v3`
+    pub version: String,
+    pub number: i64,
+    /// `draft` or `live`
+    pub status: &'static str,
+    pub message: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+impl From<vault::Found> for SearchHitJson {
+    fn from(found: vault::Found) -> Self {
+        let v = found.entry;
+        SearchHitJson {
+            prompt: found.prompt,
+            version: v.number.label(),
+            number: v.number.get(),
+            status: v.status.as_str(),
+            message: v.message,
+            author: v.author,
+            created_at: v.created_at.to_rfc3339(),
+        }
+    }
 }
 
 /// Every error: `{"error": {"code", "message"}}`.

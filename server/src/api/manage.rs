@@ -6,13 +6,13 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vault::{Cursor, NewDraft, PageRequest, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
+use vault::{NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
     AccessTokenJson, ApiKeyJson, Body, DiffQuery, EditorJson, ErrorJson, Items, MemberJson, NamedRequest,
     NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson, RollBackRequest,
-    SaveDraftRequest, SetUpRequest, SetUpResponse, SettingsJson, SettingsRequest, StagingRequest,
-    VersionJson, VersionsQuery,
+    SaveDraftRequest, SearchHitJson, SetUpRequest, SetUpResponse, SettingsJson, SettingsRequest,
+    StagingRequest, VersionJson, VersionsQuery,
 };
 use super::{ApiError, Member};
 
@@ -98,15 +98,19 @@ pub(crate) async fn versions(
     Path(name): Path<String>,
     Query(query): Query<VersionsQuery>,
 ) -> ApiResult<Json<Items<VersionJson>>> {
-    if query.q.is_some() {
-        return Err(ApiError::bad_request("search (q=) is not available on this server yet"));
-    }
-    let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?;
-    let page = vault.versions(&actor, &name, PageRequest { limit: query.limit, cursor }).await?;
-    Ok(Json(Items {
-        items: page.items.into_iter().map(Into::into).collect(),
-        next_cursor: Some(page.next_cursor),
-    }))
+    let page = vault.versions(&actor, &name, query.page()?).await?;
+    Ok(Json(Items::page(page)))
+}
+
+#[utoipa::path(get, path = "/manage/search", tag = "versions", params(VersionsQuery),
+    security(("access_token" = [])),
+    responses((status = 200, description = "The versions of every prompt whose message or author matches `q`, newest first; none without `q`", body = Items<SearchHitJson>), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson)))]
+pub(crate) async fn search(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Query(query): Query<VersionsQuery>,
+) -> ApiResult<Json<Items<SearchHitJson>>> {
+    Ok(Json(Items::page(vault.search(&actor, query.page()?).await?)))
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}/versions/{n}", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`")), security(("access_token" = [])),

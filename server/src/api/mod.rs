@@ -74,6 +74,7 @@ pub(crate) fn router() -> Router<AppState> {
         .routes(routes!(manage::set_staging))
         .routes(routes!(manage::deployments))
         .routes(routes!(manage::diff))
+        .routes(routes!(manage::search))
         .routes(routes!(manage::settings, manage::update_settings))
         .routes(routes!(manage::access_tokens, manage::create_access_token))
         .routes(routes!(manage::revoke_access_token))

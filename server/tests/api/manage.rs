@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{error_message, read, spawn_app, spawn_app_in};
 
@@ -242,6 +242,68 @@ async fn history_pages_follow_the_cursor() {
         }
     }
     assert_eq!(numbers, [5, 4, 3, 2, 1]);
+}
+
+#[tokio::test]
+async fn q_searches_messages_and_authors_in_a_prompt_and_across_the_workspace() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    for name in ["support/triage", "billing/refunds"] {
+        app.post("/v1/manage/prompts", json!({"name": name})).await;
+    }
+    let saves = [
+        ("support/triage", "Tighten the refund policy"),
+        ("support/triage", "Friendlier greeting"),
+        ("billing/refunds", "Refund limits per country"),
+    ];
+    for (name, message) in saves {
+        let path = format!("/v1/manage/prompts/{}/versions", name.replace('/', "%2F"));
+        let (status, _) = app.post(&path, json!({"source": "text", "message": message})).await;
+        assert_eq!(status, 201);
+    }
+    // Searchable within a second of the save (the feed is applied in order: once the last
+    // save is found, so are the others).
+    let started = std::time::Instant::now();
+    let found = loop {
+        let (status, found) = app.get("/v1/manage/search?q=refund").await;
+        assert_eq!(status, 200, "{found}");
+        if found["items"].as_array().is_some_and(|items| items.len() == 2) {
+            break found;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "not searchable within 1 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let (status, page) = app.get(&format!("{PROMPT}/versions?q=refund")).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["version"], "v1");
+    assert_eq!(page["items"][0]["source"], "text", "the version JSON, source included");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["next_cursor"], Value::Null);
+
+    let (status, page) = app.get(&format!("{PROMPT}/versions?q=ada%20greeting")).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["version"], "v2", "by author and message together");
+    let (status, page) = app.get(&format!("{PROMPT}/versions?q=%22unclosed%20(")).await;
+    assert_eq!((status, page["items"].as_array().map(Vec::len)), (200, Some(0)), "lenient: {page}");
+
+    let hits: Vec<(String, String)> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|hit| {
+            (
+                hit["prompt"].as_str().unwrap_or("").to_owned(),
+                hit["version"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected =
+        [("billing/refunds", "v1"), ("support/triage", "v1")].map(|(p, v)| (p.to_owned(), v.to_owned()));
+    assert_eq!(hits, expected);
+    assert!(found["items"][0].get("source").is_none());
+    let (status, body) = app.get("/v1/manage/search?q=refund&cursor=tampered").await;
+    assert_eq!(status, 400);
+    error_message(&body, "malformed");
 }
 
 #[tokio::test]

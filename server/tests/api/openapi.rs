@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("put", "/manage/prompts/{name}/staging"),
     ("get", "/manage/prompts/{name}/deployments"),
     ("get", "/manage/prompts/{name}/diff"),
+    ("get", "/manage/search"),
     ("get", "/manage/settings"),
     ("patch", "/manage/settings"),
     ("get", "/manage/tokens"),
