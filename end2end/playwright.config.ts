@@ -2,8 +2,10 @@ import { defineConfig } from "@playwright/test";
 
 // The release servers built by scripts/build.sh.
 const port = 3917;
-/** The server left empty for the first-run setup page (see tests/setup.spec.ts). */
+/** The server left empty for the first-run setup page (see tests/journey.spec.ts). */
 export const setupPort = 3918;
+/** The server of the long-history tests (tests/versions.spec.ts). */
+export const historyPort = 3919;
 
 export default defineConfig({
   testDir: "./tests",
@@ -32,9 +34,9 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium" }],
-  // Two servers, each on a fresh data directory: one set up through the API by the tests,
-  // one left empty for the first-run setup page.
-  webServer: [port, setupPort].map((p) => ({
+  // Three servers, each on a fresh data directory: one set up through the API by the tests,
+  // one left empty for the first-run setup page, one for the long-history tests.
+  webServer: [port, setupPort, historyPort].map((p) => ({
     cwd: "..",
     command: `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}`,
     url: `http://127.0.0.1:${p}/healthz`,

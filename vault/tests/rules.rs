@@ -6,10 +6,11 @@ use futures::future::join_all;
 use tempfile::TempDir;
 use vault::{
     Actor, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch, Status, Storage,
-    Vault, VaultError, VersionNumber,
+    Vault, VaultError,
 };
 
-const PROMPT: &str = "support/triage";
+mod common;
+use common::{PROMPT, v};
 
 struct Fixture {
     vault: Vault,
@@ -18,22 +19,8 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open vault");
-    let (owner, _token) = vault
-        .set_up(SetUp {
-            workspace: "Acme".into(),
-            email: "ada@example.com".into(),
-            password: "correct horse".into(),
-            name: "Ada".into(),
-        })
-        .await
-        .expect("set up");
+    let (vault, owner, dir) = common::workspace("Ada").await;
     Fixture { vault, owner, dir }
-}
-
-fn v(n: i64) -> VersionNumber {
-    VersionNumber::new(n).expect("valid number")
 }
 
 fn draft(source: &str) -> NewDraft {

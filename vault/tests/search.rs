@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use vault::{
-    Actor, Cursor, Found, HistoryEntry, NewDraft, NewMember, Page, PageRequest, Rewrite, Role, SetUp,
-    Storage, Vault, VersionNumber,
+    Actor, Cursor, Found, HistoryEntry, NewDraft, NewMember, Page, PageRequest, Rewrite, Role, Storage,
+    Vault, VersionNumber,
 };
 
-const PROMPT: &str = "support/triage";
+mod common;
+use common::{PROMPT, v};
 
 struct Fixture {
     vault: Vault,
@@ -18,23 +19,9 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open vault");
-    let (owner, _token) = vault
-        .set_up(SetUp {
-            workspace: "Acme".into(),
-            email: "ada@example.com".into(),
-            password: "correct horse".into(),
-            name: "Ada Lovelace".into(),
-        })
-        .await
-        .expect("set up");
+    let (vault, owner, dir) = common::workspace("Ada Lovelace").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create prompt");
     Fixture { vault, owner, dir }
-}
-
-fn v(n: i64) -> VersionNumber {
-    VersionNumber::new(n).expect("valid number")
 }
 
 fn search(text: &str) -> PageRequest {

@@ -3,11 +3,12 @@
 
 use tempfile::TempDir;
 use vault::{
-    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SetUp, SettingsPatch, Storage, Vault,
-    VaultError, VersionNumber,
+    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SettingsPatch, Storage, Vault,
+    VaultError,
 };
 
-const PROMPT: &str = "support/triage";
+mod common;
+use common::{PROMPT, v};
 
 struct Fixture {
     vault: Vault,
@@ -17,21 +18,9 @@ struct Fixture {
     dir: TempDir,
 }
 
-fn v(n: i64) -> VersionNumber {
-    VersionNumber::new(n).expect("valid number")
-}
-
 /// A prompt with drafts v1…v3, a live key and a test key.
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open vault");
-    let setup = SetUp {
-        workspace: "Acme".into(),
-        email: "ada@example.com".into(),
-        password: "correct horse".into(),
-        name: "Ada".into(),
-    };
-    let (owner, _) = vault.set_up(setup).await.expect("set up");
+    let (vault, owner, dir) = common::workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     for i in 1..=3 {
         let draft = NewDraft { source: format!("source {i}"), message: String::new() };

@@ -109,6 +109,14 @@ fn MarkedText(text: Marked) -> impl IntoView {
         .collect_view()
 }
 
+/// The author's name, and their email when a search matched it.
+#[component]
+fn AuthorCell(author: Marked, email: Marked) -> impl IntoView {
+    let email =
+        (!email.marks.is_empty()).then(|| view! { <span class="email"><MarkedText text=email/></span> });
+    view! { <td class="author"><MarkedText text=author/>{email}</td> }
+}
+
 /// A search form that navigates to `action?q=…`, keeping the page's other state (`keep`)
 /// in hidden fields. A plain GET form underneath, so it works without WASM too.
 #[component]

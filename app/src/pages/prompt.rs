@@ -9,7 +9,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::diff::DiffPanel;
 use super::{
-    ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, action_error, with_query,
+    AuthorCell, ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, action_error,
+    with_query,
 };
 use crate::api::{
     self, DeleteDraft, EditorContent, EditorMode, Promote, PromptOverview, RewriteDraft, RollBack, SaveDraft,
@@ -488,12 +489,7 @@ fn VersionRowView(
         <tr class="version-row" data-version=row.label.clone()>
             <td class="markers">{markers}</td>
             <td class="message"><MarkedText text=row.message/></td>
-            <td class="author">
-                <MarkedText text=row.author/>
-                {(!row.author_email.marks.is_empty()).then(|| view! {
-                    <span class="email"><MarkedText text=row.author_email/></span>
-                })}
-            </td>
+            <AuthorCell author=row.author email=row.author_email/>
             <td><Moment when=row.created/></td>
             <td><div class="actions">{edit_actions}</div></td>
         </tr>

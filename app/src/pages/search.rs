@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 
-use super::{ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, with_query};
+use super::{AuthorCell, ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, with_query};
 use crate::api::{self, SearchHit, SearchResults};
 
 #[component]
@@ -107,12 +107,7 @@ fn HitRow(hit: SearchHit, q: String) -> impl IntoView {
                 {if row.published { view! { <span class="status">"published"</span> } } else { view! { <span class="status draft">"draft"</span> } }}
             </td>
             <td class="message"><MarkedText text=row.message/></td>
-            <td class="author">
-                <MarkedText text=row.author/>
-                {(!row.author_email.marks.is_empty()).then(|| view! {
-                    <span class="email"><MarkedText text=row.author_email/></span>
-                })}
-            </td>
+            <AuthorCell author=row.author email=row.author_email/>
             <td><Moment when=row.created/></td>
         </tr>
     }
