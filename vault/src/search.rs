@@ -19,8 +19,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TEXT};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, Schema, TEXT, TextFieldIndexing, TextOptions,
+};
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::{Notify, watch};
 
@@ -38,7 +41,11 @@ const FEED_KEPT: i64 = 100_000;
 /// Longer queries are cut here: a person's search is a few words.
 const MAX_QUERY_CHARS: usize = 200;
 /// Bumped when the schema or what is indexed changes: an index of another format is rebuilt.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+/// Emails are indexed whole (lowercased): `grace@example.com` is one term, found by one
+/// lookup, where split into words it would be a phrase over `example` and `com`, which
+/// every version of a workspace shares.
+const EMAIL_TOKENIZER: &str = "email";
 
 /// What each commit records about itself.
 #[derive(Debug, Serialize, Deserialize)]
@@ -68,9 +75,24 @@ fn schema() -> (Schema, Fields) {
         number: builder.add_u64_field("number", INDEXED | FAST),
         message: builder.add_text_field("message", TEXT),
         author_name: builder.add_text_field("author_name", TEXT),
-        author_email: builder.add_text_field("author_email", TEXT),
+        author_email: builder.add_text_field("author_email", email_options()),
     };
     (builder.build(), fields)
+}
+
+fn email_options() -> TextOptions {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(EMAIL_TOKENIZER)
+        .set_index_option(IndexRecordOption::Basic);
+    TextOptions::default().set_indexing_options(indexing)
+}
+
+/// Tokenizers are not stored in the index: every opening registers them again.
+fn with_tokenizers(index: Index) -> Index {
+    index
+        .tokenizers()
+        .register(EMAIL_TOKENIZER, TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build());
+    index
 }
 
 /// Where a search looks, and where its page starts.
@@ -451,11 +473,11 @@ fn open_or_create(dir: &Path) -> Result<(Index, Option<Payload>)> {
     }
     std::fs::create_dir_all(dir).map_err(internal)?;
     let index = Index::create_in_dir(dir, schema).map_err(internal)?;
-    Ok((index, None))
+    Ok((with_tokenizers(index), None))
 }
 
 fn open_existing(dir: &Path, schema: &Schema) -> std::result::Result<(Index, Option<Payload>), String> {
-    let index = Index::open_in_dir(dir).map_err(|e| format!("unreadable: {e}"))?;
+    let index = with_tokenizers(Index::open_in_dir(dir).map_err(|e| format!("unreadable: {e}"))?);
     if index.schema() != *schema {
         return Err("built with another schema".into());
     }

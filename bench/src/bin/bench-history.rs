@@ -199,6 +199,14 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     println!();
+    println!("search across the workspace, by query:");
+    for query in QUERIES {
+        time(&format!("  {query}"), runs / 3, move |_| async move {
+            v.search(o, page(None, Some(query))).await.map(|p| p.items.len())
+        })
+        .await?;
+    }
+    println!();
     println!("page 2,000 / first page (p50): {:.2}", deep_page.as_secs_f64() / first_page.as_secs_f64());
     vault.close().await;
     Ok(())
