@@ -9,6 +9,7 @@ mod db;
 pub mod demo;
 pub mod diff;
 mod error;
+mod events;
 mod history;
 mod members;
 mod names;
@@ -16,9 +17,11 @@ mod prompts;
 mod search;
 mod serving;
 mod settings;
+mod webhooks;
 
 pub use db::{Backend, Timestamp};
 pub use error::VaultError;
+pub use events::EventKind;
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Role, SessionCookie, SetUp};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
@@ -26,6 +29,10 @@ pub use prompts::{NewDraft, PointerMove, PromptState, PromptSummary, Rewrite, Ro
 pub use search::Marks;
 pub use serving::{ApiKey, KeyKind, NewApiKey, ReadRefused, Served};
 pub use settings::{Settings, SettingsPatch};
+pub use webhooks::{
+    Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
+    WebhookSecret, retry_delay,
+};
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 
@@ -36,6 +43,7 @@ pub struct Vault {
     cookie_key: credentials::CookieKey,
     serving: serving::ReadModel,
     search_index: search::SearchIndex,
+    outbox: webhooks::Outbox,
 }
 
 /// Where the vault keeps its data.
@@ -63,7 +71,7 @@ impl Vault {
         let cookie_key = credentials::CookieKey::load_or_create(&db).await?;
         let serving = serving::ReadModel::load(&db).await?;
         let search_index = search::SearchIndex::open(&storage.data_dir.join("search-index"), &db).await?;
-        Ok(Vault { db, cookie_key, serving, search_index })
+        Ok(Vault { db, cookie_key, serving, search_index, outbox: webhooks::Outbox::default() })
     }
 
     /// The URL of the SQLite file inside `data_dir`, the default database.

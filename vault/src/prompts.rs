@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::db::Timestamp;
+use crate::events::{self, EventKind};
 use crate::members::Actor;
 use crate::names::{self, PromptName, VersionNumber};
 use crate::{Result, Vault, VaultError};
@@ -303,17 +304,26 @@ impl Vault {
             )));
         }
         if prompt.staging == Some(number) {
-            move_pointer(&mut tx, actor, &prompt, Channel::Staging, None).await?;
+            move_pointer(&mut tx, actor, &prompt, Channel::Staging, None, EventKind::StagingChanged).await?;
         }
         sqlx::query("delete from versions where prompt_id = $1 and number = $2")
             .bind(prompt.id)
             .bind(number.get())
             .execute(&mut *tx)
             .await?;
+        let change = events::Change {
+            id: events::new_event_id(),
+            kind: EventKind::DraftDeleted,
+            prompt: Some(&prompt.name),
+            version: Some(&version),
+            previous: None,
+        };
+        events::record(&mut tx, actor, change, None).await?;
         touch(&mut tx, &prompt).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.outbox.poke();
         self.search_index.poke();
         self.refresh_served(prompt.id).await;
         Ok(state)
@@ -335,11 +345,13 @@ impl Vault {
                     .execute(&mut *tx)
                     .await?;
             }
-            move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number)).await?;
+            move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number), EventKind::VersionPromoted)
+                .await?;
         }
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.outbox.poke();
         self.refresh_served(prompt.id).await;
         Ok(state)
     }
@@ -367,10 +379,12 @@ impl Vault {
                 "roll back to a version older than the live {live}; to move live forward, promote {number}"
             )));
         }
-        move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number)).await?;
+        move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number), EventKind::VersionRolledBack)
+            .await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.outbox.poke();
         self.refresh_served(prompt.id).await;
         Ok(RollBack { state, based_on: number, source: version.source })
     }
@@ -395,11 +409,13 @@ impl Vault {
             find_version(&mut tx, &prompt, number).await?;
         }
         if prompt.staging != number {
-            move_pointer(&mut tx, actor, &prompt, Channel::Staging, number).await?;
+            move_pointer(&mut tx, actor, &prompt, Channel::Staging, number, EventKind::StagingChanged)
+                .await?;
         }
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
+        self.outbox.poke();
         self.refresh_served(prompt.id).await;
         Ok(state)
     }
@@ -564,6 +580,7 @@ async fn move_pointer(
     prompt: &PromptRow,
     channel: Channel,
     to: Option<VersionNumber>,
+    kind: EventKind,
 ) -> Result<()> {
     let (column, from) = match channel {
         Channel::Live => ("live_number", prompt.live),
@@ -576,6 +593,7 @@ async fn move_pointer(
         .bind(prompt.id)
         .execute(&mut **tx)
         .await?;
+    let event_id = events::new_event_id();
     sqlx::query(
         "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id) \
          values ($1, $2, $3, $4, $5, $6, $7)",
@@ -586,8 +604,23 @@ async fn move_pointer(
     .bind(to.map(VersionNumber::get))
     .bind(actor.member_id)
     .bind(now)
-    .bind(format!("evt_{}", uuid::Uuid::now_v7().simple()))
+    .bind(&event_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    let version = match to {
+        Some(n) => Some(find_version(tx, prompt, n).await?),
+        None => None,
+    };
+    let previous = match from {
+        Some(n) => Some(find_version(tx, prompt, n).await?),
+        None => None,
+    };
+    let change = events::Change {
+        id: event_id,
+        kind,
+        prompt: Some(&prompt.name),
+        version: version.as_ref(),
+        previous: previous.as_ref(),
+    };
+    events::record(tx, actor, change, None).await
 }

@@ -1,0 +1,131 @@
+//! The outbox. Every change that webhooks hear about writes its event, with the exact body
+//! each webhook will receive and one pending delivery per subscribed webhook, in the same
+//! transaction as the change: the change and its deliveries are saved together or not at
+//! all, so a crash can never lose a delivery.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::{Any, Transaction};
+
+use crate::db::Timestamp;
+use crate::members::Actor;
+use crate::prompts::Version;
+use crate::{Result, VaultError};
+
+/// What happened. The first four are what a webhook subscribes to; `webhook.test` is sent
+/// by "send test event" to one webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "version.promoted")]
+    VersionPromoted,
+    #[serde(rename = "version.rolled_back")]
+    VersionRolledBack,
+    #[serde(rename = "staging.changed")]
+    StagingChanged,
+    #[serde(rename = "draft.deleted")]
+    DraftDeleted,
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
+}
+
+impl EventKind {
+    /// The events a webhook can subscribe to.
+    pub const SUBSCRIBABLE: [EventKind; 4] = [
+        EventKind::VersionPromoted,
+        EventKind::VersionRolledBack,
+        EventKind::StagingChanged,
+        EventKind::DraftDeleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::VersionPromoted => "version.promoted",
+            EventKind::VersionRolledBack => "version.rolled_back",
+            EventKind::StagingChanged => "staging.changed",
+            EventKind::DraftDeleted => "draft.deleted",
+            EventKind::WebhookTest => "webhook.test",
+        }
+    }
+
+    /// One of the subscribable types, by name.
+    pub fn parse(raw: &str) -> Result<EventKind> {
+        EventKind::SUBSCRIBABLE.into_iter().find(|kind| kind.as_str() == raw).ok_or_else(|| {
+            let known: Vec<&str> = EventKind::SUBSCRIBABLE.iter().map(|k| k.as_str()).collect();
+            VaultError::invalid(
+                "events",
+                format!("unknown event type {raw:?}; the types are {}", known.join(", ")),
+            )
+        })
+    }
+}
+
+/// A new event id: `evt_` and a time-ordered UUID.
+pub(crate) fn new_event_id() -> String {
+    format!("evt_{}", uuid::Uuid::now_v7().simple())
+}
+
+/// What an event says about a change to a prompt.
+pub(crate) struct Change<'a> {
+    pub id: String,
+    pub kind: EventKind,
+    pub prompt: Option<&'a str>,
+    pub version: Option<&'a Version>,
+    pub previous: Option<&'a Version>,
+}
+
+/// Writes the event and a pending delivery for every enabled webhook of the workspace that
+/// subscribes to it (or for `only` that webhook, for a test event).
+pub(crate) async fn record(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    change: Change<'_>,
+    only: Option<i64>,
+) -> Result<()> {
+    let now = Timestamp::now();
+    let body = json!({
+        "id": change.id,
+        "type": change.kind.as_str(),
+        "created_at": now.to_rfc3339(),
+        "api_version": "v1",
+        "workspace": actor.workspace,
+        "prompt": change.prompt,
+        "version": change.version.map(version_json),
+        "previous": change.previous.map(version_json),
+        "actor": {"name": actor.name, "email": actor.email},
+    });
+    sqlx::query("insert into events (id, workspace_id, type, body, created_at) values ($1, $2, $3, $4, $5)")
+        .bind(&change.id)
+        .bind(actor.workspace_id)
+        .bind(change.kind.as_str())
+        .bind(body.to_string())
+        .bind(now.0)
+        .execute(&mut **tx)
+        .await?;
+    let pattern = format!("% {} %", change.kind.as_str());
+    sqlx::query(
+        "insert into deliveries (event_id, webhook_id, state, next_attempt_at, created_at) \
+         select $1, id, 'pending', $2, $2 from webhooks \
+         where workspace_id = $3 and enabled = 1 \
+           and (($4 = 0 and (' ' || events || ' ') like $5) or id = $4)",
+    )
+    .bind(&change.id)
+    .bind(now.0)
+    .bind(actor.workspace_id)
+    .bind(only.unwrap_or(0))
+    .bind(pattern)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The version JSON of the API, without the source.
+fn version_json(version: &Version) -> Value {
+    json!({
+        "version": version.number.label(),
+        "number": version.number.get(),
+        "status": version.status.as_str(),
+        "message": version.message,
+        "author": version.author,
+        "created_at": version.created_at.to_rfc3339(),
+    })
+}

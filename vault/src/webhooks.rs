@@ -1,0 +1,475 @@
+//! Webhooks: their lifecycle (admins only), and the rules of delivery — when a delivery is
+//! due, what an attempt's outcome does to it, when a webhook is disabled. The sending
+//! itself (HTTP, signatures on the wire, address checks) is the server's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use tokio::sync::Notify;
+
+use crate::credentials::random_token;
+use crate::db::Timestamp;
+use crate::events::{self, EventKind};
+use crate::members::Actor;
+use crate::{Result, Vault, VaultError};
+
+/// Attempts per delivery: the first, then retries `RETRY_BACKOFF` apart.
+pub const MAX_ATTEMPTS: i64 = RETRY_BACKOFF.len() as i64 + 1;
+/// The gap before each retry, in units of the retry base (10 s in production): 10 s, 30 s,
+/// 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h — about a day in all.
+const RETRY_BACKOFF: [u32; 10] = [1, 3, 12, 60, 180, 360, 720, 1440, 2880, 2880];
+/// Failed attempts in a row (across deliveries) after which a webhook is disabled.
+pub const DISABLE_AFTER_FAILURES: i64 = 15;
+/// How long a worker holds a delivery it is sending before another may take it: longer
+/// than the 10 s send timeout. A worker that crashes mid-send leaves the delivery due again
+/// after this, so it is repeated, never lost.
+const CLAIM: Duration = Duration::from_secs(60);
+const MAX_URL_CHARS: usize = 2048;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<EventKind>,
+    pub enabled: bool,
+    /// Why the server disabled it, when it did (repeated failures).
+    pub disabled_reason: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A webhook just made (or its secret just rotated): the only time the secret is seen.
+#[derive(Clone)]
+pub struct WebhookSecret {
+    pub webhook: Webhook,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSecret").field("webhook", &self.webhook).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub url: String,
+    pub events: Vec<String>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WebhookPatch {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    /// Enabling a webhook the server disabled clears its failure count.
+    pub enabled: Option<bool>,
+}
+
+/// One attempt to deliver an event to a webhook, as the delivery log lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub event_id: String,
+    pub event_type: String,
+    pub attempt: i64,
+    pub at: Timestamp,
+    pub status_code: Option<i64>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    /// Where the delivery stands now: `pending`, `delivered` or `failed`.
+    pub delivery_state: String,
+}
+
+/// A delivery a worker should send now: where, with which secret, what.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub delivery_id: i64,
+    pub webhook_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub body: String,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// What came of an attempt.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status_code: Option<u16>,
+    pub duration: Duration,
+    /// Why it failed, when it did without an answer (timeout, refused address, …).
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none() && self.status_code.is_some_and(|code| (200..300).contains(&code))
+    }
+}
+
+/// Wakes the delivery worker when the outbox grows.
+#[derive(Clone, Default)]
+pub(crate) struct Outbox(Arc<Notify>);
+
+impl Outbox {
+    pub fn poke(&self) {
+        self.0.notify_one();
+    }
+}
+
+const WEBHOOK_COLUMNS: &str = "id, url, events, enabled, disabled_reason, created_at, updated_at";
+
+fn webhook_from_row(row: &AnyRow) -> Result<Webhook> {
+    let events: String = row.try_get("events")?;
+    Ok(Webhook {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        events: events.split_whitespace().map(EventKind::parse).collect::<Result<_>>()?,
+        enabled: row.try_get::<i64, _>("enabled")? == 1,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+        updated_at: Timestamp(row.try_get("updated_at")?),
+    })
+}
+
+fn parse_url(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let invalid = |why: &str| {
+        VaultError::invalid("url", format!("{why}, such as https://example.com/hooks/promptvault"))
+    };
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(invalid(&format!("the URL is longer than {MAX_URL_CHARS} characters")));
+    }
+    let url = url::Url::parse(raw).map_err(|e| invalid(&format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid("the URL must be http or https with a host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("the URL must not carry credentials; the signature authenticates the sender"));
+    }
+    Ok(url.to_string())
+}
+
+/// The event types, deduplicated, in the product's order, space-separated for storage.
+fn parse_events(raw: &[String]) -> Result<String> {
+    let kinds = raw.iter().map(|e| EventKind::parse(e.trim())).collect::<Result<Vec<_>>>()?;
+    if kinds.is_empty() {
+        return Err(VaultError::invalid("events", "choose at least one event type"));
+    }
+    let chosen: Vec<&str> =
+        EventKind::SUBSCRIBABLE.iter().filter(|k| kinds.contains(k)).map(|k| k.as_str()).collect();
+    Ok(chosen.join(" "))
+}
+
+fn new_secret() -> String {
+    format!("whsec_{}", random_token(32))
+}
+
+/// The gap before retry number `failed` (1 after the first failed attempt).
+pub fn retry_delay(base: Duration, failed: i64) -> Duration {
+    let index = usize::try_from(failed - 1).unwrap_or(0).min(RETRY_BACKOFF.len() - 1);
+    base * RETRY_BACKOFF[index]
+}
+
+impl Vault {
+    pub async fn create_webhook(&self, actor: &Actor, input: NewWebhook) -> Result<WebhookSecret> {
+        actor.require_admin()?;
+        let url = parse_url(&input.url)?;
+        let events = parse_events(&input.events)?;
+        let secret = new_secret();
+        let now = Timestamp::now().0;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "insert into webhooks (workspace_id, url, events, enabled, secret, created_by, created_at, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $7) returning {WEBHOOK_COLUMNS}"
+        )))
+        .bind(actor.workspace_id)
+        .bind(url)
+        .bind(events)
+        .bind(i64::from(input.enabled))
+        .bind(&secret)
+        .bind(actor.member_id)
+        .bind(now)
+        .fetch_one(&self.db.write)
+        .await?;
+        Ok(WebhookSecret { webhook: webhook_from_row(&row)?, secret })
+    }
+
+    pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>> {
+        actor.require_admin()?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {WEBHOOK_COLUMNS} from webhooks where workspace_id = $1 order by id"
+        )))
+        .bind(actor.workspace_id)
+        .fetch_all(&self.db.read)
+        .await?;
+        rows.iter().map(webhook_from_row).collect()
+    }
+
+    pub async fn webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
+        actor.require_admin()?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "select {WEBHOOK_COLUMNS} from webhooks where workspace_id = $1 and id = $2"
+        )))
+        .bind(actor.workspace_id)
+        .bind(id)
+        .fetch_optional(&self.db.read)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+        webhook_from_row(&row)
+    }
+
+    pub async fn update_webhook(&self, actor: &Actor, id: i64, patch: WebhookPatch) -> Result<Webhook> {
+        actor.require_admin()?;
+        let url = patch.url.as_deref().map(parse_url).transpose()?;
+        let events = patch.events.as_deref().map(parse_events).transpose()?;
+        let enabled = patch.enabled.map(i64::from);
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "update webhooks set url = coalesce($1, url), events = coalesce($2, events), \
+                 enabled = coalesce($3, enabled), \
+                 consecutive_failures = case when $3 = 1 then 0 else consecutive_failures end, \
+                 disabled_reason = case when $3 = 1 then null else disabled_reason end, \
+                 updated_at = $4 \
+             where workspace_id = $5 and id = $6 returning {WEBHOOK_COLUMNS}"
+        )))
+        .bind(url)
+        .bind(events)
+        .bind(enabled)
+        .bind(Timestamp::now().0)
+        .bind(actor.workspace_id)
+        .bind(id)
+        .fetch_optional(&self.db.write)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+        self.outbox.poke();
+        webhook_from_row(&row)
+    }
+
+    /// Deletes a webhook with its pending deliveries and its log.
+    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require_admin()?;
+        let deleted = sqlx::query("delete from webhooks where workspace_id = $1 and id = $2")
+            .bind(actor.workspace_id)
+            .bind(id)
+            .execute(&self.db.write)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(not_found(id));
+        }
+        Ok(())
+    }
+
+    /// A new signing secret; the old one stops signing at once (retries included).
+    pub async fn rotate_webhook_secret(&self, actor: &Actor, id: i64) -> Result<WebhookSecret> {
+        actor.require_admin()?;
+        let secret = new_secret();
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "update webhooks set secret = $1, updated_at = $2 where workspace_id = $3 and id = $4 \
+             returning {WEBHOOK_COLUMNS}"
+        )))
+        .bind(&secret)
+        .bind(Timestamp::now().0)
+        .bind(actor.workspace_id)
+        .bind(id)
+        .fetch_optional(&self.db.write)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+        Ok(WebhookSecret { webhook: webhook_from_row(&row)?, secret })
+    }
+
+    /// Queues a `webhook.test` event for this webhook only; returns its id.
+    pub async fn send_test_event(&self, actor: &Actor, id: i64) -> Result<String> {
+        let webhook = self.webhook(actor, id).await?;
+        if !webhook.enabled {
+            return Err(VaultError::Conflict(
+                "this webhook is disabled; enable it to send a test event".into(),
+            ));
+        }
+        let event_id = events::new_event_id();
+        let mut tx = self.db.write.begin().await?;
+        let change = events::Change {
+            id: event_id.clone(),
+            kind: EventKind::WebhookTest,
+            prompt: None,
+            version: None,
+            previous: None,
+        };
+        events::record(&mut tx, actor, change, Some(id)).await?;
+        tx.commit().await?;
+        self.outbox.poke();
+        Ok(event_id)
+    }
+
+    /// Every attempt to deliver to this webhook, newest first (the last 200).
+    pub async fn delivery_log(&self, actor: &Actor, id: i64) -> Result<Vec<Attempt>> {
+        self.webhook(actor, id).await?;
+        let rows = sqlx::query(
+            "select d.event_id, e.type, a.attempt, a.at, a.status_code, a.duration_ms, a.error, d.state \
+             from delivery_attempts a join deliveries d on d.id = a.delivery_id join events e on e.id = d.event_id \
+             where d.webhook_id = $1 order by a.id desc limit 200",
+        )
+        .bind(id)
+        .fetch_all(&self.db.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Attempt {
+                    event_id: row.try_get("event_id")?,
+                    event_type: row.try_get("type")?,
+                    attempt: row.try_get("attempt")?,
+                    at: Timestamp(row.try_get("at")?),
+                    status_code: row.try_get("status_code")?,
+                    duration_ms: row.try_get("duration_ms")?,
+                    error: row.try_get("error")?,
+                    delivery_state: row.try_get("state")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sends an event to the webhook again, now: one more attempt, whatever came before.
+    pub async fn redeliver(&self, actor: &Actor, id: i64, event_id: &str) -> Result<()> {
+        self.webhook(actor, id).await?;
+        let updated = sqlx::query(
+            "update deliveries set state = 'pending', next_attempt_at = $1 where webhook_id = $2 and event_id = $3",
+        )
+        .bind(Timestamp::now().0)
+        .bind(id)
+        .bind(event_id)
+        .execute(&self.db.write)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(VaultError::NotFound(format!("event {event_id} was never sent to webhook {id}")));
+        }
+        self.outbox.poke();
+        Ok(())
+    }
+
+    /// Takes up to `limit` deliveries that are due, for one worker: each is held for a
+    /// minute, so another worker does not send it too; if this one crashes, it is due again.
+    pub async fn claim_due_deliveries(&self, limit: i64) -> Result<Vec<DueDelivery>> {
+        let now = Timestamp::now();
+        let mut tx = self.db.write.begin().await?;
+        let rows = sqlx::query(
+            "select d.id, d.webhook_id, w.url, w.secret, d.event_id, e.type, e.body, d.attempts \
+             from deliveries d join webhooks w on w.id = d.webhook_id join events e on e.id = d.event_id \
+             where d.state = 'pending' and d.next_attempt_at <= $1 and w.enabled = 1 \
+             order by d.next_attempt_at, d.id limit $2",
+        )
+        .bind(now.0)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let delivery_id: i64 = row.try_get("id")?;
+            sqlx::query("update deliveries set next_attempt_at = $1 where id = $2")
+                .bind(now.plus(CLAIM).0)
+                .bind(delivery_id)
+                .execute(&mut *tx)
+                .await?;
+            due.push(DueDelivery {
+                delivery_id,
+                webhook_id: row.try_get("webhook_id")?,
+                url: row.try_get("url")?,
+                secret: row.try_get("secret")?,
+                event_id: row.try_get("event_id")?,
+                event_type: row.try_get("type")?,
+                body: row.try_get("body")?,
+                attempt: row.try_get::<i64, _>("attempts")? + 1,
+            });
+        }
+        tx.commit().await?;
+        Ok(due)
+    }
+
+    /// Records an attempt and what follows from it: delivered; or due again after the next
+    /// gap of the schedule (`retry_base` times the backoff); or, when the schedule is spent,
+    /// failed. A webhook failing `DISABLE_AFTER_FAILURES` times in a row is disabled.
+    pub async fn record_attempt(
+        &self,
+        due: &DueDelivery,
+        outcome: &Outcome,
+        retry_base: Duration,
+    ) -> Result<()> {
+        let now = Timestamp::now();
+        let mut tx = self.db.write.begin().await?;
+        sqlx::query(
+            "insert into delivery_attempts (delivery_id, attempt, at, status_code, duration_ms, error) \
+             values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(due.delivery_id)
+        .bind(due.attempt)
+        .bind(now.0)
+        .bind(outcome.status_code.map(i64::from))
+        .bind(i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX))
+        .bind(outcome.error.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        if outcome.succeeded() {
+            sqlx::query("update deliveries set state = 'delivered', attempts = $1 where id = $2")
+                .bind(due.attempt)
+                .bind(due.delivery_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("update webhooks set consecutive_failures = 0 where id = $1")
+                .bind(due.webhook_id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            let (state, next) = if due.attempt >= MAX_ATTEMPTS {
+                ("failed", now)
+            } else {
+                ("pending", now.plus(retry_delay(retry_base, due.attempt)))
+            };
+            sqlx::query(
+                "update deliveries set state = $1, attempts = $2, next_attempt_at = $3 where id = $4",
+            )
+            .bind(state)
+            .bind(due.attempt)
+            .bind(next.0)
+            .bind(due.delivery_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "update webhooks set consecutive_failures = consecutive_failures + 1, \
+                     enabled = case when consecutive_failures + 1 >= $1 then 0 else enabled end, \
+                     disabled_reason = case when consecutive_failures + 1 >= $1 and enabled = 1 then $2 \
+                         else disabled_reason end \
+                 where id = $3",
+            )
+            .bind(DISABLE_AFTER_FAILURES)
+            .bind(format!("disabled by the server after {DISABLE_AFTER_FAILURES} failed attempts in a row"))
+            .bind(due.webhook_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When the next pending delivery falls due, if any (for the worker's sleep).
+    pub async fn next_delivery_due(&self) -> Result<Option<Timestamp>> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "select min(d.next_attempt_at) from deliveries d join webhooks w on w.id = d.webhook_id \
+             where d.state = 'pending' and w.enabled = 1",
+        )
+        .fetch_one(&self.db.read)
+        .await?;
+        Ok(next.map(Timestamp))
+    }
+
+    /// Resolves when an event was recorded or a delivery made due (maybe already before
+    /// this was called: the wake-up is kept until taken).
+    pub async fn deliveries_waiting(&self) {
+        self.outbox.0.notified().await;
+    }
+}
+
+fn not_found(id: i64) -> VaultError {
+    VaultError::NotFound(format!("no webhook {id} in this workspace"))
+}
