@@ -14,6 +14,8 @@
 //! cannot be reached the last good version keeps being served; for a prompt never fetched,
 //! an optional fallback text is. A `404` evicts the prompt from the cache.
 
+pub mod webhooks;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -16,7 +16,7 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
-    /// Data directory: the SQLite database (and later the search index) live here.
+    /// Data directory: the SQLite database and the search index live here.
     #[arg(long, env = "PROMPTVAULT_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
@@ -35,12 +35,34 @@ pub struct Config {
     /// Mark the session cookie `Secure` (set it when PromptVault is served over HTTPS).
     #[arg(long, env = "PROMPTVAULT_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// Let webhooks reach loopback, private and link-local addresses. Off by default, so a
+    /// webhook cannot be aimed at services inside your network.
+    #[arg(long, env = "PROMPTVAULT_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+
+    /// How long a webhook receiver has to answer, in milliseconds.
+    #[arg(long, env = "PROMPTVAULT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, hide = true)]
+    pub webhook_timeout_ms: u64,
+
+    /// The first gap before retrying a failed webhook delivery, in milliseconds; later gaps
+    /// are multiples of it (about a day in all at the default). Lowered by the tests.
+    #[arg(long, env = "PROMPTVAULT_WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000, hide = true)]
+    pub webhook_retry_base_ms: u64,
 }
 
 impl Config {
     /// The database to open: the configured URL, or SQLite inside the data directory.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| vault::Vault::sqlite_url(&self.data_dir))
+    }
+
+    pub fn delivery_settings(&self) -> crate::webhooks::DeliverySettings {
+        crate::webhooks::DeliverySettings {
+            allow_private: self.allow_private_webhooks,
+            timeout: std::time::Duration::from_millis(self.webhook_timeout_ms),
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+        }
     }
 
     /// A configuration for tests: a data directory, an ephemeral port, everything else default.
@@ -52,6 +74,9 @@ impl Config {
             log: "warn".into(),
             demo: false,
             secure_cookies: false,
+            allow_private_webhooks: false,
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 10_000,
         }
     }
 }

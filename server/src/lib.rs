@@ -3,6 +3,7 @@
 
 mod api;
 mod config;
+pub mod webhooks;
 
 use std::future::Future;
 
@@ -56,10 +57,12 @@ pub async fn launch(
 
     let router = router(vault.clone(), leptos_options(addr), config.secure_cookies);
     let flusher = tokio::spawn(flush_key_usage(vault.clone()));
+    let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), config.delivery_settings()));
     tracing::info!(%addr, "PromptVault is listening");
     println!("PromptVault is listening on http://{addr}");
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
     flusher.abort();
+    deliveries.abort();
     vault.close().await;
     Ok(())
 }

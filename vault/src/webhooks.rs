@@ -23,10 +23,6 @@ pub const MAX_ATTEMPTS: i64 = RETRY_BACKOFF.len() as i64 + 1;
 const RETRY_BACKOFF: [u32; 10] = [1, 3, 12, 60, 180, 360, 720, 1440, 2880, 2880];
 /// Failed attempts in a row (across deliveries) after which a webhook is disabled.
 pub const DISABLE_AFTER_FAILURES: i64 = 15;
-/// How long a worker holds a delivery it is sending before another may take it: longer
-/// than the 10 s send timeout. A worker that crashes mid-send leaves the delivery due again
-/// after this, so it is repeated, never lost.
-const CLAIM: Duration = Duration::from_secs(60);
 const MAX_URL_CHARS: usize = 2048;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -349,9 +345,10 @@ impl Vault {
         Ok(())
     }
 
-    /// Takes up to `limit` deliveries that are due, for one worker: each is held for a
-    /// minute, so another worker does not send it too; if this one crashes, it is due again.
-    pub async fn claim_due_deliveries(&self, limit: i64) -> Result<Vec<DueDelivery>> {
+    /// Takes up to `limit` deliveries that are due, for one worker: each is held for `hold`
+    /// (longer than a send may take), so another worker does not send it too; if this one
+    /// crashes mid-send, the delivery is due again after that, repeated but never lost.
+    pub async fn claim_due_deliveries(&self, limit: i64, hold: Duration) -> Result<Vec<DueDelivery>> {
         let now = Timestamp::now();
         let mut tx = self.db.write.begin().await?;
         let rows = sqlx::query(
@@ -368,7 +365,7 @@ impl Vault {
         for row in &rows {
             let delivery_id: i64 = row.try_get("id")?;
             sqlx::query("update deliveries set next_attempt_at = $1 where id = $2")
-                .bind(now.plus(CLAIM).0)
+                .bind(now.plus(hold).0)
                 .bind(delivery_id)
                 .execute(&mut *tx)
                 .await?;

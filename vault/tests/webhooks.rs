@@ -12,6 +12,8 @@ use vault::{
 mod common;
 use common::{PROMPT, v};
 
+const HOLD: Duration = Duration::from_secs(60);
+
 async fn fixture() -> (Vault, Actor, tempfile::TempDir) {
     let (vault, owner, dir) = common::workspace("Ada").await;
     vault.update_settings(&owner, SettingsPatch { staging_enabled: Some(true) }).await.expect("staging");
@@ -56,7 +58,7 @@ async fn each_change_writes_its_event_for_the_webhooks_that_subscribe() {
     vault.set_staging(&owner, PROMPT, Some(v(3))).await.expect("stage");
     vault.delete_draft(&owner, PROMPT, v(3)).await.expect("delete (clears staging)");
 
-    let due = vault.claim_due_deliveries(100).await.expect("due");
+    let due = vault.claim_due_deliveries(100, HOLD).await.expect("due");
     let seen = |webhook: i64| -> Vec<String> {
         due.iter().filter(|d| d.webhook_id == webhook).map(|d| d.event_type.clone()).collect()
     };
@@ -101,7 +103,7 @@ async fn each_change_writes_its_event_for_the_webhooks_that_subscribe() {
     assert!(moves.iter().any(|m| m.event_id == to_all[1].event_id));
 
     // Claimed deliveries are not handed out again while held.
-    assert!(vault.claim_due_deliveries(100).await.expect("due").is_empty());
+    assert!(vault.claim_due_deliveries(100, HOLD).await.expect("due").is_empty());
 }
 
 #[tokio::test]
@@ -113,7 +115,7 @@ async fn failed_attempts_retry_on_a_growing_schedule_then_give_up() {
     let mut gaps = Vec::new();
     for attempt in 1..=vault::MAX_ATTEMPTS {
         let due = loop {
-            let mut due = vault.claim_due_deliveries(10).await.expect("due");
+            let mut due = vault.claim_due_deliveries(10, HOLD).await.expect("due");
             if let Some(d) = due.pop() {
                 break d;
             }
@@ -133,14 +135,14 @@ async fn failed_attempts_retry_on_a_growing_schedule_then_give_up() {
     assert!(day > Duration::from_secs(20 * 3600) && day < Duration::from_secs(30 * 3600), "{day:?}");
 
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(vault.claim_due_deliveries(10).await.expect("due").is_empty(), "given up after the last");
+    assert!(vault.claim_due_deliveries(10, HOLD).await.expect("due").is_empty(), "given up after the last");
     let log = vault.delivery_log(&owner, webhook.id).await.expect("log");
     assert_eq!(log.len() as i64, vault::MAX_ATTEMPTS);
     assert!(log.iter().all(|a| a.delivery_state == "failed" && a.status_code == Some(500)));
 
     // Redeliver: one more attempt, now.
     vault.redeliver(&owner, webhook.id, &log[0].event_id).await.expect("redeliver");
-    let due = vault.claim_due_deliveries(10).await.expect("due");
+    let due = vault.claim_due_deliveries(10, HOLD).await.expect("due");
     assert_eq!(due.len(), 1);
     let ok = Outcome { status_code: Some(204), duration: Duration::from_millis(2), error: None };
     vault.record_attempt(&due[0], &ok, base).await.expect("record");
@@ -157,7 +159,7 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more
     while failures < vault::DISABLE_AFTER_FAILURES {
         staged = staged % 3 + 1;
         vault.set_staging(&owner, PROMPT, Some(v(staged))).await.expect("stage");
-        for due in vault.claim_due_deliveries(100).await.expect("due") {
+        for due in vault.claim_due_deliveries(100, HOLD).await.expect("due") {
             vault.record_attempt(&due, &failed(), Duration::from_secs(3600)).await.expect("record");
             failures += 1;
         }
@@ -166,7 +168,7 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more
     assert!(!now.enabled);
     assert!(now.disabled_reason.as_deref().is_some_and(|r| r.contains("failed attempts in a row")));
     vault.set_staging(&owner, PROMPT, None).await.expect("unstage");
-    assert!(vault.claim_due_deliveries(100).await.expect("due").is_empty(), "disabled: nothing due");
+    assert!(vault.claim_due_deliveries(100, HOLD).await.expect("due").is_empty(), "disabled: nothing due");
     assert!(matches!(vault.send_test_event(&owner, webhook.id).await, Err(VaultError::Conflict(_))));
 
     // Enabled again: the count starts over and a test event goes out.
@@ -174,7 +176,7 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more
     let again = vault.update_webhook(&owner, webhook.id, patch).await.expect("enable");
     assert!(again.enabled && again.disabled_reason.is_none());
     let test = vault.send_test_event(&owner, webhook.id).await.expect("test event");
-    let due = vault.claim_due_deliveries(100).await.expect("due");
+    let due = vault.claim_due_deliveries(100, HOLD).await.expect("due");
     assert!(due.iter().any(|d| d.event_id == test && d.event_type == EventKind::WebhookTest.as_str()));
 }
 

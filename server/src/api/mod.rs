@@ -6,6 +6,7 @@ mod dto;
 mod error;
 mod manage;
 mod reads;
+mod webhooks;
 
 pub(crate) use reads::read_prompt;
 
@@ -80,6 +81,12 @@ pub(crate) fn router() -> Router<AppState> {
         .routes(routes!(manage::revoke_access_token))
         .routes(routes!(manage::api_keys, manage::create_api_key))
         .routes(routes!(manage::revoke_api_key))
+        .routes(routes!(webhooks::create_webhook, webhooks::webhooks))
+        .routes(routes!(webhooks::webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::rotate_webhook_secret))
+        .routes(routes!(webhooks::send_test_event))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .split_for_parts();
     let document = Bytes::from(openapi.to_pretty_json().unwrap_or_default());
     routes

@@ -23,7 +23,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_in(dir: TempDir) -> TestApp {
-    let config = server::Config::for_tests(PathBuf::from(dir.path()));
+    spawn_app_with(dir, |_| {}).await
+}
+
+/// The server with its test configuration changed by `change`.
+pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut server::Config)) -> TestApp {
+    let mut config = server::Config::for_tests(PathBuf::from(dir.path()));
+    change(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = oneshot::channel::<()>();

@@ -4,3 +4,5 @@ mod helpers;
 mod manage;
 mod openapi;
 mod reads;
+mod receiver;
+mod webhooks;

@@ -31,6 +31,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/manage/keys"),
     ("post", "/manage/keys"),
     ("delete", "/manage/keys/{id}"),
+    ("post", "/manage/webhooks"),
+    ("get", "/manage/webhooks"),
+    ("get", "/manage/webhooks/{id}"),
+    ("patch", "/manage/webhooks/{id}"),
+    ("delete", "/manage/webhooks/{id}"),
+    ("post", "/manage/webhooks/{id}/rotate-secret"),
+    ("post", "/manage/webhooks/{id}/test"),
+    ("get", "/manage/webhooks/{id}/deliveries"),
+    ("post", "/manage/webhooks/{id}/deliveries/{event_id}/redeliver"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,276 @@
+//! Webhook delivery: claims due deliveries from the vault, signs and sends them, and records
+//! each attempt. What is due, and what an outcome means (retry when, give up, disable), is
+//! the vault's; this module is the network side: signatures, timeouts, address checks.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use reqwest::header::CONTENT_TYPE;
+use sha2::Sha256;
+use tokio::task::JoinSet;
+use vault::{DueDelivery, Outcome, Vault};
+
+/// Deliveries sent at the same time.
+const IN_FLIGHT: usize = 16;
+/// Redirects followed (each target checked like the first).
+const MAX_REDIRECTS: usize = 5;
+/// Longest sleep between looks at the outbox when nothing wakes the worker.
+const IDLE: Duration = Duration::from_secs(5);
+
+/// How deliveries are made.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    pub allow_private: bool,
+    pub timeout: Duration,
+    pub retry_base: Duration,
+}
+
+/// Signs `body` as PromptVault does: hex HMAC-SHA256 of `"<timestamp>.<body>"`.
+pub fn signature(secret: &str, timestamp: u64, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[derive(Clone)]
+struct Deliverer {
+    vault: Vault,
+    client: reqwest::Client,
+    settings: DeliverySettings,
+}
+
+/// Runs until the task is dropped: claims what is due, sends it, records the outcome.
+pub(crate) async fn deliver_forever(vault: Vault, settings: DeliverySettings) {
+    let deliverer = Deliverer { client: client(&settings), vault, settings };
+    // A claim outlasts the longest send, so no other worker takes a delivery being sent.
+    let hold = deliverer.settings.timeout + Duration::from_secs(5);
+    let mut in_flight = JoinSet::new();
+    loop {
+        let room = IN_FLIGHT - in_flight.len();
+        if room > 0 {
+            match deliverer.vault.claim_due_deliveries(room as i64, hold).await {
+                Ok(due) => {
+                    for delivery in due {
+                        in_flight.spawn(deliverer.clone().deliver(delivery));
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "could not read the webhook outbox"),
+            }
+        }
+        let wait = deliverer.until_next_due().await;
+        tokio::select! {
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            () = deliverer.vault.deliveries_waiting(), if in_flight.len() < IN_FLIGHT => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+impl Deliverer {
+    async fn deliver(self, delivery: DueDelivery) {
+        let outcome = self.send(&delivery).await;
+        if let Some(error) = &outcome.error {
+            tracing::info!(event = %delivery.event_id, url = %delivery.url, attempt = delivery.attempt, %error, "webhook delivery failed");
+        }
+        if let Err(error) = self.vault.record_attempt(&delivery, &outcome, self.settings.retry_base).await {
+            // The claim runs out and the delivery is sent again: repeated, never lost.
+            tracing::warn!(%error, event = %delivery.event_id, "could not record a webhook delivery");
+        }
+    }
+
+    async fn send(&self, delivery: &DueDelivery) -> Outcome {
+        let started = Instant::now();
+        let refused = if self.settings.allow_private { None } else { private_literal(&delivery.url) };
+        if let Some(reason) = refused {
+            return Outcome { status_code: None, duration: started.elapsed(), error: Some(reason) };
+        }
+        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let request = self
+            .client
+            .post(&delivery.url)
+            .header(CONTENT_TYPE, "application/json")
+            .header("PromptVault-Event", &delivery.event_type)
+            .header("PromptVault-Delivery", &delivery.event_id)
+            .header(
+                "PromptVault-Signature",
+                format!("t={timestamp},v1={}", signature(&delivery.secret, timestamp, &delivery.body)),
+            )
+            .body(delivery.body.clone());
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                Outcome {
+                    status_code: Some(status.as_u16()),
+                    duration: started.elapsed(),
+                    error: (!status.is_success()).then(|| format!("the receiver answered {status}")),
+                }
+            }
+            Err(error) => {
+                Outcome { status_code: None, duration: started.elapsed(), error: Some(explain(&error)) }
+            }
+        }
+    }
+
+    /// How long until the next delivery falls due (at most `IDLE`).
+    async fn until_next_due(&self) -> Duration {
+        match self.vault.next_delivery_due().await {
+            Ok(Some(at)) => {
+                let now = vault::Timestamp::now();
+                Duration::from_millis(u64::try_from(at.0 - now.0).unwrap_or(0)).min(IDLE)
+            }
+            _ => IDLE,
+        }
+    }
+}
+
+fn client(settings: &DeliverySettings) -> reqwest::Client {
+    let allow_private = settings.allow_private;
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else if let Some(reason) =
+            (!allow_private).then(|| private_literal(attempt.url().as_str())).flatten()
+        {
+            attempt.error(format!("redirected to a refused address: {reason}"))
+        } else {
+            attempt.follow()
+        }
+    });
+    let mut builder = reqwest::Client::builder()
+        .timeout(settings.timeout)
+        .user_agent(concat!("PromptVault-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .redirect(redirects);
+    if !allow_private {
+        // Every host name, the first and each redirect's, resolves through this.
+        builder = builder.dns_resolver(Arc::new(PublicAddressesOnly));
+    }
+    builder.build().unwrap_or_else(|error| {
+        tracing::error!(%error, "could not build the webhook client; using the default");
+        reqwest::Client::new()
+    })
+}
+
+/// Resolves host names to their public addresses only; a name with none is refused.
+struct PublicAddressesOnly;
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = all.iter().copied().filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                let refused = all.first().map_or_else(|| "no address".to_owned(), |a| a.ip().to_string());
+                return Err(format!(
+                    "{host} resolves to {refused}, a loopback, private or link-local address \
+                     (the server setting --allow-private-webhooks allows these)"
+                )
+                .into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Why `url` is refused when its host is a non-public IP literal (names are checked when
+/// resolved).
+fn private_literal(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host()?.to_owned();
+    let ip = match host {
+        url::Host::Ipv4(ip) => IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => IpAddr::V6(ip),
+        url::Host::Domain(_) => return None,
+    };
+    (!is_public(ip)).then(|| {
+        format!(
+            "{ip} is a loopback, private or link-local address \
+             (the server setting --allow-private-webhooks allows these)"
+        )
+    })
+}
+
+/// Whether `ip` is on the public internet: not loopback, private, link-local, shared,
+/// documentation, multicast or unspecified.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local())
+            }
+        },
+    }
+}
+
+/// An error and its causes in one line: reqwest's own message rarely says what went wrong.
+fn explain(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "the receiver did not answer in time".into();
+    }
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::",
+        ] {
+            assert!(!is_public(private.parse().expect("ip")), "{private}");
+        }
+        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+            assert!(is_public(public.parse().expect("ip")), "{public}");
+        }
+        assert!(private_literal("http://127.0.0.1:9/x").is_some());
+        assert!(private_literal("http://[::1]/x").is_some());
+        assert!(private_literal("https://example.com/x").is_none());
+    }
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
+        // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_test
+        assert_eq!(
+            signature("whsec_test", 1_700_000_000, r#"{"a":1}"#),
+            "38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+        );
+    }
+}
