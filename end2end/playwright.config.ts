@@ -6,6 +6,8 @@ const port = 3917;
 export const setupPort = 3918;
 /** The server of the long-history tests (tests/versions.spec.ts). */
 export const historyPort = 3919;
+/** The server of the webhook tests (tests/webhooks.spec.ts). */
+export const integrationsPort = 3920;
 
 export default defineConfig({
   testDir: "./tests",
@@ -34,11 +36,14 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium" }],
-  // Three servers, each on a fresh data directory: one set up through the API by the tests,
-  // one left empty for the first-run setup page, one for the long-history tests.
-  webServer: [port, setupPort, historyPort].map((p) => ({
+  // Four servers, each on a fresh data directory: one set up through the API by the tests,
+  // one left empty for the first-run setup page, one for the long-history tests, one for
+  // webhooks (allowed to call the tests' receiver on 127.0.0.1).
+  webServer: [port, setupPort, historyPort, integrationsPort].map((p) => ({
     cwd: "..",
-    command: `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}`,
+    command:
+      `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +
+      (p === integrationsPort ? " --allow-private-webhooks" : ""),
     url: `http://127.0.0.1:${p}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

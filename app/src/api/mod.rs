@@ -2,6 +2,7 @@
 //! its error to words a person can act on. No rule lives here. The types below travel
 //! between the server and the browser.
 
+mod integrations;
 mod prompts;
 mod session;
 mod settings;
@@ -12,6 +13,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub use integrations::*;
 pub use prompts::*;
 pub use session::*;
 pub use settings::*;

@@ -375,3 +375,49 @@ pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffV
         rows,
     })
 }
+
+/// One move of a pointer, as the Deployments timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentRow {
+    /// `live` or `staging`.
+    pub channel: String,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub actor: String,
+    pub at: When,
+    pub event_id: String,
+}
+
+/// The Deployments timeline: the pointer moves, newest first, and what "roll back to
+/// this" needs to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployments {
+    pub live: Option<i64>,
+    pub can_edit: bool,
+    pub moves: Vec<DeploymentRow>,
+}
+
+#[server]
+pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let now = vault::Timestamp::now();
+    let state = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?;
+    let moves = ctx.vault.deployments(&actor, &name).await.map_err(ssr::app_error)?;
+    let moves = moves
+        .into_iter()
+        .map(|m| DeploymentRow {
+            channel: m.channel.to_owned(),
+            from: m.from.map(vault::VersionNumber::get),
+            to: m.to.map(vault::VersionNumber::get),
+            actor: m.actor,
+            at: ssr::when(m.at, now),
+            event_id: m.event_id,
+        })
+        .collect();
+    Ok(Deployments {
+        live: state.live.map(vault::VersionNumber::get),
+        can_edit: actor.role.can_edit(),
+        moves,
+    })
+}

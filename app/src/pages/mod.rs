@@ -4,6 +4,7 @@
 
 mod auth;
 mod diff;
+mod integrations;
 mod prompt;
 mod prompts;
 mod search;
@@ -15,6 +16,7 @@ use leptos_router::components::{A, Form, Redirect};
 use crate::api::{self, AppError, Marked, SignOut, When};
 
 pub use auth::{Home, SetupPage, SignInPage};
+pub use integrations::IntegrationsPage;
 pub use prompt::PromptPage;
 pub use prompts::PromptsPage;
 pub use search::SearchPage;

@@ -13,8 +13,8 @@ use super::{
     with_query,
 };
 use crate::api::{
-    self, DeleteDraft, EditorContent, EditorMode, Promote, PromptOverview, RewriteDraft, RollBack, SaveDraft,
-    SetStaging, VersionRow,
+    self, DeleteDraft, Deployments, EditorContent, EditorMode, Promote, PromptOverview, RewriteDraft,
+    RollBack, SaveDraft, SetStaging, VersionRow,
 };
 
 /// The actions that change the prompt, shared by the parts of the page.
@@ -266,7 +266,82 @@ pub fn PromptPage() -> impl IntoView {
                     </Suspense>
                 </section>
             </div>
+            <DeploymentsCard view=view_state actions/>
         </SignedIn>
+    }
+}
+
+/// The Deployments timeline: every move of live and staging, who made it, when, from which
+/// version to which, and its event id; "Roll back to this" on versions live before.
+#[component]
+fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoView {
+    let deployments = Resource::new(
+        move || {
+            (
+                view.with(|v| v.name.clone()),
+                actions.promote.version().get(),
+                actions.roll_back.version().get(),
+                actions.stage.version().get(),
+                actions.delete.version().get(),
+            )
+        },
+        |(name, ..)| api::load_deployments(name),
+    );
+    view! {
+        <section class="card deployments" aria-labelledby="deployments-title">
+            <h2 id="deployments-title">"Deployments"</h2>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match deployments.await {
+                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                        Ok(d) if d.moves.is_empty() => {
+                            view! { <p class="empty">"Nothing deployed yet: promote a version to make it live."</p> }.into_any()
+                        }
+                        Ok(d) => view! { <DeploymentTable deployments=d view/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView {
+    let label = |n: Option<i64>, none: &str| n.map_or_else(|| none.to_owned(), |n| format!("v{n}"));
+    let Deployments { live, can_edit, moves } = deployments;
+    view! {
+        <table class="tokens timeline">
+            <thead><tr>
+                <th scope="col">"Channel"</th><th scope="col">"Change"</th><th scope="col">"By"</th>
+                <th scope="col">"When"</th><th scope="col">"Event"</th>
+                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+            </tr></thead>
+            <tbody>
+                {moves.into_iter().map(|m| {
+                    let roll_back = (can_edit && m.channel == "live")
+                        .then_some(m.to)
+                        .flatten()
+                        .filter(|&to| live.is_some_and(|live| to < live))
+                        .map(|to| view! {
+                            <A href=move || view.get().confirming(Confirm::RollBack, to) attr:class="button small">
+                                "Roll back to this"
+                            </A>
+                        });
+                    let badge = if m.channel == "live" { "badge live" } else { "badge staging" };
+                    let row_event = m.event_id.clone();
+                    view! {
+                        <tr class="deployment-row" data-event=row_event>
+                            <td><span class=badge>{m.channel.clone()}</span></td>
+                            <td class="mono">{label(m.from, "nothing")}" → "{label(m.to, "cleared")}</td>
+                            <td>{m.actor}</td>
+                            <td><Moment when=m.at/></td>
+                            <td class="mono hint">{m.event_id}</td>
+                            <td>{roll_back}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

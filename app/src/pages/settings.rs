@@ -1,7 +1,8 @@
-//! Settings: Enable staging (admins), and the member's personal access tokens.
+//! Settings: Enable staging, API keys and the way to Integrations (admins), and the
+//! member's personal access tokens.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::{A, Redirect};
 
 use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
 use crate::api::{
@@ -54,6 +55,15 @@ fn SettingsBody(
     let enabled = settings.staging_enabled;
     let api_keys =
         settings.can_administer.then(|| view! { <ApiKeys keys=settings.api_keys.clone() actions=keys/> });
+    let integrations = settings.can_administer.then(|| {
+        view! {
+            <section class="card" aria-labelledby="integrations-title">
+                <h2 id="integrations-title">"Integrations"</h2>
+                <p class="hint">"Webhooks: signed events to Slack bots, CI and cache busters when a version is promoted, live is rolled back, staging moves or a draft is deleted."</p>
+                <A href="/settings/integrations" attr:class="button">"Manage webhooks"</A>
+            </section>
+        }
+    });
     let staging = if settings.can_administer {
         view! {
             <ActionForm action=toggle>
@@ -86,6 +96,7 @@ fn SettingsBody(
             {staging}
         </section>
         {api_keys}
+        {integrations}
         <section class="card" aria-labelledby="tokens-title">
             <h2 id="tokens-title">"Personal access tokens"</h2>
             <p class="hint">"For scripts and CI calling the management API as you: " <code>"Authorization: Bearer pv_pat_…"</code></p>
@@ -138,7 +149,7 @@ struct KeyActions {
 
 /// A secret just created, shown this once.
 #[component]
-fn ShownOnce(created: CreatedToken) -> impl IntoView {
+pub(super) fn ShownOnce(created: CreatedToken) -> impl IntoView {
     view! {
         <div class="secret" role="status">
             <p><strong>{created.name}</strong> " created. Copy it now: it will not be shown again."</p>

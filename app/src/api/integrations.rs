@@ -1,0 +1,172 @@
+//! Settings → Integrations (admins): webhooks, their secrets, test events, and the
+//! delivery log with redeliver.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::{AppError, CreatedToken, When};
+
+/// The event types a webhook can receive, with what the dashboard calls them.
+pub const EVENT_TYPES: [(&str, &str); 4] = [
+    ("version.promoted", "A version is promoted (published)"),
+    ("version.rolled_back", "Live is rolled back"),
+    ("staging.changed", "Staging moves"),
+    ("draft.deleted", "A draft is deleted"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub created: When,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    pub event_id: String,
+    pub event_type: String,
+    pub attempt: i64,
+    pub at: When,
+    pub status_code: Option<i64>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    /// `pending`, `delivered` or `failed`: where the delivery stands now.
+    pub delivery: String,
+}
+
+/// The checked event types of a webhook form: one checkbox per type, named after it with
+/// `_` for `.` (`version_promoted`), present when checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventChoice {
+    pub version_promoted: Option<String>,
+    pub version_rolled_back: Option<String>,
+    pub staging_changed: Option<String>,
+    pub draft_deleted: Option<String>,
+}
+
+impl EventChoice {
+    #[cfg(feature = "ssr")]
+    fn chosen(&self) -> Vec<String> {
+        let checked =
+            [&self.version_promoted, &self.version_rolled_back, &self.staging_changed, &self.draft_deleted];
+        EVENT_TYPES
+            .iter()
+            .zip(checked)
+            .filter(|(_, c)| c.is_some())
+            .map(|((kind, _), _)| (*kind).to_owned())
+            .collect()
+    }
+}
+
+#[server]
+pub async fn load_webhooks() -> Result<Vec<WebhookRow>, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let now = vault::Timestamp::now();
+    let webhooks = ctx.vault.webhooks(&actor).await.map_err(ssr::app_error)?;
+    Ok(webhooks
+        .into_iter()
+        .map(|w| WebhookRow {
+            id: w.id,
+            url: w.url,
+            events: w.events.iter().map(|e| e.as_str().to_owned()).collect(),
+            enabled: w.enabled,
+            disabled_reason: w.disabled_reason,
+            created: ssr::when(w.created_at, now),
+        })
+        .collect())
+}
+
+/// Adds a webhook; its signing secret is shown once.
+#[server]
+pub async fn add_webhook(
+    url: String,
+    #[server(default)] events: EventChoice,
+) -> Result<CreatedToken, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let input = vault::NewWebhook { url, events: events.chosen(), enabled: true };
+    let made = ctx.vault.create_webhook(&actor, input).await.map_err(ssr::app_error)?;
+    Ok(CreatedToken { name: made.webhook.url, secret: made.secret })
+}
+
+#[server]
+pub async fn edit_webhook(
+    id: i64,
+    url: String,
+    #[server(default)] events: EventChoice,
+) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let patch = vault::WebhookPatch { url: Some(url), events: Some(events.chosen()), enabled: None };
+    ctx.vault.update_webhook(&actor, id, patch).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect("/settings/integrations");
+    Ok(())
+}
+
+#[server]
+pub async fn set_webhook_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let patch = vault::WebhookPatch { enabled: Some(enabled), ..Default::default() };
+    ctx.vault.update_webhook(&actor, id, patch).await.map_err(ssr::app_error)?;
+    Ok(())
+}
+
+/// A new signing secret, shown once; the old one stops signing at once.
+#[server]
+pub async fn rotate_secret(id: i64) -> Result<CreatedToken, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let rotated = ctx.vault.rotate_webhook_secret(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(CreatedToken { name: rotated.webhook.url, secret: rotated.secret })
+}
+
+#[server]
+pub async fn remove_webhook(id: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.delete_webhook(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(())
+}
+
+/// Queues a `webhook.test` event for this webhook; its delivery shows in the log.
+#[server]
+pub async fn send_test_event(id: i64) -> Result<String, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.send_test_event(&actor, id).await.map_err(ssr::app_error)
+}
+
+#[server]
+pub async fn load_delivery_log(id: i64) -> Result<Vec<AttemptRow>, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let now = vault::Timestamp::now();
+    let log = ctx.vault.delivery_log(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(log
+        .into_iter()
+        .map(|a| AttemptRow {
+            event_id: a.event_id,
+            event_type: a.event_type,
+            attempt: a.attempt,
+            at: ssr::when(a.at, now),
+            status_code: a.status_code,
+            duration_ms: a.duration_ms,
+            error: a.error,
+            delivery: a.delivery_state,
+        })
+        .collect())
+}
+
+#[server]
+pub async fn redeliver(id: i64, event_id: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.redeliver(&actor, id, &event_id).await.map_err(ssr::app_error)
+}
