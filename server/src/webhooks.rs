@@ -59,7 +59,8 @@ pub(crate) async fn deliver_forever(vault: Vault, settings: DeliverySettings) {
                 Err(error) => tracing::warn!(%error, "could not read the webhook outbox"),
             }
         }
-        let wait = deliverer.until_next_due().await;
+        // While every slot is busy, only a finished send (or the idle tick) wakes the loop.
+        let wait = if in_flight.len() < IN_FLIGHT { deliverer.until_next_due().await } else { IDLE };
         tokio::select! {
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             () = deliverer.vault.deliveries_waiting(), if in_flight.len() < IN_FLIGHT => {}
