@@ -53,7 +53,7 @@ export class PromptPage {
   }
 
   message() {
-    return this.page.getByLabel("Message");
+    return this.page.getByLabel("Message", { exact: true });
   }
 
   row(label: string) {

@@ -94,5 +94,23 @@ test("an admin adds a webhook; a promotion is delivered, signed, and logged", as
   await page.getByRole("button", { name: "Refresh" }).click();
   await expect(page.locator("tr.attempt-row").first()).toContainText("webhook.test");
   await page.screenshot({ path: "screenshots/integrations.png", fullPage: true });
+
+  // A second version goes live; the timeline offers to roll back to the first.
+  const v2 = await request.post("/v1/manage/prompts/support%2Ftriage/versions", { headers, data: { source: "Classify it.", message: "second" } });
+  expect(v2.status()).toBe(201);
+  expect((await request.post("/v1/manage/prompts/support%2Ftriage/versions/2/promote", { headers })).status()).toBe(200);
+  await page.goto("/prompts/support/triage");
+  await hydrated(page);
+  await expect(page.locator("tr.deployment-row")).toHaveCount(2);
+  await move.getByRole("link", { name: "Roll back to this" }).click();
+  await prompt.confirm("Roll back to v1", "Live moves back from v2 to v1");
+  await expect(prompt.pointers()).toContainText("live v1");
+  await expect(page.locator("tr.deployment-row").first()).toContainText("v2 → v1");
+  await expect.poll(() => hook.received.map((d) => d.headers["promptvault-event"]), { timeout: 10_000 }).toEqual([
+    "version.promoted",
+    "webhook.test",
+    "version.promoted",
+    "version.rolled_back",
+  ]);
   hook.close();
 });
