@@ -86,6 +86,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 <h3>"Add a webhook"</h3>
                 <ActionForm action=actions.add>
                     <WebhookFields url=String::new() events=EVENT_TYPES.iter().map(|(k, _)| (*k).to_owned()).collect()/>
+                    <label class="check"><input type="checkbox" name="enabled" checked/>"Enabled: send events from now on"</label>
                     {action_error(actions.add)}
                     <button type="submit" class="primary" disabled=move || actions.add.pending().get()>"Add webhook"</button>
                 </ActionForm>
