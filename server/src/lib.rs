@@ -100,6 +100,7 @@ fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> 
         // (see the read benchmark in the README). Documented in the OpenAPI document;
         // `{*name}` lets a raw `/` in the name through as well as `%2F`.
         .route("/v1/prompts/{*name}", get(api::read_prompt))
+        .route("/api/public/v2/prompts/{*name}", get(api::read_langfuse_prompt))
         .with_state(state)
 }
 

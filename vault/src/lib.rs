@@ -27,7 +27,7 @@ pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Role, SessionCo
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
 pub use prompts::{NewDraft, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version};
 pub use search::Marks;
-pub use serving::{ApiKey, KeyKind, NewApiKey, ReadRefused, Served};
+pub use serving::{ApiKey, KeyKind, LangfuseRefused, NewApiKey, ReadRefused, Served};
 pub use settings::{Settings, SettingsPatch};
 pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,

@@ -21,6 +21,9 @@ use crate::members::Actor;
 use crate::names::{VersionNumber, short_text};
 use crate::{Result, Vault, VaultError};
 
+mod langfuse;
+pub use langfuse::LangfuseRefused;
+
 /// Which pointer a key reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -92,6 +95,18 @@ impl std::fmt::Debug for NewApiKey {
 pub struct Served {
     pub body: Bytes,
     pub etag: String,
+    /// What the body was made from, for reads that shape it differently (Langfuse's).
+    pub(crate) version: Arc<VersionData>,
+}
+
+/// A served version's fields.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct VersionData {
+    pub number: i64,
+    pub source: String,
+    pub message: String,
+    pub author: String,
+    pub created_at: Timestamp,
 }
 
 /// Why a read got nothing.
@@ -121,6 +136,8 @@ struct PromptEntry {
     live: Option<Arc<Served>>,
     /// Set only while staging is enabled and points somewhere.
     staging: Option<Arc<Served>>,
+    /// The newest published version (Langfuse's `latest` label).
+    latest: Option<Arc<VersionData>>,
 }
 
 #[derive(Default)]
@@ -152,27 +169,33 @@ fn serve(name: &str, row: &sqlx::any::AnyRow, channel: &str) -> Result<Served> {
         version: String,
         number: i64,
         status: String,
-        source: String,
-        message: String,
-        author: String,
+        source: &'a str,
+        message: &'a str,
+        author: &'a str,
         created_at: String,
         channel: &'a str,
     }
-    let number: i64 = row.try_get("number")?;
-    let body = Body {
-        name,
-        version: format!("v{number}"),
-        number,
-        status: row.try_get("status")?,
+    let version = VersionData {
+        number: row.try_get("number")?,
         source: row.try_get("source")?,
         message: row.try_get("message")?,
         author: row.try_get("author")?,
-        created_at: Timestamp(row.try_get("created_at")?).to_rfc3339(),
+        created_at: Timestamp(row.try_get("created_at")?),
+    };
+    let body = Body {
+        name,
+        version: format!("v{}", version.number),
+        number: version.number,
+        status: row.try_get("status")?,
+        source: &version.source,
+        message: &version.message,
+        author: &version.author,
+        created_at: version.created_at.to_rfc3339(),
         channel,
     };
     let body = serde_json::to_vec(&body).map_err(|e| VaultError::Internal(Box::new(e)))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
-    Ok(Served { body: Bytes::from(body), etag })
+    Ok(Served { body: Bytes::from(body), etag, version: Arc::new(version) })
 }
 
 const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.message, v.created_at, m.name as author \
@@ -242,11 +265,20 @@ impl ReadModel {
         let live = served(row.try_get("live_number")?, "live").await?;
         let staging_number = row.try_get::<Option<i64>, _>("staging_number")?.filter(|_| staging_enabled);
         let staging = served(staging_number, "staging").await?;
+        let latest_number: Option<i64> =
+            sqlx::query_scalar("select max(number) from versions where prompt_id = $1 and status = 'live'")
+                .bind(id)
+                .fetch_one(&db.read)
+                .await?;
+        let latest = match &live {
+            Some(live) if Some(live.version.number) == latest_number => Some(live.version.clone()),
+            _ => served(latest_number, "live").await?.map(|served| served.version.clone()),
+        };
         self.lock_write()
             .prompts
             .entry(workspace_id)
             .or_default()
-            .insert(name, PromptEntry { id, live, staging });
+            .insert(name, PromptEntry { id, live, staging, latest });
         Ok(())
     }
 

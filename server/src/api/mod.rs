@@ -4,10 +4,12 @@
 
 mod dto;
 mod error;
+mod langfuse;
 mod manage;
 mod reads;
 mod webhooks;
 
+pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
 pub(crate) use reads::read_prompt;
 
 use axum::Router;

@@ -141,3 +141,48 @@ async fn keys_are_managed_through_the_api_and_revocation_is_immediate() {
     assert_eq!(sdk_get(&app, READ, &live).await.0, 401);
     assert_eq!(app.call(Method::DELETE, &format!("/v1/manage/keys/{id}"), None).await.0, 404);
 }
+
+/// A Langfuse-style read: HTTP Basic with any public key and the read key as the secret.
+async fn langfuse_get(app: &TestApp, query: &str, auth: Option<(&str, &str)>) -> (u16, Value) {
+    let mut request = app.client.get(format!("{}/api/public/v2/prompts/support%2Ftriage{query}", app.base));
+    if let Some((public, secret)) = auth {
+        request = request.basic_auth(public, Some(secret));
+    }
+    read(request.send().await.expect("get")).await
+}
+
+#[tokio::test]
+async fn the_langfuse_prompt_api_serves_the_same_versions_over_basic_auth() {
+    let (app, live, test) = app_with_keys().await;
+    let (status, body) = langfuse_get(&app, "", Some(("pk-lf-anything", &live))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["name"], &body["version"], &body["prompt"]),
+        (&json!("support/triage"), &json!(1), &json!("one"))
+    );
+    assert_eq!((&body["type"], &body["labels"]), (&json!("text"), &json!(["production", "latest"])));
+    assert_eq!(langfuse_get(&app, "?label=production", Some(("", &test))).await.1["version"], 1);
+    assert_eq!(langfuse_get(&app, "?version=1", Some(("pk", &live))).await.1["version"], 1);
+
+    let (status, body) = langfuse_get(&app, "?version=2", Some(("pk", &live))).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (404, &json!("LangfuseNotFoundError")),
+        "a draft is not served by number"
+    );
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(langfuse_get(&app, "?label=staging", Some(("pk", &live))).await.0, 404);
+    assert_eq!(langfuse_get(&app, "?label=latest&version=1", Some(("pk", &live))).await.0, 400);
+    assert_eq!(langfuse_get(&app, "", None).await.0, 401);
+    assert_eq!(langfuse_get(&app, "", Some(("pk", "pv_live_unknown"))).await.0, 401);
+    let (status, _) = read(
+        app.client
+            .get(format!("{}/api/public/v2/prompts/no%2Fsuch", app.base))
+            .basic_auth("pk", Some(&live))
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await;
+    assert_eq!(status, 404);
+}

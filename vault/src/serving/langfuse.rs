@@ -1,0 +1,210 @@
+//! Langfuse-compatible reads: `GET /api/public/v2/prompts/{name}` as the Langfuse SDKs call
+//! it, answered from the same in-memory model as `/v1/prompts` (no database query per read,
+//! and the same immediacy after a promote, rollback or staging change).
+//!
+//! Which version: no label and no version, or `production`, read the key's channel exactly
+//! as `/v1/prompts` does (live keys live; test keys staging, falling back to live);
+//! `staging` is staging (with the fallback) for test keys and nothing for live keys;
+//! `latest` is the newest published version; `version=N` a published version.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::{KeyKind, PromptEntry, ReadModel, VersionData, hash_token};
+use crate::Vault;
+use crate::db::Timestamp;
+use crate::names::VersionNumber;
+
+/// Why a Langfuse read got nothing, as the SDKs expect to be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LangfuseRefused {
+    /// 401: missing, unknown or revoked key.
+    Unauthorized,
+    /// 404: the SDK evicts its cache and uses its fallback.
+    NotFound(String),
+    /// 400: a request Langfuse would refuse (both a label and a version, a bad version).
+    BadRequest(String),
+}
+
+/// What the request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    Channel,
+    Staging,
+    Latest,
+    Version(VersionNumber),
+}
+
+fn wanted(label: Option<&str>, version: Option<&str>) -> Result<Wanted, LangfuseRefused> {
+    match (label, version) {
+        (Some(_), Some(_)) => {
+            Err(LangfuseRefused::BadRequest("set either a label or a version, not both".into()))
+        }
+        (None | Some("production"), None) => Ok(Wanted::Channel),
+        (Some("staging"), None) => Ok(Wanted::Staging),
+        (Some("latest"), None) => Ok(Wanted::Latest),
+        (Some(other), None) => Err(LangfuseRefused::NotFound(format!(
+            "no version has the label {other:?}: PromptVault serves production, staging and latest"
+        ))),
+        (None, Some(raw)) => {
+            raw.parse::<i64>().ok().and_then(|n| VersionNumber::new(n).ok()).map(Wanted::Version).ok_or_else(
+                || LangfuseRefused::BadRequest(format!("version must be a positive integer, not {raw:?}")),
+            )
+        }
+    }
+}
+
+/// The outcome of a read against the model.
+enum Outcome {
+    Body(Bytes),
+    Refused(LangfuseRefused),
+    /// A published version not read before: loaded once, then read again.
+    Pinned {
+        prompt_id: i64,
+        kind: KeyKind,
+        number: VersionNumber,
+    },
+}
+
+impl ReadModel {
+    fn read_langfuse(&self, token: &str, name: &str, wanted: Wanted) -> Outcome {
+        let model = self.lock_read();
+        let Some(key) = model.keys.get(&hash_token(token)) else {
+            return Outcome::Refused(LangfuseRefused::Unauthorized);
+        };
+        key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
+        let not_found = || Outcome::Refused(LangfuseRefused::NotFound(format!("no prompt {name} to serve")));
+        let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
+            return not_found();
+        };
+        let live = || prompt.live.as_ref().map(|served| served.version.clone());
+        let staging_or_live = || prompt.staging.as_ref().map(|served| served.version.clone()).or_else(live);
+        let version = match (wanted, key.kind) {
+            (Wanted::Channel, KeyKind::Live) => live(),
+            (Wanted::Channel | Wanted::Staging, KeyKind::Test) => staging_or_live(),
+            (Wanted::Staging, KeyKind::Live) => {
+                return Outcome::Refused(LangfuseRefused::NotFound(
+                    "live keys do not read staging; use a test key (pv_test_…)".into(),
+                ));
+            }
+            (Wanted::Latest, _) => prompt.latest.clone(),
+            (Wanted::Version(number), kind) => match model.pinned.get(&(prompt.id, number.get(), kind)) {
+                Some(served) => Some(served.version.clone()),
+                None => return Outcome::Pinned { prompt_id: prompt.id, kind, number },
+            },
+        };
+        match version {
+            Some(version) => Outcome::Body(body(name, prompt, &version)),
+            None => not_found(),
+        }
+    }
+}
+
+/// Langfuse's text prompt: the fields its SDKs require, and the labels (pointers) at this
+/// version as they are now.
+fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> Bytes {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct TextPrompt<'a> {
+        id: String,
+        name: &'a str,
+        version: i64,
+        #[serde(rename = "type")]
+        kind: &'static str,
+        prompt: &'a str,
+        config: serde_json::Value,
+        labels: Vec<&'static str>,
+        tags: [&'static str; 0],
+        commit_message: &'a str,
+        created_at: String,
+        updated_at: String,
+        created_by: &'a str,
+    }
+    let n = version.number;
+    let at = |served: &Option<Arc<super::Served>>| served.as_ref().is_some_and(|s| s.version.number == n);
+    let mut labels = Vec::new();
+    if at(&prompt.live) {
+        labels.push("production");
+    }
+    if at(&prompt.staging) {
+        labels.push("staging");
+    }
+    if prompt.latest.as_ref().is_some_and(|latest| latest.number == n) {
+        labels.push("latest");
+    }
+    let created = version.created_at.to_rfc3339();
+    let body = TextPrompt {
+        id: format!("pv-{}-v{n}", prompt.id),
+        name,
+        version: n,
+        kind: "text",
+        prompt: &version.source,
+        config: serde_json::json!({}),
+        labels,
+        tags: [],
+        commit_message: &version.message,
+        updated_at: created.clone(),
+        created_at: created,
+        created_by: &version.author,
+    };
+    Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+}
+
+impl Vault {
+    /// A read as the Langfuse SDKs make it: `label` and `version` are the query's. Served
+    /// from memory; the first read of a pinned version loads it once.
+    pub async fn read_langfuse(
+        &self,
+        token: &str,
+        name: &str,
+        label: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<Bytes, LangfuseRefused> {
+        let wanted = wanted(label, version)?;
+        match self.serving.read_langfuse(token, name, wanted) {
+            Outcome::Body(body) => Ok(body),
+            Outcome::Refused(refused) => Err(refused),
+            Outcome::Pinned { prompt_id, kind, number } => {
+                let loaded = self.serving.load_pinned(&self.db, prompt_id, name, number, kind).await;
+                match loaded {
+                    Ok(Some(_)) => match self.serving.read_langfuse(token, name, wanted) {
+                        Outcome::Body(body) => Ok(body),
+                        Outcome::Refused(refused) => Err(refused),
+                        Outcome::Pinned { .. } => Err(not_published(number)),
+                    },
+                    Ok(None) => Err(not_published(number)),
+                    Err(error) => {
+                        tracing::error!(%error, "loading a pinned version failed");
+                        Err(not_published(number))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn not_published(number: VersionNumber) -> LangfuseRefused {
+    LangfuseRefused::NotFound(format!("no published version {number}; drafts are not served by number"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_versions_are_read_as_langfuse_reads_them() {
+        assert_eq!(wanted(None, None), Ok(Wanted::Channel));
+        assert_eq!(wanted(Some("production"), None), Ok(Wanted::Channel));
+        assert_eq!(wanted(Some("staging"), None), Ok(Wanted::Staging));
+        assert_eq!(wanted(Some("latest"), None), Ok(Wanted::Latest));
+        assert!(matches!(wanted(None, Some("3")), Ok(Wanted::Version(n)) if n.get() == 3));
+        assert!(matches!(wanted(Some("canary"), None), Err(LangfuseRefused::NotFound(_))));
+        assert!(matches!(wanted(Some("latest"), Some("3")), Err(LangfuseRefused::BadRequest(_))));
+        for bad in ["v3", "0", "-1", "x"] {
+            assert!(matches!(wanted(None, Some(bad)), Err(LangfuseRefused::BadRequest(_))), "{bad}");
+        }
+    }
+}
