@@ -8,6 +8,8 @@ export const setupPort = 3918;
 export const historyPort = 3919;
 /** The server of the webhook tests (tests/webhooks.spec.ts). */
 export const integrationsPort = 3920;
+/** The server the real Langfuse SDKs read (tests/langfuse.spec.ts). */
+export const langfusePort = 3921;
 
 export default defineConfig({
   testDir: "./tests",
@@ -36,10 +38,10 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium" }],
-  // Four servers, each on a fresh data directory: one set up through the API by the tests,
-  // one left empty for the first-run setup page, one for the long-history tests, one for
-  // webhooks (allowed to call the tests' receiver on 127.0.0.1).
-  webServer: [port, setupPort, historyPort, integrationsPort].map((p) => ({
+  // A server per spec file, each on a fresh data directory: one set up through the API by
+  // the tests, one left empty for the first-run setup page, one for the long histories, one
+  // for webhooks (allowed to call the tests' receiver on 127.0.0.1), one for the Langfuse SDKs.
+  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort].map((p) => ({
     cwd: "..",
     command:
       `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +

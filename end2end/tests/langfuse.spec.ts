@@ -1,0 +1,96 @@
+// The real Langfuse SDKs — TypeScript (@langfuse/client) here, Python (langfuse) in a child
+// process — read PromptVault through /api/public/v2/prompts with nothing changed but the
+// host and the keys. Its own server (langfusePort), set up here through the API.
+import { test, expect, type APIRequestContext } from "@playwright/test";
+import { LangfuseClient } from "@langfuse/client";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { setUpThroughApi } from "./pages";
+import { langfusePort } from "../playwright.config";
+
+const baseUrl = `http://127.0.0.1:${langfusePort}`;
+test.use({ baseURL: baseUrl });
+test.describe.configure({ mode: "serial" });
+
+/** A prompt with v1 live, v2 published after it (latest) then live rolled back to v1, and
+ *  v3 a draft on staging; a live and a test key. */
+async function seed(request: APIRequestContext, name: string, token: string) {
+  const headers = { Authorization: `Bearer ${token}` };
+  const path = `/v1/manage/prompts/${encodeURIComponent(name)}`;
+  const ok = async (response: Promise<{ status(): number }>) => expect((await response).status()).toBeLessThan(300);
+  await ok(request.post("/v1/manage/prompts", { headers, data: { name } }));
+  for (const n of [1, 2, 3]) {
+    await ok(request.post(`${path}/versions`, { headers, data: { source: `Hello {{name}}, v${n}`, message: `v${n}` } }));
+  }
+  await ok(request.post(`${path}/versions/1/promote`, { headers }));
+  await ok(request.post(`${path}/versions/2/promote`, { headers }));
+  await ok(request.post(`${path}/rollback`, { headers, data: { version: 1 } }));
+  await ok(request.put(`${path}/staging`, { headers, data: { version: 3 } }));
+}
+
+async function key(request: APIRequestContext, token: string, kind: "live" | "test", name: string) {
+  const response = await request.post("/v1/manage/keys", { headers: { Authorization: `Bearer ${token}` }, data: { kind, name } });
+  expect(response.status()).toBe(201);
+  return (await response.json()) as { id: number; token: string };
+}
+
+let token = "";
+
+test.beforeAll(async ({ request }) => {
+  token = await setUpThroughApi(request);
+  const settings = await request.patch("/v1/manage/settings", { headers: { Authorization: `Bearer ${token}` }, data: { staging_enabled: true } });
+  expect(settings.status()).toBe(200);
+});
+
+test("the TypeScript SDK reads every label, sees a promote, falls back, and is refused with a revoked key", async ({ request }) => {
+  const name = "ts/greeting";
+  await seed(request, name, token);
+  const liveKey = await key(request, token, "live", "ts live");
+  const testKey = await key(request, token, "test", "ts test");
+  const client = (secretKey: string) => new LangfuseClient({ publicKey: "pk-lf-promptvault", secretKey, baseUrl });
+  const live = client(liveKey.token);
+  const preview = client(testKey.token);
+  const fresh = { cacheTtlSeconds: 0 };
+
+  const first = await live.prompt.get(name, fresh);
+  expect([first.version, first.prompt, first.labels]).toEqual([1, "Hello {{name}}, v1", ["production"]]);
+  expect(first.compile({ name: "Ada" })).toBe("Hello Ada, v1");
+  expect((await live.prompt.get(name, { ...fresh, label: "production" })).version).toBe(1);
+  expect((await preview.prompt.get(name, fresh)).version).toBe(3);
+  expect((await preview.prompt.get(name, { ...fresh, label: "staging" })).version).toBe(3);
+  expect((await live.prompt.get(name, { ...fresh, label: "latest" })).version).toBe(2);
+  expect((await live.prompt.get(name, { ...fresh, version: 2 })).version).toBe(2);
+  const notForLive = await live.prompt.get(name, { ...fresh, label: "staging", fallback: "not for live keys" });
+  expect([notForLive.isFallback, notForLive.prompt]).toEqual([true, "not for live keys"]);
+  const missing = await live.prompt.get("no/such-prompt", { ...fresh, fallback: "Fallback text" });
+  expect([missing.isFallback, missing.prompt]).toEqual([true, "Fallback text"]);
+
+  // A promote: at once without a cache; after the TTL with one.
+  const cached = client(liveKey.token);
+  expect((await cached.prompt.get(name, { cacheTtlSeconds: 2 })).version).toBe(1);
+  const promoted = await request.post(`/v1/manage/prompts/${encodeURIComponent(name)}/versions/2/promote`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(promoted.status()).toBe(200);
+  expect((await live.prompt.get(name, fresh)).version).toBe(2);
+  expect((await cached.prompt.get(name, { cacheTtlSeconds: 2 })).version).toBe(1);
+  await expect.poll(async () => (await cached.prompt.get(name, { cacheTtlSeconds: 2 })).version, { timeout: 10_000 }).toBe(2);
+
+  // Revoked: refused.
+  const revoked = await request.delete(`/v1/manage/keys/${liveKey.id}`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(revoked.status()).toBe(204);
+  await expect(client(liveKey.token).prompt.get(name, { ...fresh, maxRetries: 0 })).rejects.toThrow();
+});
+
+test("the Python SDK does the same", async ({ request }) => {
+  const name = "py/greeting";
+  await seed(request, name, token);
+  const liveKey = await key(request, token, "live", "python live");
+  const testKey = await key(request, token, "test", "python test");
+  const { stdout } = await promisify(execFile)(".venv/bin/python", ["langfuse/check_python_sdk.py"], {
+    env: { ...process.env, PV_URL: baseUrl, PV_PAT: token, PV_LIVE_KEY: liveKey.token, PV_TEST_KEY: testKey.token, PV_PROMPT: name },
+    timeout: 60_000,
+  });
+  expect(stdout).toContain("revoked key refused");
+  expect(stdout).toContain("python sdk: ok");
+});
