@@ -26,9 +26,11 @@ def manage(method: str, path: str, body=None) -> None:
     urllib.request.urlopen(request).read()
 
 
-def client(secret_key: str) -> Langfuse:
+def client(public_key: str, secret_key: str) -> Langfuse:
+    # The SDK keeps one client (and one prompt cache) per public key in a process: PromptVault
+    # does not check the public key, so each client here gets its own.
     # Tracing off: the client posts nothing besides its prompt reads.
-    return Langfuse(public_key="pk-lf-promptvault", secret_key=secret_key, host=URL, tracing_enabled=False)
+    return Langfuse(public_key=public_key, secret_key=secret_key, host=URL, tracing_enabled=False)
 
 
 def expect(what: str, got, wanted) -> None:
@@ -36,7 +38,7 @@ def expect(what: str, got, wanted) -> None:
         raise SystemExit(f"{what}: got {got!r}, wanted {wanted!r}")
 
 
-live, test = client(LIVE), client(TEST)
+live, test = client("pk-live", LIVE), client("pk-test", TEST)
 fresh = {"cache_ttl_seconds": 0}
 
 first = live.get_prompt(NAME, **fresh)
@@ -54,7 +56,7 @@ missing = live.get_prompt("no/such-prompt", fallback="Fallback text", **fresh)
 expect("missing prompt: the fallback", (missing.is_fallback, missing.prompt), (True, "Fallback text"))
 
 # A promote: seen at once without a cache; with one, after its TTL.
-cached = client(LIVE)
+cached = client("pk-cached", LIVE)
 expect("cached before the promote", cached.get_prompt(NAME, cache_ttl_seconds=2).version, 1)
 manage("POST", f"/prompts/{NAME.replace('/', '%2F')}/versions/2/promote")
 expect("uncached, right after the promote", live.get_prompt(NAME, **fresh).version, 2)
@@ -70,7 +72,7 @@ keys = json.load(urllib.request.urlopen(urllib.request.Request(f"{URL}/v1/manage
 prod = next(k for k in keys["items"] if k["name"] == "python live")
 manage("DELETE", f"/keys/{prod['id']}")
 try:
-    client(LIVE).get_prompt(NAME, **fresh)
+    client("pk-revoked", LIVE).get_prompt(NAME, **fresh)
 except Exception as error:  # the SDK's own UnauthorizedError after its retries
     print(f"revoked key refused: {type(error).__name__}")
 else:
