@@ -11,12 +11,12 @@ use crate::receiver::{Receiver, Reply};
 
 const PROMPT: &str = "/v1/manage/prompts/support%2Ftriage";
 
-/// A server that may call 127.0.0.1, retrying after 100 ms, 300 ms, …
+/// A server that may call 127.0.0.1, retrying after 200 ms, 600 ms, …
 async fn app_calling_localhost() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut app = spawn_app_with(dir, |config| {
         config.allow_private_webhooks = true;
-        config.webhook_retry_base_ms = 100;
+        config.webhook_retry_base_ms = 200;
     })
     .await;
     set_up_prompt(&mut app).await;
@@ -137,7 +137,7 @@ async fn a_receiver_failing_twice_gets_three_attempts_with_growing_gaps() {
     assert!(ids.iter().all(|id| *id == ids[0]), "the same event each time");
     let first_gap = received[1].at - received[0].at;
     let second_gap = received[2].at - received[1].at;
-    assert!(first_gap >= Duration::from_millis(100), "{first_gap:?}");
+    assert!(first_gap >= Duration::from_millis(200), "{first_gap:?}");
     assert!(second_gap > first_gap, "{first_gap:?} then {second_gap:?}");
 
     let log = log_until(&app, webhook, Duration::from_secs(2), |log| log.len() == 3).await;
