@@ -328,8 +328,11 @@ impl Vault {
     }
 
     /// Sends an event to the webhook again, now: one more attempt, whatever came before.
+    /// Refused while the webhook is disabled, which would hold it back unsent.
     pub async fn redeliver(&self, actor: &Actor, id: i64, event_id: &str) -> Result<()> {
-        self.webhook(actor, id).await?;
+        if !self.webhook(actor, id).await?.enabled {
+            return Err(VaultError::Conflict("this webhook is disabled; enable it to redeliver".into()));
+        }
         let updated = sqlx::query(
             "update deliveries set state = 'pending', next_attempt_at = $1 where webhook_id = $2 and event_id = $3",
         )

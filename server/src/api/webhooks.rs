@@ -191,7 +191,7 @@ pub(crate) async fn deliveries(
 
 #[utoipa::path(post, path = "/manage/webhooks/{id}/deliveries/{event_id}/redeliver", tag = "webhooks",
     params(("id" = i64, Path), ("event_id" = String, Path)), security(("access_token" = [])),
-    responses((status = 202, description = "The event is sent to this webhook again, now", body = EventQueued), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson)))]
+    responses((status = 202, description = "The event is sent to this webhook again, now", body = EventQueued), (status = 403, body = ErrorJson), (status = 404, body = ErrorJson), (status = 409, description = "The webhook is disabled", body = ErrorJson)))]
 pub(crate) async fn redeliver(
     State(vault): State<Vault>,
     Member(actor): Member,
