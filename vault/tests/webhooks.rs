@@ -124,9 +124,6 @@ async fn failed_attempts_retry_on_a_growing_schedule_then_give_up() {
         assert_eq!(due.attempt, attempt);
         vault.record_attempt(&due, &failed(), base).await.expect("record");
         gaps.push(vault::retry_delay(base, attempt));
-        if attempt < vault::MAX_ATTEMPTS - 1 {
-            assert!(gaps[gaps.len() - 1] >= gaps[gaps.len().saturating_sub(2)]);
-        }
     }
     assert!(gaps.windows(2).all(|w| w[1] >= w[0]), "gaps grow: {gaps:?}");
     assert_eq!(vault::retry_delay(Duration::from_secs(10), 1), Duration::from_secs(10));
