@@ -94,11 +94,18 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
   await expect(prompt.row("v2")).toContainText("staging");
   await expect(prompt.pointers()).toContainText("staging v2");
 
-  // Promote v2.
+  // Promote v2: the page updates in place, never showing "Loading…" on the way.
+  await page.evaluate(() => {
+    (window as any).loadingSeen = false;
+    new MutationObserver(() => {
+      if (document.querySelector(".loading")) (window as any).loadingSeen = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   await prompt.rowAction("v2", "Promote");
   await prompt.confirm("Promote v2", "Live moves from v1 to v2");
   await expect(prompt.pointers()).toContainText("live v2");
   await expect(prompt.row("v2").getByRole("link", { name: "Edit" })).toHaveCount(0);
+  expect(await page.evaluate(() => (window as any).loadingSeen)).toBe(false);
 
   // Roll back to v1: the editor holds v1's source, marked as based on it.
   await prompt.rowAction("v1", "Roll back");
@@ -119,6 +126,13 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
   await diff.getByRole("button", { name: "Compare" }).click();
   await expect(diff).toContainText("from v1 to v3");
   await expect(page).toHaveURL(/diff=3&against=1/);
+  // The diff has the page's width, not the history column's; the editor stays reachable.
+  const widths = await page.evaluate(() => ({
+    diff: document.querySelector(".card.diff")!.getBoundingClientRect().width,
+    history: document.querySelector(".card.history")!.getBoundingClientRect().width,
+  }));
+  expect(widths.diff).toBeGreaterThan(widths.history * 1.5);
+  await expect(prompt.source()).toBeVisible();
   await page.screenshot({ path: "screenshots/diff.png", fullPage: true });
   await prompt.row("v3").getByRole("link", { name: "v3" }).click();
   await expect(diff).toHaveCount(0);
@@ -144,6 +158,20 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
   await expect(prompt.pointers()).not.toContainText("staging");
   await expect(prompt.row("v1")).toContainText("live");
   await expect(prompt.row("v2")).toBeVisible();
+
+  // The Activity page tells what happened, newest first, and filters it.
+  await page.goto("/activity");
+  await hydrated(page);
+  const activity = page.locator("tr.activity-row");
+  await expect(activity.first()).toContainText("disabled staging");
+  await expect(activity.first()).toContainText("Grace");
+  await page.getByLabel("Kind").selectOption("version.rolled_back");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/kind=version.rolled_back/);
+  await expect(activity).toHaveCount(1);
+  await expect(activity.first()).toContainText("rolled live back from v2 to v1");
+  await expect(activity.first().getByRole("link", { name: "support/triage" })).toBeVisible();
+  await page.screenshot({ path: "screenshots/activity.png", fullPage: true });
 
   // The list shows the pointers too.
   await page.goto("/prompts");
@@ -192,9 +220,12 @@ test("a personal access token is shown once, works, and stops working when revok
   await expect(row).toHaveCount(0);
   expect((await request.get("/v1/manage/prompts", { headers: auth })).status()).toBe(401);
 
-  // Readable at phone width.
+  // Readable at phone width: nothing, the header and the deployments included, scrolls sideways.
   await page.setViewportSize({ width: 390, height: 844 });
   await openPrompt(page, "support/triage");
+  await expect(page.locator("tr.deployment-row").first()).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
   await page.screenshot({ path: "screenshots/prompt-phone.png", fullPage: true });
   await context.close();
 });
@@ -217,6 +248,15 @@ test("without WASM the forms still work: save a draft and promote it", async ({ 
   await expect(page).toHaveURL(/confirm=promote:1/);
   await prompt.confirm("Promote v1", "Live moves from nothing to v1");
   await expect(prompt.pointers()).toContainText("live v1");
+
+  // A refused save comes back to the page with the error next to the editor, and the text.
+  await page.goto("/prompts/plain/html");
+  await prompt.source().fill("   ");
+  await prompt.message().fill("Kept although refused.");
+  await page.getByRole("button", { name: "Save as new draft" }).click();
+  await expect(page.locator(".editor").getByRole("alert")).toContainText("source cannot be empty");
+  await expect(prompt.message()).toHaveValue("Kept although refused.");
+  await expect(prompt.row("v2")).toHaveCount(0);
   await context.close();
 });
 
@@ -242,4 +282,42 @@ test("an admin creates an API key, an application reads with it, and revoking it
   await expect(row).toHaveCount(0);
   expect((await read()).status()).toBe(401);
   await context.close();
+});
+
+test("a member renames themselves, changes their password, and other sessions end", async ({ browser }) => {
+  const mine = await signedIn(browser);
+  const other = await signedIn(browser);
+  await new SettingsPage(mine.page).open();
+  const page = mine.page;
+
+  await page.getByLabel("Your name").fill("Grace Hopper");
+  await page.getByRole("button", { name: "Save name" }).click();
+  await page.reload();
+  await expect(page.locator(".who")).toContainText("Grace Hopper");
+
+  // The current password is required; a wrong one changes nothing.
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel("New password").fill("an even longer password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("alert")).toContainText("current password is not right");
+  await other.page.goto("/prompts");
+  await expect(other.page).toHaveURL(/\/prompts$/);
+
+  await page.getByLabel("Current password").fill(grace.password);
+  await page.getByLabel("New password").fill("an even longer password");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("status")).toContainText("Your other sessions have ended");
+  await other.page.goto("/prompts");
+  await expect(other.page).toHaveURL(/\/sign-in$/);
+  await page.goto("/prompts");
+  await expect(page).toHaveURL(/\/prompts$/);
+
+  // Signing out everywhere ends this session too.
+  await new SettingsPage(page).open();
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto("/prompts");
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await mine.context.close();
+  await other.context.close();
 });

@@ -48,8 +48,9 @@ export class PromptsPage {
 export class PromptPage {
   constructor(private readonly page: Page) {}
 
+  /** The editor's text; its accessible name is its label alone, never its content. */
   source() {
-    return this.page.getByLabel("Source");
+    return this.page.getByRole("textbox", { name: "Source", exact: true });
   }
 
   message() {

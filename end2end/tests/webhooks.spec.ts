@@ -114,3 +114,31 @@ test("an admin adds a webhook; a promotion is delivered, signed, and logged", as
   ]);
   hook.close();
 });
+
+test("a webhook added with Enabled unchecked is disabled and receives nothing", async ({ page, request }) => {
+  const hook = await receiver();
+  // The workspace and its prompt are the first test's.
+  expect((await request.post("/v1/setup", { data: owner })).status()).toBe(409);
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await new SignInPage(page).signIn(owner.email, owner.password);
+  await expect(page).toHaveURL(/\/prompts$/);
+  await page.goto("/settings/integrations");
+  await hydrated(page);
+  await page.getByLabel("Payload URL").fill(hook.url);
+  await page.getByLabel(/^Enabled/).uncheck();
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  const row = page.locator(`tr.webhook-row[data-url="${hook.url}"]`);
+  await expect(row).toContainText("disabled");
+
+  // A promotion is not delivered to it.
+  await page.goto("/prompts/support/triage");
+  await hydrated(page);
+  const prompt = new PromptPage(page);
+  await prompt.saveNewDraft("Classify it, third.", "third", "v3");
+  await prompt.rowAction("v3", "Promote");
+  await prompt.confirm("Promote v3", "Live moves from v1 to v3");
+  await page.waitForTimeout(1500);
+  expect(hook.received).toHaveLength(0);
+  hook.close();
+});

@@ -2,7 +2,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), promptvault::Error> {
-//! let client = promptvault::Client::new("http://127.0.0.1:3000", "pv_live_…");
+//! let client = promptvault::Client::new("http://127.0.0.1:3000", "pv_live_…")?;
 //! let prompt = client.prompt("support/triage").await?;
 //! println!("{} says: {}", prompt.version, prompt.source);
 //! # Ok(()) }
@@ -22,10 +22,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
-use serde::Deserialize;
 
 /// A prompt as the server serves it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pub name: String,
     /// `v3`; empty for a fallback.
@@ -36,12 +35,26 @@ pub struct Prompt {
     pub source: String,
     /// `live` or `staging`: what the key read; `fallback` for a fallback.
     pub channel: String,
-    #[serde(default)]
     pub message: String,
-    #[serde(default)]
     pub author: String,
-    #[serde(default)]
     pub created_at: String,
+}
+
+/// The server's read (the version JSON with its name and channel), as applications use it.
+impl From<types::ServedPrompt> for Prompt {
+    fn from(served: types::ServedPrompt) -> Self {
+        let version = served.version;
+        Prompt {
+            name: served.name,
+            version: version.version,
+            number: version.number,
+            source: version.source.unwrap_or_default(),
+            channel: served.channel.as_str().to_owned(),
+            message: version.message,
+            author: version.author,
+            created_at: version.created_at,
+        }
+    }
 }
 
 impl Prompt {
@@ -75,6 +88,9 @@ pub enum Error {
     /// The server could not be reached, or answered something unexpected.
     #[error("PromptVault is unavailable: {0}")]
     Unavailable(String),
+    /// The client cannot be set up as configured.
+    #[error("the PromptVault client cannot be set up: {0}")]
+    Config(String),
 }
 
 /// Settings of a [`Client`].
@@ -105,9 +121,14 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Client {
-        let http = reqwest::Client::builder().timeout(self.timeout).build().unwrap_or_default();
-        Client {
+    /// The client; refused when its HTTP client cannot be built with the timeout (no TLS
+    /// backend, say), rather than running without one.
+    pub fn build(self) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .build()
+            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+        Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url: self.base_url.trim_end_matches('/').to_owned(),
@@ -116,7 +137,7 @@ impl ClientBuilder {
                 fallbacks: self.fallbacks,
                 cache: Mutex::new(HashMap::new()),
             }),
-        }
+        })
     }
 }
 
@@ -153,7 +174,7 @@ enum Fetched {
 
 impl Client {
     /// A client with the default settings.
-    pub fn new(base_url: impl Into<String>, key: impl Into<String>) -> Client {
+    pub fn new(base_url: impl Into<String>, key: impl Into<String>) -> Result<Client, Error> {
         Client::builder(base_url, key).build()
     }
 
@@ -217,7 +238,7 @@ impl Inner {
         match response.status() {
             StatusCode::OK => {
                 let etag = response.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                match response.json::<Prompt>().await {
+                match response.json::<types::ServedPrompt>().await.map(Prompt::from) {
                     Ok(prompt) => Fetched::Prompt(prompt, etag),
                     Err(error) => Fetched::Failed(error.to_string()),
                 }

@@ -95,8 +95,8 @@ async fn eventually(client: &Client, version: &str) {
 async fn serves_from_cache_within_the_ttl_and_revalidates_after_it() {
     let dir = tempfile::tempdir().expect("dir");
     let (server, owner, key) = seeded(&dir).await;
-    let long = Client::new(server.url(), &key);
-    let short = Client::builder(server.url(), &key).ttl(Duration::from_millis(100)).build();
+    let long = Client::new(server.url(), &key).expect("client");
+    let short = Client::builder(server.url(), &key).ttl(Duration::from_millis(100)).build().expect("client");
     let first = long.prompt(PROMPT).await.expect("fetch");
     assert_eq!(
         (first.version.as_str(), first.source.as_str(), first.channel.as_str()),
@@ -122,7 +122,8 @@ async fn keeps_serving_the_last_good_version_when_the_server_stops() {
     let client = Client::builder(&base, &key)
         .ttl(Duration::from_millis(50))
         .fallback("never/fetched", "fallback text")
-        .build();
+        .build()
+        .expect("client");
     assert_eq!(client.prompt(PROMPT).await.expect("fetch").source, "one");
     server.stop().await;
 
@@ -141,10 +142,13 @@ async fn keeps_serving_the_last_good_version_when_the_server_stops() {
 async fn missing_prompts_and_refused_keys() {
     let dir = tempfile::tempdir().expect("dir");
     let (server, _owner, key) = seeded(&dir).await;
-    let client = Client::builder(server.url(), &key).fallback("missing/with-fallback", "use me").build();
+    let client = Client::builder(server.url(), &key)
+        .fallback("missing/with-fallback", "use me")
+        .build()
+        .expect("client");
     assert!(matches!(client.prompt("missing/prompt").await, Err(Error::NotFound(_))));
     assert_eq!(client.prompt("missing/with-fallback").await.expect("fallback").source, "use me");
-    let refused = Client::new(server.url(), "pv_live_revoked-or-unknown");
+    let refused = Client::new(server.url(), "pv_live_revoked-or-unknown").expect("client");
     assert!(matches!(refused.prompt(PROMPT).await, Err(Error::Unauthorized)));
     server.stop().await;
 }
@@ -154,7 +158,7 @@ async fn a_404_on_revalidation_evicts_the_prompt() {
     let dir = tempfile::tempdir().expect("dir");
     let (server, _owner, key) = seeded(&dir).await;
     let addr = server.addr;
-    let client = Client::builder(server.url(), &key).ttl(Duration::from_millis(50)).build();
+    let client = Client::builder(server.url(), &key).ttl(Duration::from_millis(50)).build().expect("client");
     assert_eq!(client.prompt(PROMPT).await.expect("fetch").version, "v1");
     server.stop().await;
 

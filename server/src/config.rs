@@ -41,6 +41,11 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
 
+    /// How many password checks (argon2id hashes, about 19 MiB and tens of milliseconds
+    /// each) run at once; more wait up to 2 s for a turn, then get 429.
+    #[arg(long, env = "PROMPTVAULT_PASSWORD_CHECKS", default_value_t = vault::DEFAULT_PASSWORD_CHECKS)]
+    pub password_checks: usize,
+
     /// How long a webhook receiver has to answer, in milliseconds.
     #[arg(long, env = "PROMPTVAULT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, hide = true)]
     pub webhook_timeout_ms: u64,
@@ -75,6 +80,7 @@ impl Config {
             demo: false,
             secure_cookies: false,
             allow_private_webhooks: false,
+            password_checks: vault::DEFAULT_PASSWORD_CHECKS,
             webhook_timeout_ms: 10_000,
             webhook_retry_base_ms: 10_000,
         }

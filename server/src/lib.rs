@@ -7,8 +7,9 @@ pub mod webhooks;
 
 use std::future::Future;
 
+use anyhow::Context;
 use axum::Router;
-use axum::extract::{FromRef, Request};
+use axum::extract::{DefaultBodyLimit, FromRef, Request};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -16,10 +17,14 @@ use axum::routing::get;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use vault::Vault;
 
 pub use config::Config;
+
+/// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
+const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;
 
 #[derive(Clone, FromRef)]
 pub(crate) struct AppState {
@@ -42,7 +47,7 @@ pub async fn launch(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let storage = vault::Storage { database_url: config.database_url(), data_dir: config.data_dir.clone() };
-    let vault = Vault::open(&storage).await?;
+    let vault = Vault::open(&storage).await?.limit_password_checks(config.password_checks);
     let addr = listener.local_addr()?;
     if config.demo && vault::demo::seed(&vault).await? {
         tracing::info!("seeded the demo workspace");
@@ -55,9 +60,11 @@ pub async fn launch(
         println!("No workspace yet: set one up at http://{addr}/setup (or POST /v1/setup)");
     }
 
-    let router = router(vault.clone(), leptos_options(addr), config.secure_cookies);
+    let router = router(vault.clone(), leptos_options(addr), config.secure_cookies)?;
+    let delivery_settings = config.delivery_settings();
+    let client = webhooks::client(&delivery_settings).context("building the webhook client")?;
     let flusher = tokio::spawn(flush_key_usage(vault.clone()));
-    let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), config.delivery_settings()));
+    let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), delivery_settings, client));
     tracing::info!(%addr, "PromptVault is listening");
     println!("PromptVault is listening on http://{addr}");
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
@@ -78,13 +85,11 @@ async fn flush_key_usage(vault: Vault) {
     }
 }
 
-fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> Router {
+fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> anyhow::Result<Router> {
     let state = AppState { vault: vault.clone(), leptos_options };
     let context = app::ServerContext { vault, secure_cookies };
     let shell_options = state.leptos_options.clone();
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .nest("/v1", api::router())
+    let dashboard = Router::new()
         .leptos_routes_with_context(
             &state,
             generate_route_list(app::App),
@@ -92,16 +97,24 @@ fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> 
             move || app::shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        // The dashboard's forms: a 1 MiB source of any script fits once percent-encoded
+        // (up to 3 bytes each); a larger body is refused with 413 before it is read. The
+        // API has its own limit and answers it in its own error shape.
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(RequestBodyLimitLayer::new(FORM_LIMIT));
+    Ok(Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/v1", api::router()?)
+        .merge(dashboard)
         .layer(middleware::from_fn(same_origin_server_functions))
-        // Failures are logged where they happen, with their cause; a refused sign-in is a
-        // server-function error (status 500 by Leptos's convention), not a server fault.
-        .layer(TraceLayer::new_for_http().on_failure(()))
+        // A 5xx answer is logged as the fault it is; refusals (4xx) are not failures.
+        .layer(TraceLayer::new_for_http())
         // The SDK read path, added after the layers so it skips their per-request cost
         // (see the read benchmark in the README). Documented in the OpenAPI document;
         // `{*name}` lets a raw `/` in the name through as well as `%2F`.
         .route("/v1/prompts/{*name}", get(api::read_prompt))
         .route("/api/public/v2/prompts/{*name}", get(api::read_langfuse_prompt))
-        .with_state(state)
+        .with_state(state))
 }
 
 /// The site assets cargo-leptos built: where they are and what they are called. The

@@ -42,8 +42,8 @@ struct Deliverer {
 }
 
 /// Runs until the task is dropped: claims what is due, sends it, records the outcome.
-pub(crate) async fn deliver_forever(vault: Vault, settings: DeliverySettings) {
-    let deliverer = Deliverer { client: client(&settings), vault, settings };
+pub(crate) async fn deliver_forever(vault: Vault, settings: DeliverySettings, client: reqwest::Client) {
+    let deliverer = Deliverer { client, vault, settings };
     // A claim outlasts the longest send, so no other worker takes a delivery being sent.
     let hold = deliverer.settings.timeout + Duration::from_secs(5);
     let mut in_flight = JoinSet::new();
@@ -126,7 +126,10 @@ impl Deliverer {
     }
 }
 
-fn client(settings: &DeliverySettings) -> reqwest::Client {
+/// The HTTP client of the deliveries: their timeout, the redirect policy and the resolver
+/// that refuses private addresses. Built at start-up: a server that cannot build it does
+/// not start, rather than deliver without its address checks.
+pub(crate) fn client(settings: &DeliverySettings) -> reqwest::Result<reqwest::Client> {
     let allow_private = settings.allow_private;
     let redirects = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= MAX_REDIRECTS {
@@ -147,10 +150,7 @@ fn client(settings: &DeliverySettings) -> reqwest::Client {
         // Every host name, the first and each redirect's, resolves through this.
         builder = builder.dns_resolver(Arc::new(PublicAddressesOnly));
     }
-    builder.build().unwrap_or_else(|error| {
-        tracing::error!(%error, "could not build the webhook client; using the default");
-        reqwest::Client::new()
-    })
+    builder.build()
 }
 
 /// Resolves host names to their public addresses only; a name with none is refused.

@@ -1,6 +1,8 @@
 //! One error type for every vault operation. Each variant says what a caller did wrong (or
-//! that the fault is ours), so the REST API and the dashboard can map it to a status and a
-//! plain message without knowing any rule.
+//! that the fault is ours), with the HTTP status that fits and a machine-readable code, so
+//! the REST API and the dashboard answer alike without knowing any rule.
+
+use std::time::Duration;
 
 use crate::prompts::Version;
 
@@ -18,9 +20,9 @@ pub enum VaultError {
     /// What was named does not exist (in the caller's workspace).
     #[error("{0}")]
     NotFound(String),
-    /// The operation is not allowed in the current state (edit a live version, …).
-    #[error("{0}")]
-    Conflict(String),
+    /// A rule refuses the operation in the current state; `reason` says which.
+    #[error("{message}")]
+    Conflict { reason: Conflict, message: String },
     /// A draft rewrite named a revision that is no longer current; carries the current one
     /// so the caller can show what changed.
     #[error("v{} was changed by someone else since it was loaded", current.number)]
@@ -31,14 +33,58 @@ pub enum VaultError {
     /// The member's role does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// Too much of an expensive thing at once (password checks); try again after a while.
+    #[error("the server is busy checking other passwords; try again in {} s", retry_after.as_secs().max(1))]
+    Busy { retry_after: Duration },
     /// A failure of ours; logged, never shown in detail.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// Why a rule refused an operation: the `code` that API clients and the dashboard act on,
+/// instead of matching the message's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// The version is published: it cannot be rewritten or deleted.
+    Frozen,
+    /// Roll back only to a published version.
+    NotPublished,
+    /// Roll back only to a version older than the live one.
+    NotOlder,
+    /// Nothing is live yet.
+    NothingLive,
+    /// Staging is disabled for the workspace.
+    StagingDisabled,
+    /// Something with that name (or email) exists already.
+    AlreadyExists,
+    /// First-run setup is done.
+    AlreadySetUp,
+    /// The webhook is disabled.
+    WebhookDisabled,
+}
+
+impl Conflict {
+    pub fn code(self) -> &'static str {
+        match self {
+            Conflict::Frozen => "frozen",
+            Conflict::NotPublished => "not_published",
+            Conflict::NotOlder => "not_older",
+            Conflict::NothingLive => "nothing_live",
+            Conflict::StagingDisabled => "staging_disabled",
+            Conflict::AlreadyExists => "already_exists",
+            Conflict::AlreadySetUp => "already_set_up",
+            Conflict::WebhookDisabled => "webhook_disabled",
+        }
+    }
+}
+
 impl VaultError {
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         VaultError::Invalid { field, message: message.into() }
+    }
+
+    pub(crate) fn conflict(reason: Conflict, message: impl Into<String>) -> Self {
+        VaultError::Conflict { reason, message: message.into() }
     }
 
     /// A short machine-readable code for the API's `{"error": {"code": …}}`.
@@ -48,18 +94,59 @@ impl VaultError {
             VaultError::Malformed(_) => "malformed",
             VaultError::TooLarge { .. } => "too_large",
             VaultError::NotFound(_) => "not_found",
-            VaultError::Conflict(_) => "conflict",
+            VaultError::Conflict { reason, .. } => reason.code(),
             VaultError::Stale { .. } => "stale",
             VaultError::Unauthorized(_) => "unauthorized",
             VaultError::Forbidden(_) => "forbidden",
+            VaultError::Busy { .. } => "busy",
             VaultError::Internal(_) => "internal",
+        }
+    }
+
+    /// The HTTP status that fits: a refusal is a 4xx, only our own fault is a 500.
+    pub fn status(&self) -> u16 {
+        match self {
+            VaultError::Invalid { .. } => 422,
+            VaultError::Malformed(_) => 400,
+            VaultError::TooLarge { .. } => 413,
+            VaultError::NotFound(_) => 404,
+            VaultError::Conflict { .. } => 409,
+            VaultError::Stale { .. } => 412,
+            VaultError::Unauthorized(_) => 401,
+            VaultError::Forbidden(_) => 403,
+            VaultError::Busy { .. } => 429,
+            VaultError::Internal(_) => 500,
+        }
+    }
+
+    /// The field the error is about, where there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            VaultError::Invalid { field, .. } | VaultError::TooLarge { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// For a `Busy` refusal, how long to wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            VaultError::Busy { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 }
 
 impl From<sqlx::Error> for VaultError {
     fn from(error: sqlx::Error) -> Self {
-        VaultError::Internal(Box::new(error))
+        match &error {
+            // Two requests raced to create the same thing and the database's unique index
+            // refused the second: a conflict the caller can act on, not a fault of ours.
+            sqlx::Error::Database(e) if e.is_unique_violation() => VaultError::conflict(
+                Conflict::AlreadyExists,
+                "it was created at the same moment by another request; reload and try again",
+            ),
+            _ => VaultError::Internal(Box::new(error)),
+        }
     }
 }
 

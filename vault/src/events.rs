@@ -3,8 +3,7 @@
 //! transaction as the change: the change and its deliveries are saved together or not at
 //! all, so a crash can never lose a delivery.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::{Any, Transaction};
 
 use crate::db::Timestamp;
@@ -12,51 +11,17 @@ use crate::members::Actor;
 use crate::prompts::Version;
 use crate::{Result, VaultError};
 
-/// What happened. The first four are what a webhook subscribes to; `webhook.test` is sent
-/// by "send test event" to one webhook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum EventKind {
-    #[serde(rename = "version.promoted")]
-    VersionPromoted,
-    #[serde(rename = "version.rolled_back")]
-    VersionRolledBack,
-    #[serde(rename = "staging.changed")]
-    StagingChanged,
-    #[serde(rename = "draft.deleted")]
-    DraftDeleted,
-    #[serde(rename = "webhook.test")]
-    WebhookTest,
-}
+pub use types::EventKind;
 
-impl EventKind {
-    /// The events a webhook can subscribe to.
-    pub const SUBSCRIBABLE: [EventKind; 4] = [
-        EventKind::VersionPromoted,
-        EventKind::VersionRolledBack,
-        EventKind::StagingChanged,
-        EventKind::DraftDeleted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::VersionPromoted => "version.promoted",
-            EventKind::VersionRolledBack => "version.rolled_back",
-            EventKind::StagingChanged => "staging.changed",
-            EventKind::DraftDeleted => "draft.deleted",
-            EventKind::WebhookTest => "webhook.test",
-        }
-    }
-
-    /// One of the subscribable types, by name.
-    pub fn parse(raw: &str) -> Result<EventKind> {
-        EventKind::SUBSCRIBABLE.into_iter().find(|kind| kind.as_str() == raw).ok_or_else(|| {
-            let known: Vec<&str> = EventKind::SUBSCRIBABLE.iter().map(|k| k.as_str()).collect();
-            VaultError::invalid(
-                "events",
-                format!("unknown event type {raw:?}; the types are {}", known.join(", ")),
-            )
-        })
-    }
+/// One of the subscribable event types, by name.
+pub(crate) fn subscribable(raw: &str) -> Result<EventKind> {
+    EventKind::parse_subscribable(raw).ok_or_else(|| {
+        let known: Vec<&str> = EventKind::SUBSCRIBABLE.iter().map(|k| k.as_str()).collect();
+        VaultError::invalid(
+            "events",
+            format!("unknown event type {raw:?}; the types are {}", known.join(", ")),
+        )
+    })
 }
 
 /// A new event id: `evt_` and a time-ordered UUID.
@@ -89,8 +54,8 @@ pub(crate) async fn record(
         "api_version": "v1",
         "workspace": actor.workspace,
         "prompt": change.prompt,
-        "version": change.version.map(version_json),
-        "previous": change.previous.map(version_json),
+        "version": change.version.map(|v| v.to_json(false)),
+        "previous": change.previous.map(|v| v.to_json(false)),
         "actor": {"name": actor.name, "email": actor.email},
     });
     sqlx::query("insert into events (id, workspace_id, type, body, created_at) values ($1, $2, $3, $4, $5)")
@@ -116,16 +81,4 @@ pub(crate) async fn record(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// The version JSON of the API, without the source.
-fn version_json(version: &Version) -> Value {
-    json!({
-        "version": version.number.label(),
-        "number": version.number.get(),
-        "status": version.status.as_str(),
-        "message": version.message,
-        "author": version.author,
-        "created_at": version.created_at.to_rfc3339(),
-    })
 }

@@ -11,7 +11,10 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::db::Timestamp;
 use crate::members::Actor;
 use crate::names::VersionNumber;
-use crate::prompts::{Status, VERSION_COLUMNS, Version, find_prompt, number_from_db, version_from_row};
+use crate::prompts::{
+    Status, VERSION_COLUMNS, Version, VersionJson, find_prompt, number_from_db, version_from_row,
+    version_json,
+};
 use crate::search::{Highlighter, Marks, Scope};
 use crate::{Result, Vault, VaultError};
 
@@ -36,6 +39,14 @@ impl Cursor {
     pub fn encode(self) -> String {
         URL_SAFE_NO_PAD.encode(format!("before:{}", self.0))
     }
+
+    pub(crate) fn new(id: i64) -> Cursor {
+        Cursor(id)
+    }
+
+    pub(crate) fn get(self) -> i64 {
+        self.0
+    }
 }
 
 /// Which page to list: its size, where it starts, and the words to search for, if any.
@@ -51,7 +62,7 @@ impl PageRequest {
     pub const DEFAULT_LIMIT: i64 = 50;
     pub const MAX_LIMIT: i64 = 200;
 
-    fn limit(&self) -> Result<i64> {
+    pub(crate) fn limit(&self) -> Result<i64> {
         match self.limit {
             None => Ok(Self::DEFAULT_LIMIT),
             Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
@@ -85,6 +96,26 @@ pub struct HistoryEntry {
     pub created_at: Timestamp,
     /// Empty unless the page was a search.
     pub marks: Marks,
+}
+
+impl HistoryEntry {
+    /// The version JSON without the source (history entries carry none).
+    pub fn to_json(&self) -> VersionJson {
+        version_json(self.number, self.status, &self.message, &self.author, self.created_at)
+    }
+}
+
+impl Found {
+    /// The search hit JSON: the version without its source, and its prompt.
+    pub fn to_json(&self) -> types::SearchHit {
+        types::SearchHit { prompt: self.prompt.clone(), version: self.entry.to_json() }
+    }
+}
+
+impl From<Found> for types::SearchHit {
+    fn from(found: Found) -> Self {
+        found.to_json()
+    }
 }
 
 /// A workspace-wide search result: a version and the prompt it belongs to.
@@ -225,7 +256,7 @@ fn entry_from_row(row: &AnyRow, highlighter: Option<&Highlighter>) -> Result<His
     let marks = highlighter.map(|h| h.marks(&message, &author, &author_email)).unwrap_or_default();
     Ok(HistoryEntry {
         number: number_from_db(row.try_get("number")?)?,
-        status: Status::parse(&row.try_get::<String, _>("status")?)?,
+        status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
         message,
         author,
         author_email,

@@ -4,6 +4,7 @@
 //! functions of `app` parse their input, call one [`Vault`] operation and map its
 //! [`VaultError`]; they hold no rules of their own.
 
+mod activity;
 mod credentials;
 mod db;
 pub mod demo;
@@ -19,13 +20,17 @@ mod serving;
 mod settings;
 mod webhooks;
 
+pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use db::{Backend, Timestamp};
-pub use error::VaultError;
+pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
-pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Role, SessionCookie, SetUp};
+pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Permission, Role, SessionCookie, SetUp};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
-pub use prompts::{NewDraft, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version};
+pub use prompts::{
+    Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
+    VersionJson, offered,
+};
 pub use search::Marks;
 pub use serving::{ApiKey, KeyKind, LangfuseRefused, NewApiKey, ReadRefused, Served};
 pub use settings::{Settings, SettingsPatch};
@@ -33,6 +38,9 @@ pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
     WebhookSecret, retry_delay,
 };
+
+/// How many password hashes run at once unless configured: one per core of a small server.
+pub const DEFAULT_PASSWORD_CHECKS: usize = 2;
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 
@@ -44,6 +52,7 @@ pub struct Vault {
     serving: serving::ReadModel,
     search_index: search::SearchIndex,
     outbox: webhooks::Outbox,
+    passwords: credentials::PasswordChecks,
 }
 
 /// Where the vault keeps its data.
@@ -71,7 +80,15 @@ impl Vault {
         let cookie_key = credentials::CookieKey::load_or_create(&db).await?;
         let serving = serving::ReadModel::load(&db).await?;
         let search_index = search::SearchIndex::open(&storage.data_dir.join("search-index"), &db).await?;
-        Ok(Vault { db, cookie_key, serving, search_index, outbox: webhooks::Outbox::default() })
+        let passwords = credentials::PasswordChecks::new(DEFAULT_PASSWORD_CHECKS);
+        Ok(Vault { db, cookie_key, serving, search_index, outbox: webhooks::Outbox::default(), passwords })
+    }
+
+    /// At most `at_once` password hashes run at the same time (each costs about 19 MiB and
+    /// tens of milliseconds); more wait briefly for a turn, then are refused as busy.
+    pub fn limit_password_checks(mut self, at_once: usize) -> Vault {
+        self.passwords = credentials::PasswordChecks::new(at_once);
+        self
     }
 
     /// The URL of the SQLite file inside `data_dir`, the default database.

@@ -4,12 +4,14 @@
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::credentials::{hash_password, new_bearer_token, random_token, token_hash, verify_password};
+use crate::activity::{self, ActivityKind};
+use crate::credentials::{new_bearer_token, random_token, token_hash};
 use crate::db::Timestamp;
 use crate::names::{Email, new_password, short_text};
-use crate::{Result, Vault, VaultError};
+use crate::{Conflict, Result, Vault, VaultError};
 
 /// How long a browser session lasts.
 const SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 60 * 60);
@@ -44,15 +46,47 @@ impl Role {
         }
     }
 
+    /// Whether the role allows `permission`: the permission matrix, decided here only.
+    pub fn may(self, permission: Permission) -> bool {
+        match permission {
+            Permission::Read | Permission::OwnTokens => true,
+            Permission::EditPrompts | Permission::ChangeLive => !matches!(self, Role::Viewer),
+            Permission::Administer | Permission::ManageMembers => matches!(self, Role::Owner | Role::Admin),
+            Permission::ManageOwners => self == Role::Owner,
+        }
+    }
+
     /// Editors and above change prompts and move pointers.
     pub fn can_edit(self) -> bool {
-        !matches!(self, Role::Viewer)
+        self.may(Permission::EditPrompts)
     }
 
     /// Admins and owners change settings, keys and integrations.
     pub fn can_administer(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin)
+        self.may(Permission::Administer)
     }
+}
+
+/// What a member may do in a workspace, by role (see [`Role::may`]):
+///
+/// | permission | viewer | editor | admin | owner |
+/// | --- | :-: | :-: | :-: | :-: |
+/// | `Read`: prompts, versions, diffs, search, deployments, activity | ✔ | ✔ | ✔ | ✔ |
+/// | `EditPrompts`: create prompts; save, rewrite, delete drafts; set staging | | ✔ | ✔ | ✔ |
+/// | `ChangeLive`: promote and roll back | | ✔ | ✔ | ✔ |
+/// | `Administer`: settings, API keys, webhooks | | | ✔ | ✔ |
+/// | `ManageMembers`: add members (not owners) | | | ✔ | ✔ |
+/// | `ManageOwners`: make owners | | | | ✔ |
+/// | `OwnTokens`: personal access tokens | ✔ | ✔ | ✔ | ✔ |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    Read,
+    EditPrompts,
+    ChangeLive,
+    Administer,
+    ManageMembers,
+    ManageOwners,
+    OwnTokens,
 }
 
 /// The signed-in member on whose behalf an operation runs; every change records them.
@@ -67,20 +101,19 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub(crate) fn require_editor(&self) -> Result<()> {
-        if self.role.can_edit() {
-            Ok(())
-        } else {
-            Err(VaultError::Forbidden("viewers cannot change prompts".into()))
+    /// Refuses what the actor's role does not allow, saying who may.
+    pub(crate) fn require(&self, permission: Permission) -> Result<()> {
+        if self.role.may(permission) {
+            return Ok(());
         }
-    }
-
-    pub(crate) fn require_admin(&self) -> Result<()> {
-        if self.role.can_administer() {
-            Ok(())
-        } else {
-            Err(VaultError::Forbidden("only admins and owners can do this".into()))
-        }
+        let who = match permission {
+            Permission::Read | Permission::OwnTokens => "every member",
+            Permission::EditPrompts => "editors, admins and owners (viewers cannot change prompts)",
+            Permission::ChangeLive => "editors, admins and owners (viewers cannot change what is live)",
+            Permission::Administer | Permission::ManageMembers => "admins and owners",
+            Permission::ManageOwners => "owners",
+        };
+        Err(VaultError::Forbidden(format!("only {who} can do this")))
     }
 }
 
@@ -166,13 +199,19 @@ impl Vault {
         let workspace = short_text("workspace", &input.workspace)?;
         let name = short_text("name", &input.name)?;
         let email = Email::parse(&input.email)?;
-        let password_hash = hash_password(new_password(&input.password)?.to_owned()).await?;
+        let password = new_password(&input.password)?.to_owned();
+        // Checked before the (expensive) hash, so a flood of setups on a server that is set
+        // up costs nothing; checked again in the transaction, which decides.
+        if !self.needs_setup().await? {
+            return Err(already_set_up());
+        }
+        let password_hash = self.passwords.hash(password).await?;
         let now = Timestamp::now();
 
         let mut tx = self.db.write.begin().await?;
         let members: i64 = sqlx::query_scalar("select count(*) from members").fetch_one(&mut *tx).await?;
         if members > 0 {
-            return Err(VaultError::Conflict("this server is already set up".into()));
+            return Err(already_set_up());
         }
         let workspace_id: i64 =
             sqlx::query_scalar("insert into workspaces (name, created_at) values ($1, $2) returning id")
@@ -198,20 +237,23 @@ impl Vault {
 
     /// Adds a member to the actor's workspace (admins only).
     pub async fn add_member(&self, actor: &Actor, input: NewMember) -> Result<Actor> {
-        actor.require_admin()?;
-        if input.role == Role::Owner && actor.role != Role::Owner {
-            return Err(VaultError::Forbidden("only an owner can add another owner".into()));
+        actor.require(Permission::ManageMembers)?;
+        if input.role == Role::Owner {
+            actor.require(Permission::ManageOwners)?;
         }
         let name = short_text("name", &input.name)?;
         let email = Email::parse(&input.email)?;
-        let password_hash = hash_password(new_password(&input.password)?.to_owned()).await?;
+        let password_hash = self.passwords.hash(new_password(&input.password)?.to_owned()).await?;
         let mut tx = self.db.write.begin().await?;
         let taken: Option<i64> = sqlx::query_scalar("select id from members where email = $1")
             .bind(email.as_str())
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
-            return Err(VaultError::Conflict(format!("{} is already a member", email.as_str())));
+            return Err(VaultError::conflict(
+                Conflict::AlreadyExists,
+                format!("{} is already a member", email.as_str()),
+            ));
         }
         let member_id =
             insert_member(&mut tx, actor.workspace_id, &email, &name, input.role, &password_hash).await?;
@@ -238,7 +280,7 @@ impl Vault {
         .fetch_optional(&self.db.read)
         .await?;
         let stored = row.as_ref().map(|r| r.try_get::<String, _>("password_hash")).transpose()?;
-        if !verify_password(password.to_owned(), stored).await? {
+        if !self.passwords.verify(password.to_owned(), stored).await? {
             return Err(refused());
         }
         let actor = actor_from_row(row.as_ref().ok_or_else(refused)?)?;
@@ -295,6 +337,64 @@ impl Vault {
         Ok(())
     }
 
+    /// Changes the actor's own name. Their versions show the new name as author, and search
+    /// finds them by it (the rename feeds them to the index again).
+    pub async fn rename_member(&self, actor: &Actor, name: &str) -> Result<Actor> {
+        let name = short_text("name", name)?;
+        sqlx::query("update members set name = $1 where id = $2")
+            .bind(&name)
+            .bind(actor.member_id)
+            .execute(&self.db.write)
+            .await?;
+        self.search_index.poke();
+        // SDK reads carry the author's name.
+        self.refresh_served_workspace(actor.workspace_id).await?;
+        Ok(Actor { name, ..actor.clone() })
+    }
+
+    /// Changes the actor's password; the current one must be given. Every other session of
+    /// theirs ends; `keep` is the session cookie of the one making the change, if any.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        let new = new_password(new)?.to_owned();
+        let stored: String = sqlx::query_scalar("select password_hash from members where id = $1")
+            .bind(actor.member_id)
+            .fetch_one(&self.db.read)
+            .await?;
+        if !self.passwords.verify(current.to_owned(), Some(stored)).await? {
+            return Err(VaultError::invalid("current_password", "the current password is not right"));
+        }
+        let hash = self.passwords.hash(new).await?;
+        let kept = keep.and_then(|cookie| self.cookie_key.verify(cookie)).map(token_hash).unwrap_or_default();
+        let mut tx = self.db.write.begin().await?;
+        sqlx::query("update members set password_hash = $1 where id = $2")
+            .bind(hash)
+            .bind(actor.member_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from sessions where member_id = $1 and token_hash <> $2")
+            .bind(actor.member_id)
+            .bind(kept)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of the actor, the current one included.
+    pub async fn sign_out_everywhere(&self, actor: &Actor) -> Result<()> {
+        sqlx::query("delete from sessions where member_id = $1")
+            .bind(actor.member_id)
+            .execute(&self.db.write)
+            .await?;
+        Ok(())
+    }
+
     /// The member a `pv_pat_…` token belongs to; refused when unknown or revoked.
     pub async fn token_actor(&self, secret: &str) -> Result<Actor> {
         let refused = || VaultError::Unauthorized("the access token is unknown or revoked".into());
@@ -328,6 +428,8 @@ impl Vault {
         let name = short_text("name", name)?;
         let mut tx = self.db.write.begin().await?;
         let token = insert_access_token(&mut tx, actor.member_id, &name).await?;
+        let details = json!({ "id": token.token.id, "name": name });
+        activity::record(&mut tx, actor, ActivityKind::TokenCreated, None, details).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -357,19 +459,26 @@ impl Vault {
 
     /// Revokes one of the actor's own tokens; it stops working at once.
     pub async fn revoke_access_token(&self, actor: &Actor, id: i64) -> Result<()> {
-        let revoked = sqlx::query(
-            "update access_tokens set revoked_at = $1 where id = $2 and member_id = $3 and revoked_at is null",
+        let mut tx = self.db.write.begin().await?;
+        let name: String = sqlx::query_scalar(
+            "update access_tokens set revoked_at = $1 where id = $2 and member_id = $3 and revoked_at is null \
+             returning name",
         )
         .bind(Timestamp::now().0)
         .bind(id)
         .bind(actor.member_id)
-        .execute(&self.db.write)
-        .await?;
-        if revoked.rows_affected() == 0 {
-            return Err(VaultError::NotFound(format!("no access token {id}")));
-        }
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| VaultError::NotFound(format!("no access token {id}")))?;
+        activity::record(&mut tx, actor, ActivityKind::TokenRevoked, None, json!({ "id": id, "name": name }))
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
+}
+
+fn already_set_up() -> VaultError {
+    VaultError::conflict(Conflict::AlreadySetUp, "this server is already set up")
 }
 
 async fn insert_member(
@@ -422,4 +531,27 @@ async fn insert_access_token(
         last_used_at: None,
     };
     Ok(NewAccessToken { token, secret })
+}
+
+#[cfg(test)]
+mod permission_tests {
+    use super::*;
+
+    #[test]
+    fn the_permission_matrix() {
+        use Permission::*;
+        let rows = [
+            (Read, [true, true, true, true]),
+            (EditPrompts, [false, true, true, true]),
+            (ChangeLive, [false, true, true, true]),
+            (Administer, [false, false, true, true]),
+            (ManageMembers, [false, false, true, true]),
+            (ManageOwners, [false, false, false, true]),
+            (OwnTokens, [true, true, true, true]),
+        ];
+        for (permission, allowed) in rows {
+            let roles = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
+            assert_eq!(roles.map(|role| role.may(permission)), allowed, "{permission:?}");
+        }
+    }
 }

@@ -5,12 +5,8 @@ use std::fmt;
 
 use crate::VaultError;
 
-/// The largest prompt source accepted: 1 MiB.
-pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
-/// The largest change message accepted.
-pub const MAX_MESSAGE_BYTES: usize = 2000;
-const MAX_PROMPT_NAME_CHARS: usize = 128;
-const MAX_SHORT_TEXT_CHARS: usize = 100;
+pub use types::{MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES};
+use types::{MAX_PROMPT_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
 
 /// A prompt's name: lowercase letters, digits, `-`, `_` and `/` (folders, as in
 /// `support/triage-v2`), at most 128 characters, no empty folder part.

@@ -3,39 +3,21 @@
 //! work or none of it.
 
 use serde::Serialize;
+use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
-use crate::members::Actor;
+use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
-use crate::{Result, Vault, VaultError};
+use crate::{Conflict, Result, Vault, VaultError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Editable and deletable; never served to live keys.
-    Draft,
-    /// Published: frozen forever and never deleted.
-    Live,
-}
+pub use types::{Channel, Offered, Status, VersionJson};
 
-impl Status {
-    pub(crate) fn parse(raw: &str) -> Result<Status> {
-        match raw {
-            "draft" => Ok(Status::Draft),
-            "live" => Ok(Status::Live),
-            other => Err(VaultError::Internal(format!("unknown version status {other:?}").into())),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Live => "live",
-        }
-    }
+pub(crate) fn status_from_db(raw: &str) -> Result<Status> {
+    Status::parse(raw).ok_or_else(|| VaultError::Internal(format!("unknown version status {raw:?}").into()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,6 +32,39 @@ pub struct Version {
     pub created_at: Timestamp,
     /// Bumped by every rewrite of a draft; what a conditional rewrite must name.
     pub revision: i64,
+}
+
+impl Version {
+    /// The version JSON of the API, webhooks and SDK reads; with its source or without.
+    pub fn to_json(&self, with_source: bool) -> VersionJson {
+        let named = version_json(self.number, self.status, &self.message, &self.author, self.created_at);
+        VersionJson { source: with_source.then(|| self.source.clone()), ..named }
+    }
+}
+
+/// The version JSON of a version's fields, without its source.
+pub(crate) fn version_json(
+    number: VersionNumber,
+    status: Status,
+    message: &str,
+    author: &str,
+    created_at: Timestamp,
+) -> VersionJson {
+    VersionJson {
+        version: number.label(),
+        number: number.get(),
+        status,
+        source: None,
+        message: message.to_owned(),
+        author: author.to_owned(),
+        created_at: created_at.to_rfc3339(),
+    }
+}
+
+impl From<Version> for VersionJson {
+    fn from(version: Version) -> Self {
+        version.to_json(true)
+    }
 }
 
 /// A prompt's pointers as callers see them.
@@ -98,7 +113,7 @@ pub struct RollBack {
 /// One move of the live or staging pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PointerMove {
-    pub channel: &'static str,
+    pub channel: Channel,
     pub from: Option<VersionNumber>,
     pub to: Option<VersionNumber>,
     pub actor: String,
@@ -120,7 +135,7 @@ pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.messag
 pub(crate) fn version_from_row(row: &AnyRow) -> Result<Version> {
     Ok(Version {
         number: number_from_db(row.try_get("number")?)?,
-        status: Status::parse(&row.try_get::<String, _>("status")?)?,
+        status: status_from_db(&row.try_get::<String, _>("status")?)?,
         source: row.try_get("source")?,
         message: row.try_get("message")?,
         author: row.try_get("author")?,
@@ -142,24 +157,30 @@ fn optional_number(row: &AnyRow, column: &str) -> Result<Option<VersionNumber>> 
 impl Vault {
     /// Creates an empty prompt: no versions, no pointers.
     pub async fn create_prompt(&self, actor: &Actor, name: &str) -> Result<PromptState> {
-        actor.require_editor()?;
+        actor.require(Permission::EditPrompts)?;
         let name = PromptName::parse(name)?;
         let now = Timestamp::now().0;
+        let mut tx = self.db.write.begin().await?;
         let inserted = sqlx::query(
             "insert into prompts (workspace_id, name, created_at, updated_at) values ($1, $2, $3, $3)",
         )
         .bind(actor.workspace_id)
         .bind(name.as_str())
         .bind(now)
-        .execute(&self.db.write)
+        .execute(&mut *tx)
         .await;
         match inserted {
             Ok(_) => {}
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(VaultError::Conflict(format!("a prompt named {name} already exists")));
+                return Err(VaultError::conflict(
+                    Conflict::AlreadyExists,
+                    format!("a prompt named {name} already exists"),
+                ));
             }
             Err(e) => return Err(e.into()),
         }
+        activity::record(&mut tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), json!({})).await?;
+        tx.commit().await?;
         Ok(PromptState { name: name.to_string(), live: None, staging: None, versions: 0 })
     }
 
@@ -208,7 +229,7 @@ impl Vault {
     /// Saves a new draft under the next number. Concurrent saves each get their own number,
     /// in order: the counter on the prompt row is bumped inside the write transaction.
     pub async fn save_draft(&self, actor: &Actor, name: &str, draft: NewDraft) -> Result<Version> {
-        actor.require_editor()?;
+        actor.require(Permission::EditPrompts)?;
         let source = names::source(&draft.source)?;
         let message = names::message(&draft.message)?;
         let now = Timestamp::now().0;
@@ -234,6 +255,8 @@ impl Vault {
         .execute(&mut *tx)
         .await?;
         let version = find_version(&mut tx, &prompt, number_from_db(number)?).await?;
+        let details = json!({ "version": version.number.label(), "message": version.message });
+        activity::record(&mut tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;
         tx.commit().await?;
         self.search_index.poke();
         Ok(version)
@@ -248,7 +271,7 @@ impl Vault {
         number: VersionNumber,
         rewrite: Rewrite,
     ) -> Result<Version> {
-        actor.require_editor()?;
+        actor.require(Permission::EditPrompts)?;
         let source = rewrite.source.as_deref().map(names::source).transpose()?;
         let message = rewrite.message.as_deref().map(names::message).transpose()?;
         if source.is_none() && message.is_none() {
@@ -257,10 +280,11 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let current = find_version(&mut tx, &prompt, number).await?;
-        if current.status == Status::Live {
-            return Err(VaultError::Conflict(format!(
-                "{number} is live and frozen; save a new draft to change it"
-            )));
+        if current.status == Status::Published {
+            return Err(VaultError::conflict(
+                Conflict::Frozen,
+                format!("{number} is live and frozen; save a new draft to change it"),
+            ));
         }
         if rewrite.expected_revision.is_some_and(|expected| expected != current.revision) {
             return Err(VaultError::Stale { current: Box::new(current) });
@@ -277,6 +301,8 @@ impl Vault {
         .await?;
         touch(&mut tx, &prompt).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
+        let details = json!({ "version": number.label(), "revision": version.revision });
+        activity::record(&mut tx, actor, ActivityKind::VersionRewritten, Some(&prompt.name), details).await?;
         tx.commit().await?;
         self.search_index.poke();
         // A staged draft is served to test keys: they read the new text at once.
@@ -294,14 +320,15 @@ impl Vault {
         name: &str,
         number: VersionNumber,
     ) -> Result<PromptState> {
-        actor.require_editor()?;
+        actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
-        if version.status == Status::Live {
-            return Err(VaultError::Conflict(format!(
-                "{number} is live; published versions are never deleted"
-            )));
+        if version.status == Status::Published {
+            return Err(VaultError::conflict(
+                Conflict::Frozen,
+                format!("{number} is live; published versions are never deleted"),
+            ));
         }
         if prompt.staging == Some(number) {
             move_pointer(&mut tx, actor, &prompt, Channel::Staging, None, EventKind::StagingChanged).await?;
@@ -319,6 +346,8 @@ impl Vault {
             previous: None,
         };
         events::record(&mut tx, actor, change, None).await?;
+        let details = json!({ "version": number.label(), "message": version.message });
+        activity::record(&mut tx, actor, ActivityKind::DraftDeleted, Some(&prompt.name), details).await?;
         touch(&mut tx, &prompt).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
@@ -333,7 +362,7 @@ impl Vault {
     /// published version just gets the pointer back. Promoting the current live version
     /// changes nothing and records nothing.
     pub async fn promote(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<PromptState> {
-        actor.require_editor()?;
+        actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
@@ -359,25 +388,12 @@ impl Vault {
     /// Points live back at an older published version. Newer versions stay in the history
     /// and can be promoted again. Returns the older version's source for the editor.
     pub async fn roll_back(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<RollBack> {
-        actor.require_editor()?;
+        actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let Some(live) = prompt.live else {
-            return Err(VaultError::Conflict(format!(
-                "{} has no live version to roll back from",
-                prompt.name
-            )));
-        };
         let version = find_version(&mut tx, &prompt, number).await?;
-        if version.status == Status::Draft {
-            return Err(VaultError::Conflict(format!(
-                "{number} is a draft; roll back only to a published version (promote a draft instead)"
-            )));
-        }
-        if number >= live {
-            return Err(VaultError::Conflict(format!(
-                "roll back to a version older than the live {live}; to move live forward, promote {number}"
-            )));
+        if let Some(refusal) = roll_back_refusal(&prompt.name, prompt.live, version.status, number) {
+            return Err(refusal);
         }
         move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number), EventKind::VersionRolledBack)
             .await?;
@@ -397,11 +413,12 @@ impl Vault {
         name: &str,
         number: Option<VersionNumber>,
     ) -> Result<PromptState> {
-        actor.require_editor()?;
+        actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
         if !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
-            return Err(VaultError::Conflict(
-                "staging is disabled for this workspace; enable it in Settings first".into(),
+            return Err(VaultError::conflict(
+                Conflict::StagingDisabled,
+                "staging is disabled for this workspace; enable it in Settings first",
             ));
         }
         let prompt = find_prompt(&mut tx, actor, name).await?;
@@ -466,7 +483,7 @@ impl Vault {
         rows.iter()
             .map(|row| {
                 Ok(PointerMove {
-                    channel: Channel::parse(&row.try_get::<String, _>("channel")?)?.as_str(),
+                    channel: channel_from_db(&row.try_get::<String, _>("channel")?)?,
                     from: optional_number(row, "from_number")?,
                     to: optional_number(row, "to_number")?,
                     actor: row.try_get("actor")?,
@@ -478,27 +495,59 @@ impl Vault {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Channel {
-    Live,
-    Staging,
+/// Why live cannot be rolled back to version `number`, if it cannot: rollback goes to a
+/// published version older than live (forward is a promote).
+fn roll_back_refusal(
+    prompt: &str,
+    live: Option<VersionNumber>,
+    status: Status,
+    number: VersionNumber,
+) -> Option<VaultError> {
+    let Some(live) = live else {
+        let message = format!("{prompt} has no live version to roll back from");
+        return Some(VaultError::conflict(Conflict::NothingLive, message));
+    };
+    if status == Status::Draft {
+        let message =
+            format!("{number} is a draft; roll back only to a published version (promote a draft instead)");
+        return Some(VaultError::conflict(Conflict::NotPublished, message));
+    }
+    if number >= live {
+        let message = format!(
+            "roll back to a version older than the live {live}; to move live forward, promote {number}"
+        );
+        return Some(VaultError::conflict(Conflict::NotOlder, message));
+    }
+    None
 }
 
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::Live => "live",
-            Channel::Staging => "staging",
-        }
+/// What the rules let `actor` do with version `number` (of `status`) of `prompt` right now:
+/// the actions the dashboard offers. The operations refuse everything else.
+pub fn offered(
+    actor: &Actor,
+    prompt: &PromptState,
+    staging_enabled: bool,
+    status: Status,
+    number: VersionNumber,
+) -> Offered {
+    let may_edit = actor.role.may(Permission::EditPrompts);
+    let may_change_live = actor.role.may(Permission::ChangeLive);
+    let draft = status == Status::Draft;
+    let roll_back = roll_back_refusal(&prompt.name, prompt.live, status, number).is_none();
+    let staged = prompt.staging == Some(number);
+    Offered {
+        edit: may_edit && draft,
+        delete: may_edit && draft,
+        // Older published versions are offered a rollback instead, which says what it does.
+        promote: may_change_live && prompt.live != Some(number) && !roll_back,
+        roll_back: may_change_live && roll_back,
+        stage: may_edit && staging_enabled && !staged,
+        unstage: may_edit && staging_enabled && staged,
     }
+}
 
-    fn parse(raw: &str) -> Result<Channel> {
-        match raw {
-            "live" => Ok(Channel::Live),
-            "staging" => Ok(Channel::Staging),
-            other => Err(VaultError::Internal(format!("unknown channel {other:?}").into())),
-        }
-    }
+fn channel_from_db(raw: &str) -> Result<Channel> {
+    Channel::parse(raw).ok_or_else(|| VaultError::Internal(format!("unknown channel {raw:?}").into()))
 }
 
 /// The prompt named `name` in the actor's workspace; prompts of other workspaces do not
@@ -615,6 +664,18 @@ async fn move_pointer(
         Some(n) => Some(find_version(tx, prompt, n).await?),
         None => None,
     };
+    let details = json!({
+        "channel": channel.as_str(),
+        "from": from.map(VersionNumber::label),
+        "to": to.map(VersionNumber::label),
+        "event_id": event_id,
+    });
+    let activity_kind = match kind {
+        EventKind::VersionPromoted => ActivityKind::VersionPromoted,
+        EventKind::VersionRolledBack => ActivityKind::VersionRolledBack,
+        _ => ActivityKind::StagingChanged,
+    };
+    activity::record(tx, actor, activity_kind, Some(&prompt.name), details).await?;
     let change = events::Change {
         id: event_id,
         kind,

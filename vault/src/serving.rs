@@ -12,14 +12,18 @@ use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::activity::{self, ActivityKind};
 use crate::credentials::new_bearer_token;
 use crate::db::{Db, Timestamp};
-use crate::members::Actor;
+use crate::members::{Actor, Permission};
 use crate::names::{VersionNumber, short_text};
+use crate::prompts::Channel;
 use crate::{Result, Vault, VaultError};
+use types::{ServedPrompt, VersionJson};
 
 mod langfuse;
 pub use langfuse::LangfuseRefused;
@@ -57,10 +61,11 @@ impl KeyKind {
         }
     }
 
-    fn channel(self) -> &'static str {
+    /// The pointer the key reads (a test key falls back to live).
+    pub fn channel(self) -> Channel {
         match self {
-            KeyKind::Live => "live",
-            KeyKind::Test => "staging",
+            KeyKind::Live => Channel::Live,
+            KeyKind::Test => Channel::Staging,
         }
     }
 }
@@ -161,20 +166,8 @@ fn hash_token(token: &str) -> TokenHash {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// The JSON of an SDK read, `{"name","version","number","status","source","message","author","created_at","channel"}`.
-fn serve(name: &str, row: &sqlx::any::AnyRow, channel: &str) -> Result<Served> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        name: &'a str,
-        version: String,
-        number: i64,
-        status: String,
-        source: &'a str,
-        message: &'a str,
-        author: &'a str,
-        created_at: String,
-        channel: &'a str,
-    }
+/// The JSON of an SDK read: the version JSON with the prompt's name and the channel read.
+fn serve(name: &str, row: &sqlx::any::AnyRow, channel: Channel) -> Result<Served> {
     let version = VersionData {
         number: row.try_get("number")?,
         source: row.try_get("source")?,
@@ -182,15 +175,17 @@ fn serve(name: &str, row: &sqlx::any::AnyRow, channel: &str) -> Result<Served> {
         author: row.try_get("author")?,
         created_at: Timestamp(row.try_get("created_at")?),
     };
-    let body = Body {
-        name,
-        version: format!("v{}", version.number),
-        number: version.number,
-        status: row.try_get("status")?,
-        source: &version.source,
-        message: &version.message,
-        author: &version.author,
-        created_at: version.created_at.to_rfc3339(),
+    let body = ServedPrompt {
+        name: name.to_owned(),
+        version: VersionJson {
+            version: types::label(version.number),
+            number: version.number,
+            status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
+            source: Some(version.source.clone()),
+            message: version.message.clone(),
+            author: version.author.clone(),
+            created_at: version.created_at.to_rfc3339(),
+        },
         channel,
     };
     let body = serde_json::to_vec(&body).map_err(|e| VaultError::Internal(Box::new(e)))?;
@@ -254,7 +249,7 @@ impl ReadModel {
         let workspace_id: i64 = row.try_get("workspace_id")?;
         let name: String = row.try_get("name")?;
         let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
-        let served = |number: Option<i64>, channel: &'static str| {
+        let served = |number: Option<i64>, channel: Channel| {
             let name = name.clone();
             async move {
                 let Some(number) = number else { return Ok::<_, VaultError>(None) };
@@ -262,9 +257,9 @@ impl ReadModel {
                 Ok(Some(Arc::new(serve(&name, &row, channel)?)))
             }
         };
-        let live = served(row.try_get("live_number")?, "live").await?;
+        let live = served(row.try_get("live_number")?, Channel::Live).await?;
         let staging_number = row.try_get::<Option<i64>, _>("staging_number")?.filter(|_| staging_enabled);
-        let staging = served(staging_number, "staging").await?;
+        let staging = served(staging_number, Channel::Staging).await?;
         let latest_number: Option<i64> =
             sqlx::query_scalar("select max(number) from versions where prompt_id = $1 and status = 'live'")
                 .bind(id)
@@ -272,7 +267,7 @@ impl ReadModel {
                 .await?;
         let latest = match &live {
             Some(live) if Some(live.version.number) == latest_number => Some(live.version.clone()),
-            _ => served(latest_number, "live").await?.map(|served| served.version.clone()),
+            _ => served(latest_number, Channel::Live).await?.map(|served| served.version.clone()),
         };
         self.lock_write()
             .prompts
@@ -384,11 +379,12 @@ impl Vault {
 
     /// Creates an API key (admins only). The token is returned here and never again.
     pub async fn create_api_key(&self, actor: &Actor, kind: KeyKind, name: &str) -> Result<NewApiKey> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let name = short_text("name", name)?;
         let (token, last_four) = new_bearer_token(kind.prefix());
         let token_hash = hash_token(&token);
         let created_at = Timestamp::now();
+        let mut tx = self.db.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "insert into api_keys (workspace_id, kind, name, token_hash, last_four, created_by, created_at) \
              values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -400,8 +396,11 @@ impl Vault {
         .bind(&last_four)
         .bind(actor.member_id)
         .bind(created_at.0)
-        .fetch_one(&self.db.write)
+        .fetch_one(&mut *tx)
         .await?;
+        let details = json!({ "id": id, "name": name, "kind": kind.as_str() });
+        activity::record(&mut tx, actor, ActivityKind::KeyCreated, None, details).await?;
+        tx.commit().await?;
         let entry = KeyEntry {
             id,
             workspace_id: actor.workspace_id,
@@ -417,7 +416,7 @@ impl Vault {
     /// The workspace's keys that are not revoked, newest first (admins only). "Last used"
     /// comes from memory, so it is current even before it is flushed.
     pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let rows = sqlx::query(
             "select id, kind, name, last_four, created_at, last_used_at from api_keys \
              where workspace_id = $1 and revoked_at is null order by id desc",
@@ -453,16 +452,22 @@ impl Vault {
 
     /// Revokes a key (admins only); its very next read on this instance is refused.
     pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
-        actor.require_admin()?;
-        let hash: Option<String> = sqlx::query_scalar(
-            "update api_keys set revoked_at = $1 where id = $2 and workspace_id = $3 and revoked_at is null returning token_hash",
+        actor.require(Permission::Administer)?;
+        let mut tx = self.db.write.begin().await?;
+        let revoked = sqlx::query(
+            "update api_keys set revoked_at = $1 where id = $2 and workspace_id = $3 and revoked_at is null \
+             returning token_hash, name",
         )
         .bind(Timestamp::now().0)
         .bind(id)
         .bind(actor.workspace_id)
-        .fetch_optional(&self.db.write)
-        .await?;
-        let hash = hash.ok_or_else(|| VaultError::NotFound(format!("no API key {id}")))?;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| VaultError::NotFound(format!("no API key {id}")))?;
+        let hash: String = revoked.try_get("token_hash")?;
+        let details = json!({ "id": id, "name": revoked.try_get::<String, _>("name")? });
+        activity::record(&mut tx, actor, ActivityKind::KeyRevoked, None, details).await?;
+        tx.commit().await?;
         let mut token_hash = [0u8; 32];
         hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
         self.serving.forget_key(&token_hash);

@@ -1,8 +1,11 @@
 //! Workspace settings.
 
 use serde::Serialize;
+use serde_json::json;
 
-use crate::members::Actor;
+use crate::activity::{self, ActivityKind};
+
+use crate::members::{Actor, Permission};
 use crate::{Result, Vault};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -24,13 +27,17 @@ impl Vault {
 
     /// Changes settings (admins only); a field left out keeps its value.
     pub async fn update_settings(&self, actor: &Actor, patch: SettingsPatch) -> Result<Settings> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         if let Some(enabled) = patch.staging_enabled {
+            let mut tx = self.db.write.begin().await?;
             sqlx::query("update workspaces set staging_enabled = $1 where id = $2")
                 .bind(i64::from(enabled))
                 .bind(actor.workspace_id)
-                .execute(&self.db.write)
+                .execute(&mut *tx)
                 .await?;
+            let details = json!({ "staging_enabled": enabled });
+            activity::record(&mut tx, actor, ActivityKind::SettingChanged, None, details).await?;
+            tx.commit().await?;
             // Test keys of every prompt read staging or live from now on.
             self.refresh_served_workspace(actor.workspace_id).await?;
         }

@@ -10,11 +10,12 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tokio::sync::Notify;
 
+use crate::activity::{self, ActivityKind};
 use crate::credentials::random_token;
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
-use crate::members::Actor;
-use crate::{Result, Vault, VaultError};
+use crate::members::{Actor, Permission};
+use crate::{Conflict, Result, Vault, VaultError};
 
 /// Attempts per delivery: the first, then retries `RETRY_BACKOFF` apart.
 pub const MAX_ATTEMPTS: i64 = RETRY_BACKOFF.len() as i64 + 1;
@@ -125,7 +126,7 @@ fn webhook_from_row(row: &AnyRow) -> Result<Webhook> {
     Ok(Webhook {
         id: row.try_get("id")?,
         url: row.try_get("url")?,
-        events: events.split_whitespace().map(EventKind::parse).collect::<Result<_>>()?,
+        events: events.split_whitespace().map(events::subscribable).collect::<Result<_>>()?,
         enabled: row.try_get::<i64, _>("enabled")? == 1,
         disabled_reason: row.try_get("disabled_reason")?,
         created_at: Timestamp(row.try_get("created_at")?),
@@ -153,7 +154,7 @@ fn parse_url(raw: &str) -> Result<String> {
 
 /// The event types, deduplicated, in the product's order, space-separated for storage.
 fn parse_events(raw: &[String]) -> Result<String> {
-    let kinds = raw.iter().map(|e| EventKind::parse(e.trim())).collect::<Result<Vec<_>>>()?;
+    let kinds = raw.iter().map(|e| events::subscribable(e.trim())).collect::<Result<Vec<_>>>()?;
     if kinds.is_empty() {
         return Err(VaultError::invalid("events", "choose at least one event type"));
     }
@@ -172,13 +173,27 @@ pub fn retry_delay(base: Duration, failed: i64) -> Duration {
     base * RETRY_BACKOFF[index]
 }
 
+/// A webhook change in the activity log: its id, events and whether it is enabled. Never
+/// its URL (URLs often carry tokens, and every member reads the log) nor its secret.
+async fn record_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &Actor,
+    kind: ActivityKind,
+    webhook: &Webhook,
+) -> Result<()> {
+    let events: Vec<&str> = webhook.events.iter().map(|e| e.as_str()).collect();
+    let details = serde_json::json!({ "id": webhook.id, "events": events, "enabled": webhook.enabled });
+    activity::record(tx, actor, kind, None, details).await
+}
+
 impl Vault {
     pub async fn create_webhook(&self, actor: &Actor, input: NewWebhook) -> Result<WebhookSecret> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let url = parse_url(&input.url)?;
         let events = parse_events(&input.events)?;
         let secret = new_secret();
         let now = Timestamp::now().0;
+        let mut tx = self.db.write.begin().await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into webhooks (workspace_id, url, events, enabled, secret, created_by, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $6, $7, $7) returning {WEBHOOK_COLUMNS}"
@@ -190,13 +205,16 @@ impl Vault {
         .bind(&secret)
         .bind(actor.member_id)
         .bind(now)
-        .fetch_one(&self.db.write)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(WebhookSecret { webhook: webhook_from_row(&row)?, secret })
+        let webhook = webhook_from_row(&row)?;
+        record_change(&mut tx, actor, ActivityKind::WebhookCreated, &webhook).await?;
+        tx.commit().await?;
+        Ok(WebhookSecret { webhook, secret })
     }
 
     pub async fn webhooks(&self, actor: &Actor) -> Result<Vec<Webhook>> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let rows = sqlx::query(AssertSqlSafe(format!(
             "select {WEBHOOK_COLUMNS} from webhooks where workspace_id = $1 order by id"
         )))
@@ -207,7 +225,7 @@ impl Vault {
     }
 
     pub async fn webhook(&self, actor: &Actor, id: i64) -> Result<Webhook> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "select {WEBHOOK_COLUMNS} from webhooks where workspace_id = $1 and id = $2"
         )))
@@ -220,10 +238,11 @@ impl Vault {
     }
 
     pub async fn update_webhook(&self, actor: &Actor, id: i64, patch: WebhookPatch) -> Result<Webhook> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let url = patch.url.as_deref().map(parse_url).transpose()?;
         let events = patch.events.as_deref().map(parse_events).transpose()?;
         let enabled = patch.enabled.map(i64::from);
+        let mut tx = self.db.write.begin().await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "update webhooks set url = coalesce($1, url), events = coalesce($2, events), \
                  enabled = coalesce($3, enabled), \
@@ -238,31 +257,38 @@ impl Vault {
         .bind(Timestamp::now().0)
         .bind(actor.workspace_id)
         .bind(id)
-        .fetch_optional(&self.db.write)
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| not_found(id))?;
+        let webhook = webhook_from_row(&row)?;
+        record_change(&mut tx, actor, ActivityKind::WebhookChanged, &webhook).await?;
+        tx.commit().await?;
         self.outbox.poke();
-        webhook_from_row(&row)
+        Ok(webhook)
     }
 
     /// Deletes a webhook with its pending deliveries and its log.
     pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
-        actor.require_admin()?;
-        let deleted = sqlx::query("delete from webhooks where workspace_id = $1 and id = $2")
-            .bind(actor.workspace_id)
-            .bind(id)
-            .execute(&self.db.write)
-            .await?;
-        if deleted.rows_affected() == 0 {
-            return Err(not_found(id));
-        }
+        actor.require(Permission::Administer)?;
+        let mut tx = self.db.write.begin().await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "delete from webhooks where workspace_id = $1 and id = $2 returning {WEBHOOK_COLUMNS}"
+        )))
+        .bind(actor.workspace_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+        record_change(&mut tx, actor, ActivityKind::WebhookDeleted, &webhook_from_row(&row)?).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// A new signing secret; the old one stops signing at once (retries included).
     pub async fn rotate_webhook_secret(&self, actor: &Actor, id: i64) -> Result<WebhookSecret> {
-        actor.require_admin()?;
+        actor.require(Permission::Administer)?;
         let secret = new_secret();
+        let mut tx = self.db.write.begin().await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "update webhooks set secret = $1, updated_at = $2 where workspace_id = $3 and id = $4 \
              returning {WEBHOOK_COLUMNS}"
@@ -271,18 +297,22 @@ impl Vault {
         .bind(Timestamp::now().0)
         .bind(actor.workspace_id)
         .bind(id)
-        .fetch_optional(&self.db.write)
+        .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| not_found(id))?;
-        Ok(WebhookSecret { webhook: webhook_from_row(&row)?, secret })
+        let webhook = webhook_from_row(&row)?;
+        record_change(&mut tx, actor, ActivityKind::WebhookSecretRotated, &webhook).await?;
+        tx.commit().await?;
+        Ok(WebhookSecret { webhook, secret })
     }
 
     /// Queues a `webhook.test` event for this webhook only; returns its id.
     pub async fn send_test_event(&self, actor: &Actor, id: i64) -> Result<String> {
         let webhook = self.webhook(actor, id).await?;
         if !webhook.enabled {
-            return Err(VaultError::Conflict(
-                "this webhook is disabled; enable it to send a test event".into(),
+            return Err(VaultError::conflict(
+                Conflict::WebhookDisabled,
+                "this webhook is disabled; enable it to send a test event",
             ));
         }
         let event_id = events::new_event_id();
@@ -331,7 +361,10 @@ impl Vault {
     /// Refused while the webhook is disabled, which would hold it back unsent.
     pub async fn redeliver(&self, actor: &Actor, id: i64, event_id: &str) -> Result<()> {
         if !self.webhook(actor, id).await?.enabled {
-            return Err(VaultError::Conflict("this webhook is disabled; enable it to redeliver".into()));
+            return Err(VaultError::conflict(
+                Conflict::WebhookDisabled,
+                "this webhook is disabled; enable it to redeliver",
+            ));
         }
         let updated = sqlx::query(
             "update deliveries set state = 'pending', next_attempt_at = $1 where webhook_id = $2 and event_id = $3",

@@ -5,8 +5,8 @@ use std::path::Path;
 use futures::future::join_all;
 use tempfile::TempDir;
 use vault::{
-    Actor, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch, Status, Storage,
-    Vault, VaultError,
+    Actor, Channel, Conflict, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch,
+    Status, Storage, Vault, VaultError,
 };
 
 mod common;
@@ -53,12 +53,14 @@ impl Fixture {
     }
 }
 
-fn assert_conflict<T: std::fmt::Debug>(result: Result<T, VaultError>, needle: &str) {
+/// A refusal by a rule: the reason callers act on, and a message that says it in words.
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, VaultError>, expected: Conflict, needle: &str) {
     match result {
-        Err(VaultError::Conflict(message)) => {
+        Err(VaultError::Conflict { reason, message }) => {
+            assert_eq!(reason, expected, "{message:?}");
             assert!(message.contains(needle), "{message:?} lacks {needle:?}")
         }
-        other => panic!("expected a conflict about {needle:?}, got {other:?}"),
+        other => panic!("expected a conflict {expected:?}, got {other:?}"),
     }
 }
 
@@ -72,7 +74,7 @@ async fn setup_happens_once() {
         password: "long enough".into(),
         name: "B".into(),
     };
-    assert_conflict(f.vault.set_up(again).await, "already set up");
+    assert_conflict(f.vault.set_up(again).await, Conflict::AlreadySetUp, "already set up");
 }
 
 #[tokio::test]
@@ -166,7 +168,7 @@ async fn access_tokens_work_until_revoked() {
 async fn prompt_names_are_checked_and_unique() {
     let f = fixture().await;
     f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
-    assert_conflict(f.vault.create_prompt(&f.owner, PROMPT).await, "already exists");
+    assert_conflict(f.vault.create_prompt(&f.owner, PROMPT).await, Conflict::AlreadyExists, "already exists");
     assert!(matches!(
         f.vault.create_prompt(&f.owner, "Bad Name").await,
         Err(VaultError::Invalid { field: "name", .. })
@@ -217,9 +219,9 @@ async fn drafts_can_be_rewritten_and_live_versions_cannot() {
     );
 
     f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
-    assert_conflict(f.vault.rewrite_draft(&f.owner, PROMPT, v(1), rewrite).await, "frozen");
+    assert_conflict(f.vault.rewrite_draft(&f.owner, PROMPT, v(1), rewrite).await, Conflict::Frozen, "frozen");
     let v1 = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1");
-    assert_eq!((v1.source.as_str(), v1.status), ("source 1", Status::Live));
+    assert_eq!((v1.source.as_str(), v1.status), ("source 1", Status::Published));
 }
 
 #[tokio::test]
@@ -271,7 +273,7 @@ async fn live_versions_are_never_deleted() {
     let f = fixture().await;
     f.prompt_with_drafts(1).await;
     f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
-    assert_conflict(f.vault.delete_draft(&f.owner, PROMPT, v(1)).await, "never deleted");
+    assert_conflict(f.vault.delete_draft(&f.owner, PROMPT, v(1)).await, Conflict::Frozen, "never deleted");
     assert_eq!(f.labels().await, ["v1:live"]);
     assert!(matches!(f.vault.delete_draft(&f.owner, PROMPT, v(5)).await, Err(VaultError::NotFound(_))));
 }
@@ -280,7 +282,11 @@ async fn live_versions_are_never_deleted() {
 async fn rollback_goes_back_to_an_older_published_version_and_keeps_newer_ones() {
     let f = fixture().await;
     f.prompt_with_drafts(4).await;
-    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(1)).await, "no live version");
+    assert_conflict(
+        f.vault.roll_back(&f.owner, PROMPT, v(1)).await,
+        Conflict::NothingLive,
+        "no live version",
+    );
     for n in [1, 2, 3] {
         f.vault.promote(&f.owner, PROMPT, v(n)).await.expect("promote");
     }
@@ -289,9 +295,17 @@ async fn rollback_goes_back_to_an_older_published_version_and_keeps_newer_ones()
     assert_eq!(f.labels().await, ["v4:draft", "v3:live", "v2:live", "v1:live"]);
 
     // Only to an older, published version.
-    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(4)).await, "draft");
-    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(3)).await, "older than the live v1");
-    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(1)).await, "older than the live v1");
+    assert_conflict(f.vault.roll_back(&f.owner, PROMPT, v(4)).await, Conflict::NotPublished, "draft");
+    assert_conflict(
+        f.vault.roll_back(&f.owner, PROMPT, v(3)).await,
+        Conflict::NotOlder,
+        "older than the live v1",
+    );
+    assert_conflict(
+        f.vault.roll_back(&f.owner, PROMPT, v(1)).await,
+        Conflict::NotOlder,
+        "older than the live v1",
+    );
     assert!(matches!(f.vault.roll_back(&f.owner, PROMPT, v(7)).await, Err(VaultError::NotFound(_))));
 
     // A version left behind by the rollback can be promoted again.
@@ -302,7 +316,11 @@ async fn rollback_goes_back_to_an_older_published_version_and_keeps_newer_ones()
 async fn staging_is_refused_while_disabled_and_may_point_at_a_draft() {
     let f = fixture().await;
     f.prompt_with_drafts(2).await;
-    assert_conflict(f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await, "disabled");
+    assert_conflict(
+        f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await,
+        Conflict::StagingDisabled,
+        "disabled",
+    );
     assert!(!f.vault.settings(&f.owner).await.expect("settings").staging_enabled);
 
     f.enable_staging(true).await;
@@ -328,7 +346,7 @@ async fn deleting_the_staged_draft_clears_staging_in_the_same_transaction() {
     let state = f.vault.delete_draft(&f.owner, PROMPT, v(2)).await.expect("delete");
     assert_eq!((state.staging, state.versions), (None, 1));
     let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("history");
-    assert_eq!((moves[0].channel, moves[0].from, moves[0].to), ("staging", Some(v(2)), None));
+    assert_eq!((moves[0].channel, moves[0].from, moves[0].to), (Channel::Staging, Some(v(2)), None));
 }
 
 #[tokio::test]
@@ -341,7 +359,7 @@ async fn disabling_staging_hides_the_pointer_and_deletes_nothing() {
     let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
     assert_eq!((state.staging, state.versions), (None, 2));
     assert_eq!(f.vault.deployments(&f.owner, PROMPT).await.expect("history").len(), 1);
-    assert_conflict(f.vault.set_staging(&f.owner, PROMPT, None).await, "disabled");
+    assert_conflict(f.vault.set_staging(&f.owner, PROMPT, None).await, Conflict::StagingDisabled, "disabled");
     f.enable_staging(true).await;
     assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").staging, Some(v(2)));
 }
@@ -359,7 +377,7 @@ async fn every_pointer_move_is_recorded_with_who_when_from_and_to() {
     let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("history");
     let seen: Vec<_> = moves
         .iter()
-        .map(|m| (m.channel, m.from.map(|n| n.get()), m.to.map(|n| n.get()), m.actor.as_str()))
+        .map(|m| (m.channel.as_str(), m.from.map(|n| n.get()), m.to.map(|n| n.get()), m.actor.as_str()))
         .collect();
     assert_eq!(
         seen,
@@ -449,6 +467,21 @@ async fn the_database_refuses_changes_to_live_versions_on_its_own() {
 }
 
 #[tokio::test]
+async fn racing_creations_of_one_name_make_one_prompt_and_conflicts() {
+    let f = fixture().await;
+    let creations = (0..8).map(|_| {
+        let (vault, owner) = (f.vault.clone(), f.owner.clone());
+        tokio::spawn(async move { vault.create_prompt(&owner, "race/one-name").await })
+    });
+    let results: Vec<_> = join_all(creations).await.into_iter().map(|joined| joined.expect("join")).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    for refused in results.into_iter().filter_map(Result::err) {
+        assert_eq!(refused.code(), "already_exists", "{refused:?}");
+        assert_eq!(refused.status(), 409);
+    }
+}
+
+#[tokio::test]
 async fn fifty_concurrent_saves_get_v1_to_v50_without_errors_or_gaps() {
     let f = fixture().await;
     f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
@@ -508,4 +541,84 @@ async fn sql(dir: &Path, statement: &'static str) -> Result<(), sqlx::Error> {
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect(&Vault::sqlite_url(dir)).await?;
     sqlx::query(statement).execute(&mut conn).await.map(|_| ())
+}
+
+#[tokio::test]
+async fn the_actions_offered_on_each_version_follow_the_rules() {
+    let f = fixture().await;
+    f.prompt_with_drafts(4).await;
+    f.enable_staging(true).await;
+    for n in [1, 3] {
+        f.vault.promote(&f.owner, PROMPT, v(n)).await.expect("promote");
+    }
+    f.vault.roll_back(&f.owner, PROMPT, v(1)).await.expect("roll back");
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(4))).await.expect("stage");
+    let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
+    let offered = |actor: &Actor, n: i64| {
+        let status = if n <= 3 && n != 2 { Status::Published } else { Status::Draft };
+        let o = vault::offered(actor, &state, true, status, v(n));
+        [o.edit, o.delete, o.promote, o.roll_back, o.stage, o.unstage]
+    };
+    // v1 live; v2 a draft; v3 published, newer than live; v4 a staged draft.
+    assert_eq!(offered(&f.owner, 1), [false, false, false, false, true, false], "the live version");
+    assert_eq!(offered(&f.owner, 2), [true, true, true, false, true, false], "a draft");
+    assert_eq!(offered(&f.owner, 3), [false, false, true, false, true, false], "published, newer than live");
+    assert_eq!(offered(&f.owner, 4), [true, true, true, false, false, true], "the staged draft");
+    f.vault.promote(&f.owner, PROMPT, v(3)).await.expect("promote again");
+    let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
+    let o = vault::offered(&f.owner, &state, true, Status::Published, v(1));
+    assert!(o.roll_back && !o.promote, "an older published version is offered a rollback");
+    let o = vault::offered(&f.owner, &state, false, Status::Draft, v(2));
+    assert!(!o.stage && !o.unstage, "no staging actions while staging is disabled");
+    let viewer = f.member(Role::Viewer).await;
+    assert_eq!(vault::offered(&viewer, &state, true, Status::Draft, v(2)), vault::Offered::default());
+}
+
+#[tokio::test]
+async fn a_member_renames_themselves_and_is_found_by_the_new_name() {
+    let f = fixture().await;
+    f.prompt_with_drafts(1).await;
+    let renamed = f.vault.rename_member(&f.owner, "  Ada Lovelace ").await.expect("rename");
+    assert_eq!(renamed.name, "Ada Lovelace");
+    let v1 = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1");
+    assert_eq!(v1.author, "Ada Lovelace", "versions show the new name");
+    let search = |q: &str| PageRequest { search: Some(q.into()), ..Default::default() };
+    let mut found = 0;
+    for _ in 0..40 {
+        found = f.vault.versions(&f.owner, PROMPT, search("lovelace")).await.expect("search").items.len();
+        if found == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(found, 1, "search finds the versions by the new name");
+    assert!(matches!(
+        f.vault.rename_member(&f.owner, " ").await,
+        Err(VaultError::Invalid { field: "name", .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
+    let f = fixture().await;
+    let (_, here) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in here");
+    let (_, elsewhere) =
+        f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in elsewhere");
+    let wrong = f.vault.change_password(&f.owner, "not it", "a new long password", Some(&here.value)).await;
+    assert!(matches!(wrong, Err(VaultError::Invalid { field: "current_password", .. })), "{wrong:?}");
+    let short = f.vault.change_password(&f.owner, "correct horse", "short", Some(&here.value)).await;
+    assert!(matches!(short, Err(VaultError::Invalid { field: "password", .. })), "{short:?}");
+    assert!(f.vault.session_actor(&elsewhere.value).await.is_ok(), "a refused change ends nothing");
+
+    f.vault
+        .change_password(&f.owner, "correct horse", "a new long password", Some(&here.value))
+        .await
+        .expect("change");
+    assert!(f.vault.session_actor(&here.value).await.is_ok(), "the session that changed it goes on");
+    assert!(matches!(f.vault.session_actor(&elsewhere.value).await, Err(VaultError::Unauthorized(_))));
+    assert!(f.vault.sign_in("ada@example.com", "correct horse").await.is_err());
+    assert!(f.vault.sign_in("ada@example.com", "a new long password").await.is_ok());
+
+    f.vault.sign_out_everywhere(&f.owner).await.expect("sign out everywhere");
+    assert!(matches!(f.vault.session_actor(&here.value).await, Err(VaultError::Unauthorized(_))));
 }

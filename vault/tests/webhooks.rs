@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use vault::{
-    Actor, EventKind, NewDraft, NewMember, NewWebhook, Outcome, Role, SettingsPatch, Vault, VaultError,
-    WebhookPatch,
+    Actor, Conflict, EventKind, NewDraft, NewMember, NewWebhook, Outcome, Role, SettingsPatch, Vault,
+    VaultError, WebhookPatch,
 };
 
 mod common;
@@ -166,10 +166,16 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more
     assert!(now.disabled_reason.as_deref().is_some_and(|r| r.contains("failed attempts in a row")));
     vault.set_staging(&owner, PROMPT, None).await.expect("unstage");
     assert!(vault.claim_due_deliveries(100, HOLD).await.expect("due").is_empty(), "disabled: nothing due");
-    assert!(matches!(vault.send_test_event(&owner, webhook.id).await, Err(VaultError::Conflict(_))));
+    assert!(matches!(
+        vault.send_test_event(&owner, webhook.id).await,
+        Err(VaultError::Conflict { reason: Conflict::WebhookDisabled, .. })
+    ));
     let log = vault.delivery_log(&owner, webhook.id).await.expect("log");
     let refused = vault.redeliver(&owner, webhook.id, &log[0].event_id).await;
-    assert!(matches!(refused, Err(VaultError::Conflict(_))), "redeliver waits for the webhook to be enabled");
+    assert!(
+        matches!(refused, Err(VaultError::Conflict { reason: Conflict::WebhookDisabled, .. })),
+        "redeliver waits for the webhook to be enabled"
+    );
 
     // Enabled again: the count starts over and a test event goes out.
     let patch = WebhookPatch { enabled: Some(true), ..Default::default() };

@@ -8,13 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::ssr;
 use super::{AppError, CreatedToken, When};
 
-/// The event types a webhook can receive, with what the dashboard calls them.
-pub const EVENT_TYPES: [(&str, &str); 4] = [
-    ("version.promoted", "A version is promoted (published)"),
-    ("version.rolled_back", "Live is rolled back"),
-    ("staging.changed", "Staging moves"),
-    ("draft.deleted", "A draft is deleted"),
-];
+pub use types::EventKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookRow {
@@ -52,14 +46,23 @@ pub struct EventChoice {
 impl EventChoice {
     #[cfg(feature = "ssr")]
     fn chosen(&self) -> Vec<String> {
-        let checked =
-            [&self.version_promoted, &self.version_rolled_back, &self.staging_changed, &self.draft_deleted];
-        EVENT_TYPES
-            .iter()
-            .zip(checked)
-            .filter(|(_, c)| c.is_some())
-            .map(|((kind, _), _)| (*kind).to_owned())
+        EventKind::SUBSCRIBABLE
+            .into_iter()
+            .filter(|kind| self.checked(*kind))
+            .map(|kind| kind.as_str().to_owned())
             .collect()
+    }
+
+    /// The box for `kind`; one field per subscribable type, checked when present.
+    #[cfg(feature = "ssr")]
+    fn checked(&self, kind: EventKind) -> bool {
+        match kind {
+            EventKind::VersionPromoted => self.version_promoted.is_some(),
+            EventKind::VersionRolledBack => self.version_rolled_back.is_some(),
+            EventKind::StagingChanged => self.staging_changed.is_some(),
+            EventKind::DraftDeleted => self.draft_deleted.is_some(),
+            EventKind::WebhookTest => false,
+        }
     }
 }
 
@@ -82,15 +85,17 @@ pub async fn load_webhooks() -> Result<Vec<WebhookRow>, AppError> {
         .collect())
 }
 
-/// Adds a webhook; its signing secret is shown once.
+/// Adds a webhook, enabled when its box is checked (present); its signing secret is shown
+/// once.
 #[server]
 pub async fn add_webhook(
     url: String,
     #[server(default)] events: EventChoice,
+    #[server(default)] enabled: Option<String>,
 ) -> Result<CreatedToken, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let input = vault::NewWebhook { url, events: events.chosen(), enabled: true };
+    let input = vault::NewWebhook { url, events: events.chosen(), enabled: enabled.is_some() };
     let made = ctx.vault.create_webhook(&actor, input).await.map_err(ssr::app_error)?;
     Ok(CreatedToken { name: made.webhook.url, secret: made.secret })
 }

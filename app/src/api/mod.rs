@@ -2,6 +2,7 @@
 //! its error to words a person can act on. No rule lives here. The types below travel
 //! between the server and the browser.
 
+mod activity;
 mod integrations;
 mod prompts;
 mod session;
@@ -13,6 +14,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub use activity::*;
 pub use integrations::*;
 pub use prompts::*;
 pub use session::*;
@@ -20,25 +22,69 @@ pub use settings::*;
 #[cfg(feature = "ssr")]
 pub use ssr::ServerContext;
 
-/// The error every server function returns: a message for the page, and whether the
-/// member must sign in (again).
+/// The error every server function returns, with the HTTP status it answers with (a
+/// refusal is a 4xx; only a fault of ours is a 500).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
+    /// For the page, in plain words.
     pub message: String,
-    pub signed_out: bool,
+    /// For programs and tests: the vault's code (`stale`, `frozen`, `invalid`, …).
+    pub code: String,
+    pub status: u16,
+    /// The field the error is about, where there is one.
+    pub field: Option<String>,
+    /// For a 429: how many seconds to wait before trying again.
+    pub retry_after: Option<u64>,
+    /// What was typed into the refused form, given back to a page that has no WASM (whose
+    /// browser reloads it): the fields by name. Empty otherwise.
+    pub kept: Vec<(String, String)>,
+}
+
+impl AppError {
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> AppError {
+        AppError {
+            message: message.into(),
+            code: code.into(),
+            status,
+            field: None,
+            retry_after: None,
+            kept: Vec::new(),
+        }
+    }
+
+    /// The member must sign in (again).
+    pub fn signed_out(&self) -> bool {
+        self.status == 401
+    }
+
+    /// What was typed into field `name` of the refused form, if it was kept.
+    pub fn kept(&self, name: &str) -> Option<&str> {
+        self.kept.iter().find(|(field, _)| field == name).map(|(_, value)| value.as_str())
+    }
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let message = match value {
+        let error = match value {
             // The browser could not reach the server at all.
-            ServerFnErrorErr::Request(_) => "the server could not be reached; check your connection".into(),
-            other => other.to_string(),
+            ServerFnErrorErr::Request(_) => {
+                AppError::new(0, "unreachable", "the server could not be reached; check your connection")
+            }
+            // The request was not what the server function takes: the caller's mistake.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => {
+                AppError::new(400, "malformed", format!("the request was malformed: {value}"))
+            }
+            other => AppError::new(500, "internal", other.to_string()),
         };
-        AppError { message, signed_out: false }
+        #[cfg(feature = "ssr")]
+        ssr::respond_with(&error);
+        error
     }
 }
 
@@ -89,5 +135,25 @@ impl Marked {
             pieces.push((&self.text[at..], false));
         }
         pieces
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(text: &str, marks: &[(usize, usize)]) -> Vec<(String, bool)> {
+        let text = Marked { text: text.to_owned(), marks: marks.to_vec() };
+        text.pieces().into_iter().map(|(piece, marked)| (piece.to_owned(), marked)).collect()
+    }
+
+    #[test]
+    fn search_marks_cut_the_text_into_marked_and_plain_pieces() {
+        let pieces = marked("fix the refund tone", &[(8, 14), (15, 19)]);
+        let expected = [("fix the ", false), ("refund", true), (" ", false), ("tone", true)];
+        assert_eq!(pieces, expected.map(|(p, m)| (p.to_owned(), m)));
+        assert_eq!(marked("plain", &[]), vec![("plain".to_owned(), false)]);
+        // Ranges that do not fit the text (or split a character) are skipped, never a panic.
+        assert_eq!(marked("héllo", &[(1, 2), (3, 99)]), vec![("héllo".to_owned(), false)]);
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::ssr;
 use super::{AppError, Marked, When};
+pub use types::{Channel, Offered, Status};
 
 /// One row of the prompts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,8 +24,9 @@ pub struct PromptRow {
 pub struct VersionRow {
     pub number: i64,
     pub label: String,
-    /// Published (frozen); otherwise a draft.
-    pub published: bool,
+    pub status: Status,
+    /// What the member may do with it now, as the vault decides.
+    pub offered: Offered,
     pub message: Marked,
     pub author: Marked,
     /// Shown when a search matched it.
@@ -102,7 +104,11 @@ pub async fn list_prompts() -> Result<PromptList, AppError> {
 pub async fn create_prompt(name: String) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let state = ctx.vault.create_prompt(&actor, &name).await.map_err(ssr::app_error)?;
+    let state = ctx
+        .vault
+        .create_prompt(&actor, &name)
+        .await
+        .map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
     leptos_axum::redirect(&format!("/prompts/{}", state.name));
     Ok(())
 }
@@ -117,14 +123,13 @@ pub async fn load_overview(
 ) -> Result<PromptOverview, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let state = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?;
-    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let (state, staging_enabled) = prompt_state(&ctx, &actor, &name).await?;
     let page = history(&ctx, &actor, &name, q, before).await?;
     Ok(PromptOverview {
         name: state.name,
         live: state.live.map(vault::VersionNumber::get),
         staging: state.staging.map(vault::VersionNumber::get),
-        staging_enabled: settings.staging_enabled,
+        staging_enabled,
         can_edit: actor.role.can_edit(),
         versions: page.items,
         next_cursor: page.next_cursor,
@@ -143,6 +148,18 @@ pub async fn more_versions(
     history(&ctx, &actor, &name, q, Some(cursor)).await
 }
 
+/// The prompt's pointers, and whether staging is enabled in its workspace.
+#[cfg(feature = "ssr")]
+async fn prompt_state(
+    ctx: &ssr::ServerContext,
+    actor: &vault::Actor,
+    name: &str,
+) -> Result<(vault::PromptState, bool), AppError> {
+    let state = ctx.vault.prompt(actor, name).await.map_err(ssr::app_error)?;
+    let settings = ctx.vault.settings(actor).await.map_err(ssr::app_error)?;
+    Ok((state, settings.staging_enabled))
+}
+
 #[cfg(feature = "ssr")]
 async fn history(
     ctx: &ssr::ServerContext,
@@ -152,9 +169,17 @@ async fn history(
     cursor: Option<String>,
 ) -> Result<VersionsPage, AppError> {
     let request = page_request(search, cursor)?;
+    let (state, staging_enabled) = prompt_state(ctx, actor, name).await?;
     let page = ctx.vault.history(actor, name, request).await.map_err(ssr::app_error)?;
     let now = vault::Timestamp::now();
-    let items = page.items.into_iter().map(|entry| version_row(entry, now)).collect();
+    let items = page
+        .items
+        .into_iter()
+        .map(|entry| {
+            let offered = vault::offered(actor, &state, staging_enabled, entry.status, entry.number);
+            version_row(entry, offered, now)
+        })
+        .collect();
     Ok(VersionsPage { items, next_cursor: page.next_cursor })
 }
 
@@ -165,7 +190,7 @@ fn page_request(search: Option<String>, cursor: Option<String>) -> Result<vault:
 }
 
 #[cfg(feature = "ssr")]
-fn version_row(entry: vault::HistoryEntry, now: vault::Timestamp) -> VersionRow {
+fn version_row(entry: vault::HistoryEntry, offered: Offered, now: vault::Timestamp) -> VersionRow {
     let marked = |text: String, marks: Vec<std::ops::Range<usize>>| Marked {
         text,
         marks: marks.into_iter().map(|r| (r.start, r.end)).collect(),
@@ -173,7 +198,8 @@ fn version_row(entry: vault::HistoryEntry, now: vault::Timestamp) -> VersionRow 
     VersionRow {
         number: entry.number.get(),
         label: entry.number.label(),
-        published: entry.status == vault::Status::Live,
+        status: entry.status,
+        offered,
         message: marked(entry.message, entry.marks.message),
         author: marked(entry.author, entry.marks.author),
         author_email: marked(entry.author_email, entry.marks.author_email),
@@ -204,7 +230,8 @@ pub async fn search_versions(q: String, cursor: Option<String>) -> Result<Search
     let items = page
         .items
         .into_iter()
-        .map(|f| SearchHit { prompt: f.prompt, row: version_row(f.entry, now) })
+        // Search results link to their prompt, where the actions are.
+        .map(|f| SearchHit { prompt: f.prompt, row: version_row(f.entry, Offered::default(), now) })
         .collect();
     Ok(SearchResults { items, next_cursor: page.next_cursor })
 }
@@ -230,7 +257,7 @@ pub async fn load_editor(
     };
     let can_edit = actor.role.can_edit();
     let (source, message, mode) = match start {
-        Some(v) if edit.is_some() && v.status == vault::Status::Draft => {
+        Some(v) if edit.is_some() && v.status == Status::Draft => {
             (v.source, v.message, EditorMode::Rewrite { number: v.number.get(), revision: v.revision })
         }
         Some(v) => {
@@ -245,8 +272,12 @@ pub async fn load_editor(
 pub async fn save_draft(name: String, source: String, message: String) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let draft = vault::NewDraft { source, message };
-    let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(ssr::app_error)?;
+    let draft = vault::NewDraft { source: source.clone(), message: message.clone() };
+    let version = ctx
+        .vault
+        .save_draft(&actor, &name, draft)
+        .await
+        .map_err(|e| ssr::refused_keeping(e, &[("source", &source), ("message", &message)]))?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}", version.number.get()));
     Ok(())
 }
@@ -261,10 +292,17 @@ pub async fn rewrite_draft(
 ) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let rewrite =
-        vault::Rewrite { source: Some(source), message: Some(message), expected_revision: Some(revision) };
+    let rewrite = vault::Rewrite {
+        source: Some(source.clone()),
+        message: Some(message.clone()),
+        expected_revision: Some(revision),
+    };
     let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
-    let version = ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(ssr::app_error)?;
+    let version = ctx
+        .vault
+        .rewrite_draft(&actor, &name, number, rewrite)
+        .await
+        .map_err(|e| ssr::refused_keeping(e, &[("source", &source), ("message", &message)]))?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
     Ok(())
 }
@@ -379,21 +417,19 @@ pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffV
 /// One move of a pointer, as the Deployments timeline shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentRow {
-    /// `live` or `staging`.
-    pub channel: String,
+    pub channel: Channel,
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub actor: String,
     pub at: When,
     pub event_id: String,
+    /// "Roll back to this": the version this move made live may be rolled back to now.
+    pub roll_back: bool,
 }
 
-/// The Deployments timeline: the pointer moves, newest first, and what "roll back to
-/// this" needs to know.
+/// The Deployments timeline: the pointer moves, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployments {
-    pub live: Option<i64>,
-    pub can_edit: bool,
     pub moves: Vec<DeploymentRow>,
 }
 
@@ -402,22 +438,25 @@ pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     let now = vault::Timestamp::now();
-    let state = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?;
+    let (state, staging_enabled) = prompt_state(&ctx, &actor, &name).await?;
     let moves = ctx.vault.deployments(&actor, &name).await.map_err(ssr::app_error)?;
     let moves = moves
         .into_iter()
-        .map(|m| DeploymentRow {
-            channel: m.channel.to_owned(),
-            from: m.from.map(vault::VersionNumber::get),
-            to: m.to.map(vault::VersionNumber::get),
-            actor: m.actor,
-            at: ssr::when(m.at, now),
-            event_id: m.event_id,
+        .map(|m| {
+            // A version that was made live is published: may live go back to it?
+            let roll_back = m.to.filter(|_| m.channel == Channel::Live).is_some_and(|to| {
+                vault::offered(&actor, &state, staging_enabled, Status::Published, to).roll_back
+            });
+            DeploymentRow {
+                channel: m.channel,
+                from: m.from.map(vault::VersionNumber::get),
+                to: m.to.map(vault::VersionNumber::get),
+                actor: m.actor,
+                at: ssr::when(m.at, now),
+                event_id: m.event_id,
+                roll_back,
+            }
         })
         .collect();
-    Ok(Deployments {
-        live: state.live.map(vault::VersionNumber::get),
-        can_edit: actor.role.can_edit(),
-        moves,
-    })
+    Ok(Deployments { moves })
 }

@@ -18,7 +18,7 @@ pub struct Visitor {
 pub async fn current_visitor() -> Result<Visitor, AppError> {
     let ctx = ssr::context()?;
     let needs_setup = ctx.vault.needs_setup().await.map_err(ssr::app_error)?;
-    let member = ssr::signed_in(&ctx).await.ok().map(ssr::member);
+    let member = ssr::visitor(&ctx).await.map(ssr::member);
     Ok(Visitor { needs_setup, member })
 }
 
@@ -59,6 +59,39 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Some(cookie) = ssr::session_cookie().await {
         ctx.vault.sign_out(&cookie).await.map_err(ssr::app_error)?;
     }
+    ssr::set_cookie(&ctx, "", 0);
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// Settings → Your account: the member's own name.
+#[server]
+pub async fn rename_self(name: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.rename_member(&actor, &name).await.map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
+    Ok(())
+}
+
+/// Settings → Your account: a new password (the current one required); every other
+/// session of the member ends, this one goes on.
+#[server]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let cookie = ssr::session_cookie().await;
+    ctx.vault
+        .change_password(&actor, &current_password, &new_password, cookie.as_deref())
+        .await
+        .map_err(ssr::app_error)
+}
+
+/// Ends every session of the member, this one included.
+#[server]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.sign_out_everywhere(&actor).await.map_err(ssr::app_error)?;
     ssr::set_cookie(&ctx, "", 0);
     leptos_axum::redirect("/sign-in");
     Ok(())

@@ -9,6 +9,8 @@ use super::{AppError, When};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsView {
+    /// The member's own name.
+    pub name: String,
     pub staging_enabled: bool,
     pub can_administer: bool,
     pub tokens: Vec<TokenRow>,
@@ -58,6 +60,7 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
         Vec::new()
     };
     Ok(SettingsView {
+        name: actor.name.clone(),
         staging_enabled: settings.staging_enabled,
         can_administer: actor.role.can_administer(),
         api_keys: api_keys

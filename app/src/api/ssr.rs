@@ -2,7 +2,7 @@
 //! mapping of vault errors and values to what pages show.
 
 use http::HeaderValue;
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::{ACCEPT, COOKIE, RETRY_AFTER, SET_COOKIE};
 use leptos::prelude::use_context;
 use vault::{Actor, Timestamp, VaultError};
 
@@ -19,13 +19,12 @@ pub struct ServerContext {
 }
 
 pub fn context() -> Result<ServerContext, AppError> {
-    use_context::<ServerContext>()
-        .ok_or_else(|| AppError { message: "the server is not ready".into(), signed_out: false })
+    use_context::<ServerContext>().ok_or_else(|| AppError::new(503, "not_ready", "the server is not ready"))
 }
 
-/// Words for the page; internal failures are logged and shown generically.
+/// Words for the page, with the vault's status and code; internal failures are logged and
+/// shown generically. The response answers with the error's status.
 pub fn app_error(error: VaultError) -> AppError {
-    let signed_out = matches!(error, VaultError::Unauthorized(_));
     let message = match &error {
         VaultError::Internal(source) => {
             tracing::error!(error = %source, "dashboard operation failed");
@@ -38,7 +37,52 @@ pub fn app_error(error: VaultError) -> AppError {
         ),
         other => other.to_string(),
     };
-    AppError { message, signed_out }
+    let mut refused = AppError::new(error.status(), error.code(), message);
+    refused.field = error.field().map(str::to_owned);
+    refused.retry_after = error.retry_after().map(|wait| wait.as_secs().max(1));
+    respond_with(&refused);
+    refused
+}
+
+/// The largest text given back to a page without WASM: it travels in the URL of the
+/// redirect back, and the server reads URLs of a few hundred KiB at most.
+const MAX_KEPT_BYTES: usize = 64 * 1024;
+
+/// [`app_error`], keeping what was typed into the form (`fields` by name) for a browser
+/// without WASM, which reloads the page and would lose it. With WASM the page keeps it.
+pub fn refused_keeping(error: VaultError, fields: &[(&str, &str)]) -> AppError {
+    let mut refused = app_error(error);
+    let size: usize = fields.iter().map(|(_, value)| value.len()).sum();
+    if plain_form_post() && size <= MAX_KEPT_BYTES {
+        refused.kept = fields.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect();
+    }
+    refused
+}
+
+/// A form posted by a browser without WASM (it asks for HTML): Leptos answers it with a
+/// redirect back to the page, carrying the error, and that redirect must stay a redirect.
+fn plain_form_post() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Sets the response's status to the error's when answering a server function call (a
+/// page that calls one while rendering keeps its own status), except for a plain form post
+/// (see above).
+pub fn respond_with(error: &AppError) {
+    let server_function_call =
+        use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if !server_function_call || plain_form_post() {
+        return;
+    }
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    if let Ok(status) = http::StatusCode::from_u16(error.status) {
+        response.set_status(status);
+    }
+    if let Some(seconds) = error.retry_after {
+        response.insert_header(RETRY_AFTER, HeaderValue::from(seconds));
+    }
 }
 
 pub fn member(actor: Actor) -> Member {
@@ -79,11 +123,20 @@ pub async fn session_cookie() -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// The member whose session cookie came with the request, if any: for pages that anyone
+/// may see.
+pub async fn visitor(ctx: &ServerContext) -> Option<Actor> {
+    let cookie = session_cookie().await?;
+    ctx.vault.session_actor(&cookie).await.ok()
+}
+
 /// The member whose session cookie came with the request.
 pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
-    let cookie = session_cookie()
-        .await
-        .ok_or_else(|| AppError { message: "please sign in".into(), signed_out: true })?;
+    let cookie = session_cookie().await.ok_or_else(|| {
+        let refused = AppError::new(401, "unauthorized", "please sign in");
+        respond_with(&refused);
+        refused
+    })?;
     ctx.vault.session_actor(&cookie).await.map_err(app_error)
 }
 
@@ -113,4 +166,30 @@ pub fn back_to_prompt(name: &str, back: &str) -> String {
     let page = format!("/prompts/{name}");
     let same_page = back == page || back.strip_prefix(&page).is_some_and(|rest| rest.starts_with('?'));
     if same_page && !back.contains(['\\', '\n', '\r']) { back.to_owned() } else { page }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_an_action_only_the_same_prompts_page_is_a_place_to_go_back_to() {
+        let page = "/prompts/support/triage";
+        assert_eq!(
+            back_to_prompt("support/triage", "/prompts/support/triage?edit=2&q=x"),
+            format!("{page}?edit=2&q=x")
+        );
+        assert_eq!(back_to_prompt("support/triage", page), page);
+        for elsewhere in [
+            "https://evil.example/prompts/support/triage",
+            "//evil.example",
+            "/prompts/support/triage-other",
+            "/prompts/support/triage/../../settings",
+            "/prompts/support/triage?x=\r\nLocation: https://evil.example",
+            "/prompts/support/triage?\\evil",
+            "",
+        ] {
+            assert_eq!(back_to_prompt("support/triage", elsewhere), page, "{elsewhere:?}");
+        }
+    }
 }

@@ -2,13 +2,13 @@
 //! (`?log=3`) and which is being edited (`?edit=3`) live in the URL.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::settings::ShownOnce;
-use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
+use super::{Loading, Moment, SignedIn, action_error, shown};
 use crate::api::{
-    self, AddWebhook, AttemptRow, EVENT_TYPES, EditWebhook, Redeliver, RemoveWebhook, RotateSecret,
+    self, AddWebhook, AttemptRow, EditWebhook, EventKind, Redeliver, RemoveWebhook, RotateSecret,
     SendTestEvent, SetWebhookEnabled, WebhookRow,
 };
 
@@ -73,19 +73,18 @@ pub fn IntegrationsPage() -> impl IntoView {
                 {action_error(actions.remove)}
                 {action_error(actions.rotate)}
                 {action_error(actions.test)}
-                <Suspense fallback=Loading>
-                    {move || Suspend::new(async move {
-                        match webhooks.await {
-                            Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
-                            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                            Ok(list) if list.is_empty() => view! { <p class="empty">"No webhooks yet."</p> }.into_any(),
-                            Ok(list) => view! { <WebhookTable list log editing actions/> }.into_any(),
+                <Transition fallback=Loading>
+                    {shown(webhooks, move |list| {
+                        if list.is_empty() {
+                            view! { <p class="empty">"No webhooks yet."</p> }.into_any()
+                        } else {
+                            view! { <WebhookTable list log editing actions/> }.into_any()
                         }
                     })}
-                </Suspense>
+                </Transition>
                 <h3>"Add a webhook"</h3>
                 <ActionForm action=actions.add>
-                    <WebhookFields url=String::new() events=EVENT_TYPES.iter().map(|(k, _)| (*k).to_owned()).collect()/>
+                    <WebhookFields url=String::new() events=EventKind::SUBSCRIBABLE.iter().map(|k| k.as_str().to_owned()).collect()/>
                     <label class="check"><input type="checkbox" name="enabled" checked/>"Enabled: send events from now on"</label>
                     {action_error(actions.add)}
                     <button type="submit" class="primary" disabled=move || actions.add.pending().get()>"Add webhook"</button>
@@ -104,12 +103,13 @@ fn WebhookFields(url: String, events: Vec<String>) -> impl IntoView {
         </label>
         <fieldset class="events">
             <legend>"Events"</legend>
-            {EVENT_TYPES.iter().map(|(kind, label)| {
+            {EventKind::SUBSCRIBABLE.iter().map(|kind| {
+                let (kind, label) = (kind.as_str(), kind.description());
                 let name = format!("events[{}]", kind.replace('.', "_"));
                 view! {
                     <label class="check">
                         <input type="checkbox" name=name checked=events.iter().any(|e| e == kind)/>
-                        {*label}" " <code>{*kind}</code>
+                        {label}" " <code>{kind}</code>
                     </label>
                 }
             }).collect_view()}
@@ -218,15 +218,15 @@ fn DeliveryLog(id: i64, actions: Actions) -> impl IntoView {
                 <button type="button" class="small quiet" on:click=move |_| attempts.refetch()>"Refresh"</button>
             </div>
             {action_error(actions.redeliver)}
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match attempts.await {
-                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing sent yet."</p> }.into_any(),
-                        Ok(list) => view! { <AttemptTable id list actions/> }.into_any(),
+            <Transition fallback=Loading>
+                {shown(attempts, move |list| {
+                    if list.is_empty() {
+                        view! { <p class="empty">"Nothing sent yet."</p> }.into_any()
+                    } else {
+                        view! { <AttemptTable id list actions/> }.into_any()
                     }
                 })}
-            </Suspense>
+            </Transition>
         </div>
     }
 }

@@ -2,6 +2,7 @@
 //! post to their server function and work before (or without) the WASM bundle. State a
 //! person can link to (which draft is open, which confirmation is showing) lives in the URL.
 
+mod activity;
 mod auth;
 mod diff;
 mod integrations;
@@ -13,8 +14,9 @@ mod settings;
 use leptos::prelude::*;
 use leptos_router::components::{A, Form, Redirect};
 
-use crate::api::{self, AppError, Marked, SignOut, When};
+use crate::api::{self, AppError, Marked, SignOut, Status, When};
 
+pub use activity::ActivityPage;
 pub use auth::{Home, SetupPage, SignInPage};
 pub use integrations::IntegrationsPage;
 pub use prompt::PromptPage;
@@ -34,7 +36,7 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                 let children = children.clone();
                 Suspend::new(async move {
                     match member.await {
-                        Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
+                        Err(e) if e.signed_out() => view! { <Redirect path="/sign-in"/> }.into_any(),
                         Err(e) => view! { <main class="page"><ErrorNote error=e/></main> }.into_any(),
                         Ok(m) => view! {
                             <header class="topbar">
@@ -42,6 +44,7 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                                     <A href="/prompts" attr:class="brand">"PromptVault"</A>
                                     <A href="/prompts">"Prompts"</A>
                                     <A href="/search">"Search"</A>
+                                    <A href="/activity">"Activity"</A>
                                     <A href="/settings">"Settings"</A>
                                 </nav>
                                 <div class="who">
@@ -76,9 +79,59 @@ where
     move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorNote error/> })
 }
 
+/// What a loaded resource shows: `body` of its value. An error shows in an error boundary
+/// where the value would be, and a signed-out member is sent to sign in. Inside a
+/// `Transition`, what was shown stays while the resource reloads after an action.
+fn shown<T>(
+    resource: Resource<Result<T, AppError>>,
+    body: impl Fn(T) -> AnyView + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let body = std::sync::Arc::new(body);
+    let fallback = |errors: ArcRwSignal<Errors>| view! { <ErrorList errors/> };
+    // The boundary stays; the closure inside it re-runs whenever the resource reloads.
+    view! {
+        <ErrorBoundary fallback>
+            {move || {
+                let body = body.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Err(e) if e.signed_out() => Ok(view! { <Redirect path="/sign-in"/> }.into_any()),
+                        Err(e) => Err(e),
+                        Ok(value) => Ok(body(value)),
+                    }
+                })
+            }}
+        </ErrorBoundary>
+    }
+}
+
+/// The errors an error boundary caught, in plain words.
+#[component]
+fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, error)| view! { <p class="error" role="alert">{error.to_string()}</p> })
+            .collect_view()
+    }
+}
+
 #[component]
 fn Loading() -> impl IntoView {
     view! { <p class="loading" aria-live="polite">"Loading…"</p> }
+}
+
+/// A version's status as the history shows it: "published" or "draft".
+#[component]
+fn StatusMark(status: Status) -> impl IntoView {
+    match status {
+        Status::Published => view! { <span class="status">"published"</span> },
+        Status::Draft => view! { <span class="status draft">"draft"</span> },
+    }
 }
 
 /// "5 min ago", with the exact time on hover.
@@ -190,4 +243,19 @@ fn with_query(path: &str, pairs: &[(&'static str, String)]) -> String {
     }
     let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", query_value(v))).collect();
     format!("{path}?{}", query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_are_built_with_every_value_encoded() {
+        assert_eq!(with_query("/search", &[]), "/search");
+        let pairs = [("q", "refund & \"tone\"/ü".to_owned()), ("before", "abc-_.~".to_owned())];
+        assert_eq!(
+            with_query("/search", &pairs),
+            "/search?q=refund%20%26%20%22tone%22%2F%C3%BC&before=abc-_.~"
+        );
+    }
 }

@@ -1,17 +1,22 @@
 //! The prompts list: filter by name, create a prompt.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
+use super::{Loading, Moment, SignedIn, action_error, shown};
 use crate::api::{self, CreatePrompt, PromptList};
+use types::MAX_PROMPT_NAME_CHARS;
 
 #[component]
 pub fn PromptsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = RwSignal::new(query.read_untracked().get("q").unwrap_or_default());
     let create = ServerAction::<CreatePrompt>::new();
+    // A name refused without WASM comes back in the error, to be corrected rather than retyped.
+    let typed = StoredValue::new(
+        create.value().get_untracked().and_then(Result::err).and_then(|e| e.kept("name").map(str::to_owned)),
+    );
     let prompts = Resource::new(move || create.version().get(), |_| api::list_prompts());
     view! {
         <SignedIn>
@@ -29,18 +34,15 @@ pub fn PromptsPage() -> impl IntoView {
                     />
                 </form>
             </div>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match prompts.await {
-                        Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                        Ok(list) if list.rows.is_empty() => {
-                            view! { <p class="empty">"No prompts yet. Create the first one below."</p> }.into_any()
-                        }
-                        Ok(list) => view! { <PromptTable list filter/> }.into_any(),
+            <Transition fallback=Loading>
+                {shown(prompts, move |list| {
+                    if list.rows.is_empty() {
+                        view! { <p class="empty">"No prompts yet. Create the first one below."</p> }.into_any()
+                    } else {
+                        view! { <PromptTable list filter/> }.into_any()
                     }
                 })}
-            </Suspense>
+            </Transition>
             <section class="card new-prompt" aria-labelledby="new-prompt">
                 <h2 id="new-prompt">"New prompt"</h2>
                 <ActionForm action=create>
@@ -50,7 +52,8 @@ pub fn PromptsPage() -> impl IntoView {
                                 type="text"
                                 name="name"
                                 required
-                                maxlength="128"
+                                maxlength=MAX_PROMPT_NAME_CHARS
+                                value=typed.get_value()
                                 placeholder="support/triage"
                                 autocomplete="off"
                                 spellcheck="false"

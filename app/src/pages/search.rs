@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 
-use super::{AuthorCell, ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, with_query};
+use super::{
+    AuthorCell, ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, StatusMark, with_query,
+};
 use crate::api::{self, SearchHit, SearchResults};
 
 #[component]
@@ -27,7 +29,7 @@ pub fn SearchPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match results.await {
-                        Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
+                        Err(e) if e.signed_out() => view! { <Redirect path="/sign-in"/> }.into_any(),
                         Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                         Ok(_) if q.get_untracked().is_empty() => view! {
                             <p class="empty">"Search every prompt's versions by the words of their messages, or by who wrote them."</p>
@@ -104,7 +106,7 @@ fn HitRow(hit: SearchHit, q: String) -> impl IntoView {
             <td><A href=in_prompt attr:class="mono">{prompt}</A></td>
             <td class="markers">
                 <A href=diff attr:class="label mono" attr:title="Show what changed">{row.label}</A>
-                {if row.published { view! { <span class="status">"published"</span> } } else { view! { <span class="status draft">"draft"</span> } }}
+                <StatusMark status=row.status/>
             </td>
             <td class="message"><MarkedText text=row.message/></td>
             <AuthorCell author=row.author email=row.author_email/>

@@ -2,12 +2,14 @@
 //! member's personal access tokens.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 
-use super::{ErrorNote, Loading, Moment, SignedIn, action_error};
+use super::{Loading, Moment, SignedIn, action_error, shown};
+use types::MAX_SHORT_TEXT_CHARS;
+
 use crate::api::{
-    self, ApiKeyRow, CreateAccessToken, CreateApiKey, CreatedToken, RevokeAccessToken, RevokeApiKey,
-    SetStagingEnabled, SettingsView, When,
+    self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreatedToken, RenameSelf,
+    RevokeAccessToken, RevokeApiKey, SetStagingEnabled, SettingsView, SignOutEverywhere, When,
 };
 
 #[component]
@@ -16,6 +18,11 @@ pub fn SettingsPage() -> impl IntoView {
     let create = ServerAction::<CreateAccessToken>::new();
     let revoke = ServerAction::<RevokeAccessToken>::new();
     let keys = KeyActions { create: ServerAction::new(), revoke: ServerAction::new() };
+    let account = AccountActions {
+        rename: ServerAction::new(),
+        password: ServerAction::new(),
+        everywhere: ServerAction::new(),
+    };
     let settings = Resource::new(
         move || {
             (
@@ -24,6 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
                 revoke.version().get(),
                 keys.create.version().get(),
                 keys.revoke.version().get(),
+                account.rename.version().get(),
             )
         },
         |_| api::load_settings(),
@@ -31,15 +39,9 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <SignedIn>
             <h1>"Settings"</h1>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Err(e) if e.signed_out => view! { <Redirect path="/sign-in"/> }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                        Ok(s) => view! { <SettingsBody settings=s toggle create revoke keys/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Transition fallback=Loading>
+                {shown(settings, move |s| view! { <SettingsBody settings=s toggle create revoke keys account/> }.into_any())}
+            </Transition>
         </SignedIn>
     }
 }
@@ -51,6 +53,7 @@ fn SettingsBody(
     create: ServerAction<CreateAccessToken>,
     revoke: ServerAction<RevokeAccessToken>,
     keys: KeyActions,
+    account: AccountActions,
 ) -> impl IntoView {
     let enabled = settings.staging_enabled;
     let api_keys =
@@ -86,7 +89,9 @@ fn SettingsBody(
     let created =
         move || create.value().get().and_then(Result::ok).map(|created| view! { <ShownOnce created/> });
     let tokens = settings.tokens;
+    let name = settings.name.clone();
     view! {
+        <AccountCard name account/>
         <section class="card" aria-labelledby="staging-title">
             <h2 id="staging-title">"Staging"</h2>
             <p class="hint">
@@ -226,5 +231,53 @@ fn last_used(when: Option<When>) -> AnyView {
     match when {
         Some(when) => view! { <Moment when/> }.into_any(),
         None => view! { <span class="none">"never"</span> }.into_any(),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct AccountActions {
+    rename: ServerAction<RenameSelf>,
+    password: ServerAction<ChangePassword>,
+    everywhere: ServerAction<SignOutEverywhere>,
+}
+
+/// Your account: your name, your password, and signing out of every session.
+#[component]
+fn AccountCard(name: String, account: AccountActions) -> impl IntoView {
+    let changed = move || {
+        account.password.value().get().and_then(Result::ok).map(|()| {
+            view! { <p class="hint" role="status">"Password changed. Your other sessions have ended."</p> }
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">"Your account"</h2>
+            <ActionForm action=account.rename>
+                <div class="row">
+                    <label class="grow">"Your name"
+                        <input type="text" name="name" required maxlength=MAX_SHORT_TEXT_CHARS value=name autocomplete="name"/>
+                    </label>
+                    <button type="submit" disabled=move || account.rename.pending().get()>"Save name"</button>
+                </div>
+                {action_error(account.rename)}
+            </ActionForm>
+            <ActionForm action=account.password>
+                <div class="row">
+                    <label class="grow">"Current password"
+                        <input type="password" name="current_password" required autocomplete="current-password"/>
+                    </label>
+                    <label class="grow">"New password"
+                        <input type="password" name="new_password" required minlength="8" autocomplete="new-password"/>
+                    </label>
+                    <button type="submit" disabled=move || account.password.pending().get()>"Change password"</button>
+                </div>
+                {action_error(account.password)}
+                {changed}
+            </ActionForm>
+            <ActionForm action=account.everywhere>
+                <button type="submit" class="danger">"Sign out everywhere"</button>
+                {action_error(account.everywhere)}
+            </ActionForm>
+        </section>
     }
 }

@@ -4,7 +4,7 @@
 use axum::extract::{FromRequest, FromRequestParts};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use vault::{AccessToken, PointerMove, PromptState, PromptSummary, Version, VersionNumber};
+use vault::{AccessToken, PointerMove, PromptState, PromptSummary, VersionNumber};
 
 use super::ApiError;
 
@@ -21,31 +21,9 @@ pub(crate) struct Query<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub(crate) struct Path<T>(pub T);
 
-/// `{"version":"v3","number":3,"status","source","message","author","created_at"}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct VersionJson {
-    version: String,
-    number: i64,
-    status: &'static str,
-    source: String,
-    message: String,
-    author: String,
-    created_at: String,
-}
-
-impl From<Version> for VersionJson {
-    fn from(v: Version) -> Self {
-        VersionJson {
-            version: v.number.label(),
-            number: v.number.get(),
-            status: v.status.as_str(),
-            source: v.source,
-            message: v.message,
-            author: v.author,
-            created_at: v.created_at.to_rfc3339(),
-        }
-    }
-}
+/// The version JSON, the SDK read and the search hit: one shape each, shared with the SDK and
+/// the vault (which converts its versions), so that no copy can drift.
+pub(crate) use types::{SearchHit as SearchHitJson, ServedPrompt as ServedJson, VersionJson};
 
 /// `{"name","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,7 +56,7 @@ impl From<PromptSummary> for PromptJson {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PointerMoveJson {
-    channel: &'static str,
+    channel: types::Channel,
     from: Option<String>,
     to: Option<String>,
     actor: String,
@@ -265,37 +243,6 @@ impl VersionsQuery {
     }
 }
 
-/// A version found by a workspace-wide search: the version JSON without its source, and
-/// the prompt it belongs to.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct SearchHitJson {
-    /// `support/triage`
-    pub prompt: String,
-    /// `v3`
-    pub version: String,
-    pub number: i64,
-    /// `draft` or `live`
-    pub status: &'static str,
-    pub message: String,
-    pub author: String,
-    pub created_at: String,
-}
-
-impl From<vault::Found> for SearchHitJson {
-    fn from(found: vault::Found) -> Self {
-        let v = found.entry;
-        SearchHitJson {
-            prompt: found.prompt,
-            version: v.number.label(),
-            number: v.number.get(),
-            status: v.status.as_str(),
-            message: v.message,
-            author: v.author,
-            created_at: v.created_at.to_rfc3339(),
-        }
-    }
-}
-
 /// Every error: `{"error": {"code", "message"}}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ErrorJson {
@@ -304,9 +251,16 @@ pub(crate) struct ErrorJson {
 
 #[derive(Debug, Serialize, ToSchema)]
 struct ErrorBody {
-    /// `invalid`, `malformed`, `too_large`, `not_found`, `conflict`, `stale`, `unauthorized`, `forbidden`, `bad_request`, `internal`.
+    /// What went wrong, for programs: `invalid`, `malformed`, `bad_request`, `too_large`,
+    /// `unsupported_media_type`, `not_found`, `stale`, `unauthorized`, `forbidden`, `busy`,
+    /// `internal`, or a conflict's reason (`frozen`, `not_published`, `not_older`,
+    /// `nothing_live`, `staging_disabled`, `already_exists`, `already_set_up`,
+    /// `webhook_disabled`).
     code: String,
     message: String,
+    /// The field the error is about, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
 }
 
 /// What `POST /v1/setup` returns: the owner's first personal access token.
@@ -349,19 +303,60 @@ impl From<vault::Settings> for SettingsJson {
     }
 }
 
-/// An SDK read (documentation only: the server sends bytes built in advance).
+/// One change in the activity log.
 #[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ServedJson {
-    name: String,
-    version: String,
-    number: i64,
-    status: String,
-    source: String,
-    message: String,
-    author: String,
-    created_at: String,
-    /// `live` or `staging`: what the key read.
-    channel: String,
+pub(crate) struct ActivityJson {
+    id: i64,
+    at: String,
+    /// The member's name.
+    actor: String,
+    /// `prompt.created`, `version.saved`, `version.rewritten`, `draft.deleted`,
+    /// `version.promoted`, `version.rolled_back`, `staging.changed`, `setting.changed`,
+    /// `key.created`, `key.revoked`, `token.created`, `token.revoked`, `webhook.created`,
+    /// `webhook.changed`, `webhook.deleted`, `webhook.secret_rotated`.
+    kind: &'static str,
+    /// The prompt the change concerns, if it concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt: Option<String>,
+    /// What changed, by kind (never a secret or a webhook's URL).
+    #[schema(value_type = Object)]
+    details: serde_json::Value,
+}
+
+impl From<vault::ActivityEntry> for ActivityJson {
+    fn from(e: vault::ActivityEntry) -> Self {
+        ActivityJson {
+            id: e.id,
+            at: e.at.to_rfc3339(),
+            actor: e.actor,
+            kind: e.kind.as_str(),
+            prompt: e.prompt,
+            details: e.details,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ActivityQuery {
+    /// Only changes to this prompt.
+    pub prompt: Option<String>,
+    /// Only changes made by the member with this email.
+    pub member: Option<String>,
+    /// Only changes of this kind.
+    pub kind: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ActivityQuery {
+    pub fn filter(self) -> Result<vault::ActivityFilter, vault::VaultError> {
+        let cursor = self.cursor.as_deref().map(vault::Cursor::parse).transpose()?;
+        let page = vault::PageRequest { limit: self.limit, cursor, search: None };
+        Ok(vault::ActivityFilter { page, prompt: self.prompt, member: self.member, kind: self.kind })
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use vault::VaultError;
@@ -13,11 +14,14 @@ pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    field: Option<&'static str>,
+    /// Seconds, for a 429.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), field: None, retry_after: None }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -35,25 +39,21 @@ impl ApiError {
 
 impl From<VaultError> for ApiError {
     fn from(error: VaultError) -> Self {
-        let status = match &error {
-            VaultError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            VaultError::Malformed(_) => StatusCode::BAD_REQUEST,
-            VaultError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            VaultError::NotFound(_) => StatusCode::NOT_FOUND,
-            VaultError::Conflict(_) => StatusCode::CONFLICT,
-            VaultError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
-            VaultError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            VaultError::Forbidden(_) => StatusCode::FORBIDDEN,
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = match &error {
             VaultError::Internal(source) => {
                 tracing::error!(error = %source, "request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
+                "something went wrong on our side; it has been logged".to_owned()
             }
-        };
-        let message = match &error {
-            VaultError::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
             other => other.to_string(),
         };
-        ApiError::new(status, error.code(), message)
+        ApiError {
+            status,
+            code: error.code(),
+            message,
+            field: error.field(),
+            retry_after: error.retry_after().map(|wait| wait.as_secs().max(1)),
+        }
     }
 }
 
@@ -88,7 +88,14 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = self.field {
+            error["field"] = json!(field);
+        }
+        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

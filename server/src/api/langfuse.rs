@@ -65,6 +65,11 @@ fn refused(refusal: LangfuseRefused) -> Response {
         ),
         LangfuseRefused::NotFound(message) => (StatusCode::NOT_FOUND, "LangfuseNotFoundError", message),
         LangfuseRefused::BadRequest(message) => (StatusCode::BAD_REQUEST, "InvalidRequestError", message),
+        LangfuseRefused::Internal => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "something went wrong on our side; it has been logged".to_owned(),
+        ),
     };
     let body = serde_json::json!({"message": message, "error": error});
     let mut response = (status, axum::Json(body)).into_response();

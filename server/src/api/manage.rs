@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use vault::{NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
-    AccessTokenJson, ApiKeyJson, Body, DiffQuery, EditorJson, ErrorJson, Items, MemberJson, NamedRequest,
-    NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson, RollBackRequest,
-    SaveDraftRequest, SearchHitJson, SetUpRequest, SetUpResponse, SettingsJson, SettingsRequest,
-    StagingRequest, VersionJson, VersionsQuery,
+    AccessTokenJson, ActivityJson, ActivityQuery, ApiKeyJson, Body, DiffQuery, EditorJson, ErrorJson, Items,
+    MemberJson, NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest,
+    RollBackJson, RollBackRequest, SaveDraftRequest, SearchHitJson, SetUpRequest, SetUpResponse,
+    SettingsJson, SettingsRequest, StagingRequest, VersionJson, VersionsQuery,
 };
 use super::{ApiError, Member};
 
@@ -216,6 +216,16 @@ pub(crate) async fn deployments(
     Path(name): Path<String>,
 ) -> ApiResult<Json<Items<PointerMoveJson>>> {
     Ok(Json(Items::all(vault.deployments(&actor, &name).await?)))
+}
+
+#[utoipa::path(get, path = "/manage/activity", tag = "activity", params(ActivityQuery), security(("access_token" = [])),
+    responses((status = 200, description = "Every change in the workspace, newest first, a page at a time", body = Items<ActivityJson>), (status = 401, body = ErrorJson)))]
+pub(crate) async fn activity(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Query(query): Query<ActivityQuery>,
+) -> ApiResult<Json<Items<ActivityJson>>> {
+    Ok(Json(Items::page(vault.activity(&actor, query.filter()?).await?)))
 }
 
 #[utoipa::path(get, path = "/manage/settings", tag = "settings", security(("access_token" = [])),

@@ -65,7 +65,7 @@ impl utoipa::Modify for BearerSchemes {
 
 /// The `/v1` routes. The management routes and their OpenAPI document are built together
 /// from the handlers' annotations, so the document cannot drift from what is served.
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
     let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(manage::set_up))
         .routes(routes!(manage::create_prompt, manage::list_prompts))
@@ -78,6 +78,7 @@ pub(crate) fn router() -> Router<AppState> {
         .routes(routes!(manage::deployments))
         .routes(routes!(manage::diff))
         .routes(routes!(manage::search))
+        .routes(routes!(manage::activity))
         .routes(routes!(manage::settings, manage::update_settings))
         .routes(routes!(manage::access_tokens, manage::create_access_token))
         .routes(routes!(manage::revoke_access_token))
@@ -90,8 +91,11 @@ pub(crate) fn router() -> Router<AppState> {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::redeliver))
         .split_for_parts();
-    let document = Bytes::from(openapi.to_pretty_json().unwrap_or_default());
-    routes
+    let mut openapi = openapi;
+    list_common_statuses(&mut openapi);
+    // Serialised once, at start-up; a document that cannot be is a bug, not an empty page.
+    let document = Bytes::from(openapi.to_pretty_json()?);
+    Ok(routes
         .route(
             "/openapi.json",
             get(move || {
@@ -100,7 +104,58 @@ pub(crate) fn router() -> Router<AppState> {
             }),
         )
         .fallback(|| async { ApiError::not_found("no such API route") })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT)))
+}
+
+/// Adds the statuses that every operation of a kind can answer, where its annotation does
+/// not list them, so the document lists every status the server sends: 400 for a malformed
+/// path, query or body anywhere; 401 without a valid token and 403 for a role that may not
+/// change things; 404 where a path names something; 413 and 415 where there is a body; 422
+/// where there is a body or a parameter; 429 where a password is hashed.
+fn list_common_statuses(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorJson"))).build();
+        ResponseBuilder::new().description(description).content("application/json", content).build()
+    };
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations = [
+            (true, &mut item.get),
+            (false, &mut item.post),
+            (false, &mut item.put),
+            (false, &mut item.patch),
+            (false, &mut item.delete),
+        ];
+        for (reads, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = operation.request_body.is_some();
+            let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let statuses = [
+                (true, "400", "The path, query or body is malformed"),
+                (secured, "401", "No valid token"),
+                (secured && !reads, "403", "The member's role does not allow it"),
+                (path.contains('{'), "404", "Nothing of that name in the workspace"),
+                (has_body, "413", "The body or a field is over its size limit"),
+                (has_body, "415", "The body is not `Content-Type: application/json`"),
+                (
+                    has_body || has_parameters,
+                    "422",
+                    "A field, a name or a version in the path, or a query value breaks its rule",
+                ),
+                (path == "/setup", "429", "Too many password checks at once; see `Retry-After`"),
+            ];
+            for (applies, status, description) in statuses {
+                if applies {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                }
+            }
+        }
+    }
 }
 
 /// The member a `pv_pat_…` bearer token belongs to; they are the author of what the

@@ -38,7 +38,7 @@ async fn setup_works_once_and_checks_its_input() {
         )
         .await;
     assert_eq!(status, 409);
-    assert!(error_message(&body, "conflict").contains("already set up"));
+    assert!(error_message(&body, "already_set_up").contains("already set up"));
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn the_whole_version_lifecycle_over_http() {
     let (status, body) =
         app.call(Method::PATCH, &format!("{PROMPT}/versions/1"), Some(json!({"message": "x"}))).await;
     assert_eq!(status, 409);
-    assert!(error_message(&body, "conflict").contains("frozen"));
+    assert!(error_message(&body, "frozen").contains("frozen"));
     assert_eq!(app.call(Method::DELETE, &format!("{PROMPT}/versions/1"), None).await.0, 409);
 
     // Staging: refused while disabled, then pointed at the v2 draft.
@@ -176,7 +176,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
 
     let cases = [
         (app.post("/v1/manage/prompts", json!({"name": "Support Triage"})).await, 422, "invalid"),
-        (app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await, 409, "conflict"),
+        (app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await, 409, "already_exists"),
         (app.post("/v1/manage/prompts", json!({"nom": "x"})).await, 400, "bad_request"),
         (app.post(&format!("{PROMPT}/versions"), json!({"source": ""})).await, 422, "invalid"),
         (app.post(&format!("{PROMPT}/versions"), json!({"source": 3})).await, 400, "bad_request"),
@@ -191,7 +191,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         (app.get(&format!("{PROMPT}/versions?cursor=tampered")).await, 400, "malformed"),
         (app.get(&format!("{PROMPT}/versions?limit=lots")).await, 400, "bad_request"),
         (app.get(&format!("{PROMPT}/versions?limit=0")).await, 422, "invalid"),
-        (app.post(&format!("{PROMPT}/rollback"), json!({"version": 1})).await, 409, "conflict"),
+        (app.post(&format!("{PROMPT}/rollback"), json!({"version": 1})).await, 404, "not_found"),
         (app.get("/v1/no/such/route").await, 404, "not_found"),
     ];
     for ((status, body), expected_status, code) in cases {
@@ -358,4 +358,38 @@ async fn the_diff_between_two_versions() {
     assert_eq!((&first["from"], &first["added"]), (&json!(null), &json!(2)));
     assert_eq!(app.get(&format!("{PROMPT}/diff?from=9&to=1")).await.0, 404);
     assert_eq!(app.get(&format!("{PROMPT}/diff")).await.0, 400);
+}
+
+#[tokio::test]
+async fn the_activity_log_lists_changes_newest_first_filtered_and_paged() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
+    app.post(&format!("{PROMPT}/versions"), json!({"source": "one", "message": "first"})).await;
+    app.post(&format!("{PROMPT}/versions/1/promote"), json!({})).await;
+    app.post("/v1/manage/prompts", json!({"name": "other"})).await;
+
+    let (status, page) = app.get("/v1/manage/activity").await;
+    assert_eq!(status, 200, "{page}");
+    let kinds: Vec<&str> =
+        page["items"].as_array().into_iter().flatten().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["prompt.created", "version.promoted", "version.saved", "prompt.created"]);
+    let promoted = &page["items"][1];
+    assert_eq!(
+        (&promoted["prompt"], &promoted["actor"], &promoted["details"]["to"]),
+        (&json!("support/triage"), &json!("Ada"), &json!("v1"))
+    );
+
+    let (_, filtered) = app
+        .get("/v1/manage/activity?prompt=support%2Ftriage&kind=version.saved&member=ada%40example.com")
+        .await;
+    assert_eq!(filtered["items"].as_array().map(Vec::len), Some(1), "{filtered}");
+    let (_, first) = app.get("/v1/manage/activity?limit=3").await;
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let (_, rest) = app.get(&format!("/v1/manage/activity?limit=3&cursor={cursor}")).await;
+    assert_eq!((rest["items"].as_array().map(Vec::len), &rest["next_cursor"]), (Some(1), &Value::Null));
+
+    let (status, body) = app.get("/v1/manage/activity?kind=everything").await;
+    assert_eq!(status, 422);
+    error_message(&body, "invalid");
 }

@@ -23,6 +23,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/manage/prompts/{name}/deployments"),
     ("get", "/manage/prompts/{name}/diff"),
     ("get", "/manage/search"),
+    ("get", "/manage/activity"),
     ("get", "/manage/settings"),
     ("patch", "/manage/settings"),
     ("get", "/manage/tokens"),
@@ -70,7 +71,7 @@ async fn the_document_lists_every_route_and_nothing_else() {
         let operation = &document["paths"][path][method];
         assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path}");
     }
-    for name in ["VersionJson", "PromptJson", "ErrorJson", "ApiKeyJson", "ServedJson"] {
+    for name in ["VersionJson", "PromptJson", "ErrorJson", "ApiKeyJson", "ServedPrompt", "SearchHit"] {
         assert!(schemas.contains_key(name), "{name}");
     }
 }

@@ -169,7 +169,7 @@ async fn a_disabled_webhook_receives_nothing() {
     promote(&app, 1).await;
     let (status, body) = app.post(&format!("/v1/manage/webhooks/{disabled}/test"), json!({})).await;
     assert_eq!(status, 409);
-    error_message(&body, "conflict");
+    error_message(&body, "webhook_disabled");
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(receiver.received().is_empty());
     assert!(attempts(&app, disabled).await.is_empty());

@@ -27,6 +27,8 @@ pub enum LangfuseRefused {
     NotFound(String),
     /// 400: a request Langfuse would refuse (both a label and a version, a bad version).
     BadRequest(String),
+    /// 500: a fault of ours (logged), never answered as a missing prompt.
+    Internal,
 }
 
 /// What the request asks for.
@@ -97,7 +99,13 @@ impl ReadModel {
             },
         };
         match version {
-            Some(version) => Outcome::Body(body(name, prompt, &version)),
+            Some(version) => match body(name, prompt, &version) {
+                Ok(body) => Outcome::Body(body),
+                Err(error) => {
+                    tracing::error!(%error, "serialising a Langfuse prompt failed");
+                    Outcome::Refused(LangfuseRefused::Internal)
+                }
+            },
             None => not_found(),
         }
     }
@@ -105,7 +113,7 @@ impl ReadModel {
 
 /// Langfuse's text prompt: the fields its SDKs require, and the labels (pointers) at this
 /// version as they are now.
-fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> Bytes {
+fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::Result<Bytes> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct TextPrompt<'a> {
@@ -150,7 +158,7 @@ fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> Bytes {
         created_at: created,
         created_by: &version.author,
     };
-    Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+    serde_json::to_vec(&body).map(Bytes::from)
 }
 
 impl Vault {
@@ -178,7 +186,7 @@ impl Vault {
                     Ok(None) => Err(not_published(number)),
                     Err(error) => {
                         tracing::error!(%error, "loading a pinned version failed");
-                        Err(not_published(number))
+                        Err(LangfuseRefused::Internal)
                     }
                 }
             }

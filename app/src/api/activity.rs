@@ -1,0 +1,101 @@
+//! The Activity page: the workspace's changes, newest first, filtered, a page at a time.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::{AppError, When};
+
+/// One change as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    pub at: When,
+    pub actor: String,
+    /// `version.promoted`, …
+    pub kind: String,
+    pub prompt: Option<String>,
+    /// What happened, in words: "promoted v3 (live was v2)".
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub items: Vec<ActivityRow>,
+    pub next_cursor: Option<String>,
+    /// Every kind, for the filter.
+    pub kinds: Vec<String>,
+}
+
+/// The page of changes after `before` (the newest without), matching the filters given.
+#[server]
+pub async fn load_activity(
+    prompt: Option<String>,
+    member: Option<String>,
+    kind: Option<String>,
+    before: Option<String>,
+) -> Result<ActivityPage, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let blank_is_none = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
+    let cursor =
+        blank_is_none(before).as_deref().map(vault::Cursor::parse).transpose().map_err(ssr::app_error)?;
+    let filter = vault::ActivityFilter {
+        page: vault::PageRequest { cursor, ..Default::default() },
+        prompt: blank_is_none(prompt),
+        member: blank_is_none(member),
+        kind: blank_is_none(kind),
+    };
+    let page = ctx.vault.activity(&actor, filter).await.map_err(ssr::app_error)?;
+    let now = vault::Timestamp::now();
+    let items = page
+        .items
+        .into_iter()
+        .map(|entry| ActivityRow {
+            at: ssr::when(entry.at, now),
+            summary: summary(&entry),
+            actor: entry.actor,
+            kind: entry.kind.as_str().to_owned(),
+            prompt: entry.prompt,
+        })
+        .collect();
+    let kinds = vault::ActivityKind::ALL.iter().map(|k| k.as_str().to_owned()).collect();
+    Ok(ActivityPage { items, next_cursor: page.next_cursor, kinds })
+}
+
+/// A change in words, from its kind and details.
+#[cfg(feature = "ssr")]
+fn summary(entry: &vault::ActivityEntry) -> String {
+    use vault::ActivityKind as Kind;
+    let detail = |key: &str| match &entry.details[key] {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => "nothing".to_owned(),
+        other => other.to_string(),
+    };
+    match entry.kind {
+        Kind::PromptCreated => "created the prompt".to_owned(),
+        Kind::VersionSaved => format!("saved draft {}", detail("version")),
+        Kind::VersionRewritten => format!("rewrote draft {}", detail("version")),
+        Kind::DraftDeleted => format!("deleted draft {}", detail("version")),
+        Kind::VersionPromoted => format!("promoted {} (live was {})", detail("to"), detail("from")),
+        Kind::VersionRolledBack => format!("rolled live back from {} to {}", detail("from"), detail("to")),
+        Kind::StagingChanged if entry.details["to"].is_null() => {
+            format!("cleared staging (it was {})", detail("from"))
+        }
+        Kind::StagingChanged => format!("pointed staging at {}", detail("to")),
+        Kind::SettingChanged => match entry.details["staging_enabled"].as_bool() {
+            Some(true) => "enabled staging".to_owned(),
+            _ => "disabled staging".to_owned(),
+        },
+        Kind::KeyCreated => {
+            format!("created the {} API key \u{201c}{}\u{201d}", detail("kind"), detail("name"))
+        }
+        Kind::KeyRevoked => format!("revoked the API key \u{201c}{}\u{201d}", detail("name")),
+        Kind::TokenCreated => format!("created the access token \u{201c}{}\u{201d}", detail("name")),
+        Kind::TokenRevoked => format!("revoked the access token \u{201c}{}\u{201d}", detail("name")),
+        Kind::WebhookCreated => format!("added webhook {}", detail("id")),
+        Kind::WebhookChanged => format!("changed webhook {}", detail("id")),
+        Kind::WebhookDeleted => format!("deleted webhook {}", detail("id")),
+        Kind::WebhookSecretRotated => format!("gave webhook {} a new secret", detail("id")),
+    }
+}

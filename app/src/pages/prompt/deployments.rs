@@ -1,0 +1,78 @@
+//! The Deployments timeline: every move of live and staging, who made it, when, from which
+//! version to which, and its event id; "Roll back to this" where the rules allow it.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::super::{Loading, Moment, shown};
+use super::state::Confirm;
+use super::{Actions, View};
+use crate::api::{self, Deployments};
+
+/// The Deployments timeline: every move of live and staging, who made it, when, from which
+/// version to which, and its event id; "Roll back to this" on versions live before.
+#[component]
+pub(super) fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoView {
+    let deployments = Resource::new(
+        move || {
+            (
+                view.with(|v| v.name.clone()),
+                actions.promote.version().get(),
+                actions.roll_back.version().get(),
+                actions.stage.version().get(),
+                actions.delete.version().get(),
+            )
+        },
+        |(name, ..)| api::load_deployments(name),
+    );
+    view! {
+        <section class="card deployments" aria-labelledby="deployments-title">
+            <h2 id="deployments-title">"Deployments"</h2>
+            <Transition fallback=Loading>
+                {shown(deployments, move |d| {
+                    if d.moves.is_empty() {
+                        view! { <p class="empty">"Nothing deployed yet: promote a version to make it live."</p> }.into_any()
+                    } else {
+                        view! { <DeploymentTable deployments=d view/> }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView {
+    let label = |n: Option<i64>, none: &str| n.map_or_else(|| none.to_owned(), |n| format!("v{n}"));
+    let Deployments { moves } = deployments;
+    view! {
+        <table class="tokens timeline">
+            <thead><tr>
+                <th scope="col">"Channel"</th><th scope="col">"Change"</th><th scope="col">"By"</th>
+                <th scope="col">"When"</th><th scope="col">"Event"</th>
+                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+            </tr></thead>
+            <tbody>
+                {moves.into_iter().map(|m| {
+                    let roll_back = m.to.filter(|_| m.roll_back).map(|to| view! {
+                            <A href=move || view.get().confirming(Confirm::RollBack, to) attr:class="button small">
+                                "Roll back to this"
+                            </A>
+                        });
+                    let badge = format!("badge {}", m.channel.as_str());
+                    let row_event = m.event_id.clone();
+                    view! {
+                        <tr class="deployment-row" data-event=row_event>
+                            <td><span class=badge>{m.channel.as_str()}</span></td>
+                            <td class="mono">{label(m.from, "nothing")}" → "{label(m.to, "cleared")}</td>
+                            <td>{m.actor}</td>
+                            <td><Moment when=m.at/></td>
+                            <td class="mono hint">{m.event_id}</td>
+                            <td>{roll_back}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,154 @@
+//! The dashboard's server functions over HTTP, as the browser calls them: a refusal answers
+//! its 4xx with the vault's code, and a plain form post (no WASM) is sent back to its page
+//! with the error and what was typed.
+
+use app::api::{CreatePrompt, Promote, RewriteDraft, SaveDraft, SignIn};
+use leptos::server_fn::ServerFn;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// Calls server function `path` with a form body, as the WASM client does (JSON answers),
+/// with the member's session cookie if any.
+async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(serde_urlencoded(form));
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let response = request.send().await.expect("server function");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
+}
+
+/// Signs the owner in through the dashboard's sign-in; returns the session cookie.
+async fn sign_in(app: &TestApp) -> String {
+    let response = app
+        .client
+        .post(format!("{}{}", app.base, SignIn::PATH))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(serde_urlencoded(&[("email", "ada@example.com"), ("password", "correct horse")]))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).expect("a session cookie");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn refused_server_functions_answer_their_4xx_with_the_vaults_code() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+
+    let (status, body) =
+        call(&app, SignIn::PATH, &[("email", "ada@example.com"), ("password", "wrong")], None).await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"), "{body}");
+    let (status, body) = call(&app, CreatePrompt::PATH, &[("name", "support/triage")], None).await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"), "signed out: {body}");
+
+    let cookie = sign_in(&app).await;
+    let me = Some(cookie.as_str());
+    let (status, body) = call(&app, CreatePrompt::PATH, &[("name", "Support Triage")], me).await;
+    assert_eq!((status, code(&body), &body["field"]), (422, "invalid", &json!("name")), "{body}");
+    // A successful call redirects to the new prompt's page.
+    let (status, _) = call(&app, CreatePrompt::PATH, &[("name", "support/triage")], me).await;
+    assert!(status < 400, "created: {status}");
+    let (status, body) = call(&app, CreatePrompt::PATH, &[("name", "support/triage")], me).await;
+    assert_eq!((status, code(&body)), (409, "already_exists"), "{body}");
+
+    let draft = [("name", "support/triage"), ("source", "Classify."), ("message", "first")];
+    assert!(call(&app, SaveDraft::PATH, &draft, me).await.0 < 400);
+    let stale =
+        [("name", "support/triage"), ("number", "1"), ("revision", "7"), ("source", "x"), ("message", "")];
+    let (status, body) = call(&app, RewriteDraft::PATH, &stale, me).await;
+    assert_eq!((status, code(&body)), (412, "stale"), "{body}");
+    let promote =
+        |n: &'static str| [("name", "support/triage"), ("number", n), ("back", "/prompts/support/triage")];
+    let (status, body) = call(&app, Promote::PATH, &promote("9"), me).await;
+    assert_eq!((status, code(&body)), (404, "not_found"), "{body}");
+    assert!(call(&app, Promote::PATH, &promote("1"), me).await.0 < 400);
+    let frozen =
+        [("name", "support/triage"), ("number", "1"), ("revision", "1"), ("source", "x"), ("message", "")];
+    let (status, body) = call(&app, RewriteDraft::PATH, &frozen, me).await;
+    assert_eq!((status, code(&body)), (409, "frozen"), "{body}");
+
+    let (status, body) = call(&app, SaveDraft::PATH, &[("name", "support/triage")], me).await;
+    assert_eq!((status, code(&body)), (400, "malformed"), "a missing argument: {body}");
+}
+
+#[tokio::test]
+async fn a_one_mib_source_in_any_script_fits_a_form_and_a_larger_body_is_413() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    app.post("/v1/manage/prompts", json!({"name": "wide"})).await;
+    let cookie = sign_in(&app).await;
+    // 1 MiB of a three-byte character: 3 MiB of UTF-8 percent-encoded three times over.
+    let wide = "語".repeat(vault::MAX_SOURCE_BYTES / 3);
+    let form = [("name", "wide"), ("source", wide.as_str()), ("message", "")];
+    let (status, body) = call(&app, SaveDraft::PATH, &form, Some(&cookie)).await;
+    assert!(status < 400, "{status} {body}");
+    let (status, body) = app.get("/v1/manage/prompts/wide/versions/1").await;
+    assert_eq!((status, body["source"].as_str().map(str::len)), (200, Some(wide.len())));
+
+    let too_big = "x".repeat(4 * vault::MAX_SOURCE_BYTES);
+    let form = [("name", "wide"), ("source", too_big.as_str()), ("message", "")];
+    assert_eq!(call(&app, SaveDraft::PATH, &form, Some(&cookie)).await.0, 413);
+}
+
+#[tokio::test]
+async fn a_refused_plain_form_post_returns_to_its_page_with_the_error_and_the_text() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    let cookie = sign_in(&app).await;
+    app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
+    let no_redirects =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let page = format!("{}/prompts/support/triage", app.base);
+    let too_long = "why ".repeat(600);
+    let response = no_redirects
+        .post(format!("{}{}", app.base, SaveDraft::PATH))
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(REFERER, &page)
+        .header(COOKIE, &cookie)
+        .body(serde_urlencoded(&[
+            ("name", "support/triage"),
+            ("source", "Typed by hand."),
+            ("message", &too_long),
+        ]))
+        .send()
+        .await
+        .expect("form post");
+    assert_eq!(response.status().as_u16(), 302, "a plain form post is sent back to its page");
+    let location =
+        response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    assert!(location.starts_with(&page), "{location}");
+
+    // The page it lands on shows the error, and the editor holds what was typed.
+    let html = app
+        .client
+        .get(&location)
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("message is larger than the limit of 2000 bytes"), "the error is shown");
+    assert!(html.contains("Typed by hand."), "the text typed is kept");
+}

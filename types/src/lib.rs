@@ -1,0 +1,256 @@
+//! The shapes PromptVault sends and receives, in one place: the version JSON behind the REST
+//! API, the SDK reads, webhook bodies and search hits; the words "draft", "live" and
+//! "staging" as types; the event types; and the field limits the dashboard shows.
+//!
+//! No I/O and no rules here (those are the vault's): only what the server, the Rust SDK and
+//! the dashboard's browser side must agree on, so that they cannot drift.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The largest prompt source accepted: 1 MiB.
+pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+/// The largest change message accepted, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 2000;
+/// The longest prompt name, in characters.
+pub const MAX_PROMPT_NAME_CHARS: usize = 128;
+/// The longest one-line text (a member's, a token's or a workspace's name), in characters.
+pub const MAX_SHORT_TEXT_CHARS: usize = 100;
+
+/// A version's status. Published versions are frozen and never deleted; on the wire a
+/// published version's status is `live`, whether or not the live pointer is at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Status {
+    /// Editable and deletable; never served to live keys.
+    #[serde(rename = "draft")]
+    Draft,
+    /// Published: frozen forever.
+    #[serde(rename = "live")]
+    Published,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "live",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Status> {
+        match raw {
+            "draft" => Some(Status::Draft),
+            "live" => Some(Status::Published),
+            _ => None,
+        }
+    }
+}
+
+/// One of a prompt's two pointers, and so what a read key reads: `live` (production) or
+/// `staging` (preview).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Live,
+    Staging,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Live => "live",
+            Channel::Staging => "staging",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Channel> {
+        match raw {
+            "live" => Some(Channel::Live),
+            "staging" => Some(Channel::Staging),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `v3`: how people and the API name version 3.
+pub fn label(number: i64) -> String {
+    format!("v{number}")
+}
+
+/// The version JSON, everywhere a version appears:
+/// `{"version":"v3","number":3,"status","source","message","author","created_at"}`.
+/// Webhook bodies and search hits leave the source out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionJson {
+    /// `v3`
+    pub version: String,
+    pub number: i64,
+    pub status: Status,
+    /// The prompt text; absent where a version is only named (webhooks, search hits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub message: String,
+    /// The name of the member who saved it.
+    pub author: String,
+    /// RFC 3339, UTC, milliseconds.
+    pub created_at: String,
+}
+
+impl VersionJson {
+    /// The same version without its source.
+    pub fn without_source(self) -> VersionJson {
+        VersionJson { source: None, ..self }
+    }
+}
+
+/// What an SDK read returns: the version JSON, the prompt's name, and which pointer the
+/// key read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServedPrompt {
+    pub name: String,
+    #[serde(flatten)]
+    pub version: VersionJson,
+    /// `live` or `staging`: what the key read.
+    pub channel: Channel,
+}
+
+/// A version found by a search across the workspace: the version JSON without its source,
+/// and its prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    /// `support/triage`
+    pub prompt: String,
+    #[serde(flatten)]
+    pub version: VersionJson,
+}
+
+/// What the rules let a member do with one version right now: the actions the dashboard
+/// offers on its row. Decided by the vault, which refuses anything else anyway.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offered {
+    /// Rewrite it in place (a draft).
+    pub edit: bool,
+    pub delete: bool,
+    /// Make it live: a draft, or a published version newer than live.
+    pub promote: bool,
+    /// Point live back at it: a published version older than live.
+    pub roll_back: bool,
+    /// Point staging at it (staging enabled, not staged yet).
+    pub stage: bool,
+    /// Clear staging, which points at it.
+    pub unstage: bool,
+}
+
+/// What happened, as webhooks hear of it. The first four are what a webhook subscribes to;
+/// `webhook.test` is sent by "send test event" to one webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventKind {
+    #[serde(rename = "version.promoted")]
+    VersionPromoted,
+    #[serde(rename = "version.rolled_back")]
+    VersionRolledBack,
+    #[serde(rename = "staging.changed")]
+    StagingChanged,
+    #[serde(rename = "draft.deleted")]
+    DraftDeleted,
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
+}
+
+impl EventKind {
+    /// The events a webhook can subscribe to.
+    pub const SUBSCRIBABLE: [EventKind; 4] = [
+        EventKind::VersionPromoted,
+        EventKind::VersionRolledBack,
+        EventKind::StagingChanged,
+        EventKind::DraftDeleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::VersionPromoted => "version.promoted",
+            EventKind::VersionRolledBack => "version.rolled_back",
+            EventKind::StagingChanged => "staging.changed",
+            EventKind::DraftDeleted => "draft.deleted",
+            EventKind::WebhookTest => "webhook.test",
+        }
+    }
+
+    /// What the dashboard calls it.
+    pub fn description(self) -> &'static str {
+        match self {
+            EventKind::VersionPromoted => "A version is promoted (published)",
+            EventKind::VersionRolledBack => "Live is rolled back",
+            EventKind::StagingChanged => "Staging moves",
+            EventKind::DraftDeleted => "A draft is deleted",
+            EventKind::WebhookTest => "A test event is sent",
+        }
+    }
+
+    /// One of the subscribable types, by its name.
+    pub fn parse_subscribable(raw: &str) -> Option<EventKind> {
+        EventKind::SUBSCRIBABLE.into_iter().find(|kind| kind.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(source: Option<&str>) -> VersionJson {
+        VersionJson {
+            version: label(3),
+            number: 3,
+            status: Status::Published,
+            source: source.map(str::to_owned),
+            message: "tone".into(),
+            author: "Ada".into(),
+            created_at: "2026-11-24T06:00:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn the_version_json_has_the_documented_fields() {
+        let json = serde_json::to_value(version(Some("Hi"))).ok();
+        let expected = serde_json::json!({"version":"v3","number":3,"status":"live","source":"Hi",
+            "message":"tone","author":"Ada","created_at":"2026-11-24T06:00:00.000Z"});
+        assert_eq!(json, Some(expected));
+        let named = serde_json::to_value(version(Some("Hi")).without_source()).ok();
+        assert!(named.is_some_and(|v| v.get("source").is_none()));
+    }
+
+    #[test]
+    fn a_served_prompt_is_the_version_json_with_name_and_channel() {
+        let served = ServedPrompt {
+            name: "support/triage".into(),
+            version: version(Some("Hi")),
+            channel: Channel::Staging,
+        };
+        let json = serde_json::to_string(&served).unwrap_or_default();
+        let back: Option<ServedPrompt> = serde_json::from_str(&json).ok();
+        assert_eq!(back.as_ref(), Some(&served));
+        assert!(json.contains(r#""channel":"staging""#) && json.contains(r#""status":"live""#), "{json}");
+    }
+
+    #[test]
+    fn event_kinds_round_trip_by_name() {
+        for kind in EventKind::SUBSCRIBABLE {
+            assert_eq!(EventKind::parse_subscribable(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::parse_subscribable("webhook.test"), None);
+        assert_eq!(EventKind::parse_subscribable("version.deleted"), None);
+    }
+}
