@@ -31,10 +31,16 @@ pub enum ActivityKind {
     WebhookChanged,
     WebhookDeleted,
     WebhookSecretRotated,
+    WorkspaceCreated,
+    MemberInvited,
+    InvitationRevoked,
+    MemberJoined,
+    MemberChanged,
+    MemberRemoved,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 16] = [
+    pub const ALL: [ActivityKind; 22] = [
         ActivityKind::PromptCreated,
         ActivityKind::VersionSaved,
         ActivityKind::VersionRewritten,
@@ -51,6 +57,12 @@ impl ActivityKind {
         ActivityKind::WebhookChanged,
         ActivityKind::WebhookDeleted,
         ActivityKind::WebhookSecretRotated,
+        ActivityKind::WorkspaceCreated,
+        ActivityKind::MemberInvited,
+        ActivityKind::InvitationRevoked,
+        ActivityKind::MemberJoined,
+        ActivityKind::MemberChanged,
+        ActivityKind::MemberRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +83,12 @@ impl ActivityKind {
             ActivityKind::WebhookChanged => "webhook.changed",
             ActivityKind::WebhookDeleted => "webhook.deleted",
             ActivityKind::WebhookSecretRotated => "webhook.secret_rotated",
+            ActivityKind::WorkspaceCreated => "workspace.created",
+            ActivityKind::MemberInvited => "member.invited",
+            ActivityKind::InvitationRevoked => "invitation.revoked",
+            ActivityKind::MemberJoined => "member.joined",
+            ActivityKind::MemberChanged => "member.changed",
+            ActivityKind::MemberRemoved => "member.removed",
         }
     }
 
@@ -122,7 +140,7 @@ pub(crate) async fn record(
     )
     .bind(actor.workspace_id)
     .bind(Timestamp::now().0)
-    .bind(actor.member_id)
+    .bind(actor.account_id)
     .bind(kind.as_str())
     .bind(prompt)
     .bind(details.to_string())
@@ -140,7 +158,7 @@ impl Vault {
         let before = filter.page.cursor.map_or(i64::MAX, Cursor::get);
         let rows = sqlx::query(AssertSqlSafe(
             "select a.id, a.at, a.kind, a.prompt, a.details, m.name as actor from activity a \
-             join members m on m.id = a.actor_id \
+             join accounts m on m.id = a.actor_id \
              where a.workspace_id = $1 and a.id < $2 \
                and ($3 = '' or a.prompt = $3) and ($4 = '' or m.email = $4) and ($5 = '' or a.kind = $5) \
              order by a.id desc limit $6",

@@ -27,6 +27,10 @@ pub enum VaultError {
     /// so the caller can show what changed.
     #[error("v{} was changed by someone else since it was loaded", current.number)]
     Stale { current: Box<Version> },
+    /// What was named existed but can no longer be used (an invitation used, revoked or
+    /// expired).
+    #[error("{0}")]
+    Gone(String),
     /// Missing, wrong or expired credentials.
     #[error("{0}")]
     Unauthorized(String),
@@ -61,6 +65,8 @@ pub enum Conflict {
     AlreadySetUp,
     /// The webhook is disabled.
     WebhookDisabled,
+    /// A workspace keeps at least one owner.
+    LastOwner,
 }
 
 impl Conflict {
@@ -74,6 +80,7 @@ impl Conflict {
             Conflict::AlreadyExists => "already_exists",
             Conflict::AlreadySetUp => "already_set_up",
             Conflict::WebhookDisabled => "webhook_disabled",
+            Conflict::LastOwner => "last_owner",
         }
     }
 }
@@ -96,6 +103,7 @@ impl VaultError {
             VaultError::NotFound(_) => "not_found",
             VaultError::Conflict { reason, .. } => reason.code(),
             VaultError::Stale { .. } => "stale",
+            VaultError::Gone(_) => "gone",
             VaultError::Unauthorized(_) => "unauthorized",
             VaultError::Forbidden(_) => "forbidden",
             VaultError::Busy { .. } => "busy",
@@ -112,6 +120,7 @@ impl VaultError {
             VaultError::NotFound(_) => 404,
             VaultError::Conflict { .. } => 409,
             VaultError::Stale { .. } => 412,
+            VaultError::Gone(_) => 410,
             VaultError::Unauthorized(_) => 401,
             VaultError::Forbidden(_) => 403,
             VaultError::Busy { .. } => 429,

@@ -170,7 +170,7 @@ impl Vault {
         } else {
             sqlx::query(AssertSqlSafe(format!(
                 "select p.name as prompt, {ENTRY_COLUMNS} from versions v \
-                 join prompts p on p.id = v.prompt_id join members m on m.id = v.author_id \
+                 join prompts p on p.id = v.prompt_id join accounts m on m.id = v.author_id \
                  where p.workspace_id = $1 and v.id in ({}) order by v.id desc",
                 placeholders(2, hits.keys.len())
             )))
@@ -213,7 +213,7 @@ impl Vault {
         let before = page.cursor.map(|c| c.0);
         let Some(text) = page.search() else {
             let mut rows = sqlx::query(AssertSqlSafe(format!(
-                "select {columns} from versions v join members m on m.id = v.author_id \
+                "select {columns} from versions v join accounts m on m.id = v.author_id \
                  where v.prompt_id = $1 and v.number < $2 order by v.number desc limit $3"
             )))
             .bind(prompt.id)
@@ -232,7 +232,7 @@ impl Vault {
             Vec::new()
         } else {
             sqlx::query(AssertSqlSafe(format!(
-                "select {columns} from versions v join members m on m.id = v.author_id \
+                "select {columns} from versions v join accounts m on m.id = v.author_id \
                  where v.prompt_id = $1 and v.number in ({}) order by v.number desc",
                 placeholders(2, hits.keys.len())
             )))

@@ -4,6 +4,7 @@
 //! functions of `app` parse their input, call one [`Vault`] operation and map its
 //! [`VaultError`]; they hold no rules of their own.
 
+mod accounts;
 mod activity;
 mod credentials;
 mod db;
@@ -12,6 +13,7 @@ pub mod diff;
 mod error;
 mod events;
 mod history;
+mod invitations;
 mod members;
 mod names;
 mod prompts;
@@ -19,13 +21,16 @@ mod search;
 mod serving;
 mod settings;
 mod webhooks;
+mod workspaces;
 
+pub use accounts::{AccessToken, NewAccessToken, NewMember, SessionCookie, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use db::{Backend, Timestamp};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
-pub use members::{AccessToken, Actor, NewAccessToken, NewMember, Permission, Role, SessionCookie, SetUp};
+pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
+pub use members::{Actor, Member, Permission, Role};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
 pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
@@ -38,6 +43,7 @@ pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
     WebhookSecret, retry_delay,
 };
+pub use workspaces::WorkspaceMembership;
 
 /// How many password hashes run at once unless configured: one per core of a small server.
 pub const DEFAULT_PASSWORD_CHECKS: usize = 2;

@@ -250,7 +250,7 @@ impl Vault {
         .bind(number)
         .bind(source)
         .bind(message)
-        .bind(actor.member_id)
+        .bind(actor.account_id)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -415,15 +415,16 @@ impl Vault {
     ) -> Result<PromptState> {
         actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
+        // What is named must exist (404) before a rule about the workspace's state applies.
+        let prompt = find_prompt(&mut tx, actor, name).await?;
+        if let Some(number) = number {
+            find_version(&mut tx, &prompt, number).await?;
+        }
         if !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
             return Err(VaultError::conflict(
                 Conflict::StagingDisabled,
                 "staging is disabled for this workspace; enable it in Settings first",
             ));
-        }
-        let prompt = find_prompt(&mut tx, actor, name).await?;
-        if let Some(number) = number {
-            find_version(&mut tx, &prompt, number).await?;
         }
         if prompt.staging != number {
             move_pointer(&mut tx, actor, &prompt, Channel::Staging, number, EventKind::StagingChanged)
@@ -475,7 +476,7 @@ impl Vault {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let rows = sqlx::query(
             "select d.channel, d.from_number, d.to_number, d.at, d.event_id, m.name as actor \
-             from pointer_moves d join members m on m.id = d.actor_id where d.prompt_id = $1 order by d.id desc",
+             from pointer_moves d join accounts m on m.id = d.actor_id where d.prompt_id = $1 order by d.id desc",
         )
         .bind(prompt.id)
         .fetch_all(&mut *tx)
@@ -580,7 +581,7 @@ async fn find_version(
     number: VersionNumber,
 ) -> Result<Version> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "select {VERSION_COLUMNS} from versions v join members m on m.id = v.author_id \
+        "select {VERSION_COLUMNS} from versions v join accounts m on m.id = v.author_id \
          where v.prompt_id = $1 and v.number = $2"
     )))
     .bind(prompt.id)
@@ -651,7 +652,7 @@ async fn move_pointer(
     .bind(channel.as_str())
     .bind(from.map(VersionNumber::get))
     .bind(to.map(VersionNumber::get))
-    .bind(actor.member_id)
+    .bind(actor.account_id)
     .bind(now)
     .bind(&event_id)
     .execute(&mut **tx)

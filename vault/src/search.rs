@@ -387,7 +387,7 @@ impl SearchIndex {
              from version_changes c \
              left join versions v on v.id = c.version_id \
              left join prompts p on p.id = v.prompt_id \
-             left join members m on m.id = v.author_id \
+             left join accounts m on m.id = v.author_id \
              where c.seq > $1 order by c.seq limit $2",
         )
         .bind(seq)
@@ -456,7 +456,7 @@ impl SearchIndex {
 
 const DOCUMENT_SELECT: &str = "select v.id, v.prompt_id, p.workspace_id, v.number, v.message, \
      m.name as author_name, m.email as author_email \
-     from versions v join prompts p on p.id = v.prompt_id join members m on m.id = v.author_id";
+     from versions v join prompts p on p.id = v.prompt_id join accounts m on m.id = v.author_id";
 
 /// Opens the index in `dir`, or starts an empty one there when it is missing or unusable
 /// (then the payload is `None`, and the indexer rebuilds it).

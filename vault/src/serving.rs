@@ -194,7 +194,7 @@ fn serve(name: &str, row: &sqlx::any::AnyRow, channel: Channel) -> Result<Served
 }
 
 const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.message, v.created_at, m.name as author \
-     from versions v join members m on m.id = v.author_id where v.prompt_id = $1 and v.number = $2";
+     from versions v join accounts m on m.id = v.author_id where v.prompt_id = $1 and v.number = $2";
 
 impl ReadModel {
     /// Loads every key and every prompt's served versions; called once at start-up.
@@ -394,7 +394,7 @@ impl Vault {
         .bind(&name)
         .bind(hex::encode(token_hash))
         .bind(&last_four)
-        .bind(actor.member_id)
+        .bind(actor.account_id)
         .bind(created_at.0)
         .fetch_one(&mut *tx)
         .await?;

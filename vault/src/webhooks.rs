@@ -203,7 +203,7 @@ impl Vault {
         .bind(events)
         .bind(i64::from(input.enabled))
         .bind(&secret)
-        .bind(actor.member_id)
+        .bind(actor.account_id)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;

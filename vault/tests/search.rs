@@ -228,32 +228,17 @@ async fn workspace_search_spans_prompts_and_never_another_workspace() {
     assert!(f.vault.history(&stranger, PROMPT, search("refund")).await.is_err(), "not their prompt");
 }
 
-/// A second workspace with an owner and a prompt, written straight into the database.
+/// A second workspace, with its own owner and a prompt.
 async fn another_workspace(f: &Fixture) -> Actor {
-    use sqlx::Connection;
-    let url = Vault::sqlite_url(f.dir.path());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
-    let workspace_id: i64 =
-        sqlx::query_scalar("insert into workspaces (name, created_at) values ('Other', 0) returning id")
-            .fetch_one(&mut conn)
-            .await
-            .expect("workspace");
-    let member_id: i64 = sqlx::query_scalar(
-        "insert into members (workspace_id, email, name, role, password_hash, created_at) \
-         values ($1, 'eve@example.org', 'Eve', 'owner', 'no password', 0) returning id",
-    )
-    .bind(workspace_id)
-    .fetch_one(&mut conn)
-    .await
-    .expect("member");
-    let actor = Actor {
-        member_id,
-        workspace_id,
-        workspace: "Other".into(),
-        name: "Eve".into(),
+    let eve = NewMember {
         email: "eve@example.org".into(),
-        role: Role::Owner,
+        password: "long enough".into(),
+        name: "Eve".into(),
+        role: Role::Viewer,
     };
+    let eve = f.vault.add_member(&f.owner, eve).await.expect("eve");
+    let actor = f.vault.create_workspace(&eve, "Other").await.expect("workspace");
+    f.vault.remove_member(&eve, eve.member_id).await.expect("eve leaves the first workspace");
     f.vault.create_prompt(&actor, "their/prompt").await.expect("their prompt");
     actor
 }

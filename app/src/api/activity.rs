@@ -97,5 +97,13 @@ fn summary(entry: &vault::ActivityEntry) -> String {
         Kind::WebhookChanged => format!("changed webhook {}", detail("id")),
         Kind::WebhookDeleted => format!("deleted webhook {}", detail("id")),
         Kind::WebhookSecretRotated => format!("gave webhook {} a new secret", detail("id")),
+        Kind::WorkspaceCreated => format!("created the workspace \u{201c}{}\u{201d}", detail("name")),
+        Kind::MemberInvited => format!("invited {} as {}", detail("email"), detail("role")),
+        Kind::InvitationRevoked => format!("revoked the invitation of {}", detail("email")),
+        Kind::MemberJoined => format!("joined as {}", detail("role")),
+        Kind::MemberChanged => {
+            format!("made {} {} (was {})", detail("name"), detail("to"), detail("from"))
+        }
+        Kind::MemberRemoved => format!("removed {} ({})", detail("name"), detail("role")),
     }
 }

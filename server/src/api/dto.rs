@@ -255,7 +255,7 @@ struct ErrorBody {
     /// `unsupported_media_type`, `not_found`, `stale`, `unauthorized`, `forbidden`, `busy`,
     /// `internal`, or a conflict's reason (`frozen`, `not_published`, `not_older`,
     /// `nothing_live`, `staging_disabled`, `already_exists`, `already_set_up`,
-    /// `webhook_disabled`).
+    /// `webhook_disabled`, `last_owner`), or `gone` (410: an invitation used, revoked or expired).
     code: String,
     message: String,
     /// The field the error is about, where there is one.
@@ -263,19 +263,111 @@ struct ErrorBody {
     field: Option<String>,
 }
 
-/// What `POST /v1/setup` returns: the owner's first personal access token.
+/// What `POST /v1/setup`, `POST /v1/join` and `POST /v1/manage/workspaces` return: a
+/// personal access token acting in the workspace, and the member it acts as.
 #[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct SetUpResponse {
+pub(crate) struct WorkspaceTokenJson {
     pub token: String,
+    /// The workspace's name.
     pub workspace: String,
     pub member: MemberJson,
 }
 
+/// `{"id","name","email","role","joined_at","last_seen_at"}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct MemberJson {
-    pub name: String,
+    id: i64,
+    name: String,
+    email: String,
+    role: &'static str,
+    joined_at: String,
+    last_seen_at: Option<String>,
+}
+
+impl From<vault::Member> for MemberJson {
+    fn from(m: vault::Member) -> Self {
+        MemberJson {
+            id: m.id,
+            name: m.name,
+            email: m.email,
+            role: m.role.as_str(),
+            joined_at: m.joined_at.to_rfc3339(),
+            last_seen_at: m.last_seen_at.map(|at| at.to_rfc3339()),
+        }
+    }
+}
+
+/// A workspace of the caller's, with their role there.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WorkspaceJson {
+    id: i64,
+    name: String,
+    role: &'static str,
+}
+
+impl From<vault::WorkspaceMembership> for WorkspaceJson {
+    fn from(w: vault::WorkspaceMembership) -> Self {
+        WorkspaceJson { id: w.id, name: w.name, role: w.role.as_str() }
+    }
+}
+
+/// `{"id","email","role","invited_by","created_at","expires_at"}`, and the link (`url`,
+/// `token`) only in the response that made it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct InvitationJson {
+    id: i64,
+    email: String,
+    role: &'static str,
+    invited_by: String,
+    created_at: String,
+    expires_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl InvitationJson {
+    /// `link` is the join URL and the token, for the response that made the invitation.
+    pub fn new(i: vault::Invitation, link: Option<(String, String)>) -> Self {
+        let (url, token) = link.unzip();
+        InvitationJson {
+            id: i.id,
+            email: i.email,
+            role: i.role.as_str(),
+            invited_by: i.invited_by,
+            created_at: i.created_at.to_rfc3339(),
+            expires_at: i.expires_at.to_rfc3339(),
+            url,
+            token,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InviteRequest {
     pub email: String,
+    /// `owner`, `admin`, `editor` or `viewer`.
     pub role: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoleRequest {
+    /// `owner`, `admin`, `editor` or `viewer`.
+    pub role: String,
+}
+
+/// `POST /v1/join`: the invitation's token, and a new person's name and password (a person
+/// with an account gives its password; the name is then ignored).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JoinRequest {
+    pub token: String,
+    #[serde(default)]
+    pub name: String,
+    pub password: String,
 }
 
 /// A rollback's result: the prompt's new state and the source copied to the editor.

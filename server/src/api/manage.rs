@@ -10,9 +10,9 @@ use vault::{NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
     AccessTokenJson, ActivityJson, ActivityQuery, ApiKeyJson, Body, DiffQuery, EditorJson, ErrorJson, Items,
-    MemberJson, NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest,
-    RollBackJson, RollBackRequest, SaveDraftRequest, SearchHitJson, SetUpRequest, SetUpResponse,
-    SettingsJson, SettingsRequest, StagingRequest, VersionJson, VersionsQuery,
+    NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson,
+    RollBackRequest, SaveDraftRequest, SearchHitJson, SetUpRequest, SettingsJson, SettingsRequest,
+    StagingRequest, VersionJson, VersionsQuery, WorkspaceTokenJson,
 };
 use super::{ApiError, Member};
 
@@ -48,14 +48,14 @@ fn expected_revision(headers: &HeaderMap, number: VersionNumber) -> Option<i64> 
 }
 
 #[utoipa::path(post, path = "/setup", tag = "setup", request_body = SetUpRequest,
-    responses((status = 201, description = "The workspace and its owner", body = SetUpResponse),
+    responses((status = 201, description = "The workspace and its owner", body = WorkspaceTokenJson),
         (status = 409, description = "Already set up", body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn set_up(State(vault): State<Vault>, Body(req): Body<SetUpRequest>) -> ApiResult {
     let input =
         vault::SetUp { workspace: req.workspace, email: req.email, password: req.password, name: req.name };
     let (owner, token) = vault.set_up(input).await?;
-    let member = MemberJson { name: owner.name, email: owner.email, role: owner.role.as_str().to_owned() };
-    let body = SetUpResponse { token: token.secret, workspace: owner.workspace, member };
+    let member = vault.member(&owner, owner.member_id).await?.into();
+    let body = WorkspaceTokenJson { token: token.secret, workspace: owner.workspace.clone(), member };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -7,6 +7,7 @@ mod error;
 mod langfuse;
 mod manage;
 mod reads;
+mod team;
 mod webhooks;
 
 pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
@@ -68,6 +69,12 @@ impl utoipa::Modify for BearerSchemes {
 pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
     let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(manage::set_up))
+        .routes(routes!(team::join))
+        .routes(routes!(team::members))
+        .routes(routes!(team::change_role, team::remove_member))
+        .routes(routes!(team::invite, team::invitations))
+        .routes(routes!(team::revoke_invitation))
+        .routes(routes!(team::workspaces, team::create_workspace))
         .routes(routes!(manage::create_prompt, manage::list_prompts))
         .routes(routes!(manage::prompt))
         .routes(routes!(manage::versions, manage::save_draft))
@@ -111,7 +118,8 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
 /// not list them, so the document lists every status the server sends: 400 for a malformed
 /// path, query or body anywhere; 401 without a valid token and 403 for a role that may not
 /// change things; 404 where a path names something; 413 and 415 where there is a body; 422
-/// where there is a body or a parameter; 429 where a password is hashed.
+/// where there is a body or a parameter; 429 where a password is hashed
+/// (setup and join).
 fn list_common_statuses(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let error = |description: &str| {
@@ -143,7 +151,11 @@ fn list_common_statuses(openapi: &mut utoipa::openapi::OpenApi) {
                     "422",
                     "A field, a name or a version in the path, or a query value breaks its rule",
                 ),
-                (path == "/setup", "429", "Too many password checks at once; see `Retry-After`"),
+                (
+                    path == "/setup" || path == "/join",
+                    "429",
+                    "Too many password checks at once; see `Retry-After`",
+                ),
             ];
             for (applies, status, description) in statuses {
                 if applies {

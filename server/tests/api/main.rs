@@ -6,4 +6,6 @@ mod manage;
 mod openapi;
 mod reads;
 mod receiver;
+mod roles;
+mod team;
 mod webhooks;

@@ -41,6 +41,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/manage/webhooks/{id}/test"),
     ("get", "/manage/webhooks/{id}/deliveries"),
     ("post", "/manage/webhooks/{id}/deliveries/{event_id}/redeliver"),
+    ("post", "/join"),
+    ("get", "/manage/members"),
+    ("patch", "/manage/members/{id}"),
+    ("delete", "/manage/members/{id}"),
+    ("post", "/manage/invitations"),
+    ("get", "/manage/invitations"),
+    ("delete", "/manage/invitations/{id}"),
+    ("get", "/manage/workspaces"),
+    ("post", "/manage/workspaces"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,154 @@
+//! `/v1/join` and `/v1/manage/{members,invitations,workspaces}`: who is in a workspace, how
+//! people join it, and the workspaces a person belongs to.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::HOST;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use vault::{Joining, Role, Vault};
+
+use super::dto::{
+    Body, ErrorJson, InvitationJson, InviteRequest, Items, JoinRequest, MemberJson, NamedRequest, Path,
+    RoleRequest, WorkspaceJson, WorkspaceTokenJson,
+};
+use super::{ApiError, Member};
+
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// The join link for an invitation token, on the address the inviter reached this server
+/// by (a proxy's `X-Forwarded-Proto` says whether that was HTTPS).
+fn join_url(headers: &HeaderMap, token: &str) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header(HOST.as_str()).unwrap_or("localhost");
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    format!("{scheme}://{host}/join/{token}")
+}
+
+/// The token response for `actor`, with a new personal access token named `token_name`.
+async fn workspace_token(
+    vault: &Vault,
+    actor: &vault::Actor,
+    token_name: &str,
+) -> ApiResult<WorkspaceTokenJson> {
+    let token = vault.create_access_token(actor, token_name).await?;
+    let member = vault.member(actor, actor.member_id).await?;
+    Ok(WorkspaceTokenJson { token: token.secret, workspace: actor.workspace.clone(), member: member.into() })
+}
+
+#[utoipa::path(get, path = "/manage/members", tag = "members", security(("access_token" = [])),
+    responses((status = 200, description = "The workspace's members, owners first", body = Items<MemberJson>),
+        (status = 401, body = ErrorJson)))]
+pub(crate) async fn members(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<Items<MemberJson>>> {
+    Ok(Json(Items::all(vault.members(&actor).await?)))
+}
+
+#[utoipa::path(patch, path = "/manage/members/{id}", tag = "members", params(("id" = i64, Path)), request_body = RoleRequest,
+    security(("access_token" = [])),
+    responses((status = 200, description = "The member with the new role; it counts on their next request", body = MemberJson),
+        (status = 403, body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 409, description = "The last owner keeps the role (`last_owner`)", body = ErrorJson)))]
+pub(crate) async fn change_role(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+    Body(req): Body<RoleRequest>,
+) -> ApiResult<Json<MemberJson>> {
+    vault.change_role(&actor, id, Role::parse(&req.role)?).await?;
+    Ok(Json(vault.member(&actor, id).await?.into()))
+}
+
+#[utoipa::path(delete, path = "/manage/members/{id}", tag = "members", params(("id" = i64, Path)),
+    security(("access_token" = [])),
+    responses((status = 204, description = "Removed: their sessions and tokens here stop working"),
+        (status = 403, body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 409, description = "The last owner cannot go (`last_owner`)", body = ErrorJson)))]
+pub(crate) async fn remove_member(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    vault.remove_member(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/manage/invitations", tag = "members", request_body = InviteRequest,
+    security(("access_token" = [])),
+    responses((status = 201, description = "The invitation, with its link (`url`, `token`) shown this once", body = InvitationJson),
+        (status = 403, body = ErrorJson),
+        (status = 409, description = "The email is already a member (`already_exists`)", body = ErrorJson),
+        (status = 422, body = ErrorJson)))]
+pub(crate) async fn invite(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    headers: HeaderMap,
+    Body(req): Body<InviteRequest>,
+) -> ApiResult {
+    let created = vault.invite(&actor, &req.email, Role::parse(&req.role)?).await?;
+    let link = (join_url(&headers, &created.token), created.token);
+    Ok((StatusCode::CREATED, Json(InvitationJson::new(created.invitation, Some(link)))).into_response())
+}
+
+#[utoipa::path(get, path = "/manage/invitations", tag = "members", security(("access_token" = [])),
+    responses((status = 200, description = "Invitations neither used nor revoked, newest first", body = Items<InvitationJson>),
+        (status = 403, body = ErrorJson)))]
+pub(crate) async fn invitations(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<Items<InvitationJson>>> {
+    let items = vault.invitations(&actor).await?.into_iter().map(|i| InvitationJson::new(i, None)).collect();
+    Ok(Json(Items { items, next_cursor: None }))
+}
+
+#[utoipa::path(delete, path = "/manage/invitations/{id}", tag = "members", params(("id" = i64, Path)),
+    security(("access_token" = [])),
+    responses((status = 204, description = "Revoked: the link stops working"), (status = 403, body = ErrorJson),
+        (status = 404, body = ErrorJson)))]
+pub(crate) async fn revoke_invitation(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    vault.revoke_invitation(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/join", tag = "members", request_body = JoinRequest,
+    responses((status = 201, description = "Joined: a token acting in the workspace", body = WorkspaceTokenJson),
+        (status = 401, description = "The email has an account here and the password is not its own", body = ErrorJson),
+        (status = 404, description = "No such invitation", body = ErrorJson),
+        (status = 409, description = "Already a member (`already_exists`)", body = ErrorJson),
+        (status = 410, description = "The invitation was used, revoked or has expired (`gone`)", body = ErrorJson),
+        (status = 422, body = ErrorJson)))]
+pub(crate) async fn join(State(vault): State<Vault>, Body(req): Body<JoinRequest>) -> ApiResult {
+    let member = vault.join(&req.token, Joining { name: req.name, password: req.password }).await?;
+    let body = workspace_token(&vault, &member, "joined").await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[utoipa::path(get, path = "/manage/workspaces", tag = "workspaces", security(("access_token" = [])),
+    responses((status = 200, description = "The caller's workspaces, with their role in each", body = Items<WorkspaceJson>),
+        (status = 401, body = ErrorJson)))]
+pub(crate) async fn workspaces(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+) -> ApiResult<Json<Items<WorkspaceJson>>> {
+    Ok(Json(Items::all(vault.workspaces(&actor).await?)))
+}
+
+#[utoipa::path(post, path = "/manage/workspaces", tag = "workspaces", request_body = NamedRequest,
+    security(("access_token" = [])),
+    responses((status = 201, description = "The new workspace, owned by the caller, and a token acting in it", body = WorkspaceTokenJson),
+        (status = 401, body = ErrorJson), (status = 422, body = ErrorJson)))]
+pub(crate) async fn create_workspace(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Body(req): Body<NamedRequest>,
+) -> ApiResult {
+    let owner = vault.create_workspace(&actor, &req.name).await?;
+    let body = workspace_token(&vault, &owner, "first token").await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

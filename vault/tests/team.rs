@@ -1,0 +1,281 @@
+//! Teams: invitations and joining, members' roles and removal, several workspaces, and
+//! how each change counts on the member's very next request.
+
+use futures::future::join_all;
+use tempfile::TempDir;
+use vault::{ActivityFilter, Actor, Conflict, Joining, NewDraft, NewMember, Role, SetUp, Vault, VaultError};
+
+mod common;
+use common::PROMPT;
+
+struct Fixture {
+    vault: Vault,
+    owner: Actor,
+    dir: TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let (vault, owner, dir) = common::workspace("Ada").await;
+    Fixture { vault, owner, dir }
+}
+
+fn joining(name: &str) -> Joining {
+    Joining { name: name.into(), password: "long enough".into() }
+}
+
+impl Fixture {
+    /// Invites `email` as `role` and joins with a new account; returns the new member.
+    async fn joined(&self, email: &str, role: Role) -> Actor {
+        let invitation = self.vault.invite(&self.owner, email, role).await.expect("invite");
+        self.vault.join(&invitation.token, joining(email)).await.expect("join")
+    }
+
+    async fn kinds(&self) -> Vec<String> {
+        let page = self.vault.activity(&self.owner, ActivityFilter::default()).await.expect("activity");
+        page.items.iter().map(|entry| entry.kind.as_str().to_owned()).collect()
+    }
+}
+
+fn assert_refused<T: std::fmt::Debug>(result: Result<T, VaultError>, status: u16, needle: &str) {
+    match result {
+        Err(error) => {
+            assert_eq!(error.status(), status, "{error}");
+            assert!(error.to_string().contains(needle), "{error:?} should say {needle:?}");
+        }
+        Ok(value) => panic!("expected a {status} refusal, got {value:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_invited_person_joins_with_the_role_and_the_link_is_used_up() {
+    let f = fixture().await;
+    let invitation = f.vault.invite(&f.owner, "Bob@Example.com", Role::Editor).await.expect("invite");
+    assert!(invitation.token.starts_with("pv_inv_"));
+    let view = f.vault.invitation(&invitation.token).await.expect("view");
+    assert_eq!(
+        (view.workspace.as_str(), view.email.as_str(), view.role),
+        ("Acme", "bob@example.com", Role::Editor)
+    );
+    assert!(!view.has_account);
+    assert_eq!(f.vault.invitations(&f.owner).await.expect("pending").len(), 1);
+
+    let bob = f.vault.join(&invitation.token, joining("Bob")).await.expect("join");
+    assert_eq!((bob.workspace_id, bob.role, bob.name.as_str()), (f.owner.workspace_id, Role::Editor, "Bob"));
+    f.vault.create_prompt(&bob, PROMPT).await.expect("an editor creates prompts");
+    let (signed_in, _) = f.vault.sign_in("bob@example.com", "long enough").await.expect("sign in");
+    assert_eq!(signed_in.member_id, bob.member_id);
+
+    assert_refused(f.vault.join(&invitation.token, joining("Bob again")).await, 410, "already been used");
+    assert_refused(f.vault.invitation(&invitation.token).await, 410, "already been used");
+    assert_refused(f.vault.invitation("pv_inv_nonsense").await, 404, "not valid");
+    assert!(f.vault.invitations(&f.owner).await.expect("pending").is_empty());
+    let members = f.vault.members(&f.owner).await.expect("members");
+    let listed: Vec<(&str, Role)> = members.iter().map(|m| (m.email.as_str(), m.role)).collect();
+    assert_eq!(listed, [("ada@example.com", Role::Owner), ("bob@example.com", Role::Editor)]);
+    let kinds = f.kinds().await;
+    assert_eq!(kinds[..3], ["prompt.created", "member.joined", "member.invited"]);
+}
+
+#[tokio::test]
+async fn two_joins_with_one_link_make_exactly_one_member() {
+    let f = fixture().await;
+    let invitation = f.vault.invite(&f.owner, "bob@example.com", Role::Viewer).await.expect("invite");
+    let joins = (0..4).map(|i| f.vault.join(&invitation.token, joining(&format!("Bob {i}"))));
+    let results = join_all(joins).await;
+    let joined = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(joined, 1, "{results:?}");
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(refused.status(), 410, "{refused}");
+    }
+    assert_eq!(f.vault.members(&f.owner).await.expect("members").len(), 2);
+}
+
+#[tokio::test]
+async fn revoked_expired_and_replaced_invitations_say_so() {
+    let f = fixture().await;
+    let first = f.vault.invite(&f.owner, "bob@example.com", Role::Viewer).await.expect("invite");
+    let second = f.vault.invite(&f.owner, "bob@example.com", Role::Editor).await.expect("again");
+    assert_refused(f.vault.invitation(&first.token).await, 410, "revoked");
+    let pending = f.vault.invitations(&f.owner).await.expect("pending");
+    assert_eq!(pending.iter().map(|i| i.role).collect::<Vec<_>>(), [Role::Editor]);
+
+    f.vault.revoke_invitation(&f.owner, second.invitation.id).await.expect("revoke");
+    assert_refused(f.vault.join(&second.token, joining("Bob")).await, 410, "revoked");
+    assert_refused(
+        f.vault.revoke_invitation(&f.owner, second.invitation.id).await,
+        404,
+        "no pending invitation",
+    );
+
+    let third = f.vault.invite(&f.owner, "carol@example.com", Role::Viewer).await.expect("invite");
+    expire_invitations(&f.dir).await;
+    assert_refused(f.vault.join(&third.token, joining("Carol")).await, 410, "expired");
+    assert_eq!(f.vault.members(&f.owner).await.expect("members").len(), 1, "nobody joined");
+}
+
+async fn expire_invitations(dir: &TempDir) {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&Vault::sqlite_url(dir.path())).await.expect("connect");
+    sqlx::query("update invitations set expires_at = 0").execute(&mut conn).await.expect("expire");
+}
+
+#[tokio::test]
+async fn a_person_with_an_account_joins_with_their_own_password() {
+    let f = fixture().await;
+    // Bob owns a workspace of his own on this server.
+    let bob = f.joined("bob@example.com", Role::Viewer).await;
+    let bobs = f.vault.create_workspace(&bob, "Bob's lab").await.expect("create");
+    assert_eq!(bobs.role, Role::Owner);
+    let invitation = f.vault.invite(&bobs, "ada@example.com", Role::Admin).await.expect("invite");
+    assert!(f.vault.invitation(&invitation.token).await.expect("view").has_account);
+
+    let wrong = Joining { name: "ignored".into(), password: "not her password".into() };
+    assert_refused(f.vault.join(&invitation.token, wrong).await, 401, "already has an account");
+    let right = Joining { name: "ignored".into(), password: "correct horse".into() };
+    let ada = f.vault.join(&invitation.token, right).await.expect("join");
+    assert_eq!((ada.account_id, ada.name.as_str(), ada.role), (f.owner.account_id, "Ada", Role::Admin));
+
+    let names: Vec<(String, Role)> =
+        f.vault.workspaces(&ada).await.expect("workspaces").into_iter().map(|w| (w.name, w.role)).collect();
+    assert_eq!(names, [("Acme".to_owned(), Role::Owner), ("Bob's lab".to_owned(), Role::Admin)]);
+}
+
+#[tokio::test]
+async fn inviting_a_member_or_an_owner_without_the_right_is_refused() {
+    let f = fixture().await;
+    let admin = f.joined("admin@example.com", Role::Admin).await;
+    let editor = f.joined("editor@example.com", Role::Editor).await;
+    let refused = f.vault.invite(&f.owner, "ADMIN@example.com", Role::Viewer).await;
+    match refused {
+        Err(VaultError::Conflict { reason: Conflict::AlreadyExists, message }) => {
+            assert!(message.contains("already a member"), "{message}")
+        }
+        other => panic!("expected already_exists, got {other:?}"),
+    }
+    assert_refused(f.vault.invite(&admin, "x@example.com", Role::Owner).await, 403, "only owners");
+    assert_refused(f.vault.invite(&editor, "x@example.com", Role::Viewer).await, 403, "admins and owners");
+    assert_refused(f.vault.invite(&f.owner, "not an email", Role::Viewer).await, 422, "email");
+    assert_refused(f.vault.invitations(&editor).await, 403, "admins and owners");
+    f.vault.invite(&admin, "x@example.com", Role::Admin).await.expect("admins invite admins");
+}
+
+#[tokio::test]
+async fn the_last_owner_is_never_removed_or_demoted() {
+    let f = fixture().await;
+    let admin = f.joined("admin@example.com", Role::Admin).await;
+    assert_refused(f.vault.remove_member(&f.owner, f.owner.member_id).await, 409, "last owner");
+    assert_refused(f.vault.change_role(&f.owner, f.owner.member_id, Role::Admin).await, 409, "last owner");
+    assert_refused(f.vault.remove_member(&admin, f.owner.member_id).await, 403, "only owners");
+    assert_refused(f.vault.change_role(&admin, admin.member_id, Role::Owner).await, 403, "only owners");
+
+    // With a second owner, the first may step down, and then cannot come back by herself.
+    f.vault.change_role(&f.owner, admin.member_id, Role::Owner).await.expect("promote to owner");
+    f.vault.change_role(&f.owner, f.owner.member_id, Role::Editor).await.expect("step down");
+    let ada = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in").0;
+    assert_eq!(ada.role, Role::Editor);
+    assert_refused(f.vault.change_role(&ada, ada.member_id, Role::Owner).await, 403, "admins and owners");
+    let kinds = f.kinds_for(&admin).await;
+    assert_eq!(kinds[..2], ["member.changed", "member.changed"]);
+}
+
+impl Fixture {
+    async fn kinds_for(&self, actor: &Actor) -> Vec<String> {
+        let page = self.vault.activity(actor, ActivityFilter::default()).await.expect("activity");
+        page.items.iter().map(|entry| entry.kind.as_str().to_owned()).collect()
+    }
+}
+
+#[tokio::test]
+async fn a_new_role_and_a_removal_count_on_the_next_request() {
+    let f = fixture().await;
+    let bob = f.joined("bob@example.com", Role::Editor).await;
+    let token = f.vault.create_access_token(&bob, "ci").await.expect("token").secret;
+    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough").await.expect("sign in");
+    f.vault.create_prompt(&bob, PROMPT).await.expect("editor creates");
+
+    f.vault.change_role(&f.owner, bob.member_id, Role::Viewer).await.expect("lower");
+    let as_viewer = f.vault.token_actor(&token).await.expect("token still works");
+    assert_eq!(as_viewer.role, Role::Viewer);
+    let draft = NewDraft { source: "x".into(), message: "m".into() };
+    assert_refused(f.vault.save_draft(&as_viewer, PROMPT, draft).await, 403, "viewers");
+    assert_eq!(f.vault.session_actor(&cookie.value).await.expect("session").role, Role::Viewer);
+
+    f.vault.remove_member(&f.owner, bob.member_id).await.expect("remove");
+    assert_refused(f.vault.token_actor(&token).await, 401, "revoked");
+    assert_refused(f.vault.session_actor(&cookie.value).await, 403, "no longer a member");
+    // Bob belongs nowhere else: the session has ended.
+    assert_refused(f.vault.session_actor(&cookie.value).await, 401, "sign in");
+    assert_refused(
+        f.vault.sign_in("bob@example.com", "long enough").await,
+        403,
+        "not a member of any workspace",
+    );
+    // His version keeps his name as author.
+    let prompts = f.vault.prompts(&f.owner).await.expect("prompts");
+    assert_eq!(prompts.len(), 1);
+
+    // Invited again, he comes back with the new role.
+    let again = f.joined("bob@example.com", Role::Viewer).await;
+    assert_eq!((again.member_id, again.role), (bob.member_id, Role::Viewer));
+    assert_refused(f.vault.token_actor(&token).await, 401, "revoked");
+}
+
+#[tokio::test]
+async fn a_removed_member_with_another_workspace_moves_there() {
+    let f = fixture().await;
+    let bob = f.joined("bob@example.com", Role::Editor).await;
+    let lab = f.vault.create_workspace(&bob, "Lab").await.expect("create");
+    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough").await.expect("sign in");
+    let acme = f.vault.switch_workspace(&cookie.value, f.owner.workspace_id).await.expect("switch");
+    assert_eq!(acme.workspace, "Acme");
+    f.vault.remove_member(&f.owner, bob.member_id).await.expect("remove");
+    assert_refused(f.vault.session_actor(&cookie.value).await, 403, "no longer a member");
+    let now = f.vault.session_actor(&cookie.value).await.expect("moved on");
+    assert_eq!(now.workspace_id, lab.workspace_id);
+    assert_refused(f.vault.switch_workspace(&cookie.value, f.owner.workspace_id).await, 404, "not a member");
+}
+
+#[tokio::test]
+async fn members_and_invitations_of_another_workspace_are_out_of_reach() {
+    let f = fixture().await;
+    let bob = f.joined("bob@example.com", Role::Editor).await;
+    let lab = f.vault.create_workspace(&bob, "Lab").await.expect("create");
+    let invitation = f.vault.invite(&f.owner, "carol@example.com", Role::Viewer).await.expect("invite");
+    assert_refused(f.vault.change_role(&lab, f.owner.member_id, Role::Viewer).await, 404, "no member");
+    assert_refused(f.vault.remove_member(&lab, f.owner.member_id).await, 404, "no member");
+    assert_refused(f.vault.revoke_invitation(&lab, invitation.invitation.id).await, 404, "no pending");
+    let lab_members = f.vault.members(&lab).await.expect("members");
+    assert_eq!(lab_members.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(), ["bob@example.com"]);
+}
+
+#[tokio::test]
+async fn removal_is_backed_by_the_database_too() {
+    let f = fixture().await;
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&Vault::sqlite_url(f.dir.path())).await.expect("connect");
+    let refused = sqlx::query("update members set removed_at = 1 where id = $1")
+        .bind(f.owner.member_id)
+        .execute(&mut conn)
+        .await
+        .expect_err("the database keeps the last owner");
+    assert!(refused.to_string().contains("at least one owner"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_set_up_server_and_add_member_refuse_an_existing_account() {
+    let f = fixture().await;
+    let again = SetUp {
+        workspace: "Second".into(),
+        email: "eve@example.com".into(),
+        password: "long enough".into(),
+        name: "Eve".into(),
+    };
+    assert_refused(f.vault.set_up(again).await, 409, "already set up");
+    let ada = NewMember {
+        email: "ada@example.com".into(),
+        password: "long enough".into(),
+        name: "Ada".into(),
+        role: Role::Viewer,
+    };
+    assert_refused(f.vault.add_member(&f.owner, ada).await, 409, "already has an account");
+}
