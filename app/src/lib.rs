@@ -13,7 +13,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 #[cfg(feature = "ssr")]
-pub use api::ServerContext;
+pub use api::{ServerContext, origin_of};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/activity") view=pages::ActivityPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=pages::SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/integrations") view=pages::IntegrationsPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/members") view=pages::MembersPage ssr=SsrMode::Async/>
+                <Route path=path!("/join/:token") view=pages::JoinPage/>
             </Routes>
         </Router>
     }

@@ -9,6 +9,7 @@ mod session;
 mod settings;
 #[cfg(feature = "ssr")]
 mod ssr;
+mod team;
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -20,7 +21,8 @@ pub use prompts::*;
 pub use session::*;
 pub use settings::*;
 #[cfg(feature = "ssr")]
-pub use ssr::ServerContext;
+pub use ssr::{ServerContext, origin_of};
+pub use team::*;
 
 /// The error every server function returns, with the HTTP status it answers with (a
 /// refusal is a 4xx; only a fault of ours is a 500).

@@ -142,9 +142,35 @@ pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
 
 pub async fn open_session(ctx: &ServerContext, email: &str, password: &str) -> Result<(), AppError> {
     let (_, cookie) = ctx.vault.sign_in(email, password).await.map_err(app_error)?;
+    set_session_cookie(ctx, &cookie);
+    Ok(())
+}
+
+/// Signs `actor` in, in their workspace (after joining one).
+pub async fn start_session(ctx: &ServerContext, actor: &Actor) -> Result<(), AppError> {
+    let cookie = ctx.vault.open_session(actor).await.map_err(app_error)?;
+    set_session_cookie(ctx, &cookie);
+    Ok(())
+}
+
+fn set_session_cookie(ctx: &ServerContext, cookie: &vault::SessionCookie) {
     let max_age = (cookie.expires_at.0 - Timestamp::now().0) / 1000;
     set_cookie(ctx, &cookie.value, max_age);
-    Ok(())
+}
+
+/// `scheme://host` as the browser reached this server (a proxy's `X-Forwarded-Proto`
+/// says whether that was HTTPS), for links people pass on.
+pub async fn origin() -> String {
+    let parts: Option<http::request::Parts> = leptos_axum::extract().await.ok();
+    parts.map_or_else(|| "http://localhost".to_owned(), |parts| origin_of(&parts.headers))
+}
+
+/// [`origin`] from a request's headers; the REST API builds its links with it too.
+pub fn origin_of(headers: &http::HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header("host").unwrap_or("localhost");
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    format!("{scheme}://{host}")
 }
 
 /// HttpOnly so scripts cannot read it, SameSite=Lax so other sites cannot send it with

@@ -6,6 +6,8 @@ mod activity;
 mod auth;
 mod diff;
 mod integrations;
+mod join;
+mod members;
 mod prompt;
 mod prompts;
 mod search;
@@ -14,11 +16,13 @@ mod settings;
 use leptos::prelude::*;
 use leptos_router::components::{A, Form, Redirect};
 
-use crate::api::{self, AppError, Marked, SignOut, Status, When};
+use crate::api::{self, AppError, Marked, SignOut, Status, SwitchWorkspace, When};
 
 pub use activity::ActivityPage;
 pub use auth::{Home, SetupPage, SignInPage};
 pub use integrations::IntegrationsPage;
+pub use join::JoinPage;
+pub use members::MembersPage;
 pub use prompt::PromptPage;
 pub use prompts::PromptsPage;
 pub use search::SearchPage;
@@ -29,6 +33,7 @@ pub use settings::SettingsPage;
 #[component]
 fn SignedIn(children: ChildrenFn) -> impl IntoView {
     let member = Resource::new(|| (), |_| api::current_member());
+    let workspaces = Resource::new(|| (), |_| api::load_workspaces());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Suspense fallback=Loading>
@@ -37,7 +42,7 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                 Suspend::new(async move {
                     match member.await {
                         Err(e) if e.signed_out() => view! { <Redirect path="/sign-in"/> }.into_any(),
-                        Err(e) => view! { <main class="page"><ErrorNote error=e/></main> }.into_any(),
+                        Err(e) => view! { <main class="page"><ErrorNote error=e/><A href="/">"Continue"</A></main> }.into_any(),
                         Ok(m) => view! {
                             <header class="topbar">
                                 <nav aria-label="Main">
@@ -48,7 +53,8 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                                     <A href="/settings">"Settings"</A>
                                 </nav>
                                 <div class="who">
-                                    <span class="hint">{m.name}" · "{m.workspace}</span>
+                                    <span class="hint">{m.name}" · "</span>
+                                    <WorkspaceSwitcher current=m.workspace choices=workspaces.await.unwrap_or_default()/>
                                     <ActionForm action=sign_out>
                                         <button type="submit" class="quiet">"Sign out"</button>
                                     </ActionForm>
@@ -62,6 +68,30 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
             }}
         </Suspense>
     }
+}
+
+/// The workspace's name, and for a person in several, a switcher: a plain form, so it
+/// works before and without WASM.
+#[component]
+fn WorkspaceSwitcher(current: String, choices: Vec<api::WorkspaceChoice>) -> impl IntoView {
+    if choices.len() < 2 {
+        return view! { <span class="hint workspace-name">{current}</span> }.into_any();
+    }
+    let switch = ServerAction::<SwitchWorkspace>::new();
+    let options = choices
+        .into_iter()
+        .map(
+            |w| view! { <option value=w.id selected=w.current>{format!("{} ({})", w.name, w.role)}</option> },
+        )
+        .collect_view();
+    view! {
+        <ActionForm action=switch attr:class="switcher">
+            <select name="workspace" aria-label="Workspace">{options}</select>
+            <button type="submit" class="quiet">"Switch"</button>
+            {action_error(switch)}
+        </ActionForm>
+    }
+    .into_any()
 }
 
 /// An error in plain words, next to what caused it.

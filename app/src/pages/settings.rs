@@ -1,5 +1,5 @@
-//! Settings: Enable staging, API keys and the way to Integrations (admins), and the
-//! member's personal access tokens.
+//! Settings: your account, the way to Members, new workspaces, Enable staging, API keys
+//! and the way to Integrations (admins), and the member's personal access tokens.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,8 +8,8 @@ use super::{Loading, Moment, SignedIn, action_error, shown};
 use types::MAX_SHORT_TEXT_CHARS;
 
 use crate::api::{
-    self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreatedToken, RenameSelf,
-    RevokeAccessToken, RevokeApiKey, SetStagingEnabled, SettingsView, SignOutEverywhere, When,
+    self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreateWorkspace, CreatedToken,
+    RenameSelf, RevokeAccessToken, RevokeApiKey, SetStagingEnabled, SettingsView, SignOutEverywhere, When,
 };
 
 #[component]
@@ -92,6 +92,12 @@ fn SettingsBody(
     let name = settings.name.clone();
     view! {
         <AccountCard name account/>
+        <section class="card" aria-labelledby="members-title">
+            <h2 id="members-title">"Members"</h2>
+            <p class="hint">"Who is in this workspace, and their roles. Admins invite people and change roles; owners make owners."</p>
+            <A href="/settings/members" attr:class="button">"Members and invitations"</A>
+        </section>
+        <WorkspacesCard/>
         <section class="card" aria-labelledby="staging-title">
             <h2 id="staging-title">"Staging"</h2>
             <p class="hint">
@@ -239,6 +245,28 @@ struct AccountActions {
     rename: ServerAction<RenameSelf>,
     password: ServerAction<ChangePassword>,
     everywhere: ServerAction<SignOutEverywhere>,
+}
+
+/// Workspaces: anyone may start a new one, which they own; the header switches between
+/// them.
+#[component]
+fn WorkspacesCard() -> impl IntoView {
+    let create = ServerAction::<CreateWorkspace>::new();
+    view! {
+        <section class="card" aria-labelledby="workspaces-title">
+            <h2 id="workspaces-title">"Workspaces"</h2>
+            <p class="hint">"A new workspace starts empty, with you as its owner. Nothing crosses workspaces: prompts, keys, tokens and webhooks belong to one."</p>
+            <ActionForm action=create>
+                <div class="row">
+                    <label class="grow">"Workspace name"
+                        <input type="text" name="name" required maxlength=MAX_SHORT_TEXT_CHARS autocomplete="organization"/>
+                    </label>
+                    <button type="submit" disabled=move || create.pending().get()>"Create workspace"</button>
+                </div>
+                {action_error(create)}
+            </ActionForm>
+        </section>
+    }
 }
 
 /// Your account: your name, your password, and signing out of every session.

@@ -251,7 +251,7 @@ async fn seed(args: &Args) -> anyhow::Result<()> {
         name: AUTHORS[0].0.into(),
     };
     let (owner, _) = vault.set_up(setup).await?;
-    let mut authors = vec![owner.member_id];
+    let mut authors = vec![owner.account_id];
     for (name, email) in &AUTHORS[1..] {
         let member = NewMember {
             email: (*email).into(),
@@ -259,7 +259,7 @@ async fn seed(args: &Args) -> anyhow::Result<()> {
             name: (*name).into(),
             role: Role::Editor,
         };
-        authors.push(vault.add_member(&owner, member).await?.member_id);
+        authors.push(vault.add_member(&owner, member).await?.account_id);
     }
     vault.create_prompt(&owner, BIG).await?;
     for p in 1..args.prompts {

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use vault::{Joining, Role, Vault};
@@ -17,12 +16,9 @@ use super::{ApiError, Member};
 type ApiResult<T = Response> = Result<T, ApiError>;
 
 /// The join link for an invitation token, on the address the inviter reached this server
-/// by (a proxy's `X-Forwarded-Proto` says whether that was HTTPS).
+/// by (the dashboard builds its links the same way).
 fn join_url(headers: &HeaderMap, token: &str) -> String {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = header(HOST.as_str()).unwrap_or("localhost");
-    let scheme = header("x-forwarded-proto").unwrap_or("http");
-    format!("{scheme}://{host}/join/{token}")
+    format!("{}/join/{token}", app::origin_of(headers))
 }
 
 /// The token response for `actor`, with a new personal access token named `token_name`.

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, spawn_app};
 
 /// Calls server function `path` with a form body, as the WASM client does (JSON answers),
 /// with the member's session cookie if any.
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> (u16, Value) {
+pub async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> (u16, Value) {
     let mut request = app
         .client
         .post(format!("{}{path}", app.base))
@@ -32,12 +32,17 @@ fn serde_urlencoded(form: &[(&str, &str)]) -> String {
 
 /// Signs the owner in through the dashboard's sign-in; returns the session cookie.
 async fn sign_in(app: &TestApp) -> String {
+    sign_in_as(app, "ada@example.com", "correct horse").await
+}
+
+/// Signs a member in through the dashboard's sign-in; returns the session cookie.
+pub async fn sign_in_as(app: &TestApp, email: &str, password: &str) -> String {
     let response = app
         .client
         .post(format!("{}{}", app.base, SignIn::PATH))
         .header(ACCEPT, "application/json")
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(serde_urlencoded(&[("email", "ada@example.com"), ("password", "correct horse")]))
+        .body(serde_urlencoded(&[("email", email), ("password", password)]))
         .send()
         .await
         .expect("sign in");

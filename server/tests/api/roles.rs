@@ -1,11 +1,13 @@
-//! The permission matrix over HTTP: every `/v1/manage` call, made by a viewer, an editor, an
-//! admin and an owner of one workspace, and by a member of another workspace. A role that
-//! may not is refused with 403; the other workspace's member never reaches this workspace's
-//! things (404), and where a call acts on "the caller's workspace" it acts on their own.
+//! The permission matrix over HTTP: every `/v1/manage` call and every state-changing server
+//! function of the dashboard, made by a viewer, an editor, an admin and an owner of one
+//! workspace, and by a member of another workspace. A role that may not is refused with 403;
+//! the other workspace's member never reaches this workspace's things (404), and where a call
+//! acts on "the caller's workspace" it acts on their own.
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::dashboard;
 use crate::helpers::{TestApp, read, spawn_app_with};
 use crate::team::invite_and_join;
 
@@ -55,12 +57,22 @@ enum Away {
 
 struct Ctx {
     app: TestApp,
-    tokens: [(Who, String); 5],
+    /// Each one's personal access token and dashboard session cookie.
+    credentials: Vec<(Who, String, String)>,
 }
 
 impl Ctx {
     fn token(&self, who: Who) -> &str {
-        self.tokens.iter().find(|(w, _)| *w == who).map(|(_, t)| t.as_str()).unwrap_or_default()
+        self.credentials.iter().find(|(w, _, _)| *w == who).map(|(_, t, _)| t.as_str()).unwrap_or_default()
+    }
+
+    fn cookie(&self, who: Who) -> &str {
+        self.credentials.iter().find(|(w, _, _)| *w == who).map(|(_, _, c)| c.as_str()).unwrap_or_default()
+    }
+
+    /// Server function `path` as `cookie`'s member, with a form body.
+    async fn dashboard(&self, cookie: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        dashboard::call(&self.app, path, form, Some(cookie)).await
     }
 
     async fn call(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -104,17 +116,41 @@ impl Ctx {
     }
 }
 
-/// Makes `attempt` as everyone and checks each answer against `need` and `away`.
+/// Makes `attempt` with everyone's token and checks each answer against `need` and `away`.
 async fn check(ctx: &Ctx, call: &str, need: Need, away: Away, attempt: impl AsyncFn(&str) -> (u16, Value)) {
+    check_with(ctx, Ctx::token, call, need, away, attempt).await
+}
+
+/// [`check`] for a server function: made with everyone's session cookie.
+async fn check_fn(
+    ctx: &Ctx,
+    call: &str,
+    need: Need,
+    away: Away,
+    attempt: impl AsyncFn(&str) -> (u16, Value),
+) {
+    check_with(ctx, Ctx::cookie, call, need, away, attempt).await
+}
+
+async fn check_with(
+    ctx: &Ctx,
+    credential: fn(&Ctx, Who) -> &str,
+    call: &str,
+    need: Need,
+    away: Away,
+    attempt: impl AsyncFn(&str) -> (u16, Value),
+) {
     for who in EVERYONE {
-        let (status, body) = attempt(ctx.token(who)).await;
+        let (status, body) = attempt(credential(ctx, who)).await;
+        // The API's errors are {"error": {"code"}}; a server function's are {"code"}.
+        let code = body["error"]["code"].as_str().or(body["code"].as_str());
         let allowed = match who {
             Who::Outsider => away == Away::Own,
             _ => need.allows(who),
         };
         let context = format!("{call} as {who:?}: {status} {body}");
         if allowed {
-            assert!((200..300).contains(&status), "{context}");
+            assert!((200..400).contains(&status), "{context}");
             if who == Who::Outsider {
                 let text = body.to_string();
                 assert!(!text.contains("support/triage") && !text.contains("acme"), "{context}");
@@ -122,7 +158,7 @@ async fn check(ctx: &Ctx, call: &str, need: Need, away: Away, attempt: impl Asyn
         } else if who == Who::Outsider {
             assert_eq!(status, 404, "{context}");
         } else {
-            assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{context}");
+            assert_eq!((status, code), (403, Some("forbidden")), "{context}");
         }
     }
 }
@@ -159,16 +195,19 @@ async fn workspace() -> Ctx {
         .clone();
     app.call(Method::DELETE, &format!("/v1/manage/members/{eve_id}"), None).await;
 
-    let ctx = Ctx {
-        app,
-        tokens: [
-            (Who::Viewer, viewer),
-            (Who::Editor, editor),
-            (Who::Admin, admin),
-            (Who::Owner, owner),
-            (Who::Outsider, outsider),
-        ],
-    };
+    let mut credentials = Vec::new();
+    for (who, token, email) in [
+        (Who::Viewer, viewer, "viewer@example.com"),
+        (Who::Editor, editor, "editor@example.com"),
+        (Who::Admin, admin, "admin@example.com"),
+        (Who::Owner, owner, "ada@example.com"),
+        (Who::Outsider, outsider, "eve@example.com"),
+    ] {
+        let password = if who == Who::Owner { "correct horse" } else { "long enough" };
+        let cookie = dashboard::sign_in_as(&app, email, password).await;
+        credentials.push((who, token, cookie));
+    }
+    let ctx = Ctx { app, credentials };
     ctx.owner(Method::PATCH, "/v1/manage/settings", Some(json!({"staging_enabled": true}))).await;
     ctx.owner(Method::POST, "/v1/manage/prompts", Some(json!({"name": "support/triage"}))).await;
     let v1 = ctx.fresh_draft().await;
@@ -375,4 +414,151 @@ fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
+    use app::api::*;
+    use leptos::server_fn::ServerFn;
+
+    let ctx = workspace().await;
+    let c = &ctx;
+    let name = "support/triage";
+    let back = "/prompts/support/triage";
+
+    check_fn(c, "create a prompt", Need::Editor, Away::Own, async |k| {
+        c.dashboard(k, CreatePrompt::PATH, &[("name", &format!("new/p{}", rand_suffix()))]).await
+    })
+    .await;
+    check_fn(c, "save a draft", Need::Editor, Away::NotFound, async |k| {
+        c.dashboard(k, SaveDraft::PATH, &[("name", name), ("source", "s"), ("message", "m")]).await
+    })
+    .await;
+    check_fn(c, "rewrite a draft", Need::Editor, Away::NotFound, async |k| {
+        let n = c.fresh_draft().await.to_string();
+        let form = [("name", name), ("number", &n), ("revision", "1"), ("source", "x"), ("message", "y")];
+        c.dashboard(k, RewriteDraft::PATH, &form).await
+    })
+    .await;
+    check_fn(c, "delete a draft", Need::Editor, Away::NotFound, async |k| {
+        let n = c.fresh_draft().await.to_string();
+        c.dashboard(k, DeleteDraft::PATH, &[("name", name), ("number", &n), ("back", back)]).await
+    })
+    .await;
+    check_fn(c, "promote", Need::Editor, Away::NotFound, async |k| {
+        let n = c.fresh_draft().await.to_string();
+        c.dashboard(k, Promote::PATH, &[("name", name), ("number", &n), ("back", back)]).await
+    })
+    .await;
+    check_fn(c, "roll back", Need::Editor, Away::NotFound, async |k| {
+        let n = c.fresh_draft().await;
+        c.owner(Method::POST, &format!("{PROMPT}/versions/{n}/promote"), None).await;
+        c.dashboard(k, RollBack::PATH, &[("name", name), ("number", "1")]).await
+    })
+    .await;
+    check_fn(c, "set staging", Need::Editor, Away::NotFound, async |k| {
+        c.dashboard(k, SetStaging::PATH, &[("name", name), ("number", "1"), ("back", back)]).await
+    })
+    .await;
+    check_fn(c, "enable staging", Need::Admin, Away::Own, async |k| {
+        c.dashboard(k, SetStagingEnabled::PATH, &[("enabled", "true")]).await
+    })
+    .await;
+    check_fn(c, "create a token", Need::Viewer, Away::Own, async |k| {
+        c.dashboard(k, CreateAccessToken::PATH, &[("name", "from the dashboard")]).await
+    })
+    .await;
+    check_fn(c, "create an API key", Need::Admin, Away::Own, async |k| {
+        c.dashboard(k, CreateApiKey::PATH, &[("kind", "live"), ("name", "app")]).await
+    })
+    .await;
+    check_fn(c, "revoke an API key", Need::Admin, Away::NotFound, async |k| {
+        let key =
+            c.owner(Method::POST, "/v1/manage/keys", Some(json!({"kind": "test", "name": "acme-key"}))).await;
+        c.dashboard(k, RevokeApiKey::PATH, &[("id", &key["id"].to_string())]).await
+    })
+    .await;
+    check_fn(c, "add a webhook", Need::Admin, Away::Own, async |k| {
+        let form = [("url", "http://127.0.0.1:9/hook"), ("events[version_promoted]", "on")];
+        c.dashboard(k, AddWebhook::PATH, &form).await
+    })
+    .await;
+    let hook = c.fresh_webhook().await.to_string();
+    let hook = hook.as_str();
+    check_fn(c, "edit a webhook", Need::Admin, Away::NotFound, async |k| {
+        let form = [("id", hook), ("url", "http://127.0.0.1:9/acme-hook"), ("events[draft_deleted]", "on")];
+        c.dashboard(k, EditWebhook::PATH, &form).await
+    })
+    .await;
+    check_fn(c, "enable a webhook", Need::Admin, Away::NotFound, async |k| {
+        c.dashboard(k, SetWebhookEnabled::PATH, &[("id", hook), ("enabled", "true")]).await
+    })
+    .await;
+    check_fn(c, "rotate a webhook's secret", Need::Admin, Away::NotFound, async |k| {
+        c.dashboard(k, RotateSecret::PATH, &[("id", hook)]).await
+    })
+    .await;
+    check_fn(c, "send a test event", Need::Admin, Away::NotFound, async |k| {
+        c.dashboard(k, SendTestEvent::PATH, &[("id", hook)]).await
+    })
+    .await;
+    check_fn(c, "redeliver", Need::Admin, Away::NotFound, async |k| {
+        let sent = c.owner(Method::POST, &format!("/v1/manage/webhooks/{hook}/test"), None).await;
+        let event = sent["event_id"].as_str().expect("event id").to_owned();
+        c.dashboard(k, Redeliver::PATH, &[("id", hook), ("event_id", &event)]).await
+    })
+    .await;
+    check_fn(c, "remove a webhook", Need::Admin, Away::NotFound, async |k| {
+        let id = c.fresh_webhook().await.to_string();
+        c.dashboard(k, RemoveWebhook::PATH, &[("id", &id)]).await
+    })
+    .await;
+    check_fn(c, "invite", Need::Admin, Away::Own, async |k| {
+        let email = format!("fn-invitee{}@example.org", rand_suffix());
+        c.dashboard(k, Invite::PATH, &[("email", &email), ("role", "viewer")]).await
+    })
+    .await;
+    check_fn(c, "invite an owner", Need::Owner, Away::Own, async |k| {
+        let email = format!("fn-owner{}@example.org", rand_suffix());
+        c.dashboard(k, Invite::PATH, &[("email", &email), ("role", "owner")]).await
+    })
+    .await;
+    check_fn(c, "revoke an invitation", Need::Admin, Away::NotFound, async |k| {
+        let email = format!("fn-revoked{}@example.org", rand_suffix());
+        let made = c
+            .owner(Method::POST, "/v1/manage/invitations", Some(json!({"email": email, "role": "viewer"})))
+            .await;
+        c.dashboard(k, RevokeInvitation::PATH, &[("id", &made["id"].to_string())]).await
+    })
+    .await;
+    check_fn(c, "change a member's role", Need::Admin, Away::NotFound, async |k| {
+        let id = c.fresh_member("viewer").await.to_string();
+        c.dashboard(k, ChangeRole::PATH, &[("member", &id), ("role", "editor")]).await
+    })
+    .await;
+    check_fn(c, "make a member owner", Need::Owner, Away::NotFound, async |k| {
+        let id = c.fresh_member("viewer").await.to_string();
+        c.dashboard(k, ChangeRole::PATH, &[("member", &id), ("role", "owner")]).await
+    })
+    .await;
+    check_fn(c, "remove a member", Need::Admin, Away::NotFound, async |k| {
+        let id = c.fresh_member("editor").await.to_string();
+        c.dashboard(k, RemoveMember::PATH, &[("member", &id)]).await
+    })
+    .await;
+    check_fn(c, "remove an owner", Need::Owner, Away::NotFound, async |k| {
+        let id = c.fresh_member("owner").await.to_string();
+        c.dashboard(k, RemoveMember::PATH, &[("member", &id)]).await
+    })
+    .await;
+    let acme = c.owner(Method::GET, "/v1/manage/workspaces", None).await["items"][0]["id"].to_string();
+    check_fn(c, "switch to this workspace", Need::Viewer, Away::NotFound, async |k| {
+        c.dashboard(k, SwitchWorkspace::PATH, &[("workspace", &acme)]).await
+    })
+    .await;
+    // Last: a new workspace becomes the session's.
+    check_fn(c, "create a workspace", Need::Viewer, Away::Own, async |k| {
+        c.dashboard(k, CreateWorkspace::PATH, &[("name", "Side project")]).await
+    })
+    .await;
 }
