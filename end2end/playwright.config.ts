@@ -10,6 +10,8 @@ export const historyPort = 3919;
 export const integrationsPort = 3920;
 /** The server the real Langfuse SDKs read (tests/langfuse.spec.ts). */
 export const langfusePort = 3921;
+/** The server of the team tests: invitations, roles, removal (tests/team.spec.ts). */
+export const teamPort = 3922;
 
 export default defineConfig({
   testDir: "./tests",
@@ -40,8 +42,9 @@ export default defineConfig({
   projects: [{ name: "chromium" }],
   // A server per spec file, each on a fresh data directory: one set up through the API by
   // the tests, one left empty for the first-run setup page, one for the long histories, one
-  // for webhooks (allowed to call the tests' receiver on 127.0.0.1), one for the Langfuse SDKs.
-  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort].map((p) => ({
+  // for webhooks (allowed to call the tests' receiver on 127.0.0.1), one for the Langfuse SDKs,
+  // one for a team.
+  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort].map((p) => ({
     cwd: "..",
     command:
       `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +

@@ -196,8 +196,8 @@ impl Vault {
 
     /// The member a session cookie belongs to, in the workspace the session shows; refused
     /// when the cookie is forged, unknown, signed out or expired. A session whose member was
-    /// removed from its workspace is refused once (403), and moves to another workspace of
-    /// theirs, or ends when there is none.
+    /// removed from its workspace is refused (403), once if it can move to another workspace
+    /// of theirs, else until they sign out.
     pub async fn session_actor(&self, cookie: &str) -> Result<Actor> {
         let token = self
             .cookie_key
@@ -223,22 +223,20 @@ impl Vault {
             self.touch_member(&actor, last_seen).await?;
             return Ok(actor);
         }
-        match self.last_workspace(account_id).await? {
-            Some(next) => {
-                sqlx::query("update sessions set workspace_id = $1 where token_hash = $2")
-                    .bind(next)
-                    .bind(&hash)
-                    .execute(&self.db.write)
-                    .await?;
-            }
-            None => {
-                sqlx::query("delete from sessions where token_hash = $1")
-                    .bind(&hash)
-                    .execute(&self.db.write)
-                    .await?;
-            }
+        // The member was removed from the workspace this session shows: say so once, and
+        // show another workspace of theirs next time. With none left, the session stays
+        // refused in the same words (rather than ending silently) until they sign out.
+        if let Some(next) = self.last_workspace(account_id).await? {
+            sqlx::query("update sessions set workspace_id = $1 where token_hash = $2")
+                .bind(next)
+                .bind(&hash)
+                .execute(&self.db.write)
+                .await?;
         }
-        Err(VaultError::Forbidden("you are no longer a member of this workspace".into()))
+        Err(VaultError::Forbidden(
+            "you are no longer a member of this workspace; ask an admin to invite you again, or sign out"
+                .into(),
+        ))
     }
 
     /// Shows another of the person's workspaces in this session.

@@ -203,8 +203,8 @@ async fn a_new_role_and_a_removal_count_on_the_next_request() {
     f.vault.remove_member(&f.owner, bob.member_id).await.expect("remove");
     assert_refused(f.vault.token_actor(&token).await, 401, "revoked");
     assert_refused(f.vault.session_actor(&cookie.value).await, 403, "no longer a member");
-    // Bob belongs nowhere else: the session has ended.
-    assert_refused(f.vault.session_actor(&cookie.value).await, 401, "sign in");
+    // Bob belongs nowhere else: his session stays refused, saying why.
+    assert_refused(f.vault.session_actor(&cookie.value).await, 403, "no longer a member");
     assert_refused(
         f.vault.sign_in("bob@example.com", "long enough").await,
         403,

@@ -42,7 +42,20 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                 Suspend::new(async move {
                     match member.await {
                         Err(e) if e.signed_out() => view! { <Redirect path="/sign-in"/> }.into_any(),
-                        Err(e) => view! { <main class="page"><ErrorNote error=e/><A href="/">"Continue"</A></main> }.into_any(),
+                        // Refused as a member (removed from the workspace): say so, and offer
+                        // the way on or out.
+                        Err(e) => view! {
+                            <main class="page">
+                                <ErrorNote error=e/>
+                                <div class="row">
+                                    <A href="/">"Continue"</A>
+                                    <ActionForm action=sign_out>
+                                        <button type="submit" class="quiet">"Sign out"</button>
+                                    </ActionForm>
+                                </div>
+                            </main>
+                        }
+                        .into_any(),
                         Ok(m) => view! {
                             <header class="topbar">
                                 <nav aria-label="Main">

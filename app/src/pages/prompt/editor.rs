@@ -61,9 +61,12 @@ pub(super) fn Editor(
                     <input type="hidden" name="name" value=name/>
                     {fields()}
                     {action_error(actions.save)}
-                    <button type="submit" class="primary" disabled=move || !can_edit || actions.save.pending().get()>
-                        "Save as new draft"
-                    </button>
+                    {can_edit.then(|| view! {
+                        <button type="submit" class="primary" disabled=move || actions.save.pending().get()>
+                            "Save as new draft"
+                        </button>
+                    })}
+                    {read_only(can_edit)}
                 </ActionForm>
             }
             .into_any()
@@ -81,15 +84,25 @@ pub(super) fn Editor(
                     {fields()}
                     {action_error(actions.rewrite)}
                     <div class="row">
-                        <button type="submit" class="primary" disabled=move || !can_edit || actions.rewrite.pending().get()>
-                            "Save changes to v"{number}
-                        </button>
-                        <A href=fresh>"Start a new draft from v"{number}</A>
+                        {can_edit.then(|| view! {
+                            <button type="submit" class="primary" disabled=move || actions.rewrite.pending().get()>
+                                "Save changes to v"{number}
+                            </button>
+                            <A href=fresh>"Start a new draft from v"{number}</A>
+                        })}
                         <A href=close>"Close"</A>
                     </div>
+                    {read_only(can_edit)}
                 </ActionForm>
             }
             .into_any()
         }
     }
+}
+
+/// For a viewer, why the editor offers no way to save: the role, in words.
+fn read_only(can_edit: bool) -> Option<impl IntoView> {
+    (!can_edit).then(
+        || view! { <p class="hint">"You can read this prompt; editors, admins and owners change it."</p> },
+    )
 }
