@@ -1,6 +1,6 @@
 // A team at work: the owner invites an editor, who joins in another browser with the link
-// and saves a draft; a lower role takes the editor's buttons away; once removed, the
-// editor's next click is refused.
+// and saves a draft; under review he requests its promotion and the owner approves it; a
+// lower role takes the editor's buttons away; once removed, his next click is refused.
 import { test, expect, type Browser, type Page } from "@playwright/test";
 import { hydrated, owner, PromptPage, setUpThroughApi, SignInPage } from "./pages";
 import { teamPort } from "../playwright.config";
@@ -30,7 +30,7 @@ async function expectRole(page: Page, role: string) {
   }).toPass();
 }
 
-test("an owner invites an editor, changes their role, then removes them", async ({ browser, request }) => {
+test("an owner invites an editor, approves his request, changes his role, then removes him", async ({ browser, request }) => {
   const token = await setUpThroughApi(request);
   const created = await request.post("/v1/manage/prompts", {
     headers: { Authorization: `Bearer ${token}` },
@@ -78,8 +78,42 @@ test("an owner invites an editor, changes their role, then removes them", async 
   await prompt.saveNewDraft("Classify the ticket.", "Bob's first cut", "v1");
   await expect(prompt.row("v1")).toContainText("Bob");
 
+  // The owner has every change to live reviewed.
+  await ada.goto("/settings");
+  await hydrated(ada);
+  await ada.getByLabel("Every promote and rollback is a request that a second person approves.").check();
+  await ada.getByRole("region", { name: "Who can change live" }).getByRole("button", { name: "Save" }).click();
+  await expect(ada.getByText("Saved.")).toBeVisible();
+
+  // Bob asks to promote his draft, with a note; nothing is live until someone approves.
+  await bobPage.reload();
+  await hydrated(bobPage);
+  await prompt.rowAction("v1", "Promote");
+  const dialog = bobPage.getByRole("alertdialog");
+  await expect(dialog).toContainText("another member approves your request");
+  await dialog.getByLabel("Note for the reviewer").fill("Ready for customers");
+  await dialog.getByRole("button", { name: "Request promotion of v1" }).click();
+  const open = bobPage.locator("li.request");
+  await expect(open).toContainText("asks to promote v1");
+  await expect(open).toContainText("Ready for customers");
+  await expect(open.getByRole("button", { name: /^Approve/ })).toHaveCount(0);
+  await expect(prompt.pointers()).toContainText("nothing live yet");
+
+  // Ada approves it on the Requests page: live moves at once, both names recorded.
+  await ada.goto("/requests");
+  await hydrated(ada);
+  const asked = ada.locator("li.request", { hasText: "support/triage" });
+  await expect(asked).toContainText("Bob asks to promote v1");
+  await ada.screenshot({ path: "screenshots/requests.png", fullPage: true });
+  await asked.getByRole("button", { name: "Approve: promote v1" }).click();
+  await expect(ada.getByText("No open requests.")).toBeVisible();
+  await bobPage.reload();
+  await hydrated(bobPage);
+  await expect(prompt.pointers()).toContainText("live v1");
+  await expect(bobPage.locator(".deployments")).toContainText("approving Bob's request");
+
   // The owner sees him and makes him a viewer: his editor is gone on his next page.
-  await ada.reload();
+  await ada.goto("/settings/members");
   await hydrated(ada);
   const bobRow = ada.locator("tr.member-row", { hasText: bob.email });
   await expect(bobRow).toContainText("Bob");
@@ -104,8 +138,7 @@ test("an owner invites an editor, changes their role, then removes them", async 
   await ada.getByRole("button", { name: "Remove Bob" }).click();
   await expect(ada.locator("tr.member-row", { hasText: bob.email })).toHaveCount(0);
 
-  // (The draft he saved is still open in his editor.)
-  await bobPage.getByRole("button", { name: "Save changes to v1" }).click();
+  await bobPage.getByRole("button", { name: /^Save/ }).click();
   await expect(bobPage.getByRole("alert").first()).toContainText("no longer a member");
 
   // The activity log tells the story.

@@ -151,6 +151,9 @@ pub struct Offered {
     pub stage: bool,
     /// Clear staging, which points at it.
     pub unstage: bool,
+    /// The workspace reviews changes to live: promote and roll back open a request for
+    /// another member to approve.
+    pub by_request: bool,
 }
 
 /// What happened, as webhooks hear of it. The first four are what a webhook subscribes to;
@@ -166,17 +169,23 @@ pub enum EventKind {
     StagingChanged,
     #[serde(rename = "draft.deleted")]
     DraftDeleted,
+    #[serde(rename = "request.opened")]
+    RequestOpened,
+    #[serde(rename = "request.rejected")]
+    RequestRejected,
     #[serde(rename = "webhook.test")]
     WebhookTest,
 }
 
 impl EventKind {
     /// The events a webhook can subscribe to.
-    pub const SUBSCRIBABLE: [EventKind; 4] = [
+    pub const SUBSCRIBABLE: [EventKind; 6] = [
         EventKind::VersionPromoted,
         EventKind::VersionRolledBack,
         EventKind::StagingChanged,
         EventKind::DraftDeleted,
+        EventKind::RequestOpened,
+        EventKind::RequestRejected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -185,6 +194,8 @@ impl EventKind {
             EventKind::VersionRolledBack => "version.rolled_back",
             EventKind::StagingChanged => "staging.changed",
             EventKind::DraftDeleted => "draft.deleted",
+            EventKind::RequestOpened => "request.opened",
+            EventKind::RequestRejected => "request.rejected",
             EventKind::WebhookTest => "webhook.test",
         }
     }
@@ -196,6 +207,8 @@ impl EventKind {
             EventKind::VersionRolledBack => "Live is rolled back",
             EventKind::StagingChanged => "Staging moves",
             EventKind::DraftDeleted => "A draft is deleted",
+            EventKind::RequestOpened => "A change to live is requested (under review)",
+            EventKind::RequestRejected => "A request is rejected",
             EventKind::WebhookTest => "A test event is sent",
         }
     }

@@ -37,10 +37,14 @@ pub enum ActivityKind {
     MemberJoined,
     MemberChanged,
     MemberRemoved,
+    RequestOpened,
+    RequestApproved,
+    RequestRejected,
+    RequestCancelled,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 22] = [
+    pub const ALL: [ActivityKind; 26] = [
         ActivityKind::PromptCreated,
         ActivityKind::VersionSaved,
         ActivityKind::VersionRewritten,
@@ -63,6 +67,10 @@ impl ActivityKind {
         ActivityKind::MemberJoined,
         ActivityKind::MemberChanged,
         ActivityKind::MemberRemoved,
+        ActivityKind::RequestOpened,
+        ActivityKind::RequestApproved,
+        ActivityKind::RequestRejected,
+        ActivityKind::RequestCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +97,10 @@ impl ActivityKind {
             ActivityKind::MemberJoined => "member.joined",
             ActivityKind::MemberChanged => "member.changed",
             ActivityKind::MemberRemoved => "member.removed",
+            ActivityKind::RequestOpened => "request.opened",
+            ActivityKind::RequestApproved => "request.approved",
+            ActivityKind::RequestRejected => "request.rejected",
+            ActivityKind::RequestCancelled => "request.cancelled",
         }
     }
 

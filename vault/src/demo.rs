@@ -20,7 +20,9 @@ pub async fn seed(vault: &Vault) -> Result<bool> {
             name: "Demo Owner".into(),
         })
         .await?;
-    vault.update_settings(&owner, SettingsPatch { staging_enabled: Some(true) }).await?;
+    vault
+        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
+        .await?;
 
     let triage = "support/triage-v2";
     vault.create_prompt(&owner, triage).await?;

@@ -67,6 +67,12 @@ pub enum Conflict {
     WebhookDisabled,
     /// A workspace keeps at least one owner.
     LastOwner,
+    /// The workspace reviews changes to live: request it instead.
+    ReviewRequired,
+    /// The workspace does not review changes to live: promote or roll back directly.
+    ReviewOff,
+    /// The request was already applied, rejected, cancelled or went stale.
+    NotOpen,
 }
 
 impl Conflict {
@@ -81,6 +87,9 @@ impl Conflict {
             Conflict::AlreadySetUp => "already_set_up",
             Conflict::WebhookDisabled => "webhook_disabled",
             Conflict::LastOwner => "last_owner",
+            Conflict::ReviewRequired => "review_required",
+            Conflict::ReviewOff => "review_off",
+            Conflict::NotOpen => "not_open",
         }
     }
 }

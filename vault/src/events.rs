@@ -36,6 +36,9 @@ pub(crate) struct Change<'a> {
     pub prompt: Option<&'a str>,
     pub version: Option<&'a Version>,
     pub previous: Option<&'a Version>,
+    /// One more field of the body, for the events that carry one (`requested_by` of an
+    /// approved request, `request` of a request's events).
+    pub extra: Option<(&'static str, serde_json::Value)>,
 }
 
 /// Writes the event and a pending delivery for every enabled webhook of the workspace that
@@ -47,7 +50,7 @@ pub(crate) async fn record(
     only: Option<i64>,
 ) -> Result<()> {
     let now = Timestamp::now();
-    let body = json!({
+    let mut body = json!({
         "id": change.id,
         "type": change.kind.as_str(),
         "created_at": now.to_rfc3339(),
@@ -58,6 +61,9 @@ pub(crate) async fn record(
         "previous": change.previous.map(|v| v.to_json(false)),
         "actor": {"name": actor.name, "email": actor.email},
     });
+    if let Some((key, value)) = change.extra {
+        body[key] = value;
+    }
     sqlx::query("insert into events (id, workspace_id, type, body, created_at) values ($1, $2, $3, $4, $5)")
         .bind(&change.id)
         .bind(actor.workspace_id)

@@ -17,6 +17,7 @@ mod invitations;
 mod members;
 mod names;
 mod prompts;
+mod reviews;
 mod search;
 mod serving;
 mod settings;
@@ -36,9 +37,10 @@ pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
     VersionJson, offered,
 };
+pub use reviews::{ChangeRequest, RequestAction, RequestState};
 pub use search::Marks;
 pub use serving::{ApiKey, KeyKind, LangfuseRefused, NewApiKey, ReadRefused, Served};
-pub use settings::{Settings, SettingsPatch};
+pub use settings::{LiveChanges, Settings, SettingsPatch};
 pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
     WebhookSecret, retry_delay,

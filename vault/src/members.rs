@@ -8,6 +8,7 @@ use sqlx::{Any, AssertSqlSafe, Executor, Row};
 
 use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
+use crate::settings::LiveChanges;
 use crate::{Conflict, Result, Vault, VaultError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,6 +50,15 @@ impl Role {
         }
     }
 
+    /// Whether the role may move live (promote, roll back; under review, request, approve
+    /// and reject) while the workspace's setting is `rule`.
+    pub fn may_change_live(self, rule: LiveChanges) -> bool {
+        match rule {
+            LiveChanges::Editors | LiveChanges::Review => self.may(Permission::ChangeLive),
+            LiveChanges::Admins => self.may(Permission::ChangeLive) && self.may(Permission::Administer),
+        }
+    }
+
     /// Editors and above change prompts and move pointers.
     pub fn can_edit(self) -> bool {
         self.may(Permission::EditPrompts)
@@ -66,7 +76,7 @@ impl Role {
 /// | --- | :-: | :-: | :-: | :-: |
 /// | `Read`: prompts, versions, diffs, search, deployments, activity | ✔ | ✔ | ✔ | ✔ |
 /// | `EditPrompts`: create prompts; save, rewrite, delete drafts; set staging | | ✔ | ✔ | ✔ |
-/// | `ChangeLive`: promote and roll back | | ✔ | ✔ | ✔ |
+/// | `ChangeLive`: promote and roll back (admins only, or by review: `live_changes`) | | ✔ | ✔ | ✔ |
 /// | `Administer`: settings, API keys, webhooks | | | ✔ | ✔ |
 /// | `ManageMembers`: invite, change roles, remove members (not owners) | | | ✔ | ✔ |
 /// | `ManageOwners`: make or remove owners | | | | ✔ |
@@ -111,6 +121,19 @@ impl Actor {
             Permission::ManageOwners => "owners",
         };
         Err(VaultError::Forbidden(format!("only {who} can do this")))
+    }
+}
+
+impl Actor {
+    /// Refuses a change to live the workspace's `rule` does not allow the actor.
+    pub(crate) fn require_live_right(&self, rule: LiveChanges) -> Result<()> {
+        self.require(Permission::ChangeLive)?;
+        if !self.role.may_change_live(rule) {
+            return Err(VaultError::Forbidden(
+                "in this workspace only admins and owners change what is live".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -12,6 +12,7 @@ use crate::db::Timestamp;
 use crate::events::{self, EventKind};
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
+use crate::settings::{self, LiveChanges, Settings};
 use crate::{Conflict, Result, Vault, VaultError};
 
 pub use types::{Channel, Offered, Status, VersionJson};
@@ -117,6 +118,8 @@ pub struct PointerMove {
     pub from: Option<VersionNumber>,
     pub to: Option<VersionNumber>,
     pub actor: String,
+    /// For a move that approved a request: who requested it (`actor` approved it).
+    pub requested_by: Option<String>,
     pub at: Timestamp,
     pub event_id: String,
 }
@@ -124,8 +127,8 @@ pub struct PointerMove {
 /// A prompt's row, as the operations need it.
 pub(crate) struct PromptRow {
     pub id: i64,
-    name: String,
-    live: Option<VersionNumber>,
+    pub name: String,
+    pub live: Option<VersionNumber>,
     staging: Option<VersionNumber>,
 }
 
@@ -331,7 +334,8 @@ impl Vault {
             ));
         }
         if prompt.staging == Some(number) {
-            move_pointer(&mut tx, actor, &prompt, Channel::Staging, None, EventKind::StagingChanged).await?;
+            move_pointer(&mut tx, actor, &prompt, Channel::Staging, None, EventKind::StagingChanged, None)
+                .await?;
         }
         sqlx::query("delete from versions where prompt_id = $1 and number = $2")
             .bind(prompt.id)
@@ -344,8 +348,19 @@ impl Vault {
             prompt: Some(&prompt.name),
             version: Some(&version),
             previous: None,
+            extra: None,
         };
         events::record(&mut tx, actor, change, None).await?;
+        // Requests to promote or roll back to it can no longer be applied.
+        sqlx::query(
+            "update requests set state = 'stale', decided_at = $1 \
+             where prompt_id = $2 and number = $3 and state = 'open'",
+        )
+        .bind(Timestamp::now().0)
+        .bind(prompt.id)
+        .bind(number.get())
+        .execute(&mut *tx)
+        .await?;
         let details = json!({ "version": number.label(), "message": version.message });
         activity::record(&mut tx, actor, ActivityKind::DraftDeleted, Some(&prompt.name), details).await?;
         touch(&mut tx, &prompt).await?;
@@ -365,23 +380,10 @@ impl Vault {
         actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let version = find_version(&mut tx, &prompt, number).await?;
-        if prompt.live != Some(number) {
-            if version.status == Status::Draft {
-                sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
-                    .bind(prompt.id)
-                    .bind(number.get())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number), EventKind::VersionPromoted)
-                .await?;
-        }
-        let prompt = find_prompt(&mut tx, actor, name).await?;
-        let state = state_of(&mut tx, actor, &prompt).await?;
-        tx.commit().await?;
-        self.outbox.poke();
-        self.refresh_served(prompt.id).await;
+        find_version(&mut tx, &prompt, number).await?;
+        directly(&mut tx, actor).await?;
+        promote_in(&mut tx, actor, &prompt, number, None).await?;
+        let state = self.finish_live_change(tx, actor, name).await?;
         Ok(state)
     }
 
@@ -391,18 +393,26 @@ impl Vault {
         actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let version = find_version(&mut tx, &prompt, number).await?;
-        if let Some(refusal) = roll_back_refusal(&prompt.name, prompt.live, version.status, number) {
-            return Err(refusal);
-        }
-        move_pointer(&mut tx, actor, &prompt, Channel::Live, Some(number), EventKind::VersionRolledBack)
-            .await?;
+        find_version(&mut tx, &prompt, number).await?;
+        directly(&mut tx, actor).await?;
+        let version = roll_back_in(&mut tx, actor, &prompt, number, None).await?;
+        let state = self.finish_live_change(tx, actor, name).await?;
+        Ok(RollBack { state, based_on: number, source: version.source })
+    }
+
+    /// Commits a change to live and makes it seen: webhooks, and the served read model.
+    pub(crate) async fn finish_live_change(
+        &self,
+        mut tx: Transaction<'_, Any>,
+        actor: &Actor,
+        name: &str,
+    ) -> Result<PromptState> {
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
         self.outbox.poke();
         self.refresh_served(prompt.id).await;
-        Ok(RollBack { state, based_on: number, source: version.source })
+        Ok(state)
     }
 
     /// Points staging at any existing version (a draft too), or clears it with `None`.
@@ -427,7 +437,7 @@ impl Vault {
             ));
         }
         if prompt.staging != number {
-            move_pointer(&mut tx, actor, &prompt, Channel::Staging, number, EventKind::StagingChanged)
+            move_pointer(&mut tx, actor, &prompt, Channel::Staging, number, EventKind::StagingChanged, None)
                 .await?;
         }
         let prompt = find_prompt(&mut tx, actor, name).await?;
@@ -475,8 +485,9 @@ impl Vault {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let rows = sqlx::query(
-            "select d.channel, d.from_number, d.to_number, d.at, d.event_id, m.name as actor \
-             from pointer_moves d join accounts m on m.id = d.actor_id where d.prompt_id = $1 order by d.id desc",
+            "select d.channel, d.from_number, d.to_number, d.at, d.event_id, m.name as actor, r.name as requester \
+             from pointer_moves d join accounts m on m.id = d.actor_id left join accounts r on r.id = d.requested_by \
+             where d.prompt_id = $1 order by d.id desc",
         )
         .bind(prompt.id)
         .fetch_all(&mut *tx)
@@ -488,6 +499,7 @@ impl Vault {
                     from: optional_number(row, "from_number")?,
                     to: optional_number(row, "to_number")?,
                     actor: row.try_get("actor")?,
+                    requested_by: row.try_get("requester")?,
                     at: Timestamp(row.try_get("at")?),
                     event_id: row.try_get("event_id")?,
                 })
@@ -498,7 +510,7 @@ impl Vault {
 
 /// Why live cannot be rolled back to version `number`, if it cannot: rollback goes to a
 /// published version older than live (forward is a promote).
-fn roll_back_refusal(
+pub(crate) fn roll_back_refusal(
     prompt: &str,
     live: Option<VersionNumber>,
     status: Status,
@@ -522,17 +534,73 @@ fn roll_back_refusal(
     None
 }
 
+/// Refuses a direct promote or rollback the workspace's `live_changes` does not allow: only
+/// admins (403), or every change by review (409 `review_required`).
+async fn directly(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<()> {
+    let rule = settings::live_changes(tx, actor.workspace_id).await?;
+    actor.require_live_right(rule)?;
+    if rule == LiveChanges::Review {
+        return Err(VaultError::conflict(
+            Conflict::ReviewRequired,
+            "this workspace reviews every change to live: request it, and another member approves it",
+        ));
+    }
+    Ok(())
+}
+
+/// Makes version `number` live (publishing a draft); nothing changes if it is live already.
+pub(crate) async fn promote_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    number: VersionNumber,
+    requested_by: Option<&Requester>,
+) -> Result<()> {
+    let version = find_version(tx, prompt, number).await?;
+    if prompt.live == Some(number) {
+        return Ok(());
+    }
+    if version.status == Status::Draft {
+        sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
+            .bind(prompt.id)
+            .bind(number.get())
+            .execute(&mut **tx)
+            .await?;
+    }
+    move_pointer(tx, actor, prompt, Channel::Live, Some(number), EventKind::VersionPromoted, requested_by)
+        .await
+}
+
+/// Points live back at older published version `number`; returns that version.
+pub(crate) async fn roll_back_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    number: VersionNumber,
+    requested_by: Option<&Requester>,
+) -> Result<Version> {
+    let version = find_version(tx, prompt, number).await?;
+    if let Some(refusal) = roll_back_refusal(&prompt.name, prompt.live, version.status, number) {
+        return Err(refusal);
+    }
+    move_pointer(tx, actor, prompt, Channel::Live, Some(number), EventKind::VersionRolledBack, requested_by)
+        .await?;
+    Ok(version)
+}
+
 /// What the rules let `actor` do with version `number` (of `status`) of `prompt` right now:
 /// the actions the dashboard offers. The operations refuse everything else.
 pub fn offered(
     actor: &Actor,
     prompt: &PromptState,
-    staging_enabled: bool,
+    settings: Settings,
     status: Status,
     number: VersionNumber,
 ) -> Offered {
+    let staging_enabled = settings.staging_enabled;
     let may_edit = actor.role.may(Permission::EditPrompts);
-    let may_change_live = actor.role.may(Permission::ChangeLive);
+    // Under review, promote and rollback are offered as requests.
+    let may_change_live = actor.role.may_change_live(settings.live_changes);
     let draft = status == Status::Draft;
     let roll_back = roll_back_refusal(&prompt.name, prompt.live, status, number).is_none();
     let staged = prompt.staging == Some(number);
@@ -544,6 +612,7 @@ pub fn offered(
         roll_back: may_change_live && roll_back,
         stage: may_edit && staging_enabled && !staged,
         unstage: may_edit && staging_enabled && staged,
+        by_request: settings.live_changes == LiveChanges::Review,
     }
 }
 
@@ -575,7 +644,7 @@ pub(crate) async fn find_prompt(
     })
 }
 
-async fn find_version(
+pub(crate) async fn find_version(
     tx: &mut Transaction<'_, Any>,
     prompt: &PromptRow,
     number: VersionNumber,
@@ -624,6 +693,14 @@ async fn touch(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> Result<()> 
 }
 
 /// Moves one pointer and records the move (who, when, from, to) in the same transaction.
+/// The member whose request a pointer move applies (its approver is the actor).
+#[derive(Debug, Clone)]
+pub(crate) struct Requester {
+    pub account_id: i64,
+    pub name: String,
+    pub email: String,
+}
+
 async fn move_pointer(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
@@ -631,6 +708,7 @@ async fn move_pointer(
     channel: Channel,
     to: Option<VersionNumber>,
     kind: EventKind,
+    requested_by: Option<&Requester>,
 ) -> Result<()> {
     let (column, from) = match channel {
         Channel::Live => ("live_number", prompt.live),
@@ -645,8 +723,8 @@ async fn move_pointer(
         .await?;
     let event_id = events::new_event_id();
     sqlx::query(
-        "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
+        "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id, requested_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(prompt.id)
     .bind(channel.as_str())
@@ -655,6 +733,7 @@ async fn move_pointer(
     .bind(actor.account_id)
     .bind(now)
     .bind(&event_id)
+    .bind(requested_by.map(|r| r.account_id))
     .execute(&mut **tx)
     .await?;
     let version = match to {
@@ -665,12 +744,15 @@ async fn move_pointer(
         Some(n) => Some(find_version(tx, prompt, n).await?),
         None => None,
     };
-    let details = json!({
+    let mut details = json!({
         "channel": channel.as_str(),
         "from": from.map(VersionNumber::label),
         "to": to.map(VersionNumber::label),
         "event_id": event_id,
     });
+    if let Some(requester) = requested_by {
+        details["requested_by"] = json!(requester.name);
+    }
     let activity_kind = match kind {
         EventKind::VersionPromoted => ActivityKind::VersionPromoted,
         EventKind::VersionRolledBack => ActivityKind::VersionRolledBack,
@@ -683,6 +765,7 @@ async fn move_pointer(
         prompt: Some(&prompt.name),
         version: version.as_ref(),
         previous: previous.as_ref(),
+        extra: requested_by.map(|r| ("requested_by", json!({ "name": r.name, "email": r.email }))),
     };
     events::record(tx, actor, change, None).await
 }

@@ -2,27 +2,70 @@
 
 use serde::Serialize;
 use serde_json::json;
+use sqlx::{Any, Row, Transaction};
 
 use crate::activity::{self, ActivityKind};
 
 use crate::members::{Actor, Permission};
-use crate::{Result, Vault};
+use crate::{Result, Vault, VaultError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Settings {
     /// Settings -> Enable staging. Off for a new workspace. While off, every staging control
     /// is hidden and test keys read live; nothing is deleted.
     pub staging_enabled: bool,
+    /// Settings -> Who can change live.
+    pub live_changes: LiveChanges,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SettingsPatch {
     pub staging_enabled: Option<bool>,
+    pub live_changes: Option<LiveChanges>,
+}
+
+/// Who promotes and rolls back in a workspace (see [`crate::Role::may_change_live`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveChanges {
+    /// Editors, admins and owners, directly (the default).
+    #[default]
+    Editors,
+    /// Admins and owners only; editors still draft and stage.
+    Admins,
+    /// Every promote and rollback is a request that a second entitled member approves.
+    Review,
+}
+
+impl LiveChanges {
+    pub fn parse(raw: &str) -> Result<LiveChanges> {
+        match raw {
+            "editors" => Ok(LiveChanges::Editors),
+            "admins" => Ok(LiveChanges::Admins),
+            "review" => Ok(LiveChanges::Review),
+            _ => Err(VaultError::invalid("live_changes", "live_changes is editors, admins or review")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveChanges::Editors => "editors",
+            LiveChanges::Admins => "admins",
+            LiveChanges::Review => "review",
+        }
+    }
 }
 
 impl Vault {
     pub async fn settings(&self, actor: &Actor) -> Result<Settings> {
-        Ok(Settings { staging_enabled: self.staging_enabled(actor.workspace_id).await? })
+        let row = sqlx::query("select staging_enabled, live_changes from workspaces where id = $1")
+            .bind(actor.workspace_id)
+            .fetch_one(&self.db.read)
+            .await?;
+        Ok(Settings {
+            staging_enabled: row.try_get::<i64, _>("staging_enabled")? != 0,
+            live_changes: LiveChanges::parse(&row.try_get::<String, _>("live_changes")?)?,
+        })
     }
 
     /// Changes settings (admins only); a field left out keeps its value.
@@ -41,6 +84,17 @@ impl Vault {
             // Test keys of every prompt read staging or live from now on.
             self.refresh_served_workspace(actor.workspace_id).await?;
         }
+        if let Some(rule) = patch.live_changes {
+            let mut tx = self.db.write.begin().await?;
+            sqlx::query("update workspaces set live_changes = $1 where id = $2")
+                .bind(rule.as_str())
+                .bind(actor.workspace_id)
+                .execute(&mut *tx)
+                .await?;
+            let details = json!({ "live_changes": rule.as_str() });
+            activity::record(&mut tx, actor, ActivityKind::SettingChanged, None, details).await?;
+            tx.commit().await?;
+        }
         self.settings(actor).await
     }
 
@@ -51,4 +105,13 @@ impl Vault {
             .await?;
         Ok(enabled != 0)
     }
+}
+
+/// The workspace's `live_changes` setting, read in the transaction that acts on it.
+pub(crate) async fn live_changes(tx: &mut Transaction<'_, Any>, workspace_id: i64) -> Result<LiveChanges> {
+    let raw: String = sqlx::query_scalar("select live_changes from workspaces where id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    LiveChanges::parse(&raw)
 }

@@ -323,6 +323,7 @@ impl Vault {
             prompt: None,
             version: None,
             previous: None,
+            extra: None,
         };
         events::record(&mut tx, actor, change, Some(id)).await?;
         tx.commit().await?;

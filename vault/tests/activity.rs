@@ -30,7 +30,10 @@ async fn every_change_is_recorded_newest_first_with_its_details() {
     vault.rewrite_draft(&owner, PROMPT, v(1), rewrite).await.expect("rewrite");
     vault.promote(&owner, PROMPT, v(1)).await.expect("promote");
     vault.save_draft(&owner, PROMPT, draft("two")).await.expect("save");
-    vault.update_settings(&owner, SettingsPatch { staging_enabled: Some(true) }).await.expect("settings");
+    vault
+        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("settings");
     vault.set_staging(&owner, PROMPT, Some(v(2))).await.expect("stage");
     vault.delete_draft(&owner, PROMPT, v(2)).await.expect("delete");
     let key = vault.create_api_key(&owner, KeyKind::Live, "web").await.expect("key");

@@ -18,7 +18,10 @@ struct Fixture {
 /// Drafts v1…v4; v1 and v2 published, live rolled back to v1; staging on v4.
 async fn fixture() -> Fixture {
     let (vault, owner, dir) = common::workspace("Ada").await;
-    vault.update_settings(&owner, SettingsPatch { staging_enabled: Some(true) }).await.expect("staging");
+    vault
+        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("staging");
     vault.create_prompt(&owner, PROMPT).await.expect("prompt");
     for i in 1..=4 {
         let draft = NewDraft { source: format!("source {i}"), message: format!("change {i}") };

@@ -42,7 +42,7 @@ impl Fixture {
     }
 
     async fn enable_staging(&self, on: bool) {
-        let patch = SettingsPatch { staging_enabled: Some(on) };
+        let patch = SettingsPatch { staging_enabled: Some(on), ..Default::default() };
         self.vault.update_settings(&self.owner, patch).await.expect("settings");
     }
 
@@ -404,7 +404,7 @@ async fn roles_limit_who_changes_what() {
     assert!(matches!(f.vault.promote(&viewer, PROMPT, v(1)).await, Err(VaultError::Forbidden(_))));
     assert!(matches!(f.vault.create_prompt(&viewer, "other").await, Err(VaultError::Forbidden(_))));
     assert_eq!(f.vault.versions(&viewer, PROMPT, PageRequest::default()).await.expect("read").items.len(), 1);
-    let patch = SettingsPatch { staging_enabled: Some(true) };
+    let patch = SettingsPatch { staging_enabled: Some(true), ..Default::default() };
     assert!(matches!(f.vault.update_settings(&editor, patch).await, Err(VaultError::Forbidden(_))));
     assert!(f.vault.save_draft(&editor, PROMPT, draft("y")).await.is_ok());
 }
@@ -554,9 +554,11 @@ async fn the_actions_offered_on_each_version_follow_the_rules() {
     f.vault.roll_back(&f.owner, PROMPT, v(1)).await.expect("roll back");
     f.vault.set_staging(&f.owner, PROMPT, Some(v(4))).await.expect("stage");
     let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
+    let staged = vault::Settings { staging_enabled: true, live_changes: vault::LiveChanges::Editors };
+    let unstaged = vault::Settings { staging_enabled: false, ..staged };
     let offered = |actor: &Actor, n: i64| {
         let status = if n <= 3 && n != 2 { Status::Published } else { Status::Draft };
-        let o = vault::offered(actor, &state, true, status, v(n));
+        let o = vault::offered(actor, &state, staged, status, v(n));
         [o.edit, o.delete, o.promote, o.roll_back, o.stage, o.unstage]
     };
     // v1 live; v2 a draft; v3 published, newer than live; v4 a staged draft.
@@ -566,12 +568,20 @@ async fn the_actions_offered_on_each_version_follow_the_rules() {
     assert_eq!(offered(&f.owner, 4), [true, true, true, false, false, true], "the staged draft");
     f.vault.promote(&f.owner, PROMPT, v(3)).await.expect("promote again");
     let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
-    let o = vault::offered(&f.owner, &state, true, Status::Published, v(1));
+    let o = vault::offered(&f.owner, &state, staged, Status::Published, v(1));
     assert!(o.roll_back && !o.promote, "an older published version is offered a rollback");
-    let o = vault::offered(&f.owner, &state, false, Status::Draft, v(2));
+    let o = vault::offered(&f.owner, &state, unstaged, Status::Draft, v(2));
     assert!(!o.stage && !o.unstage, "no staging actions while staging is disabled");
     let viewer = f.member(Role::Viewer).await;
-    assert_eq!(vault::offered(&viewer, &state, true, Status::Draft, v(2)), vault::Offered::default());
+    assert_eq!(vault::offered(&viewer, &state, staged, Status::Draft, v(2)), vault::Offered::default());
+    // Admins only: an editor is offered no promote or rollback; under review, requests.
+    let editor = f.member(Role::Editor).await;
+    let admins = vault::Settings { live_changes: vault::LiveChanges::Admins, ..staged };
+    let o = vault::offered(&editor, &state, admins, Status::Draft, v(2));
+    assert!(o.edit && !o.promote && !o.roll_back, "{o:?}");
+    let review = vault::Settings { live_changes: vault::LiveChanges::Review, ..staged };
+    let o = vault::offered(&editor, &state, review, Status::Draft, v(2));
+    assert!(o.promote && o.by_request, "{o:?}");
 }
 
 #[tokio::test]

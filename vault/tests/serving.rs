@@ -49,7 +49,7 @@ impl Fixture {
     }
 
     async fn staging(&self, on: bool) {
-        let patch = SettingsPatch { staging_enabled: Some(on) };
+        let patch = SettingsPatch { staging_enabled: Some(on), ..Default::default() };
         self.vault.update_settings(&self.owner, patch).await.expect("settings");
     }
 }

@@ -16,7 +16,10 @@ const HOLD: Duration = Duration::from_secs(60);
 
 async fn fixture() -> (Vault, Actor, tempfile::TempDir) {
     let (vault, owner, dir) = common::workspace("Ada").await;
-    vault.update_settings(&owner, SettingsPatch { staging_enabled: Some(true) }).await.expect("staging");
+    vault
+        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("staging");
     vault.create_prompt(&owner, PROMPT).await.expect("prompt");
     for i in 1..=3 {
         let draft = NewDraft { source: format!("source {i}"), message: format!("change {i}") };

@@ -83,10 +83,15 @@ fn summary(entry: &vault::ActivityEntry) -> String {
             format!("cleared staging (it was {})", detail("from"))
         }
         Kind::StagingChanged => format!("pointed staging at {}", detail("to")),
-        Kind::SettingChanged => match entry.details["staging_enabled"].as_bool() {
-            Some(true) => "enabled staging".to_owned(),
-            _ => "disabled staging".to_owned(),
-        },
+        Kind::SettingChanged => {
+            match (entry.details["staging_enabled"].as_bool(), entry.details["live_changes"].as_str()) {
+                (Some(true), _) => "enabled staging".to_owned(),
+                (Some(false), _) => "disabled staging".to_owned(),
+                (None, Some("review")) => "made every change to live go through review".to_owned(),
+                (None, Some("admins")) => "let only admins and owners change live".to_owned(),
+                (None, _) => "let editors change live".to_owned(),
+            }
+        }
         Kind::KeyCreated => {
             format!("created the {} API key \u{201c}{}\u{201d}", detail("kind"), detail("name"))
         }
@@ -105,5 +110,31 @@ fn summary(entry: &vault::ActivityEntry) -> String {
             format!("made {} {} (was {})", detail("name"), detail("to"), detail("from"))
         }
         Kind::MemberRemoved => format!("removed {} ({})", detail("name"), detail("role")),
+        Kind::RequestOpened => format!("requested to {} {}", request_verb(entry), detail("version")),
+        Kind::RequestApproved => {
+            format!(
+                "approved {}'s request to {} {}",
+                detail("requested_by"),
+                request_verb(entry),
+                detail("version")
+            )
+        }
+        Kind::RequestRejected => {
+            format!(
+                "rejected {}'s request to {} {}",
+                detail("requested_by"),
+                request_verb(entry),
+                detail("version")
+            )
+        }
+        Kind::RequestCancelled => {
+            format!("cancelled the request to {} {}", request_verb(entry), detail("version"))
+        }
     }
+}
+
+/// "promote" or "roll back to", from a request's details.
+#[cfg(feature = "ssr")]
+fn request_verb(entry: &vault::ActivityEntry) -> &'static str {
+    if entry.details["action"] == "rollback" { "roll back to" } else { "promote" }
 }

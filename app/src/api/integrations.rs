@@ -41,6 +41,8 @@ pub struct EventChoice {
     pub version_rolled_back: Option<String>,
     pub staging_changed: Option<String>,
     pub draft_deleted: Option<String>,
+    pub request_opened: Option<String>,
+    pub request_rejected: Option<String>,
 }
 
 impl EventChoice {
@@ -61,6 +63,8 @@ impl EventChoice {
             EventKind::VersionRolledBack => self.version_rolled_back.is_some(),
             EventKind::StagingChanged => self.staging_changed.is_some(),
             EventKind::DraftDeleted => self.draft_deleted.is_some(),
+            EventKind::RequestOpened => self.request_opened.is_some(),
+            EventKind::RequestRejected => self.request_rejected.is_some(),
             EventKind::WebhookTest => false,
         }
     }

@@ -5,6 +5,7 @@
 mod activity;
 mod integrations;
 mod prompts;
+mod reviews;
 mod session;
 mod settings;
 #[cfg(feature = "ssr")]
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use activity::*;
 pub use integrations::*;
 pub use prompts::*;
+pub use reviews::*;
 pub use session::*;
 pub use settings::*;
 #[cfg(feature = "ssr")]

@@ -41,6 +41,8 @@ pub struct PromptOverview {
     pub live: Option<i64>,
     pub staging: Option<i64>,
     pub staging_enabled: bool,
+    /// The workspace reviews changes to live: Promote and Roll back open a request.
+    pub review: bool,
     pub can_edit: bool,
     pub versions: Vec<VersionRow>,
     pub next_cursor: Option<String>,
@@ -123,13 +125,14 @@ pub async fn load_overview(
 ) -> Result<PromptOverview, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let (state, staging_enabled) = prompt_state(&ctx, &actor, &name).await?;
+    let (state, settings) = prompt_state(&ctx, &actor, &name).await?;
     let page = history(&ctx, &actor, &name, q, before).await?;
     Ok(PromptOverview {
         name: state.name,
         live: state.live.map(vault::VersionNumber::get),
         staging: state.staging.map(vault::VersionNumber::get),
-        staging_enabled,
+        staging_enabled: settings.staging_enabled,
+        review: settings.live_changes == vault::LiveChanges::Review,
         can_edit: actor.role.can_edit(),
         versions: page.items,
         next_cursor: page.next_cursor,
@@ -148,16 +151,16 @@ pub async fn more_versions(
     history(&ctx, &actor, &name, q, Some(cursor)).await
 }
 
-/// The prompt's pointers, and whether staging is enabled in its workspace.
+/// The prompt's pointers, and its workspace's settings (staging, who changes live).
 #[cfg(feature = "ssr")]
 async fn prompt_state(
     ctx: &ssr::ServerContext,
     actor: &vault::Actor,
     name: &str,
-) -> Result<(vault::PromptState, bool), AppError> {
+) -> Result<(vault::PromptState, vault::Settings), AppError> {
     let state = ctx.vault.prompt(actor, name).await.map_err(ssr::app_error)?;
     let settings = ctx.vault.settings(actor).await.map_err(ssr::app_error)?;
-    Ok((state, settings.staging_enabled))
+    Ok((state, settings))
 }
 
 #[cfg(feature = "ssr")]
@@ -169,14 +172,14 @@ async fn history(
     cursor: Option<String>,
 ) -> Result<VersionsPage, AppError> {
     let request = page_request(search, cursor)?;
-    let (state, staging_enabled) = prompt_state(ctx, actor, name).await?;
+    let (state, settings) = prompt_state(ctx, actor, name).await?;
     let page = ctx.vault.history(actor, name, request).await.map_err(ssr::app_error)?;
     let now = vault::Timestamp::now();
     let items = page
         .items
         .into_iter()
         .map(|entry| {
-            let offered = vault::offered(actor, &state, staging_enabled, entry.status, entry.number);
+            let offered = vault::offered(actor, &state, settings, entry.status, entry.number);
             version_row(entry, offered, now)
         })
         .collect();
@@ -421,6 +424,8 @@ pub struct DeploymentRow {
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub actor: String,
+    /// For a move that approved a request: who requested it (`actor` approved it).
+    pub requested_by: Option<String>,
     pub at: When,
     pub event_id: String,
     /// "Roll back to this": the version this move made live may be rolled back to now.
@@ -438,20 +443,22 @@ pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     let now = vault::Timestamp::now();
-    let (state, staging_enabled) = prompt_state(&ctx, &actor, &name).await?;
+    let (state, settings) = prompt_state(&ctx, &actor, &name).await?;
     let moves = ctx.vault.deployments(&actor, &name).await.map_err(ssr::app_error)?;
     let moves = moves
         .into_iter()
         .map(|m| {
             // A version that was made live is published: may live go back to it?
-            let roll_back = m.to.filter(|_| m.channel == Channel::Live).is_some_and(|to| {
-                vault::offered(&actor, &state, staging_enabled, Status::Published, to).roll_back
-            });
+            let roll_back = m
+                .to
+                .filter(|_| m.channel == Channel::Live)
+                .is_some_and(|to| vault::offered(&actor, &state, settings, Status::Published, to).roll_back);
             DeploymentRow {
                 channel: m.channel,
                 from: m.from.map(vault::VersionNumber::get),
                 to: m.to.map(vault::VersionNumber::get),
                 actor: m.actor,
+                requested_by: m.requested_by,
                 at: ssr::when(m.at, now),
                 event_id: m.event_id,
                 roll_back,

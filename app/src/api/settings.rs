@@ -12,6 +12,8 @@ pub struct SettingsView {
     /// The member's own name.
     pub name: String,
     pub staging_enabled: bool,
+    /// Who can change live: `editors`, `admins` or `review`.
+    pub live_changes: String,
     pub can_administer: bool,
     pub tokens: Vec<TokenRow>,
     /// The workspace's API keys; empty for members who are not admins.
@@ -62,6 +64,7 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
     Ok(SettingsView {
         name: actor.name.clone(),
         staging_enabled: settings.staging_enabled,
+        live_changes: settings.live_changes.as_str().to_owned(),
         can_administer: actor.role.can_administer(),
         api_keys: api_keys
             .into_iter()
@@ -92,7 +95,7 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
 pub async fn set_staging_enabled(enabled: bool) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let patch = vault::SettingsPatch { staging_enabled: Some(enabled) };
+    let patch = vault::SettingsPatch { staging_enabled: Some(enabled), ..Default::default() };
     ctx.vault.update_settings(&actor, patch).await.map_err(ssr::app_error)?;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod join;
 mod members;
 mod prompt;
 mod prompts;
+mod requests;
 mod search;
 mod settings;
 
@@ -25,6 +26,7 @@ pub use join::JoinPage;
 pub use members::MembersPage;
 pub use prompt::PromptPage;
 pub use prompts::PromptsPage;
+pub use requests::RequestsPage;
 pub use search::SearchPage;
 pub use settings::SettingsPage;
 
@@ -62,6 +64,7 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                                     <A href="/prompts" attr:class="brand">"PromptVault"</A>
                                     <A href="/prompts">"Prompts"</A>
                                     <A href="/search">"Search"</A>
+                                    <A href="/requests">"Requests"</A>
                                     <A href="/activity">"Activity"</A>
                                     <A href="/settings">"Settings"</A>
                                 </nav>

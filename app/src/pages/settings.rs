@@ -9,7 +9,8 @@ use types::MAX_SHORT_TEXT_CHARS;
 
 use crate::api::{
     self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreateWorkspace, CreatedToken,
-    RenameSelf, RevokeAccessToken, RevokeApiKey, SetStagingEnabled, SettingsView, SignOutEverywhere, When,
+    RenameSelf, RevokeAccessToken, RevokeApiKey, SetLiveChanges, SetStagingEnabled, SettingsView,
+    SignOutEverywhere, When,
 };
 
 #[component]
@@ -98,6 +99,7 @@ fn SettingsBody(
             <A href="/settings/members" attr:class="button">"Members and invitations"</A>
         </section>
         <WorkspacesCard/>
+        <LiveChangesCard rule=settings.live_changes.clone() can_administer=settings.can_administer/>
         <section class="card" aria-labelledby="staging-title">
             <h2 id="staging-title">"Staging"</h2>
             <p class="hint">
@@ -245,6 +247,51 @@ struct AccountActions {
     rename: ServerAction<RenameSelf>,
     password: ServerAction<ChangePassword>,
     everywhere: ServerAction<SignOutEverywhere>,
+}
+
+/// Who can change live: editors (directly), admins only, or review by a second person.
+#[component]
+fn LiveChangesCard(rule: String, can_administer: bool) -> impl IntoView {
+    const RULES: [(&str, &str); 3] = [
+        ("editors", "Editors, admins and owners promote and roll back directly."),
+        ("admins", "Only admins and owners promote and roll back; editors still draft and stage."),
+        ("review", "Every promote and rollback is a request that a second person approves."),
+    ];
+    let save = ServerAction::<SetLiveChanges>::new();
+    let current = RULES.iter().find(|(r, _)| *r == rule).map_or("", |(_, words)| words);
+    let body = if can_administer {
+        let options = RULES
+            .into_iter()
+            .map(|(value, words)| {
+                view! {
+                    <label class="choice">
+                        <input type="radio" name="rule" value=value checked=value == rule/>
+                        {words}
+                    </label>
+                }
+            })
+            .collect_view();
+        view! {
+            <ActionForm action=save>
+                <fieldset>
+                    <legend class="visually-hidden">"Who can change live"</legend>
+                    {options}
+                </fieldset>
+                {action_error(save)}
+                <button type="submit" disabled=move || save.pending().get()>"Save"</button>
+                {move || save.value().get().and_then(Result::ok).map(|()| view! { <span class="hint" role="status">" Saved."</span> })}
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <p class="hint">{current}" Only admins change this."</p> }.into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="live-changes-title">
+            <h2 id="live-changes-title">"Who can change live"</h2>
+            {body}
+        </section>
+    }
 }
 
 /// Workspaces: anyone may start a new one, which they own; the header switches between

@@ -31,7 +31,9 @@ async fn main() -> anyhow::Result<()> {
         name: "Bench".into(),
     };
     let (owner, _) = vault.set_up(setup).await?;
-    vault.update_settings(&owner, SettingsPatch { staging_enabled: Some(true) }).await?;
+    vault
+        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
+        .await?;
     let live_key = vault.create_api_key(&owner, KeyKind::Live, "bench live").await?.token;
     let test_key = vault.create_api_key(&owner, KeyKind::Test, "bench test").await?.token;
 

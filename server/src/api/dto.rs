@@ -60,6 +60,8 @@ pub(crate) struct PointerMoveJson {
     from: Option<String>,
     to: Option<String>,
     actor: String,
+    /// For a move that approved a request: who requested it (`actor` approved it).
+    requested_by: Option<String>,
     at: String,
     event_id: String,
 }
@@ -71,6 +73,7 @@ impl From<PointerMove> for PointerMoveJson {
             from: m.from.map(VersionNumber::label),
             to: m.to.map(VersionNumber::label),
             actor: m.actor,
+            requested_by: m.requested_by,
             at: m.at.to_rfc3339(),
             event_id: m.event_id,
         }
@@ -222,6 +225,70 @@ pub(crate) struct StagingRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettingsRequest {
     pub staging_enabled: Option<bool>,
+    /// `editors`, `admins` or `review`.
+    pub live_changes: Option<String>,
+}
+
+/// `POST /v1/manage/prompts/{name}/requests`: what to change live to, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeRequestBody {
+    /// `promote` or `rollback`.
+    pub action: String,
+    pub version: VersionRef,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RejectBody {
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RequestsQuery {
+    /// Only requests in this state: `open`, `applied`, `rejected`, `cancelled` or `stale`.
+    pub state: Option<String>,
+}
+
+/// A request to change live: `{"id","prompt","action","version","state","requested_by","note","created_at",…}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RequestJson {
+    id: i64,
+    prompt: String,
+    /// `promote` or `rollback`.
+    action: &'static str,
+    version: String,
+    /// `open`, `applied`, `rejected`, `cancelled` or `stale`.
+    state: &'static str,
+    requested_by: String,
+    note: String,
+    created_at: String,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    /// A rejection's note.
+    decision_note: Option<String>,
+}
+
+impl From<vault::ChangeRequest> for RequestJson {
+    fn from(r: vault::ChangeRequest) -> Self {
+        RequestJson {
+            id: r.id,
+            prompt: r.prompt,
+            action: r.action.as_str(),
+            version: r.number.label(),
+            state: r.state.as_str(),
+            requested_by: r.requested_by,
+            note: r.note,
+            created_at: r.created_at.to_rfc3339(),
+            decided_by: r.decided_by,
+            decided_at: r.decided_at.map(|at| at.to_rfc3339()),
+            decision_note: r.decision_note,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -255,7 +322,7 @@ struct ErrorBody {
     /// `unsupported_media_type`, `not_found`, `stale`, `unauthorized`, `forbidden`, `busy`,
     /// `internal`, or a conflict's reason (`frozen`, `not_published`, `not_older`,
     /// `nothing_live`, `staging_disabled`, `already_exists`, `already_set_up`,
-    /// `webhook_disabled`, `last_owner`), or `gone` (410: an invitation used, revoked or expired).
+    /// `webhook_disabled`, `last_owner`, `review_required`, `review_off`, `not_open`), or `gone` (410: an invitation used, revoked or expired).
     code: String,
     message: String,
     /// The field the error is about, where there is one.
@@ -387,11 +454,14 @@ pub(crate) struct EditorJson {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct SettingsJson {
     pub staging_enabled: bool,
+    /// Who changes live: `editors` (directly; the default), `admins` (only admins and
+    /// owners), or `review` (every promote and rollback is a request another member approves).
+    pub live_changes: &'static str,
 }
 
 impl From<vault::Settings> for SettingsJson {
     fn from(s: vault::Settings) -> Self {
-        SettingsJson { staging_enabled: s.staging_enabled }
+        SettingsJson { staging_enabled: s.staging_enabled, live_changes: s.live_changes.as_str() }
     }
 }
 

@@ -233,8 +233,8 @@ pub(crate) async fn activity(
 pub(crate) async fn settings(
     State(vault): State<Vault>,
     Member(actor): Member,
-) -> ApiResult<Json<vault::Settings>> {
-    Ok(Json(vault.settings(&actor).await?))
+) -> ApiResult<Json<SettingsJson>> {
+    Ok(Json(vault.settings(&actor).await?.into()))
 }
 
 #[utoipa::path(patch, path = "/manage/settings", tag = "settings", request_body = SettingsRequest, security(("access_token" = [])),
@@ -244,7 +244,8 @@ pub(crate) async fn update_settings(
     Member(actor): Member,
     Body(req): Body<SettingsRequest>,
 ) -> ApiResult<Json<SettingsJson>> {
-    let patch = SettingsPatch { staging_enabled: req.staging_enabled };
+    let live_changes = req.live_changes.as_deref().map(vault::LiveChanges::parse).transpose()?;
+    let patch = SettingsPatch { staging_enabled: req.staging_enabled, live_changes };
     Ok(Json(vault.update_settings(&actor, patch).await?.into()))
 }
 

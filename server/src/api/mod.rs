@@ -7,6 +7,7 @@ mod error;
 mod langfuse;
 mod manage;
 mod reads;
+mod reviews;
 mod team;
 mod webhooks;
 
@@ -75,6 +76,11 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         .routes(routes!(team::invite, team::invitations))
         .routes(routes!(team::revoke_invitation))
         .routes(routes!(team::workspaces, team::create_workspace))
+        .routes(routes!(reviews::open_request))
+        .routes(routes!(reviews::requests))
+        .routes(routes!(reviews::approve))
+        .routes(routes!(reviews::reject))
+        .routes(routes!(reviews::cancel))
         .routes(routes!(manage::create_prompt, manage::list_prompts))
         .routes(routes!(manage::prompt))
         .routes(routes!(manage::versions, manage::save_draft))

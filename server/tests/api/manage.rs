@@ -120,7 +120,7 @@ async fn the_whole_version_lifecycle_over_http() {
     assert_eq!(status, 409);
     let (status, settings) =
         app.call(Method::PATCH, "/v1/manage/settings", Some(json!({"staging_enabled": true}))).await;
-    assert_eq!((status, settings), (200, json!({"staging_enabled": true})));
+    assert_eq!((status, settings), (200, json!({"staging_enabled": true, "live_changes": "editors"})));
     let (status, state) =
         app.call(Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": "v2"}))).await;
     assert_eq!((status, &state["staging"]), (200, &json!("v2")));

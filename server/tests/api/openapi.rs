@@ -50,6 +50,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/manage/invitations/{id}"),
     ("get", "/manage/workspaces"),
     ("post", "/manage/workspaces"),
+    ("post", "/manage/prompts/{name}/requests"),
+    ("get", "/manage/requests"),
+    ("post", "/manage/requests/{id}/approve"),
+    ("post", "/manage/requests/{id}/reject"),
+    ("post", "/manage/requests/{id}/cancel"),
 ];
 
 #[tokio::test]

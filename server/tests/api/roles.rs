@@ -103,6 +103,21 @@ impl Ctx {
         self.owner(Method::POST, "/v1/manage/webhooks", Some(hook)).await["id"].as_i64().expect("id")
     }
 
+    /// Puts the workspace under review (or back) for the request calls.
+    async fn review(&self, on: bool) {
+        let rule = if on { "review" } else { "editors" };
+        self.owner(Method::PATCH, "/v1/manage/settings", Some(json!({"live_changes": rule}))).await;
+    }
+
+    /// A request opened by someone other than everyone in the matrix.
+    async fn fresh_request(&self, requester: &str) -> i64 {
+        let ask = json!({"action": "promote", "version": 1, "note": "please"});
+        let (status, made) =
+            self.call(requester, Method::POST, &format!("{PROMPT}/requests"), Some(ask)).await;
+        assert_eq!(status, 201, "{made}");
+        made["id"].as_i64().expect("id")
+    }
+
     async fn fresh_member(&self, role: &str) -> i64 {
         let n =
             self.owner(Method::GET, "/v1/manage/members", None).await["items"].as_array().map_or(0, Vec::len);
@@ -357,6 +372,41 @@ async fn every_management_call_by_every_role_and_an_outsider() {
     })
     .await;
 
+    // Reviews, in a workspace that reviews changes to live.
+    c.review(true).await;
+    let requester = invite_and_join(&c.app, "requester@example.com", "editor").await;
+    let requester = requester.as_str();
+    check(c, "request a change", Need::Editor, Away::NotFound, async |t| {
+        let ask = json!({"action": "promote", "version": 1, "note": "n"});
+        c.call(t, Method::POST, &format!("{PROMPT}/requests"), Some(ask)).await
+    })
+    .await;
+    check(c, "list requests", Need::Viewer, Away::Own, async |t| {
+        get("/v1/manage/requests?state=open", t).await
+    })
+    .await;
+    check(c, "approve a request", Need::Editor, Away::NotFound, async |t| {
+        let id = c.fresh_request(requester).await;
+        c.call(t, Method::POST, &format!("/v1/manage/requests/{id}/approve"), None).await
+    })
+    .await;
+    check(c, "reject a request", Need::Editor, Away::NotFound, async |t| {
+        let id = c.fresh_request(requester).await;
+        c.call(t, Method::POST, &format!("/v1/manage/requests/{id}/reject"), Some(json!({"note": "no"})))
+            .await
+    })
+    .await;
+    check(c, "cancel one's own request", Need::Editor, Away::NotFound, async |t| {
+        let ask = json!({"action": "promote", "version": 1});
+        let (status, made) = c.call(t, Method::POST, &format!("{PROMPT}/requests"), Some(ask)).await;
+        if status != 201 {
+            return (status, made);
+        }
+        c.call(t, Method::POST, &format!("/v1/manage/requests/{}/cancel", made["id"]), None).await
+    })
+    .await;
+    c.review(false).await;
+
     // Members, invitations, workspaces.
     check(c, "list members", Need::Viewer, Away::Own, async |t| get("/v1/manage/members", t).await).await;
     check(c, "change a member's role", Need::Admin, Away::NotFound, async |t| {
@@ -551,6 +601,29 @@ async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
         c.dashboard(k, RemoveMember::PATH, &[("member", &id)]).await
     })
     .await;
+    check_fn(c, "set who can change live", Need::Admin, Away::Own, async |k| {
+        c.dashboard(k, SetLiveChanges::PATH, &[("rule", "editors")]).await
+    })
+    .await;
+    c.review(true).await;
+    let requester = invite_and_join(&c.app, "fn-requester@example.com", "editor").await;
+    let requester = requester.as_str();
+    check_fn(c, "request a change", Need::Editor, Away::NotFound, async |k| {
+        let form = [("name", name), ("action", "promote"), ("number", "1"), ("note", "n"), ("back", back)];
+        c.dashboard(k, RequestChange::PATH, &form).await
+    })
+    .await;
+    check_fn(c, "approve a request", Need::Editor, Away::NotFound, async |k| {
+        let id = c.fresh_request(requester).await.to_string();
+        c.dashboard(k, ApproveRequest::PATH, &[("id", &id)]).await
+    })
+    .await;
+    check_fn(c, "reject a request", Need::Editor, Away::NotFound, async |k| {
+        let id = c.fresh_request(requester).await.to_string();
+        c.dashboard(k, RejectRequest::PATH, &[("id", &id), ("note", "no")]).await
+    })
+    .await;
+    c.review(false).await;
     let acme = c.owner(Method::GET, "/v1/manage/workspaces", None).await["items"][0]["id"].to_string();
     check_fn(c, "switch to this workspace", Need::Viewer, Away::NotFound, async |k| {
         c.dashboard(k, SwitchWorkspace::PATH, &[("workspace", &acme)]).await

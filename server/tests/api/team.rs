@@ -160,3 +160,67 @@ async fn a_new_workspace_is_owned_by_its_creator_and_kept_apart() {
     let (status, body) = app.post("/v1/manage/workspaces", json!({"name": ""})).await;
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("name")));
 }
+
+#[tokio::test]
+async fn under_review_an_editor_requests_and_the_owner_approves() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
+    let prompt = "/v1/manage/prompts/support%2Ftriage";
+    app.post(&format!("{prompt}/versions"), json!({"source": "s", "message": "m"})).await;
+    let (status, settings) =
+        app.call(Method::PATCH, "/v1/manage/settings", Some(json!({"live_changes": "review"}))).await;
+    assert_eq!((status, &settings["live_changes"]), (200, &json!("review")), "{settings}");
+    let (status, body) =
+        app.call(Method::PATCH, "/v1/manage/settings", Some(json!({"live_changes": "nobody"}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("live_changes")));
+
+    let (status, body) = app.post(&format!("{prompt}/versions/1/promote"), json!({})).await;
+    assert_eq!(status, 409);
+    assert!(error_message(&body, "review_required").contains("reviews every change"));
+
+    let bob = invite_and_join(&app, "bob@example.com", "editor").await;
+    let ask = json!({"action": "promote", "version": "v1", "note": "ship it"});
+    let (status, request) = call_as(&app, &bob, Method::POST, &format!("{prompt}/requests"), Some(ask)).await;
+    assert_eq!(status, 201, "{request}");
+    assert_eq!(
+        (&request["state"], &request["version"], &request["requested_by"]),
+        (&json!("open"), &json!("v1"), &json!("bob@example.com"))
+    );
+    let id = request["id"].as_i64().expect("id");
+
+    let (status, body) =
+        call_as(&app, &bob, Method::POST, &format!("/v1/manage/requests/{id}/approve"), None).await;
+    assert_eq!(status, 403, "{body}");
+    let (_, open) = app.get("/v1/manage/requests?state=open").await;
+    assert_eq!(open["items"].as_array().map(Vec::len), Some(1));
+    let (status, state) = app.post(&format!("/v1/manage/requests/{id}/approve"), json!({})).await;
+    assert_eq!((status, &state["live"]), (200, &json!("v1")), "{state}");
+    let (status, body) = app.post(&format!("/v1/manage/requests/{id}/approve"), json!({})).await;
+    assert_eq!(status, 409);
+    error_message(&body, "not_open");
+
+    let (_, deployments) = app.get(&format!("{prompt}/deployments")).await;
+    let moved = &deployments["items"][0];
+    assert_eq!((&moved["actor"], &moved["requested_by"]), (&json!("Ada"), &json!("bob@example.com")));
+
+    // Reject with a note; cancel one's own.
+    app.post(&format!("{prompt}/versions"), json!({"source": "s2", "message": "m2"})).await;
+    let ask = json!({"action": "promote", "version": 2});
+    let (_, second) =
+        call_as(&app, &bob, Method::POST, &format!("{prompt}/requests"), Some(ask.clone())).await;
+    let (status, rejected) =
+        app.post(&format!("/v1/manage/requests/{}/reject", second["id"]), json!({"note": "not yet"})).await;
+    assert_eq!(
+        (status, &rejected["state"], &rejected["decision_note"]),
+        (200, &json!("rejected"), &json!("not yet"))
+    );
+    let (_, third) = call_as(&app, &bob, Method::POST, &format!("{prompt}/requests"), Some(ask)).await;
+    let (status, _) = app.post(&format!("/v1/manage/requests/{}/cancel", third["id"]), json!({})).await;
+    assert_eq!(status, 403, "only the requester cancels");
+    let (status, cancelled) =
+        call_as(&app, &bob, Method::POST, &format!("/v1/manage/requests/{}/cancel", third["id"]), None).await;
+    assert_eq!((status, &cancelled["state"]), (200, &json!("cancelled")));
+    let (status, body) = app.get("/v1/manage/requests?state=pending").await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("state")));
+}

@@ -77,6 +77,35 @@ pub(super) fn Confirmation(
             <input type="hidden" name="number" value=n/>
         }
     };
+    // Under review, promote and rollback are requests: a note, and another member approves.
+    if o.review && what != Confirm::Delete {
+        let (action, label, title) = match what {
+            Confirm::Promote => {
+                ("promote", format!("Request promotion of v{n}"), format!("Request to promote v{n}?"))
+            }
+            _ => ("rollback", format!("Request rollback to v{n}"), format!("Request to roll back to v{n}?")),
+        };
+        let request = actions.request;
+        return view! {
+            <section class="card confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+                <h2 id="confirm-title">{title}</h2>
+                <p id="confirm-text">{explanation}" This workspace reviews changes to live: another member approves your request before anything changes."</p>
+                <ActionForm action=request>
+                    {hidden()}<input type="hidden" name="action" value=action/>
+                    <input type="hidden" name="back" value=cancel.clone()/>
+                    <label>"Note for the reviewer"
+                        <input type="text" name="note" maxlength="2000" placeholder="What changes, and why?"/>
+                    </label>
+                    {action_error(request)}
+                    <div class="row">
+                        <button type="submit" class="primary" node_ref=confirm_button>{label}</button>
+                        <A href=cancel.clone() attr:class="button">"Cancel"</A>
+                    </div>
+                </ActionForm>
+            </section>
+        }
+        .into_any();
+    }
     let buttons = move |error: AnyView| {
         view! {
             {error}
@@ -116,4 +145,5 @@ pub(super) fn Confirmation(
             {form}
         </section>
     }
+    .into_any()
 }

@@ -65,7 +65,7 @@ fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView 
                         <tr class="deployment-row" data-event=row_event>
                             <td><span class=badge>{m.channel.as_str()}</span></td>
                             <td class="mono">{label(m.from, "nothing")}" → "{label(m.to, "cleared")}</td>
-                            <td>{m.actor}</td>
+                            <td>{m.actor}{m.requested_by.map(|r| format!(", approving {r}'s request"))}</td>
                             <td><Moment when=m.at/></td>
                             <td class="mono hint">{m.event_id}</td>
                             <td>{roll_back}</td>

@@ -13,10 +13,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::diff::DiffPanel;
+use super::requests::{RequestActions, RequestList};
 use super::{Loading, SearchBox, SignedIn, action_error, shown, with_query};
 use crate::api::{
-    self, AppError, DeleteDraft, EditorContent, Promote, PromptOverview, RewriteDraft, RollBack, SaveDraft,
-    SetStaging,
+    self, AppError, DeleteDraft, EditorContent, Promote, PromptOverview, RequestChange, RewriteDraft,
+    RollBack, SaveDraft, SetStaging,
 };
 use confirm::Confirmation;
 use deployments::DeploymentsCard;
@@ -33,6 +34,9 @@ struct Actions {
     roll_back: ServerAction<RollBack>,
     stage: ServerAction<SetStaging>,
     delete: ServerAction<DeleteDraft>,
+    /// Under review: Promote and Roll back open a request instead.
+    request: ServerAction<RequestChange>,
+    reviews: RequestActions,
 }
 
 /// The editor's text, held above the parts of the page that re-render, so that nothing
@@ -86,6 +90,8 @@ pub fn PromptPage() -> impl IntoView {
         roll_back: ServerAction::new(),
         stage: ServerAction::new(),
         delete: ServerAction::new(),
+        request: ServerAction::new(),
+        reviews: RequestActions::new(),
     };
     // The overview follows every action; the editor only the URL, so an action that fails
     // (or one on another version) never replaces what the person typed.
@@ -99,9 +105,16 @@ pub fn PromptPage() -> impl IntoView {
                 actions.roll_back.version().get(),
                 actions.stage.version().get(),
                 actions.delete.version().get(),
+                actions.reviews.version(),
             )
         },
         |((name, q, before), ..)| api::load_overview(name, q, before),
+    );
+    let requests = Resource::new(
+        move || {
+            (view_state.with(|v| v.name.clone()), actions.request.version().get(), actions.reviews.version())
+        },
+        |(name, ..)| api::load_requests(Some(name), Some("open".into())),
     );
     let draft = Draft::new();
     // Keyed on the editor's part of the URL only: opening a confirmation leaves it alone.
@@ -124,6 +137,16 @@ pub fn PromptPage() -> impl IntoView {
             // updates in place, with no "Loading…" in between.
             <Transition fallback=Loading>
                 {with_overview(|o, view, actions| view! { <PromptHead overview=o view actions/> }.into_any())}
+            </Transition>
+            <Transition fallback=|| ()>
+                {shown(requests, move |rows| {
+                    (!rows.is_empty()).then(|| view! {
+                        <section class="card requests-card" aria-labelledby="requests-title">
+                            <h2 id="requests-title">"Open requests"</h2>
+                            <RequestList rows actions=actions.reviews show_prompt=false/>
+                        </section>
+                    }).into_any()
+                })}
             </Transition>
             <Transition fallback=|| ()>
                 {with_overview(|o, view, _| view! { <DiffCard overview=o view/> }.into_any())}

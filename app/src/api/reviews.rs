@@ -1,0 +1,134 @@
+//! Review: the requests to change live of a workspace that reviews them, and the setting
+//! that says who changes live.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::{AppError, When};
+
+/// A request as the Requests page and the prompt page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRow {
+    pub id: i64,
+    pub prompt: String,
+    /// "promote v3" or "roll back to v2".
+    pub what: String,
+    pub number: i64,
+    /// `open`, `applied`, `rejected`, `cancelled` or `stale`.
+    pub state: String,
+    pub note: String,
+    pub requested_by: String,
+    pub created: When,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    /// The viewer opened it: they may cancel it, not approve it.
+    pub yours: bool,
+    /// The viewer may approve or reject it.
+    pub may_decide: bool,
+    /// The prompt page with the diff of what would change: the version against live.
+    pub diff: String,
+}
+
+#[server]
+pub async fn load_requests(
+    prompt: Option<String>,
+    state: Option<String>,
+) -> Result<Vec<RequestRow>, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let state = state.as_deref().map(vault::RequestState::parse).transpose().map_err(ssr::app_error)?;
+    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let entitled = actor.role.may_change_live(settings.live_changes);
+    let now = vault::Timestamp::now();
+    let mut rows = Vec::new();
+    for request in ctx.vault.requests(&actor, state).await.map_err(ssr::app_error)? {
+        if prompt.as_ref().is_some_and(|p| *p != request.prompt) {
+            continue;
+        }
+        let live = ctx.vault.prompt(&actor, &request.prompt).await.map_err(ssr::app_error)?.live;
+        let n = request.number.get();
+        let against = live.map(|l| format!("&against={}", l.get())).unwrap_or_default();
+        let open = request.state == vault::RequestState::Open;
+        let yours = request.requested_by_email == actor.email;
+        rows.push(RequestRow {
+            id: request.id,
+            what: match request.action {
+                vault::RequestAction::Promote => format!("promote v{n}"),
+                vault::RequestAction::RollBack => format!("roll back to v{n}"),
+            },
+            diff: format!("/prompts/{}?diff={n}{against}", request.prompt),
+            prompt: request.prompt,
+            number: n,
+            state: request.state.as_str().to_owned(),
+            note: request.note,
+            requested_by: request.requested_by,
+            created: ssr::when(request.created_at, now),
+            decided_by: request.decided_by,
+            decision_note: request.decision_note,
+            yours: open && yours,
+            may_decide: open && !yours && entitled,
+        });
+    }
+    Ok(rows)
+}
+
+/// Under review, Promote and Roll back open a request with a note instead.
+#[server]
+pub async fn request_change(
+    name: String,
+    action: String,
+    number: i64,
+    note: String,
+    back: String,
+) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let action = vault::RequestAction::parse(&action).map_err(ssr::app_error)?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    ctx.vault
+        .request_change(&actor, &name, action, number, &note)
+        .await
+        .map_err(|e| ssr::refused_keeping(e, &[("note", &note)]))?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}
+
+#[server]
+pub async fn approve_request(id: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.approve_request(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(())
+}
+
+#[server]
+pub async fn reject_request(id: i64, note: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault
+        .reject_request(&actor, id, &note)
+        .await
+        .map_err(|e| ssr::refused_keeping(e, &[("note", &note)]))?;
+    Ok(())
+}
+
+#[server]
+pub async fn cancel_request(id: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    ctx.vault.cancel_request(&actor, id).await.map_err(ssr::app_error)?;
+    Ok(())
+}
+
+/// Settings → Who can change live: `editors`, `admins` or `review`.
+#[server]
+pub async fn set_live_changes(rule: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let rule = vault::LiveChanges::parse(&rule).map_err(ssr::app_error)?;
+    let patch = vault::SettingsPatch { live_changes: Some(rule), ..Default::default() };
+    ctx.vault.update_settings(&actor, patch).await.map_err(ssr::app_error)?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `/v1/manage/…/requests`: changes to live under review — opened by one member, approved
+//! (applied at once), rejected or cancelled by another.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use vault::{RequestAction, RequestState, Vault};
+
+use super::dto::{
+    Body, ChangeRequestBody, ErrorJson, Items, Path, PromptJson, Query, RejectBody, RequestJson,
+    RequestsQuery,
+};
+use super::{ApiError, Member};
+
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+#[utoipa::path(post, path = "/manage/prompts/{name}/requests", tag = "reviews",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")),
+    request_body = ChangeRequestBody, security(("access_token" = [])),
+    responses((status = 201, description = "The open request", body = RequestJson), (status = 403, body = ErrorJson),
+        (status = 404, body = ErrorJson),
+        (status = 409, description = "The workspace does not review changes (`review_off`), or the operation would be refused", body = ErrorJson)))]
+pub(crate) async fn open_request(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Body(req): Body<ChangeRequestBody>,
+) -> ApiResult {
+    let action = RequestAction::parse(&req.action)?;
+    let request = vault.request_change(&actor, &name, action, req.version.parse()?, &req.note).await?;
+    Ok((StatusCode::CREATED, Json(RequestJson::from(request))).into_response())
+}
+
+#[utoipa::path(get, path = "/manage/requests", tag = "reviews", params(RequestsQuery), security(("access_token" = [])),
+    responses((status = 200, description = "The workspace's requests, newest first (the last 200)", body = Items<RequestJson>),
+        (status = 401, body = ErrorJson)))]
+pub(crate) async fn requests(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Query(query): Query<RequestsQuery>,
+) -> ApiResult<Json<Items<RequestJson>>> {
+    let state = query.state.as_deref().map(RequestState::parse).transpose()?;
+    Ok(Json(Items::all(vault.requests(&actor, state).await?)))
+}
+
+#[utoipa::path(post, path = "/manage/requests/{id}/approve", tag = "reviews", params(("id" = i64, Path)),
+    security(("access_token" = [])),
+    responses((status = 200, description = "Applied: the prompt's new state", body = PromptJson),
+        (status = 403, description = "Not entitled, or one's own request", body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 409, description = "No longer open (`not_open`), or the change would be refused now", body = ErrorJson)))]
+pub(crate) async fn approve(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PromptJson>> {
+    Ok(Json(vault.approve_request(&actor, id).await?.into()))
+}
+
+#[utoipa::path(post, path = "/manage/requests/{id}/reject", tag = "reviews", params(("id" = i64, Path)),
+    request_body = RejectBody, security(("access_token" = [])),
+    responses((status = 200, description = "Rejected", body = RequestJson), (status = 403, body = ErrorJson),
+        (status = 404, body = ErrorJson), (status = 409, description = "No longer open (`not_open`)", body = ErrorJson)))]
+pub(crate) async fn reject(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+    Body(req): Body<RejectBody>,
+) -> ApiResult<Json<RequestJson>> {
+    Ok(Json(vault.reject_request(&actor, id, &req.note).await?.into()))
+}
+
+#[utoipa::path(post, path = "/manage/requests/{id}/cancel", tag = "reviews", params(("id" = i64, Path)),
+    security(("access_token" = [])),
+    responses((status = 200, description = "Cancelled", body = RequestJson),
+        (status = 403, description = "Not one's own request", body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 409, description = "No longer open (`not_open`)", body = ErrorJson)))]
+pub(crate) async fn cancel(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RequestJson>> {
+    Ok(Json(vault.cancel_request(&actor, id).await?.into()))
+}

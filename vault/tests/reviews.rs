@@ -1,0 +1,196 @@
+//! Who changes live: editors, admins only, or review by a second person, with requests
+//! that are approved (applied at once), rejected, cancelled or go stale.
+
+use futures::future::join_all;
+use tempfile::TempDir;
+use vault::{
+    ActivityFilter, Actor, Conflict, LiveChanges, NewDraft, NewMember, RequestAction, RequestState, Role,
+    SettingsPatch, Vault, VaultError,
+};
+
+mod common;
+use common::{PROMPT, v};
+
+struct Fixture {
+    vault: Vault,
+    owner: Actor,
+    _dir: TempDir,
+}
+
+async fn fixture(rule: LiveChanges) -> Fixture {
+    let (vault, owner, dir) = common::workspace("Ada").await;
+    let patch = SettingsPatch { live_changes: Some(rule), ..Default::default() };
+    vault.update_settings(&owner, patch).await.expect("settings");
+    vault.create_prompt(&owner, PROMPT).await.expect("prompt");
+    for i in 1..=3 {
+        let draft = NewDraft { source: format!("source {i}"), message: format!("v{i}") };
+        vault.save_draft(&owner, PROMPT, draft).await.expect("draft");
+    }
+    Fixture { vault, owner, _dir: dir }
+}
+
+impl Fixture {
+    async fn member(&self, role: Role) -> Actor {
+        let email = format!("{}@example.com", role.as_str());
+        let input = NewMember { email, password: "long enough".into(), name: role.as_str().into(), role };
+        self.vault.add_member(&self.owner, input).await.expect("member")
+    }
+
+    async fn live(&self) -> Option<i64> {
+        self.vault.prompt(&self.owner, PROMPT).await.expect("prompt").live.map(|n| n.get())
+    }
+}
+
+fn assert_refused<T: std::fmt::Debug>(result: Result<T, VaultError>, status: u16, code: &str) {
+    match result {
+        Err(error) => assert_eq!((error.status(), error.code()), (status, code), "{error}"),
+        Ok(value) => panic!("expected {status} {code}, got {value:?}"),
+    }
+}
+
+#[tokio::test]
+async fn with_admins_only_editors_draft_but_do_not_change_live() {
+    let f = fixture(LiveChanges::Admins).await;
+    let editor = f.member(Role::Editor).await;
+    let admin = f.member(Role::Admin).await;
+    assert_refused(f.vault.promote(&editor, PROMPT, v(1)).await, 403, "forbidden");
+    f.vault
+        .save_draft(&editor, PROMPT, NewDraft { source: "x".into(), message: "m".into() })
+        .await
+        .expect("draft");
+    f.vault.promote(&admin, PROMPT, v(1)).await.expect("admins promote");
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("owners promote");
+    assert_refused(f.vault.roll_back(&editor, PROMPT, v(1)).await, 403, "forbidden");
+    assert_eq!(f.live().await, Some(2));
+}
+
+#[tokio::test]
+async fn under_review_a_change_is_requested_and_another_member_approves_it() {
+    let f = fixture(LiveChanges::Review).await;
+    let editor = f.member(Role::Editor).await;
+    let viewer = f.member(Role::Viewer).await;
+    assert_refused(f.vault.promote(&f.owner, PROMPT, v(1)).await, 409, "review_required");
+    assert_refused(f.vault.promote(&editor, PROMPT, v(1)).await, 409, "review_required");
+
+    let request = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, v(1), "first cut")
+        .await
+        .expect("request");
+    assert_eq!(
+        (request.state, request.requested_by.as_str(), request.note.as_str()),
+        (RequestState::Open, "editor", "first cut")
+    );
+    assert_refused(f.vault.approve_request(&editor, request.id).await, 403, "forbidden");
+    assert_refused(f.vault.approve_request(&viewer, request.id).await, 403, "forbidden");
+    assert_eq!(f.live().await, None, "nothing applied yet");
+
+    let state = f.vault.approve_request(&f.owner, request.id).await.expect("approve");
+    assert_eq!(state.live.map(|n| n.get()), Some(1));
+    let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("deployments");
+    assert_eq!((moves[0].actor.as_str(), moves[0].requested_by.as_deref()), ("Ada", Some("editor")));
+    let open = f.vault.requests(&f.owner, Some(RequestState::Open)).await.expect("requests");
+    assert!(open.is_empty());
+    let all = f.vault.requests(&f.owner, None).await.expect("requests");
+    assert_eq!((all[0].state, all[0].decided_by.as_deref()), (RequestState::Applied, Some("Ada")));
+    assert_refused(f.vault.approve_request(&f.owner, request.id).await, 409, "not_open");
+
+    let kinds: Vec<&str> = f
+        .vault
+        .activity(&f.owner, ActivityFilter::default())
+        .await
+        .expect("activity")
+        .items
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(kinds[..3], ["request.approved", "version.promoted", "request.opened"]);
+
+    // A rollback is requested the same way, and must be one the operation allows.
+    f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request v2");
+    let requests = f.vault.requests(&f.owner, Some(RequestState::Open)).await.expect("open");
+    f.vault.approve_request(&f.owner, requests[0].id).await.expect("approve v2");
+    let refused = f.vault.request_change(&editor, PROMPT, RequestAction::RollBack, v(3), "").await;
+    assert!(
+        matches!(refused, Err(VaultError::Conflict { reason: Conflict::NotPublished, .. })),
+        "{refused:?}"
+    );
+    let back = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::RollBack, v(1), "v2 is rude")
+        .await
+        .expect("rb");
+    f.vault.approve_request(&f.owner, back.id).await.expect("approve rollback");
+    assert_eq!(f.live().await, Some(1));
+}
+
+#[tokio::test]
+async fn two_approvals_at_once_apply_the_request_once() {
+    let f = fixture(LiveChanges::Review).await;
+    let editor = f.member(Role::Editor).await;
+    let admin = f.member(Role::Admin).await;
+    let request =
+        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request");
+    let approvers = [&f.owner, &admin, &f.owner, &admin];
+    let results = join_all(approvers.iter().map(|a| f.vault.approve_request(a, request.id))).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(refused.code(), "not_open", "{refused}");
+    }
+    let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("deployments");
+    assert_eq!(moves.len(), 1, "one pointer move");
+}
+
+#[tokio::test]
+async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_stale() {
+    let f = fixture(LiveChanges::Review).await;
+    let editor = f.member(Role::Editor).await;
+    let first =
+        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(1), "").await.expect("request");
+    assert_refused(f.vault.reject_request(&editor, first.id, "no").await, 403, "forbidden");
+    let rejected = f.vault.reject_request(&f.owner, first.id, "too terse").await.expect("reject");
+    assert_eq!(
+        (rejected.state, rejected.decision_note.as_deref()),
+        (RequestState::Rejected, Some("too terse"))
+    );
+
+    let second =
+        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request");
+    assert_refused(f.vault.cancel_request(&f.owner, second.id).await, 403, "forbidden");
+    let cancelled = f.vault.cancel_request(&editor, second.id).await.expect("cancel");
+    assert_eq!(cancelled.state, RequestState::Cancelled);
+
+    let third =
+        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(3), "").await.expect("request");
+    f.vault.delete_draft(&f.owner, PROMPT, v(3)).await.expect("delete");
+    let all = f.vault.requests(&f.owner, None).await.expect("requests");
+    assert_eq!(all.iter().find(|r| r.id == third.id).map(|r| r.state), Some(RequestState::Stale));
+    assert_refused(f.vault.approve_request(&f.owner, third.id).await, 409, "not_open");
+    assert_eq!(f.live().await, None);
+}
+
+#[tokio::test]
+async fn requests_only_under_review_and_only_in_ones_own_workspace() {
+    let f = fixture(LiveChanges::Editors).await;
+    assert_refused(
+        f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, v(1), "").await,
+        409,
+        "review_off",
+    );
+    let viewer = f.member(Role::Viewer).await;
+    assert_refused(
+        f.vault.request_change(&viewer, PROMPT, RequestAction::Promote, v(1), "").await,
+        403,
+        "forbidden",
+    );
+    let elsewhere = f.vault.create_workspace(&f.owner, "Lab").await.expect("lab");
+    assert_refused(f.vault.approve_request(&elsewhere, 1).await, 404, "not_found");
+    let long = "x".repeat(2001);
+    let patch = SettingsPatch { live_changes: Some(LiveChanges::Review), ..Default::default() };
+    f.vault.update_settings(&f.owner, patch).await.expect("review");
+    assert_refused(
+        f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, v(1), &long).await,
+        413,
+        "too_large",
+    );
+}
