@@ -191,11 +191,7 @@ impl Vault {
         .fetch_optional(&self.db.read)
         .await?
         .ok_or_else(unknown_invitation)?;
-        usable(
-            row.try_get("accepted_at")?,
-            row.try_get("revoked_at")?,
-            Timestamp(row.try_get("expires_at")?),
-        )?;
+        usable(&row)?;
         Ok(InvitationView {
             workspace: row.try_get("workspace")?,
             email: row.try_get("email")?,
@@ -285,18 +281,18 @@ async fn use_up(tx: &mut Transaction<'_, Any>, token: &str) -> Result<(i64, i64,
             .fetch_optional(&mut **tx)
             .await?
             .ok_or_else(unknown_invitation)?;
-            usable(
-                row.try_get("accepted_at")?,
-                row.try_get("revoked_at")?,
-                Timestamp(row.try_get("expires_at")?),
-            )?;
+            usable(&row)?;
             Err(VaultError::Gone("this invitation has already been used".into()))
         }
     }
 }
 
-/// Refuses an invitation that was used, revoked or has expired, saying which.
-fn usable(accepted_at: Option<i64>, revoked_at: Option<i64>, expires_at: Timestamp) -> Result<()> {
+/// Refuses an invitation (a row with its `accepted_at`, `revoked_at` and `expires_at`) that
+/// was used, revoked or has expired, saying which.
+fn usable(row: &sqlx::any::AnyRow) -> Result<()> {
+    let accepted_at: Option<i64> = row.try_get("accepted_at")?;
+    let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+    let expires_at = Timestamp(row.try_get("expires_at")?);
     if accepted_at.is_some() {
         return Err(VaultError::Gone("this invitation has already been used".into()));
     }
