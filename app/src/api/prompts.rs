@@ -79,6 +79,8 @@ const HISTORY_PAGE: i64 = 50;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptList {
     pub staging_enabled: bool,
+    /// Editors and above create prompts.
+    pub can_edit: bool,
     pub rows: Vec<PromptRow>,
 }
 
@@ -99,7 +101,7 @@ pub async fn list_prompts() -> Result<PromptList, AppError> {
             updated: ssr::when(p.updated_at, now),
         })
         .collect();
-    Ok(PromptList { staging_enabled: settings.staging_enabled, rows })
+    Ok(PromptList { staging_enabled: settings.staging_enabled, can_edit: actor.role.can_edit(), rows })
 }
 
 #[server]

@@ -36,13 +36,8 @@ pub fn PromptsPage() -> impl IntoView {
             </div>
             <Transition fallback=Loading>
                 {shown(prompts, move |list| {
-                    if list.rows.is_empty() {
-                        view! { <p class="empty">"No prompts yet. Create the first one below."</p> }.into_any()
-                    } else {
-                        view! { <PromptTable list filter/> }.into_any()
-                    }
-                })}
-            </Transition>
+                    // Viewers read prompts; only editors and above are offered a new one.
+                    let new_prompt = list.can_edit.then(|| view! {
             <section class="card new-prompt" aria-labelledby="new-prompt">
                 <h2 id="new-prompt">"New prompt"</h2>
                 <ActionForm action=create>
@@ -72,6 +67,15 @@ pub fn PromptsPage() -> impl IntoView {
                     {action_error(create)}
                 </ActionForm>
             </section>
+                    });
+                    let table = if list.rows.is_empty() {
+                        view! { <p class="empty">"No prompts yet."</p> }.into_any()
+                    } else {
+                        view! { <PromptTable list filter/> }.into_any()
+                    };
+                    view! { {table}{new_prompt} }.into_any()
+                })}
+            </Transition>
         </SignedIn>
     }
 }
