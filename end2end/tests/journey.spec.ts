@@ -291,7 +291,10 @@ test("a member renames themselves, changes their password, and other sessions en
   const page = mine.page;
 
   await page.getByLabel("Your name").fill("Grace Hopper");
+  // Reload only once the rename has answered: a reload cancels a call still in flight.
+  const renamed = page.waitForResponse((r) => r.url().includes("rename_self"));
   await page.getByRole("button", { name: "Save name" }).click();
+  expect((await renamed).status()).toBeLessThan(400);
   await page.reload();
   await expect(page.locator(".who")).toContainText("Grace Hopper");
 
