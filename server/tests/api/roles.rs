@@ -66,6 +66,11 @@ impl Ctx {
         self.credentials.iter().find(|(w, _, _)| *w == who).map(|(_, t, _)| t.as_str()).unwrap_or_default()
     }
 
+    /// The personal access token of the member whose session cookie this is.
+    fn token_of(&self, cookie: &str) -> &str {
+        self.credentials.iter().find(|(_, _, c)| c == cookie).map(|(_, t, _)| t.as_str()).unwrap_or_default()
+    }
+
     fn cookie(&self, who: Who) -> &str {
         self.credentials.iter().find(|(w, _, _)| *w == who).map(|(_, _, c)| c.as_str()).unwrap_or_default()
     }
@@ -518,6 +523,16 @@ async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
         c.dashboard(k, CreateAccessToken::PATH, &[("name", "from the dashboard")]).await
     })
     .await;
+    check_fn(c, "revoke one's own token", Need::Viewer, Away::Own, async |k| {
+        let made = json!({"name": "short-lived"});
+        let (_, made) = c.call(c.token_of(k), Method::POST, "/v1/manage/tokens", Some(made)).await;
+        c.dashboard(k, RevokeAccessToken::PATH, &[("id", &made["id"].to_string())]).await
+    })
+    .await;
+    check_fn(c, "rename oneself", Need::Viewer, Away::Own, async |k| {
+        c.dashboard(k, RenameSelf::PATH, &[("name", "Renamed")]).await
+    })
+    .await;
     check_fn(c, "create an API key", Need::Admin, Away::Own, async |k| {
         c.dashboard(k, CreateApiKey::PATH, &[("kind", "live"), ("name", "app")]).await
     })
@@ -623,12 +638,24 @@ async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
         c.dashboard(k, RejectRequest::PATH, &[("id", &id), ("note", "no")]).await
     })
     .await;
+    check_fn(c, "cancel one's own request", Need::Editor, Away::NotFound, async |k| {
+        let ask = json!({"action": "promote", "version": 1});
+        let (status, made) =
+            c.call(c.token_of(k), Method::POST, &format!("{PROMPT}/requests"), Some(ask)).await;
+        if status != 201 {
+            return (status, made);
+        }
+        c.dashboard(k, CancelRequest::PATH, &[("id", &made["id"].to_string())]).await
+    })
+    .await;
     c.review(false).await;
     let acme = c.owner(Method::GET, "/v1/manage/workspaces", None).await["items"][0]["id"].to_string();
     check_fn(c, "switch to this workspace", Need::Viewer, Away::NotFound, async |k| {
         c.dashboard(k, SwitchWorkspace::PATH, &[("workspace", &acme)]).await
     })
     .await;
+    // Not walked here, as they act on one's own account and end sessions the matrix needs:
+    // ChangePassword and SignOutEverywhere (vault/tests/rules.rs and the browser journey).
     // Last: a new workspace becomes the session's.
     check_fn(c, "create a workspace", Need::Viewer, Away::Own, async |k| {
         c.dashboard(k, CreateWorkspace::PATH, &[("name", "Side project")]).await
