@@ -12,6 +12,7 @@ use sqlx::migrate::Migrator;
 use crate::Result;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -79,10 +80,15 @@ impl Db {
                 Db { backend, read, write }
             }
             Backend::Postgres => {
-                return Err(crate::VaultError::invalid(
-                    "database",
-                    "the PostgreSQL backend is not built yet; use SQLite",
-                ));
+                // PostgreSQL runs writers side by side (row locks order them), so one pool
+                // serves reads and writes.
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                Db { backend, read: pool.clone(), write: pool }
             }
         };
         Ok(db)

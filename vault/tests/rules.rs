@@ -1,16 +1,14 @@
 //! Every rule of PRODUCT.md and every refusal, against a real SQLite database, without HTTP.
 
-use std::path::Path;
-
 use futures::future::join_all;
 use tempfile::TempDir;
 use vault::{
     Actor, Channel, Conflict, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch,
-    Status, Storage, Vault, VaultError,
+    Status, Vault, VaultError,
 };
 
 mod common;
-use common::{PROMPT, v};
+use common::{PROMPT, sql, v};
 
 struct Fixture {
     vault: Vault,
@@ -80,7 +78,7 @@ async fn setup_happens_once() {
 #[tokio::test]
 async fn setup_refuses_bad_input_and_creates_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open");
+    let vault = Vault::open(&common::storage(dir.path()).await).await.expect("open");
     let base = SetUp {
         workspace: "Acme".into(),
         email: "a@example.com".into(),
@@ -512,7 +510,7 @@ async fn everything_is_there_after_a_restart() {
     let before = f.labels().await;
     f.vault.close().await;
 
-    let reopened = Vault::open(&Storage::in_dir(f.dir.path())).await.expect("reopen");
+    let reopened = Vault::open(&common::storage(f.dir.path()).await).await.expect("reopen");
     let state = reopened.prompt(&f.owner, PROMPT).await.expect("state");
     assert_eq!((state.live, state.staging, state.versions), (Some(v(2)), Some(v(3)), 3));
     assert_eq!(reopened.token_actor(&token.secret).await.expect("token survives"), f.owner);
@@ -526,7 +524,7 @@ async fn everything_is_there_after_a_restart() {
 #[tokio::test]
 async fn the_demo_seeds_an_empty_database_once() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open");
+    let vault = Vault::open(&common::storage(dir.path()).await).await.expect("open");
     assert!(vault::demo::seed(&vault).await.expect("seed"));
     assert!(!vault::demo::seed(&vault).await.expect("second seed does nothing"));
     let (owner, _) =
@@ -534,13 +532,6 @@ async fn the_demo_seeds_an_empty_database_once() {
     let prompts = vault.prompts(&owner).await.expect("prompts");
     assert_eq!(prompts.len(), 3);
     assert!(prompts.iter().any(|p| p.state.live.is_some() && p.state.staging.is_some()));
-}
-
-/// Runs one statement on the database file directly, behind the vault's back.
-async fn sql(dir: &Path, statement: &'static str) -> Result<(), sqlx::Error> {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(&Vault::sqlite_url(dir)).await?;
-    sqlx::query(statement).execute(&mut conn).await.map(|_| ())
 }
 
 #[tokio::test]

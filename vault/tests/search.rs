@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use vault::{
-    Actor, Cursor, Found, HistoryEntry, NewDraft, NewMember, Page, PageRequest, Rewrite, Role, Storage,
-    Vault, VersionNumber,
+    Actor, Cursor, Found, HistoryEntry, NewDraft, NewMember, Page, PageRequest, Rewrite, Role, Vault,
+    VersionNumber,
 };
 
 mod common;
@@ -272,22 +272,16 @@ async fn a_missing_damaged_or_stale_index_is_rebuilt_from_the_database() {
     // Behind: versions written while the index was not looking (a crash before the indexer
     // ran) are in the change feed, and applied at start-up.
     f.vault.close().await;
-    {
-        use sqlx::Connection;
-        let mut conn =
-            sqlx::SqliteConnection::connect(&Vault::sqlite_url(f.dir.path())).await.expect("connect");
-        sqlx::query("update versions set message = 'edited offline' where number = 5")
-            .execute(&mut conn)
-            .await
-            .expect("offline edit");
-    }
+    common::sql(f.dir.path(), "update versions set message = 'edited offline' where number = 5")
+        .await
+        .expect("offline edit");
     let f = reopen(f).await;
     assert_eq!(numbers(&f.history("change").await), [4, 3, 2, 1]);
     assert_eq!(numbers(&f.history("offline").await), [5]);
 }
 
 async fn reopen(f: Fixture) -> Fixture {
-    let vault = Vault::open(&Storage::in_dir(f.dir.path())).await.expect("reopen");
+    let vault = Vault::open(&common::storage(f.dir.path()).await).await.expect("reopen");
     vault.search_caught_up().await.expect("caught up");
     Fixture { vault, ..f }
 }

@@ -3,8 +3,7 @@
 
 use tempfile::TempDir;
 use vault::{
-    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SettingsPatch, Storage, Vault,
-    VaultError,
+    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SettingsPatch, Vault, VaultError,
 };
 
 mod common;
@@ -161,7 +160,7 @@ async fn keys_are_listed_without_their_token_and_last_use_is_kept_without_a_writ
 
     // Flushed at shutdown, so it survives a restart, like the keys themselves.
     f.vault.close().await;
-    let reopened = Vault::open(&Storage::in_dir(f.dir.path())).await.expect("reopen");
+    let reopened = Vault::open(&common::storage(f.dir.path()).await).await.expect("reopen");
     let keys = reopened.api_keys(&f.owner).await.expect("keys");
     assert!(keys[1].last_used_at.is_some());
     let served = reopened.read_prompt(&f.live, PROMPT, None).await.expect("read after restart");

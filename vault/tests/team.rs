@@ -114,9 +114,7 @@ async fn revoked_expired_and_replaced_invitations_say_so() {
 }
 
 async fn expire_invitations(dir: &TempDir) {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&Vault::sqlite_url(dir.path())).await.expect("connect");
-    sqlx::query("update invitations set expires_at = 0").execute(&mut conn).await.expect("expire");
+    common::sql(dir.path(), "update invitations set expires_at = 0").await.expect("expire");
 }
 
 #[tokio::test]
@@ -251,13 +249,8 @@ async fn members_and_invitations_of_another_workspace_are_out_of_reach() {
 #[tokio::test]
 async fn removal_is_backed_by_the_database_too() {
     let f = fixture().await;
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&Vault::sqlite_url(f.dir.path())).await.expect("connect");
-    let refused = sqlx::query("update members set removed_at = 1 where id = $1")
-        .bind(f.owner.member_id)
-        .execute(&mut conn)
-        .await
-        .expect_err("the database keeps the last owner");
+    let statement = format!("update members set removed_at = 1 where id = {}", f.owner.member_id);
+    let refused = common::sql(f.dir.path(), &statement).await.expect_err("the database keeps the last owner");
     assert!(refused.to_string().contains("at least one owner"), "{refused}");
 }
 
