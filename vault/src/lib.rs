@@ -31,13 +31,13 @@ pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
-pub use members::{Actor, Member, Permission, Role};
+pub use members::{Actor, Member, MemberOffered, Permission, Role};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
 pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
     VersionJson, offered,
 };
-pub use reviews::{ChangeRequest, RequestAction, RequestState};
+pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{ApiKey, KeyKind, LangfuseRefused, NewApiKey, ReadRefused, Served};
 pub use settings::{LiveChanges, Settings, SettingsPatch};

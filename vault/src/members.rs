@@ -182,6 +182,41 @@ pub(crate) async fn actor_in<'e, E: Executor<'e, Database = Any>>(
         .transpose()
 }
 
+/// What the actor may do with a member: the members page offers this; the operations refuse
+/// the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberOffered {
+    /// Give them another role (one of [`Actor::roles_to_give`]).
+    pub change_role: bool,
+    /// Remove them (or, for oneself, leave).
+    pub remove: bool,
+}
+
+impl Member {
+    /// What `actor` may do with this member: admins manage non-owners, owners everyone;
+    /// anyone may leave. (Keeping the last owner is a state rule, checked on the change.)
+    pub fn offered(&self, actor: &Actor) -> MemberOffered {
+        let manage = actor.role.may(Permission::ManageMembers)
+            && (self.role != Role::Owner || actor.role.may(Permission::ManageOwners));
+        MemberOffered { change_role: manage, remove: manage || self.id == actor.member_id }
+    }
+}
+
+impl Actor {
+    /// The roles the actor may give by inviting or changing a role: none for editors and
+    /// viewers, up to admin for admins, every role for owners.
+    pub fn roles_to_give(&self) -> Vec<Role> {
+        let mut roles = Vec::new();
+        if self.role.may(Permission::ManageMembers) {
+            roles.extend([Role::Viewer, Role::Editor, Role::Admin]);
+        }
+        if self.role.may(Permission::ManageOwners) {
+            roles.push(Role::Owner);
+        }
+        roles
+    }
+}
+
 const MEMBER_QUERY: &str = "select m.id, a.name, a.email, m.role, m.joined_at, m.last_seen_at from members m \
      join accounts a on a.id = m.account_id where m.workspace_id = $1 and m.removed_at is null";
 

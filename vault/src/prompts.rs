@@ -383,8 +383,7 @@ impl Vault {
         find_version(&mut tx, &prompt, number).await?;
         directly(&mut tx, actor).await?;
         promote_in(&mut tx, actor, &prompt, number, None).await?;
-        let state = self.finish_live_change(tx, actor, name).await?;
-        Ok(state)
+        self.finish_live_change(tx, actor, name).await
     }
 
     /// Points live back at an older published version. Newer versions stay in the history

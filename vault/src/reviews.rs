@@ -80,6 +80,25 @@ impl RequestState {
     }
 }
 
+/// What a member may do with a request now: the dashboard offers this; the operations
+/// refuse the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestOffered {
+    /// Approve or reject: another member entitled to change live.
+    pub decide: bool,
+    /// Cancel: its requester.
+    pub cancel: bool,
+}
+
+impl ChangeRequest {
+    /// What `actor` may do with this request while the workspace's setting is `rule`.
+    pub fn offered(&self, actor: &Actor, rule: LiveChanges) -> RequestOffered {
+        let open = self.state == RequestState::Open;
+        let own = self.requester_id == actor.account_id;
+        RequestOffered { decide: open && !own && actor.role.may_change_live(rule), cancel: open && own }
+    }
+}
+
 /// A request to change live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRequest {
@@ -91,6 +110,10 @@ pub struct ChangeRequest {
     pub note: String,
     pub requested_by: String,
     pub requested_by_email: String,
+    /// The requester's account: nobody approves their own request.
+    pub requester_id: i64,
+    /// The prompt's live version now: what the request would change from.
+    pub live: Option<VersionNumber>,
     pub created_at: Timestamp,
     /// Who approved, rejected or cancelled it.
     pub decided_by: Option<String>,
@@ -100,8 +123,8 @@ pub struct ChangeRequest {
 }
 
 const REQUEST_QUERY: &str = "select r.id, p.name as prompt, r.action, r.number, r.state, r.note, \
-     a.name as requested_by, a.email as requested_by_email, r.created_at, d.name as decided_by, r.decided_at, \
-     r.decision_note from requests r join prompts p on p.id = r.prompt_id \
+     a.name as requested_by, a.email as requested_by_email, r.requested_by as requester_id, \
+     p.live_number as live, r.created_at, d.name as decided_by, r.decided_at, r.decision_note from requests r join prompts p on p.id = r.prompt_id \
      join accounts a on a.id = r.requested_by left join accounts d on d.id = r.decided_by \
      where r.workspace_id = $1";
 
@@ -115,6 +138,8 @@ fn request_from_row(row: &AnyRow) -> Result<ChangeRequest> {
         note: row.try_get("note")?,
         requested_by: row.try_get("requested_by")?,
         requested_by_email: row.try_get("requested_by_email")?,
+        requester_id: row.try_get("requester_id")?,
+        live: row.try_get::<Option<i64>, _>("live")?.map(VersionNumber::new).transpose()?,
         created_at: Timestamp(row.try_get("created_at")?),
         decided_by: row.try_get("decided_by")?,
         decided_at: row.try_get::<Option<i64>, _>("decided_at")?.map(Timestamp),
@@ -331,12 +356,8 @@ async fn open_request(
     if request.state != RequestState::Open {
         return Err(not_open(&request));
     }
-    let account_id: i64 = sqlx::query_scalar("select requested_by from requests where id = $1")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
     let requester = Requester {
-        account_id,
+        account_id: request.requester_id,
         name: request.requested_by.clone(),
         email: request.requested_by_email.clone(),
     };

@@ -81,6 +81,15 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
         (request.state, request.requested_by.as_str(), request.note.as_str()),
         (RequestState::Open, "editor", "first cut")
     );
+    let offered = |actor: &Actor| {
+        let o = request.offered(actor, LiveChanges::Review);
+        (o.decide, o.cancel)
+    };
+    assert_eq!(
+        [offered(&editor), offered(&viewer), offered(&f.owner)],
+        [(false, true), (false, false), (true, false)]
+    );
+    assert_eq!(request.live, None);
     assert_refused(f.vault.approve_request(&editor, request.id).await, 403, "forbidden");
     assert_refused(f.vault.approve_request(&viewer, request.id).await, 403, "forbidden");
     assert_eq!(f.live().await, None, "nothing applied yet");

@@ -272,3 +272,27 @@ async fn a_set_up_server_and_add_member_refuse_an_existing_account() {
     };
     assert_refused(f.vault.add_member(&f.owner, ada).await, 409, "already has an account");
 }
+
+#[tokio::test]
+async fn the_members_page_offers_what_each_role_may_do() {
+    let f = fixture().await;
+    let admin = f.joined("admin@example.com", Role::Admin).await;
+    let editor = f.joined("editor@example.com", Role::Editor).await;
+    let members = f.vault.members(&f.owner).await.expect("members");
+    let find = |email: &str| members.iter().find(|m| m.email == email).expect("member").clone();
+    let (owner_row, admin_row, editor_row) =
+        (find("ada@example.com"), find("admin@example.com"), find("editor@example.com"));
+    let offered = |actor: &Actor, member: &vault::Member| {
+        let o = member.offered(actor);
+        (o.change_role, o.remove)
+    };
+    assert_eq!(offered(&f.owner, &admin_row), (true, true));
+    assert_eq!(offered(&admin, &owner_row), (false, false), "admins do not manage owners");
+    assert_eq!(offered(&admin, &editor_row), (true, true));
+    assert_eq!(offered(&admin, &admin_row), (true, true), "an admin may change their own role or leave");
+    assert_eq!(offered(&editor, &admin_row), (false, false));
+    assert_eq!(offered(&editor, &editor_row), (false, true), "anyone may leave");
+    assert_eq!(admin.roles_to_give(), [Role::Viewer, Role::Editor, Role::Admin]);
+    assert_eq!(f.owner.roles_to_give(), [Role::Viewer, Role::Editor, Role::Admin, Role::Owner]);
+    assert!(editor.roles_to_give().is_empty());
+}

@@ -23,7 +23,7 @@ pub struct RequestRow {
     pub created: When,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
-    /// The viewer opened it: they may cancel it, not approve it.
+    /// The viewer opened it (and it is open): they may cancel it, not approve it.
     pub yours: bool,
     /// The viewer may approve or reject it.
     pub may_decide: bool,
@@ -39,38 +39,36 @@ pub async fn load_requests(
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     let state = state.as_deref().map(vault::RequestState::parse).transpose().map_err(ssr::app_error)?;
-    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
-    let entitled = actor.role.may_change_live(settings.live_changes);
+    let rule = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?.live_changes;
     let now = vault::Timestamp::now();
-    let mut rows = Vec::new();
-    for request in ctx.vault.requests(&actor, state).await.map_err(ssr::app_error)? {
-        if prompt.as_ref().is_some_and(|p| *p != request.prompt) {
-            continue;
-        }
-        let live = ctx.vault.prompt(&actor, &request.prompt).await.map_err(ssr::app_error)?.live;
-        let n = request.number.get();
-        let against = live.map(|l| format!("&against={}", l.get())).unwrap_or_default();
-        let open = request.state == vault::RequestState::Open;
-        let yours = request.requested_by_email == actor.email;
-        rows.push(RequestRow {
-            id: request.id,
-            what: match request.action {
-                vault::RequestAction::Promote => format!("promote v{n}"),
-                vault::RequestAction::RollBack => format!("roll back to v{n}"),
-            },
-            diff: format!("/prompts/{}?diff={n}{against}", request.prompt),
-            prompt: request.prompt,
-            number: n,
-            state: request.state.as_str().to_owned(),
-            note: request.note,
-            requested_by: request.requested_by,
-            created: ssr::when(request.created_at, now),
-            decided_by: request.decided_by,
-            decision_note: request.decision_note,
-            yours: open && yours,
-            may_decide: open && !yours && entitled,
-        });
-    }
+    let requests = ctx.vault.requests(&actor, state).await.map_err(ssr::app_error)?;
+    let rows = requests
+        .into_iter()
+        .filter(|request| prompt.as_ref().is_none_or(|p| *p == request.prompt))
+        .map(|request| {
+            let offered = request.offered(&actor, rule);
+            let n = request.number.get();
+            let against = request.live.map(|l| format!("&against={}", l.get())).unwrap_or_default();
+            RequestRow {
+                id: request.id,
+                what: match request.action {
+                    vault::RequestAction::Promote => format!("promote v{n}"),
+                    vault::RequestAction::RollBack => format!("roll back to v{n}"),
+                },
+                diff: format!("/prompts/{}?diff={n}{against}", request.prompt),
+                prompt: request.prompt,
+                number: n,
+                state: request.state.as_str().to_owned(),
+                note: request.note,
+                requested_by: request.requested_by,
+                created: ssr::when(request.created_at, now),
+                decided_by: request.decided_by,
+                decision_note: request.decision_note,
+                yours: offered.cancel,
+                may_decide: offered.decide,
+            }
+        })
+        .collect();
     Ok(rows)
 }
 

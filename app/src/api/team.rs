@@ -14,10 +14,9 @@ use super::{AppError, When};
 pub struct TeamView {
     pub members: Vec<MemberRow>,
     pub invitations: Vec<InvitationRow>,
-    /// Admins and owners invite, change roles and remove members.
-    pub can_manage: bool,
-    /// Owners make and remove owners.
-    pub can_manage_owners: bool,
+    /// The roles the viewer may give (inviting or changing a role); empty for editors and
+    /// viewers, who manage nobody.
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +29,10 @@ pub struct MemberRow {
     pub last_seen: Option<When>,
     /// The member viewing the page.
     pub is_you: bool,
+    /// The viewer may give them another role.
+    pub may_change: bool,
+    /// The viewer may remove them (or, for themselves, leave).
+    pub may_remove: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,20 +80,28 @@ pub async fn load_team() -> Result<TeamView, AppError> {
     let actor = ssr::signed_in(&ctx).await?;
     let now = vault::Timestamp::now();
     let members = ctx.vault.members(&actor).await.map_err(ssr::app_error)?;
-    let can_manage = actor.role.may(vault::Permission::ManageMembers);
-    let invitations =
-        if can_manage { ctx.vault.invitations(&actor).await.map_err(ssr::app_error)? } else { Vec::new() };
+    let roles: Vec<String> = actor.roles_to_give().into_iter().map(|r| r.as_str().to_owned()).collect();
+    let invitations = if roles.is_empty() {
+        Vec::new()
+    } else {
+        ctx.vault.invitations(&actor).await.map_err(ssr::app_error)?
+    };
     Ok(TeamView {
         members: members
             .into_iter()
-            .map(|m| MemberRow {
-                is_you: m.id == actor.member_id,
-                id: m.id,
-                name: m.name,
-                email: m.email,
-                role: m.role.as_str().to_owned(),
-                joined: ssr::when(m.joined_at, now),
-                last_seen: m.last_seen_at.map(|at| ssr::when(at, now)),
+            .map(|m| {
+                let offered = m.offered(&actor);
+                MemberRow {
+                    is_you: m.id == actor.member_id,
+                    may_change: offered.change_role,
+                    may_remove: offered.remove,
+                    id: m.id,
+                    name: m.name,
+                    email: m.email,
+                    role: m.role.as_str().to_owned(),
+                    joined: ssr::when(m.joined_at, now),
+                    last_seen: m.last_seen_at.map(|at| ssr::when(at, now)),
+                }
             })
             .collect(),
         invitations: invitations
@@ -104,8 +115,7 @@ pub async fn load_team() -> Result<TeamView, AppError> {
                 expires: ssr::when(i.expires_at, now),
             })
             .collect(),
-        can_manage,
-        can_manage_owners: actor.role.may(vault::Permission::ManageOwners),
+        roles,
     })
 }
 

@@ -50,16 +50,16 @@ pub fn MembersPage() -> impl IntoView {
 
 #[component]
 fn TeamBody(team: TeamView, actions: Actions) -> impl IntoView {
-    let manage = team.can_manage.then(|| {
+    let manage = (!team.roles.is_empty()).then(|| {
         view! {
-            <InviteCard actions owners=team.can_manage_owners/>
+            <InviteCard actions roles=team.roles.clone()/>
             <Invitations invitations=team.invitations.clone() revoke=actions.revoke/>
         }
     });
     let rows = team
         .members
         .into_iter()
-        .map(|member| view! { <MemberLine member team_rights=(team.can_manage, team.can_manage_owners) actions/> })
+        .map(|member| view! { <MemberLine member roles=team.roles.clone() actions/> })
         .collect_view();
     view! {
         <section class="card" aria-labelledby="members-title">
@@ -81,16 +81,17 @@ fn TeamBody(team: TeamView, actions: Actions) -> impl IntoView {
 
 /// One member: their role, changeable by admins (owners for an owner), and Remove.
 #[component]
-fn MemberLine(member: MemberRow, team_rights: (bool, bool), actions: Actions) -> impl IntoView {
-    let (can_manage, can_manage_owners) = team_rights;
-    let is_owner = member.role == "owner";
-    let may_change = can_manage && (!is_owner || can_manage_owners);
+fn MemberLine(member: MemberRow, roles: Vec<String>, actions: Actions) -> impl IntoView {
     let you = member.is_you.then(|| view! { <span class="hint">" (you)"</span> });
     let role_label = format!("Role of {}", member.name);
-    let role = if may_change {
-        let options = roles(can_manage_owners)
+    let role = if member.may_change {
+        let options = roles
             .into_iter()
-            .map(|r| view! { <option value=r selected=r == member.role>{r}</option> })
+            .map(|r| {
+                let selected = r == member.role;
+                let label = r.clone();
+                view! { <option value=r selected=selected>{label}</option> }
+            })
             .collect_view();
         view! {
             <ActionForm action=actions.change>
@@ -105,9 +106,8 @@ fn MemberLine(member: MemberRow, team_rights: (bool, bool), actions: Actions) ->
     } else {
         view! { <span class="badge">{member.role.clone()}</span> }.into_any()
     };
-    let may_remove = may_change || member.is_you;
     let label = if member.is_you { "Leave".to_owned() } else { format!("Remove {}", member.name) };
-    let remove = may_remove.then(|| {
+    let remove = member.may_remove.then(|| {
         view! {
             <ActionForm action=actions.remove>
                 <input type="hidden" name="member" value=member.id/>
@@ -132,22 +132,18 @@ fn MemberLine(member: MemberRow, team_rights: (bool, bool), actions: Actions) ->
     }
 }
 
-fn roles(with_owner: bool) -> Vec<&'static str> {
-    let mut roles = vec!["viewer", "editor", "admin"];
-    if with_owner {
-        roles.push("owner");
-    }
-    roles
-}
-
 /// Invite: an email and a role give a link to pass on, shown once.
 #[component]
-fn InviteCard(actions: Actions, owners: bool) -> impl IntoView {
+fn InviteCard(actions: Actions, roles: Vec<String>) -> impl IntoView {
     let made =
         move || actions.invite.value().get().and_then(Result::ok).map(|link| view! { <LinkShownOnce link/> });
-    let options = roles(owners)
+    let options = roles
         .into_iter()
-        .map(|r| view! { <option value=r selected=r == "editor">{r}</option> })
+        .map(|r| {
+            let selected = r == "editor";
+            let label = r.clone();
+            view! { <option value=r selected=selected>{label}</option> }
+        })
         .collect_view();
     view! {
         <section class="card" aria-labelledby="invite-title">
