@@ -7,23 +7,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 
-echo "==> unit and integration tests (types, vault, app, server, sdk)"
-cargo test --locked -p promptvault-types -p vault -p app -p server -p promptvault-sdk
+# One set of packages for both passes, so the second reuses the first one's build.
+PACKAGES=(-p promptvault-types -p vault -p app -p server -p promptvault-sdk)
+echo "==> unit and integration tests (types, vault, app, server, sdk) on SQLite"
+cargo test --locked "${PACKAGES[@]}"
 
-# The vault's rules again on PostgreSQL: each test makes a database of its own (pv_test_…)
-# on this server, dropped when the run ends. PROMPTVAULT_TEST_POSTGRES points elsewhere.
+# The same tests again on PostgreSQL: the vault's rules, the API, the server functions, and
+# two server processes sharing one database. Each test makes a database of its own
+# (pv_test_…) on this server, dropped when the run ends. PROMPTVAULT_TEST_POSTGRES points
+# elsewhere.
 PG=${PROMPTVAULT_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 drop_test_databases() {
   psql "$PG/postgres" -tAc "select datname from pg_database where datname like 'pv\_test\_%'" |
     while read -r db; do psql "$PG/postgres" -qc "drop database if exists \"$db\" with (force)"; done
 }
-echo "==> the vault's tests on PostgreSQL ($PG)"
+echo "==> the same tests on PostgreSQL ($PG)"
 if ! psql "$PG/postgres" -qtAc "select 1" > /dev/null; then
   echo "PostgreSQL is not reachable at $PG; start it, or set PROMPTVAULT_TEST_POSTGRES" >&2
   exit 1
 fi
 trap drop_test_databases EXIT
-PROMPTVAULT_TEST_DATABASE_URL=$PG cargo test --locked -p vault
+PROMPTVAULT_TEST_DATABASE_URL=$PG cargo test --locked "${PACKAGES[@]}"
 
 echo "==> release build"
 scripts/build.sh

@@ -13,7 +13,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 #[cfg(feature = "ssr")]
-pub use api::{ServerContext, origin_of};
+pub use api::{Reached, ServerContext, origin_of};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+
+use crate::connections;
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -12,20 +14,23 @@ use clap::Parser;
     about = "A self-hosted registry for the prompts your LLM applications run."
 )]
 pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "PROMPTVAULT_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
     /// Data directory: the SQLite database and the search index live here.
-    #[arg(long, env = "PROMPTVAULT_DATA_DIR", default_value = "./data")]
+    #[arg(long, env = "PROMPTVAULT_DATA_DIR", default_value = "./data", global = true)]
     pub data_dir: PathBuf,
 
     /// Database URL; SQLite in the data directory when unset.
-    #[arg(long, env = "PROMPTVAULT_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "PROMPTVAULT_DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<String>,
 
     /// Log filter, in tracing's EnvFilter syntax.
-    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
     pub log: String,
 
     /// Seed a demo workspace into an empty database.
@@ -46,6 +51,36 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_PASSWORD_CHECKS", default_value_t = vault::DEFAULT_PASSWORD_CHECKS)]
     pub password_checks: usize,
 
+    /// Sign-in, setup and join attempts allowed a minute per client address and per
+    /// account; more get 429 with `Retry-After`.
+    #[arg(long, env = "PROMPTVAULT_ATTEMPTS_PER_MINUTE", default_value_t = vault::DEFAULT_ATTEMPTS_PER_MINUTE)]
+    pub attempts_per_minute: u32,
+
+    /// SDK reads allowed a second per API key; past it, 429 with `Retry-After`. 0: no limit.
+    #[arg(long, env = "PROMPTVAULT_READS_PER_KEY_PER_SECOND", default_value_t = 0)]
+    pub reads_per_key_per_second: u32,
+
+    /// The URL people reach PromptVault at (`https://prompts.example.com`), when a reverse
+    /// proxy stands in front: the dashboard accepts its origin, and `https://` makes the
+    /// session cookie `Secure`.
+    #[arg(long, env = "PROMPTVAULT_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client (comma-separated IPs); the
+    /// attempt limits count by that address instead of the proxy's.
+    #[arg(long, env = "PROMPTVAULT_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// How long a client has to send a request's headers, in milliseconds; a slower one is
+    /// disconnected.
+    #[arg(long, env = "PROMPTVAULT_HEADER_READ_TIMEOUT_MS", default_value_t = connections::HEADER_READ_TIMEOUT.as_millis() as u64)]
+    pub header_read_timeout_ms: u64,
+
+    /// How long a request may take before it is answered 503 and abandoned, in milliseconds
+    /// (a database that hangs must not hold connections for ever).
+    #[arg(long, env = "PROMPTVAULT_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
     /// How long a webhook receiver has to answer, in milliseconds.
     #[arg(long, env = "PROMPTVAULT_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, hide = true)]
     pub webhook_timeout_ms: u64,
@@ -54,6 +89,28 @@ pub struct Config {
     /// are multiples of it (about a day in all at the default). Lowered by the tests.
     #[arg(long, env = "PROMPTVAULT_WEBHOOK_RETRY_BASE_MS", default_value_t = 10_000, hide = true)]
     pub webhook_retry_base_ms: u64,
+}
+
+/// What the binary does; serving when none is named.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard and the API (the default).
+    Serve,
+    /// Write every workspace, or one, with all its history, members, keys and webhooks, to a
+    /// JSON file (readable by its owner only: it holds password hashes and webhook secrets).
+    Export {
+        /// Only this workspace (by name).
+        #[arg(long)]
+        workspace: Option<String>,
+        /// The file to write.
+        file: PathBuf,
+    },
+    /// Read an export into the database, which must hold no workspace yet (SQLite or
+    /// PostgreSQL, whichever `--database-url` names).
+    Import {
+        /// The file `export` wrote.
+        file: PathBuf,
+    },
 }
 
 impl Config {
@@ -73,6 +130,7 @@ impl Config {
     /// A configuration for tests: a data directory, an ephemeral port, everything else default.
     pub fn for_tests(data_dir: PathBuf) -> Config {
         Config {
+            command: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database_url: None,
@@ -81,6 +139,13 @@ impl Config {
             secure_cookies: false,
             allow_private_webhooks: false,
             password_checks: vault::DEFAULT_PASSWORD_CHECKS,
+            // The suites sign in far more often than a person; the limit has tests of its own.
+            attempts_per_minute: 10_000,
+            trusted_proxies: Vec::new(),
+            public_url: None,
+            reads_per_key_per_second: 0,
+            header_read_timeout_ms: 10_000,
+            request_timeout_ms: 30_000,
             webhook_timeout_ms: 10_000,
             webhook_retry_base_ms: 10_000,
         }

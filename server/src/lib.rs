@@ -2,10 +2,14 @@
 //! axum router, and its start and graceful stop.
 
 mod api;
+mod clients;
 mod config;
+pub mod connections;
+pub mod transfer;
 pub mod webhooks;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
@@ -18,10 +22,11 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use vault::Vault;
 
-pub use config::Config;
+pub use config::{Command, Config};
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;
@@ -47,7 +52,11 @@ pub async fn launch(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let storage = vault::Storage { database_url: config.database_url(), data_dir: config.data_dir.clone() };
-    let vault = Vault::open(&storage).await?.limit_password_checks(config.password_checks);
+    let vault = Vault::open(&storage)
+        .await?
+        .limit_password_checks(config.password_checks)
+        .limit_attempts(config.attempts_per_minute)
+        .limit_reads_per_key(config.reads_per_key_per_second);
     let addr = listener.local_addr()?;
     if config.demo && vault::demo::seed(&vault).await? {
         tracing::info!("seeded the demo workspace");
@@ -60,18 +69,43 @@ pub async fn launch(
         println!("No workspace yet: set one up at http://{addr}/setup (or POST /v1/setup)");
     }
 
-    let router = router(vault.clone(), leptos_options(addr), config.secure_cookies)?;
+    let clients = clients::Clients {
+        vault: vault.clone(),
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        always_https: config.secure_cookies
+            || config.public_url.as_ref().is_some_and(|url| url.scheme() == "https"),
+        public_origin: config.public_url.as_ref().map(|url| url.origin().ascii_serialization().into()),
+    };
+    let request_timeout = std::time::Duration::from_millis(config.request_timeout_ms);
+    let router = router(vault.clone(), leptos_options(addr), clients, request_timeout)?;
     let delivery_settings = config.delivery_settings();
     let client = webhooks::client(&delivery_settings).context("building the webhook client")?;
     let flusher = tokio::spawn(flush_key_usage(vault.clone()));
+    // Other instances' changes, on a shared PostgreSQL (and a periodic check on either).
+    let follower = tokio::spawn(vault.clone().follow_forever());
     let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), delivery_settings, client));
     tracing::info!(%addr, "PromptVault is listening");
     println!("PromptVault is listening on http://{addr}");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    // Each request knows its connection's address (the attempt limits count by it), and
+    // a client that is slow to send its headers is cut off.
+    let header_read_timeout = std::time::Duration::from_millis(config.header_read_timeout_ms);
+    connections::serve(listener, router, header_read_timeout, shutdown).await?;
     flusher.abort();
+    follower.abort();
     deliveries.abort();
     vault.close().await;
     Ok(())
+}
+
+/// The health check: 200 once serving, with what the read model has applied of the change
+/// feed, so that instances that drift apart can be seen (answered from memory: probing it
+/// costs the database nothing).
+async fn health(axum::extract::State(vault): axum::extract::State<Vault>) -> axum::Json<serde_json::Value> {
+    let database = match vault.backend() {
+        vault::Backend::Sqlite => "sqlite",
+        vault::Backend::Postgres => "postgres",
+    };
+    axum::Json(serde_json::json!({ "status": "ok", "database": database, "revision": vault.revision() }))
 }
 
 /// Records the API keys' "last used" every few seconds, so reads never write.
@@ -82,12 +116,18 @@ async fn flush_key_usage(vault: Vault) {
         if let Err(error) = vault.flush_key_usage().await {
             tracing::warn!(%error, "could not record the API keys' last use");
         }
+        vault.forget_old_attempts();
     }
 }
 
-fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> anyhow::Result<Router> {
+fn router(
+    vault: Vault,
+    leptos_options: LeptosOptions,
+    clients: clients::Clients,
+    request_timeout: std::time::Duration,
+) -> anyhow::Result<Router> {
     let state = AppState { vault: vault.clone(), leptos_options };
-    let context = app::ServerContext { vault, secure_cookies };
+    let context = app::ServerContext { vault };
     let shell_options = state.leptos_options.clone();
     let dashboard = Router::new()
         .leptos_routes_with_context(
@@ -103,10 +143,15 @@ fn router(vault: Vault, leptos_options: LeptosOptions, secure_cookies: bool) -> 
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(RequestBodyLimitLayer::new(FORM_LIMIT));
     Ok(Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health))
         .nest("/v1", api::router()?)
         .merge(dashboard)
         .layer(middleware::from_fn(same_origin_server_functions))
+        // Outside the same-origin check, which reads what this learns of the client.
+        .layer(middleware::from_fn_with_state(clients, clients::identify))
+        // A request the server cannot answer in time (a database that hangs) is answered
+        // 503 and dropped, which rolls its transaction back.
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
         // A 5xx answer is logged as the fault it is; refusals (4xx) are not failures.
         .layer(TraceLayer::new_for_http())
         // The SDK read path, added after the layers so it skips their per-request cost
@@ -130,17 +175,20 @@ fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
 }
 
 /// Server functions change state with the member's cookie; a request from another site
-/// (its `Origin` differs from our `Host`) is refused, so no other page can act for them.
+/// (its `Origin` is neither our `Host` nor the configured public URL) is refused, so no other
+/// page can act for them. Behind a proxy that rewrites `Host`, `--public-url` names the
+/// origin browsers see.
 async fn same_origin_server_functions(request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && request.uri().path().starts_with("/api/") {
         let headers = request.headers();
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin_host = headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
-        if origin_host.is_some_and(|origin_host| Some(origin_host) != host) {
+        let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+        let origin_host = origin.map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+        let public_origin =
+            request.extensions().get::<app::Reached>().and_then(|r| r.public_origin.as_deref());
+        let public = origin.is_some_and(|o| public_origin == Some(o));
+        if !public && origin_host.is_some_and(|origin_host| Some(origin_host) != host) {
             return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
         }
     }

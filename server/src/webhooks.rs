@@ -14,8 +14,6 @@ use vault::{DueDelivery, Outcome, Vault};
 
 /// Deliveries sent at the same time.
 const IN_FLIGHT: usize = 16;
-/// Redirects followed (each target checked like the first).
-const MAX_REDIRECTS: usize = 5;
 /// Longest sleep between looks at the outbox when nothing wakes the worker.
 const IDLE: Duration = Duration::from_secs(5);
 
@@ -73,7 +71,8 @@ impl Deliverer {
     async fn deliver(self, delivery: DueDelivery) {
         let outcome = self.send(&delivery).await;
         if let Some(error) = &outcome.error {
-            tracing::info!(event = %delivery.event_id, url = %delivery.url, attempt = delivery.attempt, %error, "webhook delivery failed");
+            let url = vault::url_for_logs(&delivery.url);
+            tracing::info!(event = %delivery.event_id, %url, attempt = delivery.attempt, %error, "webhook delivery failed");
         }
         if let Err(error) = self.vault.record_attempt(&delivery, &outcome, self.settings.retry_base).await {
             // The claim runs out and the delivery is sent again: repeated, never lost.
@@ -105,12 +104,18 @@ impl Deliverer {
                 Outcome {
                     status_code: Some(status.as_u16()),
                     duration: started.elapsed(),
-                    error: (!status.is_success()).then(|| format!("the receiver answered {status}")),
+                    error: (!status.is_success()).then(|| {
+                        let redirect =
+                            if status.is_redirection() { " (redirects are not followed)" } else { "" };
+                        format!("the receiver answered {status}{redirect}")
+                    }),
                 }
             }
-            Err(error) => {
-                Outcome { status_code: None, duration: started.elapsed(), error: Some(explain(&error)) }
-            }
+            Err(error) => Outcome {
+                status_code: None,
+                duration: started.elapsed(),
+                error: Some(explain(&error.without_url())),
+            },
         }
     }
 
@@ -126,28 +131,22 @@ impl Deliverer {
     }
 }
 
-/// The HTTP client of the deliveries: their timeout, the redirect policy and the resolver
-/// that refuses private addresses. Built at start-up: a server that cannot build it does
-/// not start, rather than deliver without its address checks.
+/// The HTTP client of the deliveries: their timeout, no redirects, no proxy, and the
+/// resolver that refuses private addresses. Built at start-up: a server that cannot build
+/// it does not start, rather than deliver without its address checks.
+///
+/// Redirects are not followed: following one would POST the signed body again to wherever
+/// the receiver points (webhook senders answer a 3xx as a failure, and so do we). The
+/// environment's `HTTP_PROXY` is ignored: a proxy resolves the target itself, past the
+/// address checks.
 pub(crate) fn client(settings: &DeliverySettings) -> reqwest::Result<reqwest::Client> {
-    let allow_private = settings.allow_private;
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() >= MAX_REDIRECTS {
-            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-        } else if let Some(reason) =
-            (!allow_private).then(|| private_literal(attempt.url().as_str())).flatten()
-        {
-            attempt.error(format!("redirected to a refused address: {reason}"))
-        } else {
-            attempt.follow()
-        }
-    });
     let mut builder = reqwest::Client::builder()
         .timeout(settings.timeout)
         .user_agent(concat!("PromptVault-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .redirect(redirects);
-    if !allow_private {
-        // Every host name, the first and each redirect's, resolves through this.
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if !settings.allow_private {
+        // Every host name resolves through this.
         builder = builder.dns_resolver(Arc::new(PublicAddressesOnly));
     }
     builder.build()
@@ -193,7 +192,8 @@ fn private_literal(url: &str) -> Option<String> {
 }
 
 /// Whether `ip` is on the public internet: not loopback, private, link-local, shared,
-/// documentation, multicast or unspecified.
+/// documentation, benchmarking, reserved, multicast or unspecified — and, for an IPv6
+/// address that carries an IPv4 one (mapped, compatible, NAT64, 6to4), neither is that one.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -206,22 +206,44 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_documentation()
                 || v4.is_multicast()
                 || a == 0
-                || (a == 100 && (64..128).contains(&b)))
+                || (a == 100 && (64..128).contains(&b))
+                // benchmarking (198.18.0.0/15) and reserved (240.0.0.0/4)
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240)
         }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || v6.is_unique_local()
-                    || v6.is_unicast_link_local())
+        IpAddr::V6(v6) => {
+            if let Some(v4) = carried_ipv4(v6) {
+                return is_public(IpAddr::V4(v4));
             }
-        },
+            let [first, second, ..] = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local()
+                // Teredo (2001::/32) and local-use NAT64 (64:ff9b:1::/48) hide their target
+                || (first == 0x2001 && second == 0)
+                || (first == 0x64 && second == 0xff9b))
+        }
+    }
+}
+
+/// The IPv4 address an IPv6 one reaches: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
+/// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:aabb:ccdd::`).
+fn carried_ipv4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let from = |high: u16, low: u16| std::net::Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, high, low]
+        | [0, 0, 0, 0, 0, 0, high, low]
+        | [0x64, 0xff9b, 0, 0, 0, 0, high, low] => Some(from(high, low)),
+        [0x2002, high, low, ..] => Some(from(high, low)),
+        _ => None,
     }
 }
 
 /// An error and its causes in one line: reqwest's own message rarely says what went wrong.
+/// Given without its URL, which may carry a token and is the webhook's own anyway.
 fn explain(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "the receiver did not answer in time".into();
@@ -255,10 +277,31 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::",
+            // IPv4 carried in IPv6: compatible, NAT64, 6to4; Teredo and local NAT64 hide theirs
+            "::10.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::10.1.2.3",
+            "2002:7f00:1::",
+            "2002:c0a8:0101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "64:ff9b:1::1",
+            // benchmarking and reserved IPv4
+            "198.18.0.1",
+            "198.19.255.255",
+            "240.0.0.1",
+            "255.255.255.254",
         ] {
             assert!(!is_public(private.parse().expect("ip")), "{private}");
         }
-        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "64:ff9b::8.8.8.8",
+            "2002:0808:0808::1",
+            "198.20.0.1",
+        ] {
             assert!(is_public(public.parse().expect("ip")), "{public}");
         }
         assert!(private_literal("http://127.0.0.1:9/x").is_some());

@@ -17,12 +17,14 @@ use crate::{Conflict, Result, Vault, VaultError};
 
 /// How long a browser session lasts.
 const SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 60 * 60);
+/// A session unused this long ends, however young it is.
+pub const SESSION_IDLE: Duration = Duration::from_secs(3 * 24 * 60 * 60);
 const ACCESS_TOKEN_PREFIX: &str = "pv_pat_";
 /// "Last seen" and "last used" are kept to the minute: one write a minute, not per request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// First-run setup: the workspace and its owner.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SetUp {
     pub workspace: String,
     pub email: String,
@@ -30,14 +32,35 @@ pub struct SetUp {
     pub name: String,
 }
 
+/// Never the password: a `Debug` print may end up in a log.
+impl std::fmt::Debug for SetUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetUp")
+            .field("workspace", &self.workspace)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A person added straight to a workspace with a new account, without an invitation: for
 /// the demo, tests and benchmarks (people join through invitations).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewMember {
     pub email: String,
     pub password: String,
     pub name: String,
     pub role: Role,
+}
+
+impl std::fmt::Debug for NewMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMember")
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A signed session cookie value and when it expires.
@@ -142,6 +165,8 @@ impl Vault {
     /// answer, in the same time. Returns the account's id.
     pub(crate) async fn check_password(&self, email: &str, password: &str) -> Result<i64> {
         let refused = || VaultError::Unauthorized("the email or password is wrong".into());
+        // Guesses at one account are limited wherever they come from.
+        self.attempts.account(email)?;
         let email = Email::parse(email).map_err(|_| refused())?;
         let row = sqlx::query("select id, password_hash from accounts where email = $1")
             .bind(email.as_str())
@@ -204,16 +229,33 @@ impl Vault {
             .verify(cookie)
             .ok_or_else(|| VaultError::Unauthorized("please sign in".into()))?;
         let hash = token_hash(token);
-        let row =
-            sqlx::query("select account_id, workspace_id, expires_at from sessions where token_hash = $1")
-                .bind(&hash)
-                .fetch_optional(&self.db.read)
-                .await?
-                .ok_or_else(|| {
-                    VaultError::Unauthorized("your session has ended; please sign in again".into())
-                })?;
-        if row.try_get::<i64, _>("expires_at")? <= Timestamp::now().0 {
+        let row = sqlx::query(
+            "select account_id, workspace_id, created_at, expires_at, last_used_at from sessions where token_hash = $1",
+        )
+        .bind(&hash)
+        .fetch_optional(&self.db.read)
+        .await?
+        .ok_or_else(|| VaultError::Unauthorized("your session has ended; please sign in again".into()))?;
+        let now = Timestamp::now();
+        if row.try_get::<i64, _>("expires_at")? <= now.0 {
             return Err(VaultError::Unauthorized("your session has expired; please sign in again".into()));
+        }
+        let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(row.try_get("created_at")?);
+        if now.0 - last_used > i64::try_from(SESSION_IDLE.as_millis()).unwrap_or(i64::MAX) {
+            sqlx::query("delete from sessions where token_hash = $1")
+                .bind(&hash)
+                .execute(&self.db.write)
+                .await?;
+            return Err(VaultError::Unauthorized(
+                "your session ended after three days without use; please sign in again".into(),
+            ));
+        }
+        if now.0 - last_used > TOUCH_EVERY_MS {
+            sqlx::query("update sessions set last_used_at = $1 where token_hash = $2")
+                .bind(now.0)
+                .bind(&hash)
+                .execute(&self.db.write)
+                .await?;
         }
         let account_id: i64 = row.try_get("account_id")?;
         let workspace_id: Option<i64> = row.try_get("workspace_id")?;
@@ -300,15 +342,8 @@ impl Vault {
             .execute(&self.db.write)
             .await?;
         self.search_index.poke();
-        // SDK reads carry the author's name, in every workspace the person is in.
-        let workspaces: Vec<i64> =
-            sqlx::query_scalar("select workspace_id from members where account_id = $1")
-                .bind(actor.account_id)
-                .fetch_all(&self.db.read)
-                .await?;
-        for workspace_id in workspaces {
-            self.refresh_served_workspace(workspace_id).await?;
-        }
+        // SDK reads carry the author's name.
+        self.follow_changes().await;
         Ok(Actor { name, ..actor.clone() })
     }
 
@@ -322,6 +357,8 @@ impl Vault {
         keep: Option<&str>,
     ) -> Result<()> {
         let new = new_password(new)?.to_owned();
+        // Guessing the current password from an open session is limited like a sign-in.
+        self.attempts.account(&actor.email)?;
         let stored: String = sqlx::query_scalar("select password_hash from accounts where id = $1")
             .bind(actor.account_id)
             .fetch_one(&self.db.read)

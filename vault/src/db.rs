@@ -54,9 +54,17 @@ impl Timestamp {
     }
 }
 
+/// What to add to a `select` that holds the rows it reads until the transaction ends:
+/// PostgreSQL's row lock. SQLite has one writer at a time and needs none.
+pub(crate) fn row_lock(conn: &sqlx::AnyConnection) -> &'static str {
+    if conn.backend_name() == "PostgreSQL" { " for update" } else { "" }
+}
+
 #[derive(Clone)]
 pub(crate) struct Db {
     pub backend: Backend,
+    /// Where it is: PostgreSQL's listening connection opens its own connection.
+    pub url: String,
     /// Reads: several connections, never blocked by a writer (WAL on SQLite).
     pub read: AnyPool,
     /// Writes. On SQLite a single connection: SQLite allows one writer at a time, and a
@@ -77,18 +85,20 @@ impl Db {
                 // The writer creates the file and turns on WAL before any reader opens it.
                 SQLITE_MIGRATIONS.run(&write).await?;
                 let read = sqlite_pool(8).connect(url).await?;
-                Db { backend, read, write }
+                Db { backend, url: url.to_owned(), read, write }
             }
             Backend::Postgres => {
                 // PostgreSQL runs writers side by side (row locks order them), so one pool
                 // serves reads and writes.
+                // A database that cannot be reached is said so (503) within seconds, not
+                // after a long wait: writers here take turns by row locks, not in the pool.
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(Duration::from_secs(5))
                     .connect(url)
                     .await?;
                 POSTGRES_MIGRATIONS.run(&pool).await?;
-                Db { backend, read: pool.clone(), write: pool }
+                Db { backend, url: url.to_owned(), read: pool.clone(), write: pool }
             }
         };
         Ok(db)

@@ -40,6 +40,12 @@ pub enum VaultError {
     /// Too much of an expensive thing at once (password checks); try again after a while.
     #[error("the server is busy checking other passwords; try again in {} s", retry_after.as_secs().max(1))]
     Busy { retry_after: Duration },
+    /// Past a limit on attempts (sign-in, setup, join) or reads; try again after a while.
+    #[error("{what}; try again in {} s", retry_after.as_secs().max(1))]
+    Limited { what: &'static str, retry_after: Duration },
+    /// The database cannot be reached right now; nothing was changed.
+    #[error("the database cannot be reached right now; nothing was changed, try again shortly")]
+    Unavailable,
     /// A failure of ours; logged, never shown in detail.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -73,6 +79,8 @@ pub enum Conflict {
     ReviewOff,
     /// The request was already applied, rejected, cancelled or went stale.
     NotOpen,
+    /// An import goes into a database without workspaces.
+    NotEmpty,
 }
 
 impl Conflict {
@@ -90,6 +98,7 @@ impl Conflict {
             Conflict::ReviewRequired => "review_required",
             Conflict::ReviewOff => "review_off",
             Conflict::NotOpen => "not_open",
+            Conflict::NotEmpty => "not_empty",
         }
     }
 }
@@ -116,6 +125,8 @@ impl VaultError {
             VaultError::Unauthorized(_) => "unauthorized",
             VaultError::Forbidden(_) => "forbidden",
             VaultError::Busy { .. } => "busy",
+            VaultError::Limited { .. } => "rate_limited",
+            VaultError::Unavailable => "unavailable",
             VaultError::Internal(_) => "internal",
         }
     }
@@ -132,7 +143,8 @@ impl VaultError {
             VaultError::Gone(_) => 410,
             VaultError::Unauthorized(_) => 401,
             VaultError::Forbidden(_) => 403,
-            VaultError::Busy { .. } => 429,
+            VaultError::Busy { .. } | VaultError::Limited { .. } => 429,
+            VaultError::Unavailable => 503,
             VaultError::Internal(_) => 500,
         }
     }
@@ -145,10 +157,10 @@ impl VaultError {
         }
     }
 
-    /// For a `Busy` refusal, how long to wait before trying again (`Retry-After`).
+    /// For a 429, how long to wait before trying again (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            VaultError::Busy { retry_after } => Some(*retry_after),
+            VaultError::Busy { retry_after } | VaultError::Limited { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -163,9 +175,31 @@ impl From<sqlx::Error> for VaultError {
                 Conflict::AlreadyExists,
                 "it was created at the same moment by another request; reload and try again",
             ),
+            // The database cannot be reached (down, restarting, refusing connections): the
+            // change was not made, and trying again later is the answer.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => {
+                tracing::warn!(%error, "the database cannot be reached");
+                VaultError::Unavailable
+            }
+            // PostgreSQL ending the session (shutting down, starting up, not accepting
+            // connections, too many of them): the same for the caller.
+            sqlx::Error::Database(e) if ends_the_session(e.as_ref()) => {
+                tracing::warn!(%error, "the database cannot be reached");
+                VaultError::Unavailable
+            }
             _ => VaultError::Internal(Box::new(error)),
         }
     }
+}
+
+fn ends_the_session(error: &dyn sqlx::error::DatabaseError) -> bool {
+    use sqlx::postgres::{PgDatabaseError, PgSeverity};
+    error
+        .try_downcast_ref::<PgDatabaseError>()
+        .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic))
 }
 
 impl From<sqlx::migrate::MigrateError> for VaultError {

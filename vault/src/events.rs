@@ -41,8 +41,10 @@ pub(crate) struct Change<'a> {
     pub extra: Option<(&'static str, serde_json::Value)>,
 }
 
-/// Writes the event and a pending delivery for every enabled webhook of the workspace that
-/// subscribes to it (or for `only` that webhook, for a test event).
+/// Writes the event and a pending delivery for every webhook of the workspace that
+/// subscribes to it (or for `only` that webhook, for a test event): every enabled one, and
+/// every one the server disabled after failures, whose deliveries wait until it is enabled
+/// again (a webhook a person disabled receives nothing).
 pub(crate) async fn record(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
@@ -76,7 +78,7 @@ pub(crate) async fn record(
     sqlx::query(
         "insert into deliveries (event_id, webhook_id, state, next_attempt_at, created_at) \
          select $1, id, 'pending', $2, $2 from webhooks \
-         where workspace_id = $3 and enabled = 1 \
+         where workspace_id = $3 and (enabled = 1 or disabled_reason is not null) \
            and (($4 = 0 and (' ' || events || ' ') like $5) or id = $4)",
     )
     .bind(&change.id)

@@ -59,10 +59,16 @@ pub struct InvitationView {
 
 /// Who accepts an invitation: a new person's name and password, or an existing account's
 /// password (the name is then ignored).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Joining {
     pub name: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for Joining {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Joining").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl Vault {

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod activity;
+mod changes;
 mod credentials;
 mod db;
 pub mod demo;
@@ -14,6 +15,7 @@ mod error;
 mod events;
 mod history;
 mod invitations;
+mod limits;
 mod members;
 mod names;
 mod prompts;
@@ -21,16 +23,19 @@ mod reviews;
 mod search;
 mod serving;
 mod settings;
+mod transfer;
 mod webhooks;
 mod workspaces;
 
 pub use accounts::{AccessToken, NewAccessToken, NewMember, SessionCookie, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
+pub use changes::{CHECK_EVERY, FEED_KEPT_FOR};
 pub use db::{Backend, Timestamp};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
+pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
 pub use members::{Actor, Member, MemberOffered, Permission, Role};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
 pub use prompts::{
@@ -41,9 +46,10 @@ pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{ApiKey, KeyKind, LangfuseRefused, NewApiKey, ReadRefused, Served};
 pub use settings::{LiveChanges, Settings, SettingsPatch};
+pub use transfer::Export;
 pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
-    WebhookSecret, retry_delay,
+    WebhookSecret, retry_delay, url_for_logs,
 };
 pub use workspaces::WorkspaceMembership;
 
@@ -61,6 +67,9 @@ pub struct Vault {
     search_index: search::SearchIndex,
     outbox: webhooks::Outbox,
     passwords: credentials::PasswordChecks,
+    attempts: limits::AttemptLimits,
+    /// The change feed is applied by one caller at a time (see `changes.rs`).
+    following: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Where the vault keeps its data.
@@ -77,6 +86,34 @@ impl Storage {
     pub fn in_dir(data_dir: &std::path::Path) -> Storage {
         Storage { database_url: Vault::sqlite_url(data_dir), data_dir: data_dir.to_owned() }
     }
+
+    /// For the test suites: SQLite in `data_dir`; or, when `PROMPTVAULT_TEST_DATABASE_URL`
+    /// names a PostgreSQL server (`postgres://user@host:port`), a new database there
+    /// (`pv_test_…`, which the test script drops when the run ends), remembered in
+    /// `data_dir` so that a test reopening the directory finds the same database.
+    #[doc(hidden)]
+    pub async fn for_tests(data_dir: &std::path::Path) -> Result<Storage> {
+        let Ok(server) = std::env::var("PROMPTVAULT_TEST_DATABASE_URL") else {
+            return Ok(Storage::in_dir(data_dir));
+        };
+        let remembered = data_dir.join("database-url");
+        if let Ok(url) = std::fs::read_to_string(&remembered) {
+            return Ok(Storage { database_url: url, data_dir: data_dir.to_owned() });
+        }
+        use sqlx::Connection;
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let name = format!(
+            "pv_test_{}_{}_{}",
+            std::process::id(),
+            Timestamp::now().0,
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&mut admin).await?;
+        let url = format!("{server}/{name}");
+        std::fs::write(&remembered, &url).map_err(|e| VaultError::Internal(Box::new(e)))?;
+        Ok(Storage { database_url: url, data_dir: data_dir.to_owned() })
+    }
 }
 
 impl Vault {
@@ -89,7 +126,16 @@ impl Vault {
         let serving = serving::ReadModel::load(&db).await?;
         let search_index = search::SearchIndex::open(&storage.data_dir.join("search-index"), &db).await?;
         let passwords = credentials::PasswordChecks::new(DEFAULT_PASSWORD_CHECKS);
-        Ok(Vault { db, cookie_key, serving, search_index, outbox: webhooks::Outbox::default(), passwords })
+        Ok(Vault {
+            db,
+            cookie_key,
+            serving,
+            search_index,
+            outbox: webhooks::Outbox::default(),
+            passwords,
+            attempts: limits::AttemptLimits::new(DEFAULT_ATTEMPTS_PER_MINUTE),
+            following: Default::default(),
+        })
     }
 
     /// At most `at_once` password hashes run at the same time (each costs about 19 MiB and

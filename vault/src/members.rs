@@ -276,6 +276,7 @@ impl Vault {
     pub async fn change_role(&self, actor: &Actor, member_id: i64, role: Role) -> Result<()> {
         actor.require(Permission::ManageMembers)?;
         let mut tx = self.db.write.begin().await?;
+        lock_members(&mut tx, actor.workspace_id).await?;
         let target = target_member(&mut tx, actor, member_id).await?;
         if target.role == Role::Owner || role == Role::Owner {
             actor.require(Permission::ManageOwners)?;
@@ -306,6 +307,7 @@ impl Vault {
             actor.require(Permission::ManageMembers)?;
         }
         let mut tx = self.db.write.begin().await?;
+        lock_members(&mut tx, actor.workspace_id).await?;
         let target = target_member(&mut tx, actor, member_id).await?;
         if target.role == Role::Owner {
             if member_id != actor.member_id {
@@ -334,6 +336,18 @@ impl Vault {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Changes to a workspace's members take turns (on PostgreSQL, by its row): two owners
+/// demoting each other at once through two instances would otherwise each see the other
+/// still an owner, and leave none.
+async fn lock_members(tx: &mut sqlx::Transaction<'_, Any>, workspace_id: i64) -> Result<()> {
+    let lock = crate::db::row_lock(tx);
+    sqlx::query(AssertSqlSafe(format!("select id from workspaces where id = $1{lock}")))
+        .bind(workspace_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 async fn target_member(tx: &mut sqlx::Transaction<'_, Any>, actor: &Actor, member_id: i64) -> Result<Target> {

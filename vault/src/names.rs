@@ -100,7 +100,7 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, VaultError> {
         let email = raw.trim().to_lowercase();
         let valid = email.len() <= 254
-            && !email.chars().any(char::is_whitespace)
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
         if valid {
             Ok(Email(email))
@@ -115,7 +115,20 @@ impl Email {
 }
 
 /// A short, required, single-line text such as a member's or a workspace's name.
+/// Refuses a NUL character: PostgreSQL cannot store one in text, and no prompt needs one,
+/// so both backends refuse it alike.
+pub(crate) fn no_nul(field: &'static str, text: &str) -> Result<(), VaultError> {
+    if text.contains('\0') {
+        return Err(VaultError::invalid(
+            field,
+            format!("{field} contains a NUL character (\\0), which cannot be stored"),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn short_text(field: &'static str, raw: &str) -> Result<String, VaultError> {
+    no_nul(field, raw)?;
     let text = raw.trim();
     if text.is_empty() {
         return Err(VaultError::invalid(field, format!("{field} is required")));
@@ -146,6 +159,7 @@ pub(crate) fn source(raw: &str) -> Result<&str, VaultError> {
     if raw.trim().is_empty() {
         return Err(VaultError::invalid("source", "the prompt source cannot be empty"));
     }
+    no_nul("source", raw)?;
     Ok(raw)
 }
 
@@ -154,6 +168,7 @@ pub(crate) fn message(raw: &str) -> Result<&str, VaultError> {
     if raw.len() > MAX_MESSAGE_BYTES {
         return Err(VaultError::TooLarge { field: "message", limit: MAX_MESSAGE_BYTES });
     }
+    no_nul("message", raw)?;
     Ok(raw.trim())
 }
 

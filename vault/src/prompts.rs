@@ -237,7 +237,7 @@ impl Vault {
         let message = names::message(&draft.message)?;
         let now = Timestamp::now().0;
         let mut tx = self.db.write.begin().await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         let number: i64 = sqlx::query_scalar(
             "update prompts set last_number = last_number + 1, updated_at = $1 where id = $2 returning last_number",
         )
@@ -281,7 +281,7 @@ impl Vault {
             return Err(VaultError::invalid("source", "give a new source or message to rewrite the draft"));
         }
         let mut tx = self.db.write.begin().await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         let current = find_version(&mut tx, &prompt, number).await?;
         if current.status == Status::Published {
             return Err(VaultError::conflict(
@@ -309,9 +309,7 @@ impl Vault {
         tx.commit().await?;
         self.search_index.poke();
         // A staged draft is served to test keys: they read the new text at once.
-        if prompt.staging == Some(number) {
-            self.refresh_served(prompt.id).await;
-        }
+        self.follow_changes().await;
         Ok(version)
     }
 
@@ -325,7 +323,7 @@ impl Vault {
     ) -> Result<PromptState> {
         actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         if version.status == Status::Published {
             return Err(VaultError::conflict(
@@ -369,7 +367,7 @@ impl Vault {
         tx.commit().await?;
         self.outbox.poke();
         self.search_index.poke();
-        self.refresh_served(prompt.id).await;
+        self.follow_changes().await;
         Ok(state)
     }
 
@@ -379,7 +377,7 @@ impl Vault {
     pub async fn promote(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<PromptState> {
         actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         find_version(&mut tx, &prompt, number).await?;
         directly(&mut tx, actor).await?;
         promote_in(&mut tx, actor, &prompt, number, None).await?;
@@ -391,7 +389,7 @@ impl Vault {
     pub async fn roll_back(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<RollBack> {
         actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         find_version(&mut tx, &prompt, number).await?;
         directly(&mut tx, actor).await?;
         let version = roll_back_in(&mut tx, actor, &prompt, number, None).await?;
@@ -410,7 +408,7 @@ impl Vault {
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
         self.outbox.poke();
-        self.refresh_served(prompt.id).await;
+        self.follow_changes().await;
         Ok(state)
     }
 
@@ -425,7 +423,7 @@ impl Vault {
         actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
         // What is named must exist (404) before a rule about the workspace's state applies.
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         if let Some(number) = number {
             find_version(&mut tx, &prompt, number).await?;
         }
@@ -443,7 +441,7 @@ impl Vault {
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
         self.outbox.poke();
-        self.refresh_served(prompt.id).await;
+        self.follow_changes().await;
         Ok(state)
     }
 
@@ -626,10 +624,31 @@ pub(crate) async fn find_prompt(
     actor: &Actor,
     name: &str,
 ) -> Result<PromptRow> {
+    prompt_row(tx, actor, name, "").await
+}
+
+/// [`find_prompt`] for a change to the prompt: its row is held until the transaction ends,
+/// so two instances changing the same prompt take turns, each seeing the other's result
+/// (its pointers, its next number). Taken before anything else the change writes.
+pub(crate) async fn lock_prompt(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &str,
+) -> Result<PromptRow> {
+    let lock = crate::db::row_lock(tx);
+    prompt_row(tx, actor, name, lock).await
+}
+
+async fn prompt_row(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &str,
+    lock: &'static str,
+) -> Result<PromptRow> {
     let name = PromptName::parse(name)?;
-    let row = sqlx::query(
-        "select id, name, live_number, staging_number from prompts where workspace_id = $1 and name = $2",
-    )
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "select id, name, live_number, staging_number from prompts where workspace_id = $1 and name = $2{lock}"
+    )))
     .bind(actor.workspace_id)
     .bind(name.as_str())
     .fetch_optional(&mut **tx)

@@ -14,7 +14,8 @@ use crate::events::{self, EventKind};
 use crate::members::{Actor, Permission};
 use crate::names::{MAX_MESSAGE_BYTES, VersionNumber};
 use crate::prompts::{
-    PromptRow, PromptState, Requester, find_prompt, find_version, promote_in, roll_back_in, roll_back_refusal,
+    PromptRow, PromptState, Requester, find_prompt, find_version, lock_prompt, promote_in, roll_back_in,
+    roll_back_refusal,
 };
 use crate::settings::{self, LiveChanges};
 use crate::{Conflict, Result, Vault, VaultError};
@@ -151,6 +152,7 @@ fn note(raw: &str) -> Result<String> {
     if raw.len() > MAX_MESSAGE_BYTES {
         return Err(VaultError::TooLarge { field: "note", limit: MAX_MESSAGE_BYTES });
     }
+    crate::names::no_nul("note", raw)?;
     Ok(raw.trim().to_owned())
 }
 
@@ -243,8 +245,9 @@ impl Vault {
                 "you cannot approve your own request: another member must".into(),
             ));
         }
+        // The prompt first, as every change to a prompt does (see `lock_prompt`).
+        let prompt = lock_prompt(&mut tx, actor, &request.prompt).await?;
         decide(&mut tx, actor, id, RequestState::Applied, None).await?;
-        let prompt = find_prompt(&mut tx, actor, &request.prompt).await?;
         match request.action {
             RequestAction::Promote => {
                 promote_in(&mut tx, actor, &prompt, request.number, Some(&requester)).await?

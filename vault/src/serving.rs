@@ -6,7 +6,7 @@
 //! staging, a rewrite of a staged draft, the staging setting, a revocation) rebuilds the
 //! affected entries before it returns, so the next read already serves the new state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use crate::activity::{self, ActivityKind};
 use crate::credentials::new_bearer_token;
@@ -121,6 +121,10 @@ pub enum ReadRefused {
     Unauthorized,
     /// No such prompt, nothing live, or no such published version: 404.
     NotFound,
+    /// A pinned version not in memory, and the database cannot be read: 503.
+    Unavailable,
+    /// The key read more than its configured rate: 429, to try again after this.
+    Limited(std::time::Duration),
 }
 
 type TokenHash = [u8; 32];
@@ -152,6 +156,32 @@ struct Model {
     prompts: HashMap<i64, HashMap<String, PromptEntry>>,
     /// Published versions read by number: immutable, so cached once read.
     pinned: HashMap<(i64, i64, KeyKind), Arc<Served>>,
+    /// Numbers (up to the prompt's newest published one) found not published when read
+    /// by number, so that asking again costs no query; forgotten when the prompt changes.
+    unpublished: HashSet<(i64, i64)>,
+}
+
+/// What memory knows of a version read by number.
+pub(crate) enum Pinned {
+    Served(Arc<Served>),
+    /// Not published: newer than the newest published version, or found a draft before.
+    NotPublished,
+    /// Not read yet: the database says.
+    Unknown,
+}
+
+impl Model {
+    pub(crate) fn pinned(&self, prompt: &PromptEntry, number: VersionNumber, kind: KeyKind) -> Pinned {
+        let n = number.get();
+        if prompt.latest.as_ref().is_none_or(|latest| n > latest.number)
+            || self.unpublished.contains(&(prompt.id, n))
+        {
+            return Pinned::NotPublished;
+        }
+        self.pinned
+            .get(&(prompt.id, n, kind))
+            .map_or(Pinned::Unknown, |served| Pinned::Served(served.clone()))
+    }
 }
 
 #[derive(Clone, Default)]
@@ -160,6 +190,10 @@ pub(crate) struct ReadModel {
     /// Refreshes run one at a time, each reading the latest committed state, so an older
     /// state can never overwrite a newer one.
     refreshing: Arc<tokio::sync::Mutex<()>>,
+    /// The last entry of the change feed applied (see `changes.rs`).
+    pub(crate) revision: Arc<AtomicI64>,
+    /// Reads allowed per key and second, when configured (off by default).
+    pub(crate) read_limit: Option<Arc<governor::DefaultKeyedRateLimiter<i64>>>,
 }
 
 fn hash_token(token: &str) -> TokenHash {
@@ -193,6 +227,23 @@ fn serve(name: &str, row: &sqlx::any::AnyRow, channel: Channel) -> Result<Served
     Ok(Served { body: Bytes::from(body), etag, version: Arc::new(version) })
 }
 
+const KEY_COLUMNS: &str = "select id, workspace_id, kind, token_hash, last_used_at, revoked_at from api_keys";
+
+fn key_from_row(row: &sqlx::any::AnyRow) -> Result<(TokenHash, KeyEntry)> {
+    let hash: String = row.try_get("token_hash")?;
+    let mut token_hash = [0u8; 32];
+    hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
+    let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
+    let entry = KeyEntry {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        kind: KeyKind::parse(&row.try_get::<String, _>("kind")?)?,
+        last_used: AtomicI64::new(last_used),
+        flushed: AtomicI64::new(last_used),
+    };
+    Ok((token_hash, entry))
+}
+
 const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.message, v.created_at, m.name as author \
      from versions v join accounts m on m.id = v.author_id where v.prompt_id = $1 and v.number = $2";
 
@@ -200,30 +251,73 @@ impl ReadModel {
     /// Loads every key and every prompt's served versions; called once at start-up.
     pub async fn load(db: &Db) -> Result<ReadModel> {
         let model = ReadModel::default();
-        let keys = sqlx::query(
-            "select id, workspace_id, kind, token_hash, last_used_at from api_keys where revoked_at is null",
-        )
-        .fetch_all(&db.read)
-        .await?;
-        for row in keys {
-            let hash: String = row.try_get("token_hash")?;
-            let mut token_hash = [0u8; 32];
-            hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
-            let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
-            let entry = KeyEntry {
-                id: row.try_get("id")?,
-                workspace_id: row.try_get("workspace_id")?,
-                kind: KeyKind::parse(&row.try_get::<String, _>("kind")?)?,
-                last_used: AtomicI64::new(last_used),
-                flushed: AtomicI64::new(last_used),
-            };
-            model.lock_write().keys.insert(token_hash, Arc::new(entry));
+        model.reload(db).await?;
+        Ok(model)
+    }
+
+    /// Reads everything again from the database: every key that is not revoked (keeping
+    /// what memory knows of their last use) and every prompt. The revision is the feed's
+    /// end as it was before reading, so any change committed meanwhile is applied again
+    /// by the next [`Vault::follow_changes`] (applying a change twice does no harm).
+    pub async fn reload(&self, db: &Db) -> Result<()> {
+        let revision = crate::changes::feed_end(db).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!("{KEY_COLUMNS} where revoked_at is null")))
+            .fetch_all(&db.read)
+            .await?;
+        let mut keys = HashMap::with_capacity(rows.len());
+        {
+            let model = self.lock_read();
+            for row in &rows {
+                let (token_hash, entry) = key_from_row(row)?;
+                let entry = model.keys.get(&token_hash).cloned().unwrap_or_else(|| Arc::new(entry));
+                keys.insert(token_hash, entry);
+            }
+        }
+        {
+            let mut model = self.lock_write();
+            model.keys = keys;
+            model.pinned.clear();
         }
         let prompts: Vec<i64> = sqlx::query_scalar("select id from prompts").fetch_all(&db.read).await?;
         for id in prompts {
-            model.refresh_prompt(db, id).await?;
+            self.refresh_prompt(db, id).await?;
         }
-        Ok(model)
+        self.revision.fetch_max(revision, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Reads key `id` again: added if it is new here, dropped if it was revoked.
+    pub async fn refresh_key(&self, db: &Db, id: i64) -> Result<()> {
+        let Some(row) = sqlx::query(AssertSqlSafe(format!("{KEY_COLUMNS} where id = $1")))
+            .bind(id)
+            .fetch_optional(&db.read)
+            .await?
+        else {
+            return Ok(());
+        };
+        let revoked = row.try_get::<Option<i64>, _>("revoked_at")?.is_some();
+        let (token_hash, entry) = key_from_row(&row)?;
+        let mut model = self.lock_write();
+        if revoked {
+            model.keys.remove(&token_hash);
+        } else {
+            model.keys.entry(token_hash).or_insert_with(|| Arc::new(entry));
+        }
+        Ok(())
+    }
+
+    /// Counts a read by key `id` against the configured rate; how long to wait when over.
+    pub(crate) fn within_read_limit(&self, id: i64) -> Result<(), std::time::Duration> {
+        use governor::clock::{Clock, DefaultClock};
+        let Some(limiter) = &self.read_limit else { return Ok(()) };
+        limiter.check_key(&id).map_err(|not_until| {
+            crate::limits::wait_for(not_until.wait_time_from(DefaultClock::default().now()))
+        })
+    }
+
+    /// Forgets the published versions read by number: they carry their author's name.
+    pub fn forget_pinned(&self) {
+        self.lock_write().pinned.clear();
     }
 
     fn lock_write(&self) -> std::sync::RwLockWriteGuard<'_, Model> {
@@ -236,7 +330,8 @@ impl ReadModel {
         self.model.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Rebuilds what prompt `id` serves from the database.
+    /// Rebuilds what prompt `id` serves from the database (a prompt that is not there has
+    /// nothing to serve).
     pub async fn refresh_prompt(&self, db: &Db, id: i64) -> Result<()> {
         let _one_at_a_time = self.refreshing.lock().await;
         let row = sqlx::query(
@@ -244,8 +339,9 @@ impl ReadModel {
              from prompts p join workspaces w on w.id = p.workspace_id where p.id = $1",
         )
         .bind(id)
-        .fetch_one(&db.read)
+        .fetch_optional(&db.read)
         .await?;
+        let Some(row) = row else { return Ok(()) };
         let workspace_id: i64 = row.try_get("workspace_id")?;
         let name: String = row.try_get("name")?;
         let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
@@ -269,7 +365,9 @@ impl ReadModel {
             Some(live) if Some(live.version.number) == latest_number => Some(live.version.clone()),
             _ => served(latest_number, Channel::Live).await?.map(|served| served.version.clone()),
         };
-        self.lock_write()
+        let mut model = self.lock_write();
+        model.unpublished.retain(|(prompt, _)| *prompt != id);
+        model
             .prompts
             .entry(workspace_id)
             .or_default()
@@ -283,14 +381,18 @@ impl ReadModel {
         let Some(key) = model.keys.get(&hash_token(token)) else {
             return ReadOutcome::Refused(ReadRefused::Unauthorized);
         };
+        if let Err(wait) = self.within_read_limit(key.id) {
+            return ReadOutcome::Refused(ReadRefused::Limited(wait));
+        }
         key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
             return ReadOutcome::Refused(ReadRefused::NotFound);
         };
         let served = match (pinned, key.kind) {
-            (Some(number), kind) => match model.pinned.get(&(prompt.id, number.get(), kind)) {
-                Some(served) => Some(served.clone()),
-                None => return ReadOutcome::Pinned { prompt_id: prompt.id, kind },
+            (Some(number), kind) => match model.pinned(prompt, number, kind) {
+                Pinned::Served(served) => Some(served),
+                Pinned::NotPublished => None,
+                Pinned::Unknown => return ReadOutcome::Pinned { prompt_id: prompt.id, kind },
             },
             (None, KeyKind::Live) => prompt.live.clone(),
             (None, KeyKind::Test) => prompt.staging.clone().or_else(|| prompt.live.clone()),
@@ -312,19 +414,12 @@ impl ReadModel {
             sqlx::query(SERVED_VERSION).bind(prompt_id).bind(number.get()).fetch_optional(&db.read).await?;
         let Some(row) = row.filter(|row| row.try_get::<String, _>("status").is_ok_and(|s| s == "live"))
         else {
+            self.lock_write().unpublished.insert((prompt_id, number.get()));
             return Ok(None);
         };
         let served = Arc::new(serve(name, &row, kind.channel())?);
         self.lock_write().pinned.insert((prompt_id, number.get(), kind), served.clone());
         Ok(Some(served))
-    }
-
-    fn forget_key(&self, token_hash: &TokenHash) {
-        self.lock_write().keys.remove(token_hash);
-    }
-
-    fn add_key(&self, token_hash: TokenHash, entry: KeyEntry) {
-        self.lock_write().keys.insert(token_hash, Arc::new(entry));
     }
 
     /// Keys read since their last flush, with the time of their last read.
@@ -370,7 +465,7 @@ impl Vault {
                     Ok(None) => Err(ReadRefused::NotFound),
                     Err(error) => {
                         tracing::error!(%error, "loading a pinned version failed");
-                        Err(ReadRefused::NotFound)
+                        Err(ReadRefused::Unavailable)
                     }
                 }
             }
@@ -401,14 +496,7 @@ impl Vault {
         let details = json!({ "id": id, "name": name, "kind": kind.as_str() });
         activity::record(&mut tx, actor, ActivityKind::KeyCreated, None, details).await?;
         tx.commit().await?;
-        let entry = KeyEntry {
-            id,
-            workspace_id: actor.workspace_id,
-            kind,
-            last_used: AtomicI64::new(0),
-            flushed: AtomicI64::new(0),
-        };
-        self.serving.add_key(token_hash, entry);
+        self.follow_changes().await;
         let key = ApiKey { id, kind, name, prefix: kind.prefix(), last_four, created_at, last_used_at: None };
         Ok(NewApiKey { key, token })
     }
@@ -450,13 +538,14 @@ impl Vault {
             .collect()
     }
 
-    /// Revokes a key (admins only); its very next read on this instance is refused.
+    /// Revokes a key (admins only); its very next read on this instance is refused, and
+    /// on the others as soon as they follow the change feed.
     pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require(Permission::Administer)?;
         let mut tx = self.db.write.begin().await?;
         let revoked = sqlx::query(
             "update api_keys set revoked_at = $1 where id = $2 and workspace_id = $3 and revoked_at is null \
-             returning token_hash, name",
+             returning name",
         )
         .bind(Timestamp::now().0)
         .bind(id)
@@ -464,13 +553,10 @@ impl Vault {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| VaultError::NotFound(format!("no API key {id}")))?;
-        let hash: String = revoked.try_get("token_hash")?;
         let details = json!({ "id": id, "name": revoked.try_get::<String, _>("name")? });
         activity::record(&mut tx, actor, ActivityKind::KeyRevoked, None, details).await?;
         tx.commit().await?;
-        let mut token_hash = [0u8; 32];
-        hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
-        self.serving.forget_key(&token_hash);
+        self.follow_changes().await;
         Ok(())
     }
 
@@ -478,31 +564,15 @@ impl Vault {
     /// few seconds and at shutdown, so reads never write.
     pub async fn flush_key_usage(&self) -> Result<()> {
         for (key, last) in self.serving.unflushed_usage() {
-            sqlx::query("update api_keys set last_used_at = $1 where id = $2")
+            // Another instance may have recorded a later read of the same key.
+            sqlx::query(
+                "update api_keys set last_used_at = $1 where id = $2 and (last_used_at is null or last_used_at < $1)",
+            )
                 .bind(last)
                 .bind(key.id)
                 .execute(&self.db.write)
                 .await?;
             key.flushed.store(last, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
-    /// Rebuilds what a prompt serves after a change; logged, never failing the change that
-    /// already committed.
-    pub(crate) async fn refresh_served(&self, prompt_id: i64) {
-        if let Err(error) = self.serving.refresh_prompt(&self.db, prompt_id).await {
-            tracing::error!(%error, prompt_id, "refreshing the read model failed");
-        }
-    }
-
-    pub(crate) async fn refresh_served_workspace(&self, workspace_id: i64) -> Result<()> {
-        let ids: Vec<i64> = sqlx::query_scalar("select id from prompts where workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_all(&self.db.read)
-            .await?;
-        for id in ids {
-            self.refresh_served(id).await;
         }
         Ok(())
     }

@@ -82,7 +82,7 @@ impl Vault {
             activity::record(&mut tx, actor, ActivityKind::SettingChanged, None, details).await?;
             tx.commit().await?;
             // Test keys of every prompt read staging or live from now on.
-            self.refresh_served_workspace(actor.workspace_id).await?;
+            self.follow_changes().await;
         }
         if let Some(rule) = patch.live_changes {
             let mut tx = self.db.write.begin().await?;

@@ -81,7 +81,7 @@ pub struct Attempt {
 }
 
 /// A delivery a worker should send now: where, with which secret, what.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DueDelivery {
     pub delivery_id: i64,
     pub webhook_id: i64,
@@ -92,6 +92,33 @@ pub struct DueDelivery {
     pub body: String,
     /// This attempt's number, from 1.
     pub attempt: i64,
+}
+
+/// Neither the secret nor the whole URL (URLs often carry a token): see [`url_for_logs`].
+impl std::fmt::Debug for DueDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DueDelivery")
+            .field("delivery_id", &self.delivery_id)
+            .field("webhook_id", &self.webhook_id)
+            .field("url", &url_for_logs(&self.url))
+            .field("event_id", &self.event_id)
+            .field("event_type", &self.event_type)
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A webhook URL as logs may show it: scheme, host and port only. Receivers' URLs often
+/// carry a token in the path or the query (Slack's, Zapier's), which logs must not keep.
+pub fn url_for_logs(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => {
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let rest = if parsed.path() == "/" && parsed.query().is_none() { "" } else { "/…" };
+            format!("{}://{}{port}{rest}", parsed.scheme(), parsed.host_str().unwrap_or(""))
+        }
+        Err(_) => "(not a URL)".to_owned(),
+    }
 }
 
 /// What came of an attempt.
@@ -388,12 +415,16 @@ impl Vault {
     pub async fn claim_due_deliveries(&self, limit: i64, hold: Duration) -> Result<Vec<DueDelivery>> {
         let now = Timestamp::now();
         let mut tx = self.db.write.begin().await?;
-        let rows = sqlx::query(
+        // On PostgreSQL, deliveries another instance is claiming right now are passed over
+        // (and the claim below moves them out of "due" for everyone else).
+        let lock =
+            if self.db.backend == crate::Backend::Postgres { " for update of d skip locked" } else { "" };
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "select d.id, d.webhook_id, w.url, w.secret, d.event_id, e.type, e.body, d.attempts \
              from deliveries d join webhooks w on w.id = d.webhook_id join events e on e.id = d.event_id \
              where d.state = 'pending' and d.next_attempt_at <= $1 and w.enabled = 1 \
-             order by d.next_attempt_at, d.id limit $2",
-        )
+             order by d.next_attempt_at, d.id limit $2{lock}"
+        )))
         .bind(now.0)
         .bind(limit)
         .fetch_all(&mut *tx)

@@ -142,6 +142,36 @@ async fn an_expired_session_is_refused() {
 }
 
 #[tokio::test]
+async fn a_session_unused_for_three_days_ends_and_one_in_use_goes_on() {
+    let f = fixture().await;
+    let (_, idle) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    let (_, busy) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    let days_ago = |days: i64| vault::Timestamp::now().0 - days * 24 * 60 * 60 * 1000;
+    sql(f.dir.path(), &format!("update sessions set created_at = {}, last_used_at = null", days_ago(4)))
+        .await
+        .expect("age both");
+    // A request two days ago keeps one of them going.
+    let busy_hash = sha256_hex(busy.value.split('.').next().expect("token"));
+    sql(
+        f.dir.path(),
+        &format!("update sessions set last_used_at = {} where token_hash = '{busy_hash}'", days_ago(2)),
+    )
+    .await
+    .expect("use one");
+    match f.vault.session_actor(&idle.value).await {
+        Err(VaultError::Unauthorized(message)) => assert!(message.contains("without use"), "{message}"),
+        other => panic!("expected the idle session to end, got {other:?}"),
+    }
+    f.vault.session_actor(&busy.value).await.expect("the session in use goes on");
+    assert!(f.vault.session_actor(&idle.value).await.is_err(), "and the idle one stays ended");
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+#[tokio::test]
 async fn access_tokens_work_until_revoked() {
     let f = fixture().await;
     let created = f.vault.create_access_token(&f.owner, "ci").await.expect("create");

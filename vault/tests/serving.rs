@@ -187,3 +187,26 @@ async fn only_admins_manage_keys() {
         Err(VaultError::Invalid { .. })
     ));
 }
+
+#[tokio::test]
+async fn pinned_reads_of_unpublished_versions_are_answered_from_memory() {
+    let f = fixture().await;
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote");
+    // v1 a draft below the newest published one: found out once; v3 a draft and v99 beyond it.
+    assert_eq!(f.read_pinned(&f.live, Some(1)).await, Err(ReadRefused::NotFound));
+    assert_eq!(f.read_pinned(&f.live, Some(2)).await.map(|r| r.0), Ok("v2".into()));
+
+    // With the versions out of the database's reach, memory still knows all three answers.
+    common::sql(f.dir.path(), "alter table versions rename to versions_away").await.expect("hide");
+    assert_eq!(f.read_pinned(&f.live, Some(1)).await, Err(ReadRefused::NotFound), "no query: remembered");
+    assert_eq!(f.read_pinned(&f.live, Some(3)).await, Err(ReadRefused::NotFound), "newer than v2: no query");
+    assert_eq!(f.read_pinned(&f.live, Some(99)).await, Err(ReadRefused::NotFound));
+    assert_eq!(f.read_pinned(&f.live, Some(2)).await.map(|r| r.0), Ok("v2".into()), "cached");
+    // What memory does not know is not claimed missing: the database cannot say.
+    assert_eq!(f.read_pinned(&f.test, Some(2)).await, Err(ReadRefused::Unavailable));
+    common::sql(f.dir.path(), "alter table versions_away rename to versions").await.expect("back");
+
+    // Publishing v1 later (a rollback target) makes it readable by number.
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote v1");
+    assert_eq!(f.read_pinned(&f.live, Some(1)).await.map(|r| r.0), Ok("v1".into()));
+}

@@ -151,7 +151,7 @@ async fn failed_attempts_retry_on_a_growing_schedule_then_give_up() {
 }
 
 #[tokio::test]
-async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more() {
+async fn a_webhook_failing_again_and_again_is_disabled_and_gets_what_it_missed_when_enabled_again() {
     let (vault, owner, _dir) = fixture().await;
     let webhook = vault.create_webhook(&owner, hook(&["staging.changed"])).await.expect("webhook").webhook;
     let mut failures = 0;
@@ -167,8 +167,9 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more
     let now = vault.webhook(&owner, webhook.id).await.expect("webhook");
     assert!(!now.enabled);
     assert!(now.disabled_reason.as_deref().is_some_and(|r| r.contains("failed attempts in a row")));
-    vault.set_staging(&owner, PROMPT, None).await.expect("unstage");
-    assert!(vault.claim_due_deliveries(100, HOLD).await.expect("due").is_empty(), "disabled: nothing due");
+    let unstaged = vault.set_staging(&owner, PROMPT, None).await.expect("unstage");
+    assert_eq!(unstaged.staging, None);
+    assert!(vault.claim_due_deliveries(100, HOLD).await.expect("due").is_empty(), "disabled: nothing sent");
     assert!(matches!(
         vault.send_test_event(&owner, webhook.id).await,
         Err(VaultError::Conflict { reason: Conflict::WebhookDisabled, .. })
@@ -180,12 +181,22 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_receives_nothing_more
         "redeliver waits for the webhook to be enabled"
     );
 
-    // Enabled again: the count starts over and a test event goes out.
+    // Enabled again: the count starts over, what happened while it was disabled goes out
+    // (it was disabled by the server, not by a person), and so does a test event.
     let patch = WebhookPatch { enabled: Some(true), ..Default::default() };
     let again = vault.update_webhook(&owner, webhook.id, patch).await.expect("enable");
     assert!(again.enabled && again.disabled_reason.is_none());
     let test = vault.send_test_event(&owner, webhook.id).await.expect("test event");
     let due = vault.claim_due_deliveries(100, HOLD).await.expect("due");
+    let missed: Vec<Value> = due
+        .iter()
+        .filter(|d| d.event_type == EventKind::StagingChanged.as_str())
+        .map(|d| serde_json::from_str::<Value>(&d.body).expect("json"))
+        .collect();
+    assert!(
+        missed.iter().any(|body| body["version"].is_null()),
+        "the unstaging made while disabled: {missed:?}"
+    );
     assert!(due.iter().any(|d| d.event_id == test && d.event_type == EventKind::WebhookTest.as_str()));
 }
 

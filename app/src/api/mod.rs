@@ -23,7 +23,7 @@ pub use reviews::*;
 pub use session::*;
 pub use settings::*;
 #[cfg(feature = "ssr")]
-pub use ssr::{ServerContext, origin_of};
+pub use ssr::{Reached, ServerContext, origin_of};
 pub use team::*;
 
 /// The error every server function returns, with the HTTP status it answers with (a

@@ -59,7 +59,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Some(cookie) = ssr::session_cookie().await {
         ctx.vault.sign_out(&cookie).await.map_err(ssr::app_error)?;
     }
-    ssr::set_cookie(&ctx, "", 0);
+    ssr::set_cookie("", 0);
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -92,7 +92,7 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     ctx.vault.sign_out_everywhere(&actor).await.map_err(ssr::app_error)?;
-    ssr::set_cookie(&ctx, "", 0);
+    ssr::set_cookie("", 0);
     leptos_axum::redirect("/sign-in");
     Ok(())
 }

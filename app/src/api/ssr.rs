@@ -14,8 +14,16 @@ pub const SESSION_COOKIE: &str = "pv_session";
 #[derive(Clone)]
 pub struct ServerContext {
     pub vault: vault::Vault,
-    /// Add `Secure` to the session cookie (when served over HTTPS).
-    pub secure_cookies: bool,
+}
+
+/// How browsers reach this server, as far as it may believe: over HTTPS (as configured, or
+/// as a trusted proxy says: the session cookie is then `Secure`), and at which public
+/// origin when one is configured (links people pass on are made with it). The server puts
+/// it on every request.
+#[derive(Debug, Clone, Default)]
+pub struct Reached {
+    pub https: bool,
+    pub public_origin: Option<std::sync::Arc<str>>,
 }
 
 pub fn context() -> Result<ServerContext, AppError> {
@@ -142,41 +150,60 @@ pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
 
 pub async fn open_session(ctx: &ServerContext, email: &str, password: &str) -> Result<(), AppError> {
     let (_, cookie) = ctx.vault.sign_in(email, password).await.map_err(app_error)?;
-    set_session_cookie(ctx, &cookie);
+    replace_session(ctx, &cookie).await;
     Ok(())
 }
 
 /// Signs `actor` in, in their workspace (after joining one).
 pub async fn start_session(ctx: &ServerContext, actor: &Actor) -> Result<(), AppError> {
     let cookie = ctx.vault.open_session(actor).await.map_err(app_error)?;
-    set_session_cookie(ctx, &cookie);
+    replace_session(ctx, &cookie).await;
     Ok(())
 }
 
-fn set_session_cookie(ctx: &ServerContext, cookie: &vault::SessionCookie) {
+/// Gives the browser its new session and ends the one it came with, if any: a session
+/// someone planted in the browser before the sign-in (fixation) is worth nothing after it.
+async fn replace_session(ctx: &ServerContext, cookie: &vault::SessionCookie) {
+    if let Some(old) = session_cookie().await
+        && let Err(error) = ctx.vault.sign_out(&old).await
+    {
+        tracing::warn!(%error, "could not end the session a sign-in replaced");
+    }
+    set_session_cookie(cookie);
+}
+
+fn set_session_cookie(cookie: &vault::SessionCookie) {
     let max_age = (cookie.expires_at.0 - Timestamp::now().0) / 1000;
-    set_cookie(ctx, &cookie.value, max_age);
+    set_cookie(&cookie.value, max_age);
 }
 
 /// `scheme://host` as the browser reached this server (a proxy's `X-Forwarded-Proto`
 /// says whether that was HTTPS), for links people pass on.
 pub async fn origin() -> String {
     let parts: Option<http::request::Parts> = leptos_axum::extract().await.ok();
-    parts.map_or_else(|| "http://localhost".to_owned(), |parts| origin_of(&parts.headers))
+    parts.map_or_else(
+        || "http://localhost".to_owned(),
+        |parts| origin_of(&parts.headers, parts.extensions.get::<Reached>()),
+    )
 }
 
 /// [`origin`] from a request's headers; the REST API builds its links with it too.
-pub fn origin_of(headers: &http::HeaderMap) -> String {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = header("host").unwrap_or("localhost");
-    let scheme = header("x-forwarded-proto").unwrap_or("http");
+pub fn origin_of(headers: &http::HeaderMap, reached: Option<&Reached>) -> String {
+    if let Some(public) = reached.and_then(|reached| reached.public_origin.as_deref()) {
+        return public.to_owned();
+    }
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let scheme = if reached.is_some_and(|reached| reached.https) { "https" } else { "http" };
     format!("{scheme}://{host}")
 }
 
 /// HttpOnly so scripts cannot read it, SameSite=Lax so other sites cannot send it with
 /// their requests; `max_age` 0 removes it.
-pub fn set_cookie(ctx: &ServerContext, value: &str, max_age: i64) {
-    let secure = if ctx.secure_cookies { "; Secure" } else { "" };
+pub fn set_cookie(value: &str, max_age: i64) {
+    let https = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Reached>().map(|reached| reached.https))
+        .unwrap_or(false);
+    let secure = if https { "; Secure" } else { "" };
     let header =
         format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     if let (Some(response), Ok(header)) =

@@ -179,13 +179,24 @@ impl VersionRef {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SetUpRequest {
     pub workspace: String,
     pub email: String,
     pub password: String,
     pub name: String,
+}
+
+/// Never the password: a `Debug` print may end up in a log.
+impl std::fmt::Debug for SetUpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetUpRequest")
+            .field("workspace", &self.workspace)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -332,7 +343,7 @@ struct ErrorBody {
 
 /// What `POST /v1/setup`, `POST /v1/join` and `POST /v1/manage/workspaces` return: a
 /// personal access token acting in the workspace, and the member it acts as.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct WorkspaceTokenJson {
     pub token: String,
     /// The workspace's name.
@@ -428,13 +439,19 @@ pub(crate) struct RoleRequest {
 
 /// `POST /v1/join`: the invitation's token, and a new person's name and password (a person
 /// with an account gives its password; the name is then ignored).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct JoinRequest {
     pub token: String,
     #[serde(default)]
     pub name: String,
     pub password: String,
+}
+
+impl std::fmt::Debug for JoinRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinRequest").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 /// A rollback's result: the prompt's new state and the source copied to the editor.
@@ -528,4 +545,24 @@ pub(crate) struct DiffQuery {
     pub from: Option<String>,
     /// The newer version (`3` or `v3`).
     pub to: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{JoinRequest, SetUpRequest};
+
+    #[test]
+    fn requests_with_passwords_print_without_them() {
+        let setup: SetUpRequest = serde_json::from_str(
+            r#"{"workspace":"Acme","email":"ada@example.com","password":"correct horse battery","name":"Ada"}"#,
+        )
+        .expect("setup");
+        let join: JoinRequest = serde_json::from_str(
+            r#"{"token":"pv_inv_secret","name":"Grace","password":"correct horse battery"}"#,
+        )
+        .expect("join");
+        for printed in [format!("{setup:?}"), format!("{join:?}")] {
+            assert!(!printed.contains("correct horse") && !printed.contains("pv_inv_"), "{printed}");
+        }
+    }
 }

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use vault::{LangfuseRefused, Vault};
 
 use super::dto::Path;
+use super::{READS_LIMITED, UNAVAILABLE};
 
 pub(crate) async fn read_prompt(
     State(vault): State<Vault>,
@@ -55,6 +56,7 @@ fn basic_secret(headers: &HeaderMap) -> Option<String> {
 
 /// Errors as Langfuse gives them, `{"message","error"}`, with the statuses its SDKs map.
 fn refused(refusal: LangfuseRefused) -> Response {
+    let mut retry_after = None;
     let (status, error, message) = match refusal {
         LangfuseRefused::Unauthorized => (
             StatusCode::UNAUTHORIZED,
@@ -70,9 +72,19 @@ fn refused(refusal: LangfuseRefused) -> Response {
             "InternalServerError",
             "something went wrong on our side; it has been logged".to_owned(),
         ),
+        LangfuseRefused::Unavailable => {
+            (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", UNAVAILABLE.to_owned())
+        }
+        LangfuseRefused::Limited(wait) => {
+            retry_after = Some(wait.as_secs());
+            (StatusCode::TOO_MANY_REQUESTS, "RateLimitError", READS_LIMITED.to_owned())
+        }
     };
     let body = serde_json::json!({"message": message, "error": error});
     let mut response = (status, axum::Json(body)).into_response();
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     if status == StatusCode::UNAUTHORIZED {
         response
             .headers_mut()

@@ -33,6 +33,14 @@ pub(crate) use error::ApiError;
 /// with 413 before they are read.
 const BODY_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES;
 
+/// What an SDK read answers (503) when what it asks for is not in memory and the database
+/// cannot be read: the live and staging versions are always in memory.
+/// What an SDK read answers (429) past the server's reads-per-key rate.
+const READS_LIMITED: &str = "this key read more often than the server allows";
+
+const UNAVAILABLE: &str =
+    "this version is not in memory and the database cannot be reached right now; try again shortly";
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use vault::{ReadRefused, Vault, VersionNumber};
 
-use super::ApiError;
 use super::dto::Path;
+use super::{ApiError, READS_LIMITED, UNAVAILABLE};
 
 /// Clients may keep a copy but must revalidate it (cheaply, with the ETag) before use:
 /// a promote must reach them on their next request.
@@ -25,7 +25,9 @@ const CACHE_CONTROL_VALUE: &str = "private, no-cache";
             body = super::dto::ServedJson),
         (status = 304, description = "Not modified"),
         (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
-        (status = 404, description = "No such prompt, nothing live, or no such published version", body = super::dto::ErrorJson)))]
+        (status = 404, description = "No such prompt, nothing live, or no such published version", body = super::dto::ErrorJson),
+        (status = 429, description = "The key read more than the server's configured rate (off by default)", body = super::dto::ErrorJson),
+        (status = 503, description = "A pinned version not yet in memory while the database cannot be reached", body = super::dto::ErrorJson)))]
 pub(crate) async fn read_prompt(
     State(vault): State<Vault>,
     Path(name): Path<String>,
@@ -89,6 +91,12 @@ fn refused(refusal: ReadRefused) -> Response {
         ),
         ReadRefused::NotFound => {
             ApiError::not_found("no such prompt, no live version, or no such published version")
+        }
+        ReadRefused::Unavailable => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", UNAVAILABLE)
+        }
+        ReadRefused::Limited(retry_after) => {
+            ApiError::from(vault::VaultError::Limited { what: READS_LIMITED, retry_after })
         }
     }
     .into_response()

@@ -15,10 +15,10 @@ use super::{ApiError, Member};
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
-/// The join link for an invitation token, on the address the inviter reached this server
-/// by (the dashboard builds its links the same way).
-fn join_url(headers: &HeaderMap, token: &str) -> String {
-    format!("{}/join/{token}", app::origin_of(headers))
+/// The join link for an invitation token: on the public URL when one is configured, else on
+/// the address the inviter reached this server by (the dashboard builds its links alike).
+fn join_url(headers: &HeaderMap, reached: Option<&app::Reached>, token: &str) -> String {
+    format!("{}/join/{token}", app::origin_of(headers, reached))
 }
 
 /// The token response for `actor`, with a new personal access token named `token_name`.
@@ -81,10 +81,11 @@ pub(crate) async fn invite(
     State(vault): State<Vault>,
     Member(actor): Member,
     headers: HeaderMap,
+    reached: Option<axum::Extension<app::Reached>>,
     Body(req): Body<InviteRequest>,
 ) -> ApiResult {
     let created = vault.invite(&actor, &req.email, Role::parse(&req.role)?).await?;
-    let link = (join_url(&headers, &created.token), created.token);
+    let link = (join_url(&headers, reached.as_deref(), &created.token), created.token);
     Ok((StatusCode::CREATED, Json(InvitationJson::new(created.invitation, Some(link)))).into_response())
 }
 

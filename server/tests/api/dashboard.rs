@@ -2,7 +2,7 @@
 //! its 4xx with the vault's code, and a plain form post (no WASM) is sent back to its page
 //! with the error and what was typed.
 
-use app::api::{CreatePrompt, Promote, RewriteDraft, SaveDraft, SignIn};
+use app::api::{CreatePrompt, CurrentMember, Promote, RewriteDraft, SaveDraft, SignIn};
 use leptos::server_fn::ServerFn;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE};
 use serde_json::{Value, json};
@@ -156,4 +156,96 @@ async fn a_refused_plain_form_post_returns_to_its_page_with_the_error_and_the_te
         .expect("html");
     assert!(html.contains("message is larger than the limit of 2000 bytes"), "the error is shown");
     assert!(html.contains("Typed by hand."), "the text typed is kept");
+}
+
+#[tokio::test]
+async fn signing_in_ends_the_session_the_browser_came_with() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    let planted = sign_in(&app).await;
+    // Signing in again from a browser holding `planted`: it gets a new session, and the
+    // old one stops working (whoever else holds it is out).
+    let response = app
+        .client
+        .post(format!("{}{}", app.base, SignIn::PATH))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(COOKIE, &planted)
+        .body(serde_urlencoded(&[("email", "ada@example.com"), ("password", "correct horse")]))
+        .send()
+        .await
+        .expect("sign in");
+    let fresh = response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).expect("a new cookie");
+    let fresh = fresh.split(';').next().unwrap_or_default().to_owned();
+    assert_ne!(fresh, planted);
+    let (status, _) = call(&app, CurrentMember::PATH, &[], Some(&planted)).await;
+    assert_eq!(status, 401, "the session the browser came with has ended");
+    let (status, _) = call(&app, CurrentMember::PATH, &[], Some(&fresh)).await;
+    assert_eq!(status, 200);
+}
+
+/// The `Set-Cookie` a dashboard sign-in answers with, sent with `headers`.
+async fn sign_in_cookie(app: &TestApp, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut request = app
+        .client
+        .post(format!("{}{}", app.base, SignIn::PATH))
+        .header(ACCEPT, "application/json")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(serde_urlencoded(&[("email", "ada@example.com"), ("password", "correct horse")]));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("sign in");
+    let cookie =
+        response.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (response.status().as_u16(), cookie)
+}
+
+#[tokio::test]
+async fn behind_a_trusted_https_proxy_the_cookie_is_secure_and_the_public_origin_is_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = crate::helpers::spawn_app_with(dir, |config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+        config.public_url = Some("https://prompts.example.com".parse().expect("url"));
+    })
+    .await;
+    app.set_up().await;
+    let (status, cookie) = sign_in_cookie(&app, &[("origin", "https://prompts.example.com")]).await;
+    assert_eq!(status, 200, "the public origin is this site");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let (status, _) = sign_in_cookie(&app, &[("origin", "https://evil.example.net")]).await;
+    assert_eq!(status, 403, "another site is still refused");
+    // Links people pass on are made with the public URL.
+    let (status, invitation) =
+        app.post("/v1/manage/invitations", json!({"email": "grace@example.com", "role": "editor"})).await;
+    assert_eq!(status, 201, "{invitation}");
+    let url = invitation["url"].as_str().expect("url");
+    assert!(url.starts_with("https://prompts.example.com/join/pv_inv_"), "{url}");
+}
+
+#[tokio::test]
+async fn only_a_trusted_proxy_makes_the_cookie_secure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut plain = crate::helpers::spawn_app_with(dir, |_| {}).await;
+    plain.set_up().await;
+    let (_, cookie) = sign_in_cookie(&plain, &[("x-forwarded-proto", "https")]).await;
+    assert!(!cookie.contains("Secure"), "a client's own header is ignored: {cookie}");
+    let invite = plain
+        .request(reqwest::Method::POST, "/v1/manage/invitations")
+        .header("x-forwarded-proto", "https")
+        .json(&json!({"email": "grace@example.com", "role": "editor"}));
+    let invitation: Value = invite.send().await.expect("invite").json().await.expect("json");
+    let url = invitation["url"].as_str().expect("url");
+    assert!(url.starts_with(&format!("{}/join/", plain.base)), "nor does it change the links: {url}");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut proxied = crate::helpers::spawn_app_with(dir, |config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")]
+    })
+    .await;
+    proxied.set_up().await;
+    let (_, cookie) = sign_in_cookie(&proxied, &[("x-forwarded-proto", "https")]).await;
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let (_, cookie) = sign_in_cookie(&proxied, &[]).await;
+    assert!(!cookie.contains("Secure"), "plain HTTP through the proxy: {cookie}");
 }

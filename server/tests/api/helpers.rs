@@ -1,6 +1,8 @@
 //! `spawn_app()`: starts the real server on an ephemeral port with a fresh data directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -29,6 +31,7 @@ pub async fn spawn_app_in(dir: TempDir) -> TestApp {
 /// The server with its test configuration changed by `change`.
 pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut server::Config)) -> TestApp {
     let mut config = server::Config::for_tests(PathBuf::from(dir.path()));
+    config.database_url = Some(test_database_url(dir.path()).await);
     change(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -46,6 +49,74 @@ pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut server::Confi
     };
     app.wait_until_ready().await;
     app
+}
+
+/// The database of the test whose data directory is `dir`: SQLite in it, or a PostgreSQL
+/// database of its own when the suite runs on PostgreSQL (see `vault::Storage::for_tests`).
+pub async fn test_database_url(dir: &Path) -> String {
+    vault::Storage::for_tests(dir).await.expect("test database").database_url
+}
+
+/// Whether the suite runs on PostgreSQL (`scripts/test.sh` runs it on both backends).
+pub fn on_postgres() -> bool {
+    std::env::var_os("PROMPTVAULT_TEST_DATABASE_URL").is_some()
+}
+
+/// The real binary in a process of its own, so it can be killed with SIGKILL.
+pub struct Process {
+    child: Child,
+    pub base: String,
+}
+
+impl Process {
+    /// The binary on data directory `dir` and its test database.
+    pub async fn start(dir: &Path) -> Process {
+        let url = test_database_url(dir).await;
+        Process::start_on(dir, &url).await
+    }
+
+    /// The binary on data directory `dir` and database `database_url`, which another
+    /// process may share.
+    pub async fn start_on(dir: &Path, database_url: &str) -> Process {
+        Process::start_with_env(dir, database_url, &[]).await
+    }
+
+    /// [`Process::start_on`] with more environment variables.
+    pub async fn start_with_env(dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Process {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let child = Command::new(env!("CARGO_BIN_EXE_promptvault"))
+            .args(["--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(dir)
+            .args(["--database-url", database_url])
+            .args(["--allow-private-webhooks", "--webhook-timeout-ms", "1000", "--log", "warn"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the server binary");
+        let process = Process { child, base: format!("http://127.0.0.1:{port}") };
+        for _ in 0..400 {
+            if reqwest::get(format!("{}/healthz", process.base)).await.is_ok_and(|r| r.status() == 200) {
+                return process;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the server binary did not start");
+    }
+
+    /// SIGKILL: no graceful shutdown, nothing flushed.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
 }
 
 impl TestApp {

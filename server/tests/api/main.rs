@@ -1,11 +1,17 @@
-//! Integration tests: the real server on port 0 with a fresh SQLite database, over HTTP.
+//! Integration tests: the real server on port 0 with a fresh database (SQLite, or PostgreSQL
+//! in the suite's second pass), over HTTP.
 
+mod connections;
+mod crash;
 mod dashboard;
 mod helpers;
+mod instances;
+mod limits;
 mod manage;
 mod openapi;
 mod reads;
 mod receiver;
 mod roles;
 mod team;
+mod transfer;
 mod webhooks;

@@ -10,9 +10,18 @@ const PROMPT: &str = "/v1/manage/prompts/support%2Ftriage";
 
 #[tokio::test]
 async fn health_answers_once_ready() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
     let response = app.client.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
     assert_eq!(response.status(), 200);
+    let health: Value = response.json().await.expect("json");
+    assert_eq!(health["status"], "ok");
+    let revision = health["revision"].as_i64().expect("the instance's revision");
+
+    // A change to what is served moves the revision on.
+    app.set_up().await;
+    app.post("/v1/manage/keys", json!({"kind": "live", "name": "prod"})).await;
+    let (_, health) = app.get("/healthz").await;
+    assert!(health["revision"].as_i64().expect("revision") > revision, "{health}");
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 /// How the receiver answers one request.
@@ -16,6 +17,8 @@ pub enum Reply {
     Status(u16),
     /// Never answers (the sender's timeout, or a crash, ends it).
     Hang,
+    /// 307 Temporary Redirect to this URL.
+    Redirect(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -72,11 +75,12 @@ impl Receiver {
     }
 }
 
-async fn hook(State(log): State<Log>, headers: HeaderMap, body: String) -> StatusCode {
+async fn hook(State(log): State<Log>, headers: HeaderMap, body: String) -> Response {
     log.received.lock().expect("log").push(Received { at: Instant::now(), headers, body });
     let reply = log.script.lock().expect("script").pop_front().unwrap_or(Reply::Status(200));
     match reply {
-        Reply::Status(code) => StatusCode::from_u16(code).unwrap_or(StatusCode::OK),
+        Reply::Status(code) => StatusCode::from_u16(code).unwrap_or(StatusCode::OK).into_response(),
+        Reply::Redirect(to) => (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to)]).into_response(),
         Reply::Hang => std::future::pending().await,
     }
 }

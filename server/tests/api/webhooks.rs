@@ -1,12 +1,11 @@
 //! Webhooks end to end: the real server delivering to a real receiver over HTTP.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message, spawn_app_with};
+use crate::helpers::{Process, TestApp, error_message, spawn_app_with};
 use crate::receiver::{Receiver, Reply};
 
 const PROMPT: &str = "/v1/manage/prompts/support%2Ftriage";
@@ -228,48 +227,6 @@ async fn the_webhook_lifecycle_through_the_api() {
     assert_eq!(status, 404);
 }
 
-/// The real binary, so it can be killed with SIGKILL.
-struct Process {
-    child: Child,
-    base: String,
-}
-
-impl Process {
-    async fn start(dir: &std::path::Path) -> Process {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-            listener.local_addr().expect("addr").port()
-        };
-        let child = Command::new(env!("CARGO_BIN_EXE_promptvault"))
-            .args(["--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(dir)
-            .args(["--allow-private-webhooks", "--webhook-timeout-ms", "1000", "--log", "warn"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the server binary");
-        let process = Process { child, base: format!("http://127.0.0.1:{port}") };
-        for _ in 0..400 {
-            if reqwest::get(format!("{}/healthz", process.base)).await.is_ok_and(|r| r.status() == 200) {
-                return process;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the server binary did not start");
-    }
-
-    /// SIGKILL: no graceful shutdown, nothing flushed.
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reap");
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 #[tokio::test]
 async fn a_server_killed_between_the_promote_and_the_delivery_delivers_after_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -308,4 +265,57 @@ async fn a_server_killed_between_the_promote_and_the_delivery_delivers_after_res
         "the same event, delivered after the restart"
     );
     drop(restarted);
+}
+
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
+    let elsewhere = Receiver::start(&[]).await;
+    let target: &'static str = Box::leak(elsewhere.url.clone().into_boxed_str());
+    let receiver = Receiver::start(&[Reply::Redirect(target)]).await;
+    let app = app_calling_localhost().await;
+    let (webhook, _) = add_webhook(&app, &receiver.url, true).await;
+    promote(&app, 1).await;
+
+    let log = log_until(&app, webhook, Duration::from_secs(5), |log| !log.is_empty()).await;
+    assert_eq!(log[0]["status_code"], 307, "{log:?}");
+    assert!(log[0]["error"].as_str().is_some_and(|e| e.contains("307")), "{log:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(elsewhere.received().is_empty(), "the signed body was not sent on to where it pointed");
+}
+
+#[tokio::test]
+async fn deliveries_ignore_the_environment_proxy() {
+    // A proxy resolves the target itself, past the address checks: the server must not use
+    // one even when the environment names it.
+    let proxy = Receiver::start(&[]).await;
+    let proxy_address = proxy.url.trim_end_matches("/hook").to_owned();
+    let receiver = Receiver::start(&[]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = crate::helpers::test_database_url(dir.path()).await;
+    let env = [
+        ("HTTP_PROXY", proxy_address.as_str()),
+        ("http_proxy", proxy_address.as_str()),
+        ("ALL_PROXY", proxy_address.as_str()),
+    ];
+    let server = Process::start_with_env(dir.path(), &database_url, &env).await;
+    let client = reqwest::Client::new();
+    let setup =
+        json!({"workspace": "Acme", "email": "ada@example.com", "password": "correct horse", "name": "Ada"});
+    let (_, body) = crate::helpers::read(
+        client.post(format!("{}/v1/setup", server.base)).json(&setup).send().await.expect("setup"),
+    )
+    .await;
+    let token = body["token"].as_str().expect("token").to_owned();
+    let post = |path: String, body: Value| {
+        client.post(format!("{}{path}", server.base)).bearer_auth(&token).json(&body).send()
+    };
+    post("/v1/manage/prompts".into(), json!({"name": "support/triage"})).await.expect("prompt");
+    post(format!("{PROMPT}/versions"), json!({"source": "text"})).await.expect("save");
+    post("/v1/manage/webhooks".into(), json!({"url": receiver.url, "events": ["version.promoted"]}))
+        .await
+        .expect("webhook");
+    post(format!("{PROMPT}/versions/1/promote"), json!({})).await.expect("promote");
+
+    receiver.wait_for(1, Duration::from_secs(5)).await;
+    assert!(proxy.received().is_empty(), "nothing went through the proxy");
 }

@@ -29,6 +29,10 @@ pub enum LangfuseRefused {
     BadRequest(String),
     /// 500: a fault of ours (logged), never answered as a missing prompt.
     Internal,
+    /// 503: a version not in memory, and the database cannot be read.
+    Unavailable,
+    /// 429: the key read more than its configured rate; try again after this.
+    Limited(std::time::Duration),
 }
 
 /// What the request asks for.
@@ -77,6 +81,9 @@ impl ReadModel {
         let Some(key) = model.keys.get(&hash_token(token)) else {
             return Outcome::Refused(LangfuseRefused::Unauthorized);
         };
+        if let Err(wait) = self.within_read_limit(key.id) {
+            return Outcome::Refused(LangfuseRefused::Limited(wait));
+        }
         key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
         let not_found = || Outcome::Refused(LangfuseRefused::NotFound(format!("no prompt {name} to serve")));
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
@@ -93,9 +100,10 @@ impl ReadModel {
                 ));
             }
             (Wanted::Latest, _) => prompt.latest.clone(),
-            (Wanted::Version(number), kind) => match model.pinned.get(&(prompt.id, number.get(), kind)) {
-                Some(served) => Some(served.version.clone()),
-                None => return Outcome::Pinned { prompt_id: prompt.id, kind, number },
+            (Wanted::Version(number), kind) => match model.pinned(prompt, number, kind) {
+                super::Pinned::Served(served) => Some(served.version.clone()),
+                super::Pinned::NotPublished => return Outcome::Refused(not_published(number)),
+                super::Pinned::Unknown => return Outcome::Pinned { prompt_id: prompt.id, kind, number },
             },
         };
         match version {
@@ -186,7 +194,7 @@ impl Vault {
                     Ok(None) => Err(not_published(number)),
                     Err(error) => {
                         tracing::error!(%error, "loading a pinned version failed");
-                        Err(LangfuseRefused::Internal)
+                        Err(LangfuseRefused::Unavailable)
                     }
                 }
             }

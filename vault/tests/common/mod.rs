@@ -28,28 +28,9 @@ pub fn v(n: i64) -> VersionNumber {
     VersionNumber::new(n).expect("valid number")
 }
 
-/// Where the test with data directory `dir` keeps its data: SQLite in `dir`, or, when
-/// `PROMPTVAULT_TEST_DATABASE_URL` names a PostgreSQL server (`postgres://user@host:port`), a
-/// database made for it there, remembered in `dir` so that reopening finds the same one.
-/// `scripts/test.sh` drops those databases (`pv_test_…`) when the run ends.
+/// Where the test with data directory `dir` keeps its data (see `Storage::for_tests`).
 pub async fn storage(dir: &Path) -> Storage {
-    let Ok(server) = std::env::var("PROMPTVAULT_TEST_DATABASE_URL") else {
-        return Storage::in_dir(dir);
-    };
-    let remembered = dir.join("database-url");
-    if let Ok(url) = std::fs::read_to_string(&remembered) {
-        return Storage { database_url: url, data_dir: dir.to_owned() };
-    }
-    use sqlx::Connection;
-    let name = format!("pv_test_{}", unique_suffix());
-    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres")).await.expect("postgres");
-    sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create");
-    let url = format!("{server}/{name}");
-    std::fs::write(&remembered, &url).expect("remember the database");
-    Storage { database_url: url, data_dir: dir.to_owned() }
+    Storage::for_tests(dir).await.expect("test database")
 }
 
 /// Runs one statement on the test's database directly, behind the vault's back.
@@ -59,12 +40,4 @@ pub async fn sql(dir: &Path, statement: &str) -> Result<(), sqlx::Error> {
     let url = storage(dir).await.database_url;
     let mut conn = sqlx::AnyConnection::connect(&url).await?;
     sqlx::query(sqlx::AssertSqlSafe(statement.to_owned())).execute(&mut conn).await.map(|_| ())
-}
-
-fn unique_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("{}_{}_{}", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed))
 }

@@ -1,0 +1,76 @@
+//! Attempts to prove who one is are limited per account and per address: past the limit
+//! they are refused as busy (429 with how long to wait) before any password is hashed,
+//! and others are not affected.
+
+use std::net::IpAddr;
+
+use vault::{NewMember, Role, VaultError};
+
+mod common;
+
+fn busy_for(result: Result<impl std::fmt::Debug, VaultError>) -> u64 {
+    match result {
+        Err(VaultError::Limited { retry_after, .. }) => retry_after.as_secs(),
+        other => panic!("expected busy, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn guesses_at_one_account_are_cut_off_after_ten_a_minute_and_others_sign_in() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.limit_attempts(10);
+    let grace = NewMember {
+        email: "grace@example.com".into(),
+        password: "grace's password".into(),
+        name: "Grace".into(),
+        role: Role::Editor,
+    };
+    vault.add_member(&owner, grace).await.expect("grace");
+    for i in 0..10 {
+        let wrong = vault.sign_in("ada@example.com", &format!("guess {i}")).await;
+        assert!(matches!(wrong, Err(VaultError::Unauthorized(_))), "{i}: {wrong:?}");
+    }
+    // The eleventh is refused before its password is checked, even the right one, in any case.
+    assert!(busy_for(vault.sign_in("ADA@example.com", "correct horse").await) >= 1);
+    vault.sign_in("grace@example.com", "grace's password").await.expect("another account signs in");
+}
+
+#[tokio::test]
+async fn an_address_gets_ten_attempts_a_minute_and_another_address_is_not_affected() {
+    let (vault, _owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.limit_attempts(10);
+    let flooding: IpAddr = "203.0.113.7".parse().expect("ip");
+    for _ in 0..10 {
+        vault.attempt_from(flooding).expect("within the limit");
+    }
+    let wait = busy_for(vault.attempt_from(flooding));
+    assert!((1..=60).contains(&wait), "about a minute's share: {wait}");
+    vault.attempt_from("198.51.100.1".parse().expect("ip")).expect("another address");
+    vault.forget_old_attempts();
+    assert!(vault.attempt_from(flooding).is_err(), "still limited: nothing forgotten early");
+}
+
+#[tokio::test]
+async fn reads_past_a_keys_configured_rate_wait_and_other_keys_read_on() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault.create_prompt(&owner, common::PROMPT).await.expect("prompt");
+    let draft = vault::NewDraft { source: "text".into(), message: String::new() };
+    vault.save_draft(&owner, common::PROMPT, draft).await.expect("save");
+    vault.promote(&owner, common::PROMPT, common::v(1)).await.expect("promote");
+    let busy = vault.create_api_key(&owner, vault::KeyKind::Live, "busy").await.expect("key").token;
+    let calm = vault.create_api_key(&owner, vault::KeyKind::Live, "calm").await.expect("key").token;
+    let unlimited = vault.clone();
+    let vault = vault.limit_reads_per_key(5);
+    for _ in 0..5 {
+        vault.read_prompt(&busy, common::PROMPT, None).await.expect("within the rate");
+    }
+    match vault.read_prompt(&busy, common::PROMPT, None).await {
+        Err(vault::ReadRefused::Limited(wait)) => assert!(wait.as_secs() >= 1),
+        other => panic!("expected a wait, got {other:?}"),
+    }
+    assert!(vault.read_langfuse(&busy, common::PROMPT, None, None).await.is_err(), "both read APIs count");
+    vault.read_prompt(&calm, common::PROMPT, None).await.expect("another key reads on");
+    for _ in 0..20 {
+        unlimited.read_prompt(&busy, common::PROMPT, None).await.expect("no limit unless configured");
+    }
+}

@@ -1,0 +1,80 @@
+//! Export and import: a workspace read into a new database is the same workspace (its
+//! history, its keys, its members), an import refuses a database that has workspaces, and a
+//! damaged document changes nothing.
+
+use vault::{KeyKind, NewDraft, PageRequest, ReadRefused, Vault, VaultError};
+
+mod common;
+use common::{PROMPT, v};
+
+async fn empty_vault() -> (Vault, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = Vault::open(&common::storage(dir.path()).await).await.expect("open");
+    (vault, dir)
+}
+
+#[tokio::test]
+async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
+    let (source, owner, _dir) = common::workspace("Ada").await;
+    source.create_prompt(&owner, PROMPT).await.expect("create");
+    for i in 1..=3 {
+        let draft = NewDraft { source: format!("text {i}"), message: format!("change {i}") };
+        source.save_draft(&owner, PROMPT, draft).await.expect("save");
+    }
+    source.promote(&owner, PROMPT, v(2)).await.expect("promote");
+    let key = source.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key");
+    let export = source.export(Some("Acme")).await.expect("export");
+    assert_eq!(export.workspaces, ["Acme"]);
+
+    let (target, _target_dir) = empty_vault().await;
+    target.import(&export).await.expect("import");
+    let served = target.read_prompt(&key.token, PROMPT, None).await.expect("the key reads there");
+    let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
+    assert_eq!(body["version"], "v2");
+    let (owner_there, _) = target.sign_in("ada@example.com", "correct horse").await.expect("same password");
+    let history = |vault: &Vault, actor| {
+        let vault = vault.clone();
+        async move { vault.versions(&actor, PROMPT, PageRequest::default()).await.expect("versions").items }
+    };
+    let (before, after) =
+        (history(&source, owner.clone()).await, history(&target, owner_there.clone()).await);
+    let shape = |versions: &[vault::Version]| {
+        versions
+            .iter()
+            .map(|v| (v.number, v.status, v.source.clone(), v.message.clone(), v.created_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&after), shape(&before));
+    // New rows get new ids after the imported ones.
+    target
+        .save_draft(&owner_there, PROMPT, NewDraft { source: "text 4".into(), message: String::new() })
+        .await
+        .expect("save");
+    target.create_api_key(&owner_there, KeyKind::Test, "preview").await.expect("another key");
+
+    // Importing again, into a database with workspaces, is refused.
+    let again = target.import(&export).await;
+    assert!(matches!(again, Err(VaultError::Conflict { .. })), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_damaged_export_changes_nothing() {
+    let (source, owner, _dir) = common::workspace("Ada").await;
+    source.create_prompt(&owner, PROMPT).await.expect("create");
+    let key = source.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key");
+    let mut export = source.export(None).await.expect("export");
+    let prompts = export.tables.get_mut("prompts").and_then(|rows| rows.as_array_mut()).expect("prompts");
+    prompts[0]["colour"] = serde_json::json!("blue");
+
+    let (target, _target_dir) = empty_vault().await;
+    let refused = target.import(&export).await;
+    assert!(
+        matches!(&refused, Err(VaultError::Invalid { message, .. }) if message.contains("unknown column colour")),
+        "{refused:?}"
+    );
+    assert!(target.needs_setup().await.expect("setup state"), "nothing was imported");
+    assert_eq!(target.read_prompt(&key.token, PROMPT, None).await.err(), Some(ReadRefused::Unauthorized));
+
+    export.promptvault_export = 99;
+    assert!(matches!(target.import(&export).await, Err(VaultError::Invalid { .. })));
+}
