@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, Row};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TEXT, TextFieldIndexing, TextOptions,
 };
@@ -243,7 +244,8 @@ impl SearchIndex {
         let Inner { index, reader, fields: f, .. } = &*self.inner;
         let mut parser = QueryParser::for_index(index, vec![f.message, f.author_name, f.author_email]);
         parser.set_conjunction_by_default();
-        let (typed, _ignored_errors) = parser.parse_query_lenient(text);
+        let (typed, _ignored_errors) = query_grammar::parse_query_lenient(text);
+        let (typed, _ignored_errors) = parser.build_query_from_user_input_ast_lenient(words_only(typed));
         let (scope_field, scope_id, order_field, before) = match scope {
             Scope::Prompt { prompt_id, before } => (f.prompt_id, prompt_id, f.number, before),
             Scope::Workspace { workspace_id, before } => (f.workspace_id, workspace_id, f.version_id, before),
@@ -520,4 +522,28 @@ fn term(field: Field, value: i64) -> Term {
 
 fn internal(error: impl std::fmt::Display) -> VaultError {
     VaultError::Internal(format!("search index: {error}").into())
+}
+
+/// A person's parsed query with every "does this field exist" question (`name:*`) read as
+/// the word `name` instead: tantivy checks that field only when searching, and fails there
+/// for a name the index lacks, while a person typing it meant the word.
+fn words_only(typed: UserInputAst) -> UserInputAst {
+    match typed {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses.into_iter().map(|(occur, clause)| (occur, words_only(clause))).collect(),
+        ),
+        UserInputAst::Boost(inner, boost) => UserInputAst::Boost(Box::new(words_only(*inner)), boost),
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Exists { field } => UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(
+                UserInputLiteral {
+                    field_name: None,
+                    phrase: field,
+                    delimiter: Delimiter::None,
+                    slop: 0,
+                    prefix: false,
+                },
+            ))),
+            other => UserInputAst::Leaf(Box::new(other)),
+        },
+    }
 }

@@ -153,6 +153,12 @@ async fn whatever_a_person_types_gives_results_or_none_never_an_error() {
         "   ",
         "author_email:",
         "v2]",
+        // Found by the generated inputs: "field:*" asks whether a field exists.
+        "Ⱥ:*",
+        "nosuchfield:*",
+        "message:*",
+        "prompt_id:*",
+        "*:*",
         &"x".repeat(10_000),
     ] {
         f.vault.history(&f.owner, PROMPT, search(typed)).await.unwrap_or_else(|e| panic!("{typed:?}: {e}"));
