@@ -46,6 +46,9 @@ pub enum VaultError {
     /// The database cannot be reached right now; nothing was changed.
     #[error("the database cannot be reached right now; nothing was changed, try again shortly")]
     Unavailable,
+    /// The database's disk is full; nothing was changed.
+    #[error("the server's storage is full; nothing was changed: free space on its disk, then try again")]
+    StorageFull,
     /// A failure of ours; logged, never shown in detail.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -127,6 +130,7 @@ impl VaultError {
             VaultError::Busy { .. } => "busy",
             VaultError::Limited { .. } => "rate_limited",
             VaultError::Unavailable => "unavailable",
+            VaultError::StorageFull => "storage_full",
             VaultError::Internal(_) => "internal",
         }
     }
@@ -145,6 +149,7 @@ impl VaultError {
             VaultError::Forbidden(_) => 403,
             VaultError::Busy { .. } | VaultError::Limited { .. } => 429,
             VaultError::Unavailable => 503,
+            VaultError::StorageFull => 507,
             VaultError::Internal(_) => 500,
         }
     }
@@ -183,6 +188,12 @@ impl From<sqlx::Error> for VaultError {
             | sqlx::Error::Tls(_) => {
                 tracing::warn!(%error, "the database cannot be reached");
                 VaultError::Unavailable
+            }
+            // The disk under the database is full (SQLITE_FULL, PostgreSQL's disk_full): the
+            // transaction was rolled back whole, and freeing space is the answer.
+            sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("13" | "53100")) => {
+                tracing::error!(%error, "the database's disk is full");
+                VaultError::StorageFull
             }
             // PostgreSQL ending the session (shutting down, starting up, not accepting
             // connections, too many of them): the same for the caller.

@@ -1,14 +1,16 @@
 //! The server SIGKILLed under a mixed write load, then restarted: every acknowledged write
 //! is there, each prompt's numbers are gapless, live points at an acknowledged promote, and
-//! the search index (rebuilt or caught up from the database) finds every saved version.
+//! the search index (rebuilt or caught up from the database) finds every saved version, and
+//! the outbox delivers every acknowledged promotion to the webhook, under one event id each.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::helpers::{Process, read};
+use crate::receiver::Receiver;
 
 const PROMPTS: usize = 4;
 
@@ -27,6 +29,10 @@ async fn a_server_killed_under_writes_keeps_every_acknowledged_one() {
         let request = client.post(format!("{}/v1/manage/prompts", server.base)).bearer_auth(&token);
         request.json(&json!({"name": format!("load/p{p}")})).send().await.expect("prompt");
     }
+    let receiver = Receiver::start(&[]).await;
+    let webhook = json!({"url": receiver.url, "events": ["version.promoted"]});
+    let request = client.post(format!("{}/v1/manage/webhooks", server.base)).bearer_auth(&token);
+    assert_eq!(request.json(&webhook).send().await.expect("webhook").status(), 201);
 
     // Writers save and promote until the server dies under them; each keeps what was
     // acknowledged: (prompt, number, message) saved, and the numbers promoted.
@@ -120,5 +126,38 @@ async fn a_server_killed_under_writes_keeps_every_acknowledged_one() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(found, "the last acknowledged save is searchable after the restart");
+
+    // The outbox: every acknowledged promotion reaches the webhook (a delivery cut off by the
+    // kill is sent again after the restart, so an event may arrive twice, under one id).
+    let wanted: BTreeSet<(String, i64)> = promoted
+        .iter()
+        .flat_map(|(p, numbers)| numbers.iter().map(move |n| (format!("load/p{p}"), *n)))
+        .collect();
+    let mut events = BTreeMap::new();
+    for _ in 0..300 {
+        events = receiver
+            .received()
+            .iter()
+            .map(|r| {
+                let event: Value = serde_json::from_str(&r.body).expect("event");
+                let promotion = (
+                    event["prompt"].as_str().expect("prompt").to_owned(),
+                    event["version"]["number"].as_i64().expect("number"),
+                );
+                (event["id"].as_str().expect("id").to_owned(), promotion)
+            })
+            .collect::<BTreeMap<_, _>>();
+        let delivered: BTreeSet<_> = events.values().cloned().collect();
+        if wanted.is_subset(&delivered) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivered: BTreeSet<_> = events.values().cloned().collect();
+    assert!(
+        wanted.is_subset(&delivered),
+        "every acknowledged promotion is delivered: {wanted:?} ⊄ {delivered:?}"
+    );
+    assert_eq!(delivered.len(), events.len(), "one event id per promotion, never two");
     drop(restarted);
 }

@@ -4,6 +4,7 @@
 mod connections;
 mod crash;
 mod dashboard;
+mod disk;
 mod helpers;
 mod instances;
 mod limits;
