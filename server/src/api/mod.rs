@@ -133,7 +133,8 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
 /// path, query or body anywhere; 401 without a valid token and 403 for a role that may not
 /// change things; 404 where a path names something; 413 and 415 where there is a body; 422
 /// where there is a body or a parameter; 429 where a password is hashed
-/// (setup and join).
+/// (setup and join); 503 anywhere (the database unreachable, or a request past its time);
+/// 507 for changes (the database's disk full).
 fn list_common_statuses(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let error = |description: &str| {
@@ -170,6 +171,8 @@ fn list_common_statuses(openapi: &mut utoipa::openapi::OpenApi) {
                     "429",
                     "Too many password checks at once; see `Retry-After`",
                 ),
+                (true, "503", "The database cannot be reached, or the request ran past its time"),
+                (!reads, "507", "The disk under the database is full; nothing was changed"),
             ];
             for (applies, status, description) in statuses {
                 if applies {
