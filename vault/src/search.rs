@@ -534,15 +534,15 @@ fn words_only(typed: UserInputAst) -> UserInputAst {
         ),
         UserInputAst::Boost(inner, boost) => UserInputAst::Boost(Box::new(words_only(*inner)), boost),
         UserInputAst::Leaf(leaf) => match *leaf {
-            UserInputLeaf::Exists { field } => UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(
-                UserInputLiteral {
+            UserInputLeaf::Exists { field } => {
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Literal(UserInputLiteral {
                     field_name: None,
                     phrase: field,
                     delimiter: Delimiter::None,
                     slop: 0,
                     prefix: false,
-                },
-            ))),
+                })))
+            }
             other => UserInputAst::Leaf(Box::new(other)),
         },
     }
