@@ -94,3 +94,45 @@ test("the Python SDK does the same", async ({ request }) => {
   expect(stdout).toContain("revoked key refused");
   expect(stdout).toContain("python sdk: ok");
 });
+
+/** A chat prompt with a system message, a history placeholder and a user message, and a
+ *  model config, live at v1. */
+async function seedChat(request: APIRequestContext, name: string) {
+  const headers = { Authorization: `Bearer ${token}` };
+  const path = `/v1/manage/prompts/${encodeURIComponent(name)}`;
+  expect((await request.post("/v1/manage/prompts", { headers, data: { name, type: "chat" } })).status()).toBe(201);
+  const messages = [
+    { role: "system", content: "You help {{ customer }} with {{product}}." },
+    { type: "placeholder", name: "history" },
+    { role: "user", content: "{{question}}" },
+  ];
+  const config = { model: "gpt-4o", temperature: 0.2 };
+  expect((await request.post(`${path}/versions`, { headers, data: { messages, config, message: "v1" } })).status()).toBe(201);
+  expect((await request.post(`${path}/versions/1/promote`, { headers })).status()).toBe(200);
+}
+
+test("both SDKs compile a chat prompt's messages and placeholders and read its config", async ({ request }) => {
+  const name = "chat/support";
+  await seedChat(request, name);
+  const liveKey = await key(request, token, "live", "chat live");
+
+  const client = new LangfuseClient({ publicKey: "pk-lf-chat", secretKey: liveKey.token, baseUrl });
+  const prompt = await client.prompt.get(name, { type: "chat", cacheTtlSeconds: 0 });
+  expect([prompt.type, prompt.version, prompt.config]).toEqual(["chat", 1, { model: "gpt-4o", temperature: 0.2 }]);
+  expect((prompt.config as { model: string }).model).toBe("gpt-4o");
+  const history = [
+    { role: "user", content: "Hi" },
+    { role: "assistant", content: "Hello! How can I help?" },
+  ];
+  expect(prompt.compile({ customer: "Ada", product: "PromptVault", question: "Can I roll back?" }, { history })).toEqual([
+    { role: "system", content: "You help Ada with PromptVault." },
+    ...history,
+    { role: "user", content: "Can I roll back?" },
+  ]);
+
+  const { stdout } = await promisify(execFile)(".venv/bin/python", ["langfuse/check_python_chat.py"], {
+    env: { ...process.env, PV_URL: baseUrl, PV_LIVE_KEY: liveKey.token, PV_PROMPT: name },
+    timeout: 60_000,
+  });
+  expect(stdout).toContain("python chat: ok");
+});

@@ -1,11 +1,22 @@
 //! The PromptVault client for Rust applications.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), promptvault::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = promptvault::Client::new("http://127.0.0.1:3000", "pv_live_…")?;
 //! let prompt = client.prompt("support/triage").await?;
-//! println!("{} says: {}", prompt.version, prompt.source);
+//! // A text prompt, its {{variables}} filled; strict: a missing or unknown one is an error.
+//! let text = prompt.compile(&[("customer", "Ada"), ("plan", "pro")])?;
+//! println!("{} says: {:?}", prompt.version, text);
+//! // A chat prompt, its placeholders filled with the conversation so far, and its config.
+//! let chat = client.prompt("support/reply").await?;
+//! let history = [ChatMessage::new(MessageRole::User, "Hi")];
+//! let messages = chat.compile_with(&[("tone", "warm")], &[("history", &history)])?;
+//! #[derive(serde::Deserialize)]
+//! struct Model { model: String }
+//! let model: Model = chat.config_as()?;
+//! # let _ = (messages, model.model);
 //! # Ok(()) }
+//! # use promptvault::{ChatMessage, MessageRole};
 //! ```
 //!
 //! Prompts are cached in memory for a time to live (60 s by default). After that the
@@ -22,6 +33,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
+pub use types::template::Mode;
+pub use types::{Body, ChatMessage, Config, MessageRole, PromptType, template::CompileError};
 
 /// A prompt as the server serves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +44,12 @@ pub struct Prompt {
     pub version: String,
     /// 3; 0 for a fallback.
     pub number: i64,
-    /// The prompt text.
-    pub source: String,
+    /// The text of a text prompt, or the messages of a chat prompt.
+    pub body: Body,
+    /// The model configuration saved with the version (`{}` when none).
+    pub config: Config,
+    /// The `{{variables}}` of the text or messages, each once, in order.
+    pub variables: Vec<String>,
     /// `live` or `staging`: what the key read; `fallback` for a fallback.
     pub channel: String,
     pub message: String,
@@ -44,11 +61,14 @@ pub struct Prompt {
 impl From<types::ServedPrompt> for Prompt {
     fn from(served: types::ServedPrompt) -> Self {
         let version = served.version;
+        let body = version.body().unwrap_or_else(|| Body::Text(String::new()));
         Prompt {
             name: served.name,
             version: version.version,
             number: version.number,
-            source: version.source.unwrap_or_default(),
+            body,
+            config: version.config.unwrap_or_default(),
+            variables: version.variables,
             channel: served.channel.as_str().to_owned(),
             message: version.message,
             author: version.author,
@@ -63,7 +83,9 @@ impl Prompt {
             name: name.to_owned(),
             version: String::new(),
             number: 0,
-            source: source.to_owned(),
+            body: Body::Text(source.to_owned()),
+            config: Config::new(),
+            variables: types::template::variables(source),
             channel: "fallback".into(),
             message: String::new(),
             author: String::new(),
@@ -74,6 +96,53 @@ impl Prompt {
     /// True when this is the configured fallback text, not something the server sent.
     pub fn is_fallback(&self) -> bool {
         self.channel == "fallback"
+    }
+
+    pub fn kind(&self) -> PromptType {
+        self.body.kind()
+    }
+
+    /// A text prompt's text, as written; `None` for a chat prompt.
+    pub fn text(&self) -> Option<&str> {
+        match &self.body {
+            Body::Text(text) => Some(text),
+            Body::Chat(_) => None,
+        }
+    }
+
+    /// A chat prompt's messages and placeholders, as written; `None` for a text prompt.
+    pub fn messages(&self) -> Option<&[ChatMessage]> {
+        match &self.body {
+            Body::Text(_) => None,
+            Body::Chat(messages) => Some(messages),
+        }
+    }
+
+    /// The prompt with its variables filled, strictly: a variable without a value, a value
+    /// for no variable, or (for a chat prompt) a placeholder is an error that names it.
+    pub fn compile(&self, values: &[(&str, &str)]) -> Result<Body, CompileError> {
+        self.body.compile(values, &[], Mode::Strict)
+    }
+
+    /// A chat prompt compiled strictly, its placeholders replaced by the messages given
+    /// for them (a conversation so far), in place.
+    pub fn compile_with(
+        &self,
+        values: &[(&str, &str)],
+        placeholders: &[(&str, &[ChatMessage])],
+    ) -> Result<Body, CompileError> {
+        self.body.compile(values, placeholders, Mode::Strict)
+    }
+
+    /// The prompt with the variables that have a value filled; the others, and unfilled
+    /// placeholders, stay as written. Values for no variable are ignored.
+    pub fn compile_lenient(&self, values: &[(&str, &str)], placeholders: &[(&str, &[ChatMessage])]) -> Body {
+        self.body.compile(values, placeholders, Mode::Lenient).unwrap_or_else(|_| self.body.clone())
+    }
+
+    /// The config read into the caller's own type.
+    pub fn config_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(serde_json::Value::Object(self.config.clone()))
     }
 }
 
@@ -165,7 +234,8 @@ struct Entry {
 
 /// What one request to the server brought back.
 enum Fetched {
-    Prompt(Prompt, Option<String>),
+    /// Boxed: a prompt is large beside the other answers.
+    Prompt(Box<Prompt>, Option<String>),
     NotModified,
     NotFound,
     Unauthorized,
@@ -195,8 +265,8 @@ impl Client {
         }
         match self.inner.fetch(name, None).await {
             Fetched::Prompt(prompt, etag) => {
-                self.inner.store(name, prompt.clone(), etag);
-                Ok(prompt)
+                self.inner.store(name, (*prompt).clone(), etag);
+                Ok(*prompt)
             }
             Fetched::NotFound => self.fallback(name).ok_or_else(|| Error::NotFound(name.to_owned())),
             Fetched::Unauthorized => self.fallback(name).ok_or(Error::Unauthorized),
@@ -239,7 +309,7 @@ impl Inner {
             StatusCode::OK => {
                 let etag = response.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
                 match response.json::<types::ServedPrompt>().await.map(Prompt::from) {
-                    Ok(prompt) => Fetched::Prompt(prompt, etag),
+                    Ok(prompt) => Fetched::Prompt(Box::new(prompt), etag),
                     Err(error) => Fetched::Failed(error.to_string()),
                 }
             }
@@ -267,7 +337,7 @@ impl Inner {
             Fetched::Prompt(prompt, etag) => {
                 cache.insert(
                     name.to_owned(),
-                    Entry { prompt, etag, fetched: Instant::now(), refreshing: false },
+                    Entry { prompt: *prompt, etag, fetched: Instant::now(), refreshing: false },
                 );
             }
             Fetched::NotModified => {

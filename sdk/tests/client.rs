@@ -5,13 +5,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use promptvault::{Client, Error};
+use promptvault::{Body, ChatMessage, Client, CompileError, Error, MessageRole, PromptType};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 const PROMPT: &str = "support/triage";
 const MANAGE: &str = "/v1/manage/prompts/support%2Ftriage";
+const CHAT: &str = "support/chat";
 
 struct Server {
     addr: SocketAddr,
@@ -70,6 +71,16 @@ async fn seeded(dir: &TempDir) -> (Server, String, String) {
     call(&format!("{MANAGE}/versions"), Some(&owner), json!({"source": "one"})).await;
     call(&format!("{MANAGE}/versions"), Some(&owner), json!({"source": "two"})).await;
     call(&format!("{MANAGE}/versions/1/promote"), Some(&owner), json!({})).await;
+    call("/v1/manage/prompts", Some(&owner), json!({"name": CHAT, "type": "chat"})).await;
+    let messages = json!([
+        {"role": "system", "content": "Answer in a {{tone}} tone."},
+        {"type": "placeholder", "name": "history"},
+        {"role": "user", "content": "{{question}}"}
+    ]);
+    let config = json!({"model": "gpt-4o", "temperature": 0.2});
+    let chat = "/v1/manage/prompts/support%2Fchat/versions";
+    call(chat, Some(&owner), json!({"messages": messages, "config": config})).await;
+    call(&format!("{chat}/1/promote"), Some(&owner), json!({})).await;
     let key = call("/v1/manage/keys", Some(&owner), json!({"kind": "live", "name": "app"})).await;
     (server, owner, key["token"].as_str().expect("key").to_owned())
 }
@@ -99,7 +110,7 @@ async fn serves_from_cache_within_the_ttl_and_revalidates_after_it() {
     let short = Client::builder(server.url(), &key).ttl(Duration::from_millis(100)).build().expect("client");
     let first = long.prompt(PROMPT).await.expect("fetch");
     assert_eq!(
-        (first.version.as_str(), first.source.as_str(), first.channel.as_str()),
+        (first.version.as_str(), first.text().unwrap_or_default(), first.channel.as_str()),
         ("v1", "one", "live")
     );
     assert_eq!(short.prompt(PROMPT).await.expect("fetch").version, "v1");
@@ -124,17 +135,17 @@ async fn keeps_serving_the_last_good_version_when_the_server_stops() {
         .fallback("never/fetched", "fallback text")
         .build()
         .expect("client");
-    assert_eq!(client.prompt(PROMPT).await.expect("fetch").source, "one");
+    assert_eq!(client.prompt(PROMPT).await.expect("fetch").text(), Some("one"));
     server.stop().await;
 
     for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(60)).await;
         let prompt = client.prompt(PROMPT).await.expect("last good version");
-        assert_eq!((prompt.version.as_str(), prompt.source.as_str()), ("v1", "one"));
+        assert_eq!((prompt.version.as_str(), prompt.text().unwrap_or_default()), ("v1", "one"));
     }
     let fallback = client.prompt("never/fetched").await.expect("fallback");
     assert!(fallback.is_fallback());
-    assert_eq!(fallback.source, "fallback text");
+    assert_eq!(fallback.text(), Some("fallback text"));
     assert!(matches!(client.prompt("other/prompt").await, Err(Error::Unavailable(_))));
 }
 
@@ -147,7 +158,7 @@ async fn missing_prompts_and_refused_keys() {
         .build()
         .expect("client");
     assert!(matches!(client.prompt("missing/prompt").await, Err(Error::NotFound(_))));
-    assert_eq!(client.prompt("missing/with-fallback").await.expect("fallback").source, "use me");
+    assert_eq!(client.prompt("missing/with-fallback").await.expect("fallback").text(), Some("use me"));
     let refused = Client::new(server.url(), "pv_live_revoked-or-unknown").expect("client");
     assert!(matches!(refused.prompt(PROMPT).await, Err(Error::Unauthorized)));
     server.stop().await;
@@ -168,7 +179,10 @@ async fn a_404_on_revalidation_evicts_the_prompt() {
         use sqlx::Connection;
         sqlx::any::install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(&vault::Vault::sqlite_url(dir.path())).await.expect("db");
-        sqlx::query("update prompts set name = 'support/renamed'").execute(&mut conn).await.expect("rename");
+        sqlx::query("update prompts set name = 'support/renamed' where name = 'support/triage'")
+            .execute(&mut conn)
+            .await
+            .expect("rename");
     }
     let server = start(&dir, addr).await;
     tokio::time::sleep(Duration::from_millis(60)).await;
@@ -182,4 +196,52 @@ async fn a_404_on_revalidation_evicts_the_prompt() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the 404 did not evict the prompt");
+}
+
+#[tokio::test]
+async fn prompts_compile_with_values_and_history_and_read_their_config() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, _owner, key) = seeded(&dir).await;
+    let client = Client::new(server.url(), &key).expect("client");
+    let chat = client.prompt(CHAT).await.expect("chat");
+    assert_eq!(
+        (chat.kind(), chat.variables.as_slice()),
+        (PromptType::Chat, ["tone".to_owned(), "question".to_owned()].as_slice())
+    );
+    let history =
+        [ChatMessage::new(MessageRole::User, "Hi"), ChatMessage::new(MessageRole::Assistant, "Hello!")];
+    let values = [("tone", "warm"), ("question", "Can I get a refund?")];
+    let compiled = chat.compile_with(&values, &[("history", &history)]).expect("compile");
+    assert_eq!(
+        compiled,
+        Body::Chat(vec![
+            ChatMessage::new(MessageRole::System, "Answer in a warm tone."),
+            history[0].clone(),
+            history[1].clone(),
+            ChatMessage::new(MessageRole::User, "Can I get a refund?"),
+        ])
+    );
+    assert_eq!(chat.compile(&values), Err(CompileError::MissingPlaceholder("history".into())));
+    assert_eq!(
+        chat.compile_with(&[("tone", "warm")], &[("history", &history)]),
+        Err(CompileError::Missing("question".into()))
+    );
+    let Body::Chat(lenient) = chat.compile_lenient(&[("tone", "warm")], &[]) else { panic!("chat") };
+    assert_eq!(lenient[2], ChatMessage::new(MessageRole::User, "{{question}}"));
+
+    #[derive(serde::Deserialize)]
+    struct ModelConfig {
+        model: String,
+        temperature: f64,
+    }
+    let config: ModelConfig = chat.config_as().expect("config");
+    assert_eq!((config.model.as_str(), config.temperature), ("gpt-4o", 0.2));
+
+    let text = client.prompt(PROMPT).await.expect("text");
+    assert_eq!(
+        (text.kind(), text.compile(&[]).expect("no variables")),
+        (PromptType::Text, Body::Text("one".into()))
+    );
+    assert_eq!(text.compile(&[("x", "y")]), Err(CompileError::Unknown("x".into())));
+    server.stop().await;
 }

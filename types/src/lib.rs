@@ -1,13 +1,20 @@
 //! The shapes PromptVault sends and receives, in one place: the version JSON behind the REST
-//! API, the SDK reads, webhook bodies and search hits; the words "draft", "live" and
-//! "staging" as types; the event types; and the field limits the dashboard shows.
+//! API, the SDK reads, webhook bodies and search hits; chat messages and config; the words
+//! "draft", "live" and "staging" as types; the event types; and the field limits the
+//! dashboard shows. And the `{{variable}}` grammar with its compile (`template`), which the
+//! server, the Rust SDK and the dashboard's preview must apply alike.
 //!
-//! No I/O and no rules here (those are the vault's): only what the server, the Rust SDK and
-//! the dashboard's browser side must agree on, so that they cannot drift.
+//! No I/O and no other rules here (those are the vault's): only what the server, the Rust
+//! SDK and the dashboard's browser side must agree on, so that they cannot drift.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub mod content;
+pub mod template;
+
+pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
 
 /// The largest prompt source accepted: 1 MiB.
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
@@ -87,8 +94,9 @@ pub fn label(number: i64) -> String {
 }
 
 /// The version JSON, everywhere a version appears:
-/// `{"version":"v3","number":3,"status","source","message","author","created_at"}`.
-/// Webhook bodies and search hits leave the source out.
+/// `{"version":"v3","number":3,"status","type","source"|"messages","config","variables",
+/// "message","author","created_at"}`. Webhook bodies leave the source or messages out;
+/// lists and search hits leave the config out too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionJson {
@@ -96,9 +104,24 @@ pub struct VersionJson {
     pub version: String,
     pub number: i64,
     pub status: Status,
-    /// The prompt text; absent where a version is only named (webhooks, search hits).
+    /// The prompt's type: `text` (a `source`) or `chat` (`messages`).
+    #[serde(rename = "type", default)]
+    pub kind: PromptType,
+    /// A text prompt's text; absent where a version is only named (webhooks, search hits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// A chat prompt's messages and placeholders; absent where a version is only named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<content::WireMessage>>))]
+    pub messages: Option<Vec<ChatMessage>>,
+    /// The model configuration saved with the version (`{}` when none); absent in lists and
+    /// search hits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub config: Option<Config>,
+    /// The `{{variables}}` of its text or messages, each once, in order.
+    #[serde(default)]
+    pub variables: Vec<String>,
     pub message: String,
     /// The name of the member who saved it.
     pub author: String,
@@ -107,9 +130,17 @@ pub struct VersionJson {
 }
 
 impl VersionJson {
-    /// The same version without its source.
+    /// The same version without its source or messages (its config stays).
     pub fn without_source(self) -> VersionJson {
-        VersionJson { source: None, ..self }
+        VersionJson { source: None, messages: None, ..self }
+    }
+
+    /// Its text or messages, where the JSON carries them.
+    pub fn body(&self) -> Option<Body> {
+        match self.kind {
+            PromptType::Text => self.source.clone().map(Body::Text),
+            PromptType::Chat => self.messages.clone().map(Body::Chat),
+        }
     }
 }
 
@@ -228,7 +259,11 @@ mod tests {
             version: label(3),
             number: 3,
             status: Status::Published,
+            kind: PromptType::Text,
             source: source.map(str::to_owned),
+            messages: None,
+            config: Some(Config::new()),
+            variables: Vec::new(),
             message: "tone".into(),
             author: "Ada".into(),
             created_at: "2026-11-24T06:00:00.000Z".into(),
@@ -238,8 +273,9 @@ mod tests {
     #[test]
     fn the_version_json_has_the_documented_fields() {
         let json = serde_json::to_value(version(Some("Hi"))).ok();
-        let expected = serde_json::json!({"version":"v3","number":3,"status":"live","source":"Hi",
-            "message":"tone","author":"Ada","created_at":"2026-11-24T06:00:00.000Z"});
+        let expected = serde_json::json!({"version":"v3","number":3,"status":"live","type":"text",
+            "source":"Hi","config":{},"variables":[],"message":"tone","author":"Ada",
+            "created_at":"2026-11-24T06:00:00.000Z"});
         assert_eq!(json, Some(expected));
         let named = serde_json::to_value(version(Some("Hi")).without_source()).ok();
         assert!(named.is_some_and(|v| v.get("source").is_none()));

@@ -1,7 +1,10 @@
 //! The demo workspace `--demo` seeds into an empty database, so a newcomer has something
-//! to look at: a few prompts with histories, a live version, a staged draft.
+//! to look at: a few prompts with histories, a live version, a staged draft, and a chat
+//! prompt with a placeholder and a model config.
 
-use crate::{NewDraft, Result, SetUp, SettingsPatch, Vault, VersionNumber};
+use serde_json::json;
+
+use crate::{NewDraft, PromptType, Result, SetUp, SettingsPatch, Vault, VersionNumber};
 
 pub const DEMO_EMAIL: &str = "demo@promptvault.dev";
 pub const DEMO_PASSWORD: &str = "promptvault-demo";
@@ -42,7 +45,7 @@ pub async fn seed(vault: &Vault) -> Result<bool> {
         ),
     ];
     for (source, message) in drafts {
-        vault.save_draft(&owner, triage, NewDraft { source: source.into(), message: message.into() }).await?;
+        vault.save_draft(&owner, triage, NewDraft::text(source, message)).await?;
     }
     for n in [1, 2, 3] {
         vault.promote(&owner, triage, VersionNumber::new(n)?).await?;
@@ -58,9 +61,7 @@ pub async fn seed(vault: &Vault) -> Result<bool> {
             "Shorter, one feature",
         ),
     ] {
-        vault
-            .save_draft(&owner, welcome, NewDraft { source: source.into(), message: message.into() })
-            .await?;
+        vault.save_draft(&owner, welcome, NewDraft::text(source, message)).await?;
     }
     // v2 went out, then production was rolled back to v1: v2 stays in the history.
     vault.promote(&owner, welcome, VersionNumber::new(1)?).await?;
@@ -73,11 +74,27 @@ pub async fn seed(vault: &Vault) -> Result<bool> {
         .save_draft(
             &owner,
             summary,
-            NewDraft {
-                source: "Summarise the sales call transcript in five bullet points.".into(),
-                message: "Draft for review".into(),
-            },
+            NewDraft::text("Summarise the sales call transcript in five bullet points.", "Draft for review"),
         )
         .await?;
+
+    let reply = "support/reply";
+    vault.create_prompt_of_type(&owner, reply, PromptType::Chat).await?;
+    let system = |text: &str| json!({"role": "system", "content": text});
+    let history = json!({"type": "placeholder", "name": "history"});
+    let question = json!({"role": "user", "content": "{{question}}"});
+    for (tone, temperature, message) in [
+        ("friendly", 0.7, "First chat version"),
+        ("friendly and brief", 0.3, "Shorter answers, cooler temperature"),
+    ] {
+        let messages = json!([
+            system(&format!("You answer {{{{customer}}}}'s questions about {{{{product}}}}. Be {tone}.")),
+            history.clone(),
+            question.clone(),
+        ]);
+        let config = json!({"model": "gpt-4o-mini", "temperature": temperature});
+        vault.save_draft(&owner, reply, NewDraft::chat(messages, message).with_config(config)).await?;
+    }
+    vault.promote(&owner, reply, VersionNumber::new(1)?).await?;
     Ok(true)
 }

@@ -8,12 +8,12 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::content::{self, PromptType};
 use crate::db::Timestamp;
 use crate::members::Actor;
 use crate::names::VersionNumber;
 use crate::prompts::{
-    Status, VERSION_COLUMNS, Version, VersionJson, find_prompt, number_from_db, version_from_row,
-    version_json,
+    Named, Status, VERSION_COLUMNS, Version, VersionJson, find_prompt, number_from_db, version_from_row,
 };
 use crate::search::{Highlighter, Marks, Scope};
 use crate::{Result, Vault, VaultError};
@@ -90,6 +90,10 @@ pub struct Page<T> {
 pub struct HistoryEntry {
     pub number: VersionNumber,
     pub status: Status,
+    /// The prompt's type.
+    pub kind: PromptType,
+    /// The version's `{{variables}}`.
+    pub variables: Vec<String>,
     pub message: String,
     pub author: String,
     pub author_email: String,
@@ -99,9 +103,18 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
-    /// The version JSON without the source (history entries carry none).
+    /// The version JSON without the source or config (history entries carry neither).
     pub fn to_json(&self) -> VersionJson {
-        version_json(self.number, self.status, &self.message, &self.author, self.created_at)
+        Named {
+            number: self.number,
+            status: self.status,
+            kind: self.kind,
+            variables: self.variables.clone(),
+            message: &self.message,
+            author: &self.author,
+            created_at: self.created_at,
+        }
+        .into_json()
     }
 }
 
@@ -125,8 +138,8 @@ pub struct Found {
     pub entry: HistoryEntry,
 }
 
-const ENTRY_COLUMNS: &str =
-    "v.number, v.status, v.message, v.created_at, m.name as author, m.email as author_email";
+const ENTRY_COLUMNS: &str = "v.number, v.status, v.variables, v.message, v.created_at, \
+     m.name as author, m.email as author_email, (select kind from prompts where id = v.prompt_id) as kind";
 
 /// The rows of one page, in order, and what the page needs beyond them.
 struct Rows {
@@ -257,6 +270,8 @@ fn entry_from_row(row: &AnyRow, highlighter: Option<&Highlighter>) -> Result<His
     Ok(HistoryEntry {
         number: number_from_db(row.try_get("number")?)?,
         status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
+        kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
+        variables: content::variables_from_db(row.try_get::<Option<String>, _>("variables")?.as_deref()),
         message,
         author,
         author_email,

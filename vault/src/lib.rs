@@ -7,6 +7,7 @@
 mod accounts;
 mod activity;
 mod changes;
+pub mod content;
 mod credentials;
 mod db;
 pub mod demo;
@@ -30,6 +31,7 @@ mod workspaces;
 pub use accounts::{AccessToken, NewAccessToken, NewMember, SessionCookie, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use changes::{CHECK_EVERY, FEED_KEPT_FOR};
+pub use content::{Body, ChatMessage, Config, DraftBody, MessageRole, PromptType};
 pub use db::{Backend, Timestamp};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
@@ -123,6 +125,7 @@ impl Vault {
     pub async fn open(storage: &Storage) -> Result<Vault> {
         let db = db::Db::connect(&storage.database_url).await?;
         let cookie_key = credentials::CookieKey::load_or_create(&db).await?;
+        content::extract_missing_variables(&db).await?;
         let serving = serving::ReadModel::load(&db).await?;
         let search_index = search::SearchIndex::open(&storage.data_dir.join("search-index"), &db).await?;
         let passwords = credentials::PasswordChecks::new(DEFAULT_PASSWORD_CHECKS);

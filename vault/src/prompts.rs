@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::activity::{self, ActivityKind};
+use crate::content::{self, Body, Config, DraftBody, PromptType};
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
 use crate::members::{Actor, Permission};
@@ -21,11 +22,13 @@ pub(crate) fn status_from_db(raw: &str) -> Result<Status> {
     Status::parse(raw).ok_or_else(|| VaultError::Internal(format!("unknown version status {raw:?}").into()))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
     pub number: VersionNumber,
     pub status: Status,
-    pub source: String,
+    /// Its text or chat messages (the prompt's type).
+    pub body: Body,
+    pub config: Config,
     pub message: String,
     /// The member who saved it.
     pub author: String,
@@ -36,29 +39,72 @@ pub struct Version {
 }
 
 impl Version {
-    /// The version JSON of the API, webhooks and SDK reads; with its source or without.
+    /// The version JSON of the API, webhooks and SDK reads; with its source (or messages) or
+    /// without.
     pub fn to_json(&self, with_source: bool) -> VersionJson {
-        let named = version_json(self.number, self.status, &self.message, &self.author, self.created_at);
-        VersionJson { source: with_source.then(|| self.source.clone()), ..named }
+        let named = Named {
+            number: self.number,
+            status: self.status,
+            kind: self.body.kind(),
+            variables: self.body.variables(),
+            message: &self.message,
+            author: &self.author,
+            created_at: self.created_at,
+        };
+        let json = VersionJson { config: Some(self.config.clone()), ..named.into_json() };
+        if !with_source {
+            return json;
+        }
+        match &self.body {
+            Body::Text(text) => VersionJson { source: Some(text.clone()), ..json },
+            Body::Chat(messages) => VersionJson { messages: Some(messages.clone()), ..json },
+        }
+    }
+
+    pub fn kind(&self) -> PromptType {
+        self.body.kind()
+    }
+
+    /// A text prompt's text; empty for a chat prompt (see `body`).
+    pub fn text(&self) -> &str {
+        match &self.body {
+            Body::Text(text) => text,
+            Body::Chat(_) => "",
+        }
+    }
+
+    /// Its `{{variables}}`, each once, in order.
+    pub fn variables(&self) -> Vec<String> {
+        self.body.variables()
     }
 }
 
-/// The version JSON of a version's fields, without its source.
-pub(crate) fn version_json(
-    number: VersionNumber,
-    status: Status,
-    message: &str,
-    author: &str,
-    created_at: Timestamp,
-) -> VersionJson {
-    VersionJson {
-        version: number.label(),
-        number: number.get(),
-        status,
-        source: None,
-        message: message.to_owned(),
-        author: author.to_owned(),
-        created_at: created_at.to_rfc3339(),
+/// What the version JSON of a version only named (a list, a search hit) carries.
+pub(crate) struct Named<'a> {
+    pub number: VersionNumber,
+    pub status: Status,
+    pub kind: PromptType,
+    pub variables: Vec<String>,
+    pub message: &'a str,
+    pub author: &'a str,
+    pub created_at: Timestamp,
+}
+
+impl Named<'_> {
+    pub(crate) fn into_json(self) -> VersionJson {
+        VersionJson {
+            version: self.number.label(),
+            number: self.number.get(),
+            status: self.status,
+            kind: self.kind,
+            source: None,
+            messages: None,
+            config: None,
+            variables: self.variables,
+            message: self.message.to_owned(),
+            author: self.author.to_owned(),
+            created_at: self.created_at.to_rfc3339(),
+        }
     }
 }
 
@@ -72,6 +118,9 @@ impl From<Version> for VersionJson {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PromptState {
     pub name: String,
+    /// `text` or `chat`, for ever.
+    #[serde(rename = "type")]
+    pub kind: PromptType,
     pub live: Option<VersionNumber>,
     /// `None` while unset, and while staging is disabled in the workspace's settings (then
     /// test keys read live).
@@ -87,28 +136,48 @@ pub struct PromptSummary {
     pub updated_at: Timestamp,
 }
 
+/// A new draft: its text or messages (as the prompt's type wants), its config (`{}` when
+/// `None`) and its change message.
 #[derive(Debug, Clone)]
 pub struct NewDraft {
-    pub source: String,
+    pub body: DraftBody,
+    pub config: Option<serde_json::Value>,
     pub message: String,
 }
 
-/// A rewrite of a draft. `expected_revision` makes it conditional: when someone else
-/// rewrote the draft since, the rewrite is refused as stale.
+impl NewDraft {
+    /// A text prompt's draft.
+    pub fn text(source: impl Into<String>, message: impl Into<String>) -> NewDraft {
+        NewDraft { body: DraftBody::Text(source.into()), config: None, message: message.into() }
+    }
+
+    /// A chat prompt's draft: its messages as JSON.
+    pub fn chat(messages: serde_json::Value, message: impl Into<String>) -> NewDraft {
+        NewDraft { body: DraftBody::Chat(messages), config: None, message: message.into() }
+    }
+
+    pub fn with_config(self, config: serde_json::Value) -> NewDraft {
+        NewDraft { config: Some(config), ..self }
+    }
+}
+
+/// A rewrite of a draft: what is given replaces what was. `expected_revision` makes it
+/// conditional: when someone else rewrote the draft since, the rewrite is refused as stale.
 #[derive(Debug, Clone, Default)]
 pub struct Rewrite {
-    pub source: Option<String>,
+    pub body: Option<DraftBody>,
+    pub config: Option<serde_json::Value>,
     pub message: Option<String>,
     pub expected_revision: Option<i64>,
 }
 
-/// What a rollback returns: the new state, and the source of the version rolled back to,
-/// for the editor to continue from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a rollback returns: the new state, and the version rolled back to, for the editor
+/// to continue from.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollBack {
     pub state: PromptState,
     pub based_on: VersionNumber,
-    pub source: String,
+    pub version: Version,
 }
 
 /// One move of the live or staging pointer.
@@ -128,18 +197,21 @@ pub struct PointerMove {
 pub(crate) struct PromptRow {
     pub id: i64,
     pub name: String,
+    pub kind: PromptType,
     pub live: Option<VersionNumber>,
     staging: Option<VersionNumber>,
 }
 
-pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.message, v.created_at, v.revision, \
-     m.name as author, m.email as author_email";
+pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.config, v.message, v.created_at, \
+     v.revision, m.name as author, m.email as author_email, \
+     (select kind from prompts where id = v.prompt_id) as kind";
 
 pub(crate) fn version_from_row(row: &AnyRow) -> Result<Version> {
     Ok(Version {
         number: number_from_db(row.try_get("number")?)?,
         status: status_from_db(&row.try_get::<String, _>("status")?)?,
-        source: row.try_get("source")?,
+        body: content::body_from_db(&row.try_get::<String, _>("kind")?, row.try_get("source")?)?,
+        config: content::config_from_db(&row.try_get::<String, _>("config")?)?,
         message: row.try_get("message")?,
         author: row.try_get("author")?,
         author_email: row.try_get("author_email")?,
@@ -158,17 +230,28 @@ fn optional_number(row: &AnyRow, column: &str) -> Result<Option<VersionNumber>> 
 }
 
 impl Vault {
-    /// Creates an empty prompt: no versions, no pointers.
+    /// Creates an empty text prompt: no versions, no pointers.
     pub async fn create_prompt(&self, actor: &Actor, name: &str) -> Result<PromptState> {
+        self.create_prompt_of_type(actor, name, PromptType::Text).await
+    }
+
+    /// Creates an empty prompt of type `kind`, which it keeps for ever.
+    pub async fn create_prompt_of_type(
+        &self,
+        actor: &Actor,
+        name: &str,
+        kind: PromptType,
+    ) -> Result<PromptState> {
         actor.require(Permission::EditPrompts)?;
         let name = PromptName::parse(name)?;
         let now = Timestamp::now().0;
         let mut tx = self.db.write.begin().await?;
         let inserted = sqlx::query(
-            "insert into prompts (workspace_id, name, created_at, updated_at) values ($1, $2, $3, $3)",
+            "insert into prompts (workspace_id, name, kind, created_at, updated_at) values ($1, $2, $3, $4, $4)",
         )
         .bind(actor.workspace_id)
         .bind(name.as_str())
+        .bind(kind.as_str())
         .bind(now)
         .execute(&mut *tx)
         .await;
@@ -182,16 +265,17 @@ impl Vault {
             }
             Err(e) => return Err(e.into()),
         }
-        activity::record(&mut tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), json!({})).await?;
+        let details = json!({ "type": kind.as_str() });
+        activity::record(&mut tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await?;
         tx.commit().await?;
-        Ok(PromptState { name: name.to_string(), live: None, staging: None, versions: 0 })
+        Ok(PromptState { name: name.to_string(), kind, live: None, staging: None, versions: 0 })
     }
 
     /// Every prompt of the actor's workspace, by name.
     pub async fn prompts(&self, actor: &Actor) -> Result<Vec<PromptSummary>> {
         let staging_enabled = self.staging_enabled(actor.workspace_id).await?;
         let rows = sqlx::query(
-            "select p.name, p.live_number, p.staging_number, p.updated_at, \
+            "select p.name, p.kind, p.live_number, p.staging_number, p.updated_at, \
              (select count(*) from versions v where v.prompt_id = p.id) as versions \
              from prompts p where p.workspace_id = $1 order by p.name",
         )
@@ -203,6 +287,7 @@ impl Vault {
                 Ok(PromptSummary {
                     state: PromptState {
                         name: row.try_get("name")?,
+                        kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
                         live: optional_number(row, "live_number")?,
                         staging: optional_number(row, "staging_number")?.filter(|_| staging_enabled),
                         versions: row.try_get("versions")?,
@@ -233,11 +318,13 @@ impl Vault {
     /// in order: the counter on the prompt row is bumped inside the write transaction.
     pub async fn save_draft(&self, actor: &Actor, name: &str, draft: NewDraft) -> Result<Version> {
         actor.require(Permission::EditPrompts)?;
-        let source = names::source(&draft.source)?;
-        let message = names::message(&draft.message)?;
         let now = Timestamp::now().0;
         let mut tx = self.db.write.begin().await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
+        // The content first: its type is the prompt's.
+        let body = content::body(prompt.kind, &prompt.name, draft.body)?;
+        let config = content::config(draft.config)?;
+        let message = names::message(&draft.message)?;
         let number: i64 = sqlx::query_scalar(
             "update prompts set last_number = last_number + 1, updated_at = $1 where id = $2 returning last_number",
         )
@@ -246,12 +333,14 @@ impl Vault {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "insert into versions (prompt_id, number, status, source, message, author_id, created_at) \
-             values ($1, $2, 'draft', $3, $4, $5, $6)",
+            "insert into versions (prompt_id, number, status, source, config, variables, message, author_id, \
+             created_at) values ($1, $2, 'draft', $3, $4, $5, $6, $7, $8)",
         )
         .bind(prompt.id)
         .bind(number)
-        .bind(source)
+        .bind(content::stored_source(&body))
+        .bind(content::stored_config(&config))
+        .bind(content::stored_variables(&body))
         .bind(message)
         .bind(actor.account_id)
         .bind(now)
@@ -275,13 +364,17 @@ impl Vault {
         rewrite: Rewrite,
     ) -> Result<Version> {
         actor.require(Permission::EditPrompts)?;
-        let source = rewrite.source.as_deref().map(names::source).transpose()?;
         let message = rewrite.message.as_deref().map(names::message).transpose()?;
-        if source.is_none() && message.is_none() {
-            return Err(VaultError::invalid("source", "give a new source or message to rewrite the draft"));
+        let config = rewrite.config.map(|c| content::config(Some(c))).transpose()?;
+        if rewrite.body.is_none() && config.is_none() && message.is_none() {
+            return Err(VaultError::invalid(
+                "source",
+                "give a new source (or messages), config or message to rewrite the draft",
+            ));
         }
         let mut tx = self.db.write.begin().await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
+        let body = rewrite.body.map(|b| content::body(prompt.kind, &prompt.name, b)).transpose()?;
         let current = find_version(&mut tx, &prompt, number).await?;
         if current.status == Status::Published {
             return Err(VaultError::conflict(
@@ -292,11 +385,14 @@ impl Vault {
         if rewrite.expected_revision.is_some_and(|expected| expected != current.revision) {
             return Err(VaultError::Stale { current: Box::new(current) });
         }
+        let body = body.unwrap_or(current.body);
         sqlx::query(
-            "update versions set source = $1, message = $2, revision = revision + 1 \
-             where prompt_id = $3 and number = $4",
+            "update versions set source = $1, config = $2, variables = $3, message = $4, revision = revision + 1 \
+             where prompt_id = $5 and number = $6",
         )
-        .bind(source.unwrap_or(&current.source))
+        .bind(content::stored_source(&body))
+        .bind(content::stored_config(config.as_ref().unwrap_or(&current.config)))
+        .bind(content::stored_variables(&body))
         .bind(message.unwrap_or(&current.message))
         .bind(prompt.id)
         .bind(number.get())
@@ -394,7 +490,7 @@ impl Vault {
         directly(&mut tx, actor).await?;
         let version = roll_back_in(&mut tx, actor, &prompt, number, None).await?;
         let state = self.finish_live_change(tx, actor, name).await?;
-        Ok(RollBack { state, based_on: number, source: version.source })
+        Ok(RollBack { state, based_on: number, version })
     }
 
     /// Commits a change to live and makes it seen: webhooks, and the served read model.
@@ -647,7 +743,7 @@ async fn prompt_row(
 ) -> Result<PromptRow> {
     let name = PromptName::parse(name)?;
     let row = sqlx::query(AssertSqlSafe(format!(
-        "select id, name, live_number, staging_number from prompts where workspace_id = $1 and name = $2{lock}"
+        "select id, name, kind, live_number, staging_number from prompts where workspace_id = $1 and name = $2{lock}"
     )))
     .bind(actor.workspace_id)
     .bind(name.as_str())
@@ -657,6 +753,7 @@ async fn prompt_row(
     Ok(PromptRow {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
+        kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
         live: optional_number(&row, "live_number")?,
         staging: optional_number(&row, "staging_number")?,
     })
@@ -695,6 +792,7 @@ async fn state_of(tx: &mut Transaction<'_, Any>, actor: &Actor, prompt: &PromptR
     let staging_enabled = workspace_staging_enabled(tx, actor.workspace_id).await?;
     Ok(PromptState {
         name: prompt.name.clone(),
+        kind: prompt.kind,
         live: prompt.live,
         staging: prompt.staging.filter(|_| staging_enabled),
         versions,

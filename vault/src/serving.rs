@@ -17,11 +17,12 @@ use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::activity::{self, ActivityKind};
+use crate::content::{self, Body, Config};
 use crate::credentials::new_bearer_token;
 use crate::db::{Db, Timestamp};
 use crate::members::{Actor, Permission};
 use crate::names::{VersionNumber, short_text};
-use crate::prompts::Channel;
+use crate::prompts::{Channel, Named};
 use crate::{Result, Vault, VaultError};
 use types::{ServedPrompt, VersionJson};
 
@@ -108,7 +109,8 @@ pub struct Served {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct VersionData {
     pub number: i64,
-    pub source: String,
+    pub body: Body,
+    pub config: Config,
     pub message: String,
     pub author: String,
     pub created_at: Timestamp,
@@ -204,24 +206,27 @@ fn hash_token(token: &str) -> TokenHash {
 fn serve(name: &str, row: &sqlx::any::AnyRow, channel: Channel) -> Result<Served> {
     let version = VersionData {
         number: row.try_get("number")?,
-        source: row.try_get("source")?,
+        body: content::body_from_db(&row.try_get::<String, _>("kind")?, row.try_get("source")?)?,
+        config: content::config_from_db(&row.try_get::<String, _>("config")?)?,
         message: row.try_get("message")?,
         author: row.try_get("author")?,
         created_at: Timestamp(row.try_get("created_at")?),
     };
-    let body = ServedPrompt {
-        name: name.to_owned(),
-        version: VersionJson {
-            version: types::label(version.number),
-            number: version.number,
-            status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
-            source: Some(version.source.clone()),
-            message: version.message.clone(),
-            author: version.author.clone(),
-            created_at: version.created_at.to_rfc3339(),
-        },
-        channel,
+    let named = Named {
+        number: crate::prompts::number_from_db(version.number)?,
+        status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
+        kind: version.body.kind(),
+        variables: version.body.variables(),
+        message: &version.message,
+        author: &version.author,
+        created_at: version.created_at,
     };
+    let (source, messages) = match &version.body {
+        Body::Text(text) => (Some(text.clone()), None),
+        Body::Chat(messages) => (None, Some(messages.clone())),
+    };
+    let json = VersionJson { source, messages, config: Some(version.config.clone()), ..named.into_json() };
+    let body = ServedPrompt { name: name.to_owned(), version: json, channel };
     let body = serde_json::to_vec(&body).map_err(|e| VaultError::Internal(Box::new(e)))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
     Ok(Served { body: Bytes::from(body), etag, version: Arc::new(version) })
@@ -244,7 +249,8 @@ fn key_from_row(row: &sqlx::any::AnyRow) -> Result<(TokenHash, KeyEntry)> {
     Ok((token_hash, entry))
 }
 
-const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.message, v.created_at, m.name as author \
+const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.config, v.message, v.created_at, \
+     m.name as author, (select kind from prompts where id = v.prompt_id) as kind \
      from versions v join accounts m on m.id = v.author_id where v.prompt_id = $1 and v.number = $2";
 
 impl ReadModel {

@@ -10,7 +10,7 @@ use vault::{
 };
 
 fn draft(source: &str) -> NewDraft {
-    NewDraft { source: source.into(), message: format!("about {source}") }
+    NewDraft::text(source, format!("about {source}"))
 }
 
 async fn all(vault: &Vault, actor: &vault::Actor, filter: ActivityFilter) -> Vec<ActivityEntry> {
@@ -26,7 +26,8 @@ async fn every_change_is_recorded_newest_first_with_its_details() {
     let (vault, owner, _dir) = workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     vault.save_draft(&owner, PROMPT, draft("one")).await.expect("save");
-    let rewrite = vault::Rewrite { source: Some("one, again".into()), ..Default::default() };
+    let rewrite =
+        vault::Rewrite { body: Some(vault::DraftBody::Text("one, again".into())), ..Default::default() };
     vault.rewrite_draft(&owner, PROMPT, v(1), rewrite).await.expect("rewrite");
     vault.promote(&owner, PROMPT, v(1)).await.expect("promote");
     vault.save_draft(&owner, PROMPT, draft("two")).await.expect("save");

@@ -18,7 +18,7 @@ async fn admin(statement: &str) {
 }
 
 fn draft(source: &str) -> NewDraft {
-    NewDraft { source: source.into(), message: String::new() }
+    NewDraft::text(source, String::new())
 }
 
 #[tokio::test]

@@ -63,7 +63,7 @@ fn the_vault_answers_any_draft_search_and_cursor_with_a_result_or_a_refusal_that
         .run(&input, |(source, message, query, cursor)| {
             runtime.block_on(async {
                 let before = vault.prompt(&owner, PROMPT).await.expect("state").versions;
-                let saved = vault.save_draft(&owner, PROMPT, NewDraft { source, message }).await;
+                let saved = vault.save_draft(&owner, PROMPT, NewDraft::text(source, message)).await;
                 let after = vault.prompt(&owner, PROMPT).await.expect("state").versions;
                 match saved {
                     Ok(_) => prop_assert_eq!(after, before + 1),
@@ -96,7 +96,7 @@ async fn a_nul_character_is_refused_alike_on_both_backends() {
     let (vault, owner, _dir) = common::workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     for (source, message) in [("a\0b", ""), ("text", "a\0b")] {
-        let draft = NewDraft { source: source.into(), message: message.into() };
+        let draft = NewDraft::text(source, message);
         match vault.save_draft(&owner, PROMPT, draft).await {
             Err(VaultError::Invalid { message, .. }) => assert!(message.contains("NUL"), "{message}"),
             other => panic!("expected a refusal, got {other:?}"),

@@ -43,7 +43,7 @@ fn several_writers_unsupported(p: &Pair) -> bool {
 }
 
 fn draft(source: &str) -> NewDraft {
-    NewDraft { source: source.into(), message: format!("msg {source}") }
+    NewDraft::text(source, format!("msg {source}"))
 }
 
 async fn version_read(vault: &Vault, key: &str) -> Result<String, ReadRefused> {
@@ -93,7 +93,7 @@ async fn staging_settings_and_renames_reach_the_other_instance() {
 
     // The staged draft rewritten: test keys read the new text on the other instance too.
     let rewrite =
-        vault::Rewrite { source: Some("two, better".into()), message: None, expected_revision: None };
+        vault::Rewrite { body: Some(vault::DraftBody::Text("two, better".into())), ..Default::default() };
     p.first.rewrite_draft(&p.owner, PROMPT, v(2), rewrite).await.expect("rewrite");
     p.first.rename_member(&p.owner, "Ada Lovelace").await.expect("rename");
     p.second.catch_up().await.expect("follow");

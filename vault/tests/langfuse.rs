@@ -24,7 +24,7 @@ async fn fixture() -> Fixture {
         .expect("staging");
     vault.create_prompt(&owner, PROMPT).await.expect("prompt");
     for i in 1..=4 {
-        let draft = NewDraft { source: format!("source {i}"), message: format!("change {i}") };
+        let draft = NewDraft::text(format!("source {i}"), format!("change {i}"));
         vault.save_draft(&owner, PROMPT, draft).await.expect("save");
     }
     vault.promote(&owner, PROMPT, v(1)).await.expect("promote 1");

@@ -54,7 +54,7 @@ async fn an_address_gets_ten_attempts_a_minute_and_another_address_is_not_affect
 async fn reads_past_a_keys_configured_rate_wait_and_other_keys_read_on() {
     let (vault, owner, _dir) = common::workspace("Ada").await;
     vault.create_prompt(&owner, common::PROMPT).await.expect("prompt");
-    let draft = vault::NewDraft { source: "text".into(), message: String::new() };
+    let draft = vault::NewDraft::text("text", String::new());
     vault.save_draft(&owner, common::PROMPT, draft).await.expect("save");
     vault.promote(&owner, common::PROMPT, common::v(1)).await.expect("promote");
     let busy = vault.create_api_key(&owner, vault::KeyKind::Live, "busy").await.expect("key").token;

@@ -109,12 +109,14 @@ fn v(n: i64) -> VersionNumber {
 async fn run(vault: &Vault, owner: &Actor, op: &Op) -> Expected {
     let outcome = match *op {
         Op::Save => {
-            let draft = NewDraft { source: "text".into(), message: String::new() };
+            let draft = NewDraft::text("text", String::new());
             vault.save_draft(owner, PROMPT, draft).await.map(drop)
         }
         Op::Rewrite(n) => {
-            let rewrite =
-                Rewrite { source: Some(format!("rewritten {n}")), message: None, expected_revision: None };
+            let rewrite = Rewrite {
+                body: Some(vault::DraftBody::Text(format!("rewritten {n}"))),
+                ..Default::default()
+            };
             vault.rewrite_draft(owner, PROMPT, v(n), rewrite).await.map(drop)
         }
         Op::Delete(n) => vault.delete_draft(owner, PROMPT, v(n)).await.map(drop),

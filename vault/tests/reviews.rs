@@ -23,7 +23,7 @@ async fn fixture(rule: LiveChanges) -> Fixture {
     vault.update_settings(&owner, patch).await.expect("settings");
     vault.create_prompt(&owner, PROMPT).await.expect("prompt");
     for i in 1..=3 {
-        let draft = NewDraft { source: format!("source {i}"), message: format!("v{i}") };
+        let draft = NewDraft::text(format!("source {i}"), format!("v{i}"));
         vault.save_draft(&owner, PROMPT, draft).await.expect("draft");
     }
     Fixture { vault, owner, _dir: dir }
@@ -54,10 +54,7 @@ async fn with_admins_only_editors_draft_but_do_not_change_live() {
     let editor = f.member(Role::Editor).await;
     let admin = f.member(Role::Admin).await;
     assert_refused(f.vault.promote(&editor, PROMPT, v(1)).await, 403, "forbidden");
-    f.vault
-        .save_draft(&editor, PROMPT, NewDraft { source: "x".into(), message: "m".into() })
-        .await
-        .expect("draft");
+    f.vault.save_draft(&editor, PROMPT, NewDraft::text("x", "m")).await.expect("draft");
     f.vault.promote(&admin, PROMPT, v(1)).await.expect("admins promote");
     f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("owners promote");
     assert_refused(f.vault.roll_back(&editor, PROMPT, v(1)).await, 403, "forbidden");

@@ -22,7 +22,7 @@ async fn fixture() -> Fixture {
 }
 
 fn draft(source: &str) -> NewDraft {
-    NewDraft { source: source.into(), message: format!("msg {source}") }
+    NewDraft::text(source, format!("msg {source}"))
 }
 
 impl Fixture {
@@ -239,17 +239,17 @@ async fn bad_sources_are_refused_and_change_nothing() {
 async fn drafts_can_be_rewritten_and_live_versions_cannot() {
     let f = fixture().await;
     f.prompt_with_drafts(2).await;
-    let rewrite = Rewrite { source: Some("better".into()), ..Rewrite::default() };
+    let rewrite = Rewrite { body: Some(vault::DraftBody::Text("better".into())), ..Rewrite::default() };
     let rewritten = f.vault.rewrite_draft(&f.owner, PROMPT, v(2), rewrite.clone()).await.expect("rewrite");
     assert_eq!(
-        (rewritten.source.as_str(), rewritten.message.as_str(), rewritten.revision),
+        (rewritten.text(), rewritten.message.as_str(), rewritten.revision),
         ("better", "msg source 2", 2)
     );
 
     f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote");
     assert_conflict(f.vault.rewrite_draft(&f.owner, PROMPT, v(1), rewrite).await, Conflict::Frozen, "frozen");
     let v1 = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1");
-    assert_eq!((v1.source.as_str(), v1.status), ("source 1", Status::Published));
+    assert_eq!((v1.text(), v1.status), ("source 1", Status::Published));
 }
 
 #[tokio::test]
@@ -258,21 +258,21 @@ async fn a_stale_rewrite_is_refused_and_changes_nothing() {
     f.prompt_with_drafts(1).await;
     let loaded = f.vault.version(&f.owner, PROMPT, v(1)).await.expect("load");
     let theirs = Rewrite {
-        source: Some("theirs".into()),
+        body: Some(vault::DraftBody::Text("theirs".into())),
         expected_revision: Some(loaded.revision),
         ..Rewrite::default()
     };
     f.vault.rewrite_draft(&f.owner, PROMPT, v(1), theirs).await.expect("first writer wins");
     let mine = Rewrite {
-        source: Some("mine".into()),
+        body: Some(vault::DraftBody::Text("mine".into())),
         expected_revision: Some(loaded.revision),
         ..Rewrite::default()
     };
     match f.vault.rewrite_draft(&f.owner, PROMPT, v(1), mine).await {
-        Err(VaultError::Stale { current }) => assert_eq!(current.source, "theirs"),
+        Err(VaultError::Stale { current }) => assert_eq!(current.text(), "theirs"),
         other => panic!("expected stale, got {other:?}"),
     }
-    assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").source, "theirs");
+    assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").text(), "theirs");
 }
 
 #[tokio::test]
@@ -319,7 +319,7 @@ async fn rollback_goes_back_to_an_older_published_version_and_keeps_newer_ones()
         f.vault.promote(&f.owner, PROMPT, v(n)).await.expect("promote");
     }
     let rolled = f.vault.roll_back(&f.owner, PROMPT, v(1)).await.expect("roll back");
-    assert_eq!((rolled.state.live, rolled.based_on, rolled.source.as_str()), (Some(v(1)), v(1), "source 1"));
+    assert_eq!((rolled.state.live, rolled.based_on, rolled.version.text()), (Some(v(1)), v(1), "source 1"));
     assert_eq!(f.labels().await, ["v4:draft", "v3:live", "v2:live", "v1:live"]);
 
     // Only to an older, published version.
@@ -481,7 +481,7 @@ async fn the_database_refuses_changes_to_live_versions_on_its_own() {
     ] {
         assert!(sql(f.dir.path(), statement).await.is_err(), "{statement}");
     }
-    assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").source, "source 1");
+    assert_eq!(f.vault.version(&f.owner, PROMPT, v(1)).await.expect("v1").text(), "source 1");
     assert!(
         sql(
             f.dir.path(),
@@ -560,8 +560,9 @@ async fn the_demo_seeds_an_empty_database_once() {
     let (owner, _) =
         vault.sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD).await.expect("demo sign in");
     let prompts = vault.prompts(&owner).await.expect("prompts");
-    assert_eq!(prompts.len(), 3);
+    assert_eq!(prompts.len(), 4);
     assert!(prompts.iter().any(|p| p.state.live.is_some() && p.state.staging.is_some()));
+    assert!(prompts.iter().any(|p| p.state.kind == vault::PromptType::Chat && p.state.live.is_some()));
 }
 
 #[tokio::test]

@@ -39,7 +39,7 @@ fn marked<'t>(text: &'t str, marks: &[std::ops::Range<usize>]) -> Vec<&'t str> {
 
 impl Fixture {
     async fn save(&self, author: &Actor, message: &str) -> VersionNumber {
-        let draft = NewDraft { source: format!("source of {message}"), message: message.into() };
+        let draft = NewDraft::text(format!("source of {message}"), message);
         self.vault.save_draft(author, PROMPT, draft).await.expect("save").number
     }
 
@@ -201,7 +201,7 @@ async fn search_results_page_with_cursors_newest_first() {
     assert_eq!(seen, [7, 5, 3, 1]);
     // The API's shape: the same page with sources.
     let with_sources = f.vault.versions(&f.owner, PROMPT, search("even")).await.expect("versions");
-    let sources: Vec<&str> = with_sources.items.iter().map(|v| v.source.as_str()).collect();
+    let sources: Vec<&str> = with_sources.items.iter().map(|v| v.text()).collect();
     assert_eq!(sources, ["source of even change 6", "source of even change 4", "source of even change 2"]);
 }
 
@@ -210,7 +210,7 @@ async fn workspace_search_spans_prompts_and_never_another_workspace() {
     let f = fixture().await;
     f.save(&f.owner, "refund wording for support").await;
     f.vault.create_prompt(&f.owner, "billing/refunds").await.expect("second prompt");
-    let draft = NewDraft { source: "x".into(), message: "refund limits".into() };
+    let draft = NewDraft::text("x", "refund limits");
     f.vault.save_draft(&f.owner, "billing/refunds", draft).await.expect("save");
     f.vault.search_caught_up().await.expect("caught up");
 
@@ -223,7 +223,7 @@ async fn workspace_search_spans_prompts_and_never_another_workspace() {
     // A member of another workspace (one server holds one workspace today, so the other is
     // made directly in the database) finds only their own versions.
     let stranger = another_workspace(&f).await;
-    let draft = NewDraft { source: "x".into(), message: "refund secrets".into() };
+    let draft = NewDraft::text("x", "refund secrets");
     f.vault.save_draft(&stranger, "their/prompt", draft).await.expect("their save");
     f.vault.search_caught_up().await.expect("caught up");
     let theirs = f.vault.search(&stranger, search("refund")).await.expect("their search");

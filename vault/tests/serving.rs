@@ -22,7 +22,7 @@ async fn fixture() -> Fixture {
     let (vault, owner, dir) = common::workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     for i in 1..=3 {
-        let draft = NewDraft { source: format!("source {i}"), message: String::new() };
+        let draft = NewDraft::text(format!("source {i}"), String::new());
         vault.save_draft(&owner, PROMPT, draft).await.expect("save");
     }
     let live = vault.create_api_key(&owner, KeyKind::Live, "prod").await.expect("live key").token;
@@ -81,7 +81,7 @@ async fn test_keys_read_staging_which_may_be_a_draft() {
     assert_eq!(f.read(&f.live).await, read("v1", "live", "source 1"), "live keys never see the draft");
 
     // Rewriting the staged draft is visible to the next test read.
-    let rewrite = Rewrite { source: Some("source 3b".into()), ..Rewrite::default() };
+    let rewrite = Rewrite { body: Some(vault::DraftBody::Text("source 3b".into())), ..Rewrite::default() };
     f.vault.rewrite_draft(&f.owner, PROMPT, v(3), rewrite).await.expect("rewrite");
     assert_eq!(f.read(&f.test).await, read("v3", "staging", "source 3b"));
 

@@ -194,7 +194,7 @@ async fn a_new_role_and_a_removal_count_on_the_next_request() {
     f.vault.change_role(&f.owner, bob.member_id, Role::Viewer).await.expect("lower");
     let as_viewer = f.vault.token_actor(&token).await.expect("token still works");
     assert_eq!(as_viewer.role, Role::Viewer);
-    let draft = NewDraft { source: "x".into(), message: "m".into() };
+    let draft = NewDraft::text("x", "m");
     assert_refused(f.vault.save_draft(&as_viewer, PROMPT, draft).await, 403, "viewers");
     assert_eq!(f.vault.session_actor(&cookie.value).await.expect("session").role, Role::Viewer);
 

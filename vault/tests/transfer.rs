@@ -18,7 +18,7 @@ async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
     let (source, owner, _dir) = common::workspace("Ada").await;
     source.create_prompt(&owner, PROMPT).await.expect("create");
     for i in 1..=3 {
-        let draft = NewDraft { source: format!("text {i}"), message: format!("change {i}") };
+        let draft = NewDraft::text(format!("text {i}"), format!("change {i}"));
         source.save_draft(&owner, PROMPT, draft).await.expect("save");
     }
     source.promote(&owner, PROMPT, v(2)).await.expect("promote");
@@ -41,15 +41,12 @@ async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
     let shape = |versions: &[vault::Version]| {
         versions
             .iter()
-            .map(|v| (v.number, v.status, v.source.clone(), v.message.clone(), v.created_at))
+            .map(|v| (v.number, v.status, v.text().to_owned(), v.message.clone(), v.created_at))
             .collect::<Vec<_>>()
     };
     assert_eq!(shape(&after), shape(&before));
     // New rows get new ids after the imported ones.
-    target
-        .save_draft(&owner_there, PROMPT, NewDraft { source: "text 4".into(), message: String::new() })
-        .await
-        .expect("save");
+    target.save_draft(&owner_there, PROMPT, NewDraft::text("text 4", String::new())).await.expect("save");
     target.create_api_key(&owner_there, KeyKind::Test, "preview").await.expect("another key");
 
     // Importing again, into a database with workspaces, is refused.

@@ -22,7 +22,7 @@ async fn fixture() -> (Vault, Actor, tempfile::TempDir) {
         .expect("staging");
     vault.create_prompt(&owner, PROMPT).await.expect("prompt");
     for i in 1..=3 {
-        let draft = NewDraft { source: format!("source {i}"), message: format!("change {i}") };
+        let draft = NewDraft::text(format!("source {i}"), format!("change {i}"));
         vault.save_draft(&owner, PROMPT, draft).await.expect("save");
     }
     (vault, owner, dir)

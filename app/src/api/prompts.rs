@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::ssr;
 use super::{AppError, Marked, When};
-pub use types::{Channel, Offered, Status};
+pub use types::{Channel, ChatMessage, MessageRole, Offered, PromptType, Status};
 
 /// One row of the prompts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptRow {
     pub name: String,
+    pub kind: PromptType,
     pub live: Option<String>,
     pub staging: Option<String>,
     pub versions: i64,
@@ -57,7 +58,13 @@ pub struct VersionsPage {
 /// What the editor opens with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditorContent {
+    pub kind: PromptType,
+    /// A text prompt's text.
     pub source: String,
+    /// A chat prompt's messages and placeholders.
+    pub messages: Vec<ChatMessage>,
+    /// The config as JSON text, indented (empty for `{}`).
+    pub config: String,
     pub message: String,
     pub mode: EditorMode,
     /// Viewers see the text but cannot save.
@@ -95,6 +102,7 @@ pub async fn list_prompts() -> Result<PromptList, AppError> {
         .into_iter()
         .map(|p| PromptRow {
             name: p.state.name,
+            kind: p.state.kind,
             live: p.state.live.map(|n| n.label()),
             staging: p.state.staging.map(|n| n.label()),
             versions: p.state.versions,
@@ -105,12 +113,13 @@ pub async fn list_prompts() -> Result<PromptList, AppError> {
 }
 
 #[server]
-pub async fn create_prompt(name: String) -> Result<(), AppError> {
+pub async fn create_prompt(name: String, kind: Option<String>) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
+    let kind = vault::content::prompt_type(kind.as_deref()).map_err(ssr::app_error)?;
     let state = ctx
         .vault
-        .create_prompt(&actor, &name)
+        .create_prompt_of_type(&actor, &name, kind)
         .await
         .map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
     leptos_axum::redirect(&format!("/prompts/{}", state.name));
@@ -261,30 +270,88 @@ pub async fn load_editor(
         }
     };
     let can_edit = actor.role.can_edit();
-    let (source, message, mode) = match start {
+    let kind = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?.kind;
+    let (start, message, mode) = match start {
         Some(v) if edit.is_some() && v.status == Status::Draft => {
-            (v.source, v.message, EditorMode::Rewrite { number: v.number.get(), revision: v.revision })
+            let mode = EditorMode::Rewrite { number: v.number.get(), revision: v.revision };
+            let message = v.message.clone();
+            (Some(v), message, mode)
         }
         Some(v) => {
-            (v.source, String::new(), EditorMode::NewDraft { based_on: Some(v.number.get()), rolled_back })
+            let mode = EditorMode::NewDraft { based_on: Some(v.number.get()), rolled_back };
+            (Some(v), String::new(), mode)
         }
-        None => (String::new(), String::new(), EditorMode::NewDraft { based_on: None, rolled_back: false }),
+        None => (None, String::new(), EditorMode::NewDraft { based_on: None, rolled_back: false }),
     };
-    Ok(EditorContent { source, message, mode, can_edit })
+    let (source, messages, config) = match start {
+        Some(v) => {
+            let config = if v.config.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string_pretty(&v.config).unwrap_or_default()
+            };
+            match v.body {
+                vault::Body::Text(text) => (text, Vec::new(), config),
+                vault::Body::Chat(messages) => (String::new(), messages, config),
+            }
+        }
+        // A new chat prompt starts with a system message to write.
+        None if kind == PromptType::Chat => {
+            (String::new(), vec![ChatMessage::new(MessageRole::System, "")], String::new())
+        }
+        None => (String::new(), Vec::new(), String::new()),
+    };
+    Ok(EditorContent { kind, source, messages, config, message, mode, can_edit })
+}
+
+/// What the editor's form sends: the text (a text prompt) or the messages as JSON (a chat
+/// prompt), the config as JSON text, and the change message.
+#[cfg(feature = "ssr")]
+fn draft_parts(
+    source: Option<String>,
+    messages: Option<String>,
+    config: &str,
+) -> Result<(vault::DraftBody, Option<serde_json::Value>), vault::VaultError> {
+    let body = match (source, messages) {
+        (_, Some(messages)) => vault::content::chat_from_text(&messages)?,
+        (source, None) => vault::DraftBody::Text(source.unwrap_or_default()),
+    };
+    let config = serde_json::Value::Object(vault::content::parse_config(config)?);
+    Ok((body, Some(config)))
 }
 
 #[server]
-pub async fn save_draft(name: String, source: String, message: String) -> Result<(), AppError> {
+pub async fn save_draft(
+    name: String,
+    source: Option<String>,
+    messages: Option<String>,
+    config: Option<String>,
+    message: String,
+) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
-    let draft = vault::NewDraft { source: source.clone(), message: message.clone() };
-    let version = ctx
-        .vault
-        .save_draft(&actor, &name, draft)
-        .await
-        .map_err(|e| ssr::refused_keeping(e, &[("source", &source), ("message", &message)]))?;
+    let config = config.unwrap_or_default();
+    let typed = typed_fields(&source, &messages, &config, &message);
+    let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+    let (body, config) = draft_parts(source, messages, &config).map_err(kept)?;
+    let draft = vault::NewDraft { body, config, message };
+    let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(kept)?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}", version.number.get()));
     Ok(())
+}
+
+/// What was typed, to give back when a save without WASM is refused.
+#[cfg(feature = "ssr")]
+fn typed_fields(
+    source: &Option<String>,
+    messages: &Option<String>,
+    config: &str,
+    message: &str,
+) -> Vec<(&'static str, String)> {
+    let mut typed = vec![("config", config.to_owned()), ("message", message.to_owned())];
+    typed.extend(source.clone().map(|s| ("source", s)));
+    typed.extend(messages.clone().map(|m| ("messages", m)));
+    typed
 }
 
 #[server]
@@ -292,22 +359,25 @@ pub async fn rewrite_draft(
     name: String,
     number: i64,
     revision: i64,
-    source: String,
+    source: Option<String>,
+    messages: Option<String>,
+    config: Option<String>,
     message: String,
 ) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
+    let config = config.unwrap_or_default();
+    let typed = typed_fields(&source, &messages, &config, &message);
+    let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+    let (body, config) = draft_parts(source, messages, &config).map_err(kept)?;
     let rewrite = vault::Rewrite {
-        source: Some(source.clone()),
-        message: Some(message.clone()),
+        body: Some(body),
+        config,
+        message: Some(message),
         expected_revision: Some(revision),
     };
     let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
-    let version = ctx
-        .vault
-        .rewrite_draft(&actor, &name, number, rewrite)
-        .await
-        .map_err(|e| ssr::refused_keeping(e, &[("source", &source), ("message", &message)]))?;
+    let version = ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(kept)?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
     Ok(())
 }
@@ -364,7 +434,46 @@ pub struct DiffView {
     pub to: i64,
     pub added: usize,
     pub removed: usize,
+    /// A text prompt's lines (empty for a chat prompt).
     pub rows: Vec<DiffRowView>,
+    /// A chat prompt's messages, paired in order; `None` for a text prompt.
+    pub messages: Option<Vec<MessageChangeView>>,
+    /// The config's keys whose values differ.
+    pub config: Vec<ConfigChangeView>,
+}
+
+/// One entry of a chat prompt's diff (positions count from 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageChangeView {
+    Same {
+        old: usize,
+        new: usize,
+        message: ChatMessage,
+    },
+    Added {
+        new: usize,
+        message: ChatMessage,
+    },
+    Removed {
+        old: usize,
+        message: ChatMessage,
+    },
+    /// A message whose role or content changed: its content's rows, words marked.
+    Changed {
+        old: usize,
+        new: usize,
+        old_role: MessageRole,
+        new_role: MessageRole,
+        rows: Vec<DiffRowView>,
+    },
+}
+
+/// A config key added (`old` absent), removed (`new` absent) or changed; values as JSON text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigChangeView {
+    pub key: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -385,12 +494,58 @@ pub struct DiffSideView {
 /// The diff from `from` (by default the version before) to `to`.
 #[server]
 pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffView, AppError> {
-    use vault::diff::{DiffRow, DiffSide};
+    use vault::diff::MessageChange;
     let ctx = ssr::context()?;
     let actor = ssr::signed_in(&ctx).await?;
     let number = |n: i64| vault::VersionNumber::new(n).map_err(ssr::app_error);
     let from = from.map(number).transpose()?;
     let compared = ctx.vault.diff(&actor, &name, from, number(to)?).await.map_err(ssr::app_error)?;
+    let messages = compared.messages.map(|changes| {
+        changes
+            .into_iter()
+            .map(|change| match change {
+                MessageChange::Same { old_index, new_index, message } => {
+                    MessageChangeView::Same { old: old_index + 1, new: new_index + 1, message }
+                }
+                MessageChange::Added { new_index, message } => {
+                    MessageChangeView::Added { new: new_index + 1, message }
+                }
+                MessageChange::Removed { old_index, message } => {
+                    MessageChangeView::Removed { old: old_index + 1, message }
+                }
+                MessageChange::Changed { old_index, new_index, old_role, new_role, diff } => {
+                    MessageChangeView::Changed {
+                        old: old_index + 1,
+                        new: new_index + 1,
+                        old_role,
+                        new_role,
+                        rows: diff_rows(diff.rows),
+                    }
+                }
+            })
+            .collect()
+    });
+    let json = |value: Option<serde_json::Value>| value.map(|v| v.to_string());
+    let config = compared
+        .config
+        .into_iter()
+        .map(|c| ConfigChangeView { key: c.key, old: json(c.old), new: json(c.new) })
+        .collect();
+    Ok(DiffView {
+        from: compared.from.map(vault::VersionNumber::get),
+        to: compared.to.get(),
+        added: compared.diff.added,
+        removed: compared.diff.removed,
+        rows: diff_rows(compared.diff.rows),
+        messages,
+        config,
+    })
+}
+
+/// The vault's side-by-side rows, in types the browser knows.
+#[cfg(feature = "ssr")]
+fn diff_rows(rows: Vec<vault::diff::DiffRow>) -> Vec<DiffRowView> {
+    use vault::diff::{DiffRow, DiffSide};
     let side = |side: Option<DiffSide>| {
         side.map(|s| DiffSideView {
             line: s.line,
@@ -398,10 +553,7 @@ pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffV
             no_newline: s.no_newline,
         })
     };
-    let rows = compared
-        .diff
-        .rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| match row {
             DiffRow::Same { old_line, new_line, text } => DiffRowView::Same { old_line, new_line, text },
             DiffRow::Changed { old, new } => DiffRowView::Changed { old: side(old), new: side(new) },
@@ -409,14 +561,7 @@ pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffV
                 DiffRowView::Folded { old_line, new_line, lines }
             }
         })
-        .collect();
-    Ok(DiffView {
-        from: compared.from.map(vault::VersionNumber::get),
-        to: compared.to.get(),
-        added: compared.diff.added,
-        removed: compared.diff.removed,
-        rows,
-    })
+        .collect()
 }
 
 /// One move of a pointer, as the Deployments timeline shows it.

@@ -1,12 +1,15 @@
 //! The diff view: a version against another (by default the one before it), side by side,
 //! with line numbers, changed lines paired, changed words marked, and unchanged stretches
-//! folded behind a button that unfolds them.
+//! folded behind a button that unfolds them. A chat prompt is compared message by message
+//! (added, removed, changed with its words marked), and the config key by key.
 
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
 use super::{ErrorNote, Loading};
-use crate::api::{self, DiffRowView, DiffSideView, DiffView, VersionRow};
+use crate::api::{
+    self, ChatMessage, ConfigChangeView, DiffRowView, DiffSideView, DiffView, MessageChangeView, VersionRow,
+};
 
 /// The panel under version `to`'s row. `against` is the version chosen to compare with.
 #[component]
@@ -54,14 +57,112 @@ pub(super) fn DiffPanel(
 #[component]
 fn DiffTable(diff: DiffView) -> impl IntoView {
     let from = diff.from.map_or_else(|| "nothing".to_owned(), |n| format!("v{n}"));
+    let unit = if diff.messages.is_some() { "messages" } else { "lines" };
+    let body = match diff.messages {
+        Some(changes) => view! { <ChatDiff changes/> }.into_any(),
+        None => rows_table(diff.rows).into_any(),
+    };
+    let config = diff.config;
     view! {
         <p class="diff-summary">
             <span class="added">"+"{diff.added}</span>" "<span class="removed">"−"{diff.removed}</span>
-            " lines, from "{from}" to v"{diff.to}
+            " "{unit}", from "{from}" to v"{diff.to}
         </p>
+        {body}
+        {(!config.is_empty()).then(|| view! { <ConfigDiff changes=config/> })}
+    }
+}
+
+fn rows_table(rows: Vec<DiffRowView>) -> impl IntoView {
+    view! {
         <table class="diff">
             <tbody>
-                {diff.rows.into_iter().map(|row| view! { <DiffRowLines row/> }).collect_view()}
+                {rows.into_iter().map(|row| view! { <DiffRowLines row/> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// A chat prompt's messages side by side with the other version's: unchanged ones folded,
+/// added and removed ones whole, changed ones as a line diff of their content.
+#[component]
+fn ChatDiff(changes: Vec<MessageChangeView>) -> impl IntoView {
+    view! {
+        <ol class="chat-diff">
+            {changes.into_iter().map(|change| match change {
+                MessageChangeView::Same { new, message, .. } => view! {
+                    <li class="msg same">
+                        <details>
+                            <summary>{format!("Message {new}, unchanged: ")}{describe(&message)}</summary>
+                            <pre class="preview-text">{content(&message)}</pre>
+                        </details>
+                    </li>
+                }.into_any(),
+                MessageChangeView::Added { new, message } => view! {
+                    <li class="msg added">
+                        <p class="msg-head"><span class="added">"+ "</span>{format!("Message {new}, added: ")}{describe(&message)}</p>
+                        <pre class="preview-text added">{content(&message)}</pre>
+                    </li>
+                }.into_any(),
+                MessageChangeView::Removed { old, message } => view! {
+                    <li class="msg removed">
+                        <p class="msg-head"><span class="removed">"− "</span>{format!("Message {old}, removed: ")}{describe(&message)}</p>
+                        <pre class="preview-text removed">{content(&message)}</pre>
+                    </li>
+                }.into_any(),
+                MessageChangeView::Changed { old, new, old_role, new_role, rows } => {
+                    let role = if old_role == new_role {
+                        old_role.as_str().to_owned()
+                    } else {
+                        format!("{} → {}", old_role.as_str(), new_role.as_str())
+                    };
+                    let place = if old == new { format!("Message {new}") } else { format!("Message {old} → {new}") };
+                    view! {
+                        <li class="msg changed">
+                            <p class="msg-head">{format!("{place}, changed: ")}<span class="badge kind">{role}</span></p>
+                            {rows_table(rows)}
+                        </li>
+                    }.into_any()
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// A message's role, or that it is a placeholder and its name.
+fn describe(message: &ChatMessage) -> impl IntoView + use<> {
+    match message {
+        ChatMessage::Message { role, .. } => {
+            view! { <span class="badge kind">{role.as_str()}</span> }.into_any()
+        }
+        ChatMessage::Placeholder { name } => {
+            view! { <span>"placeholder "<code>{name.clone()}</code></span> }.into_any()
+        }
+    }
+}
+
+fn content(message: &ChatMessage) -> String {
+    match message {
+        ChatMessage::Message { content, .. } => content.clone(),
+        ChatMessage::Placeholder { .. } => "(the application's messages)".to_owned(),
+    }
+}
+
+/// The config's keys that differ: before and after, as JSON.
+#[component]
+fn ConfigDiff(changes: Vec<ConfigChangeView>) -> impl IntoView {
+    let shown = |value: Option<String>, class: &'static str| match value {
+        Some(json) => view! { <td class=format!("text {class}")><code>{json}</code></td> }.into_any(),
+        None => view! { <td class="text empty">"(absent)"</td> }.into_any(),
+    };
+    view! {
+        <table class="config-diff">
+            <caption>"Config"</caption>
+            <thead><tr><th scope="col">"Key"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+            <tbody>
+                {changes.into_iter().map(|c| view! {
+                    <tr><th scope="row"><code>{c.key}</code></th>{shown(c.old, "removed")}{shown(c.new, "added")}</tr>
+                }).collect_view()}
             </tbody>
         </table>
     }

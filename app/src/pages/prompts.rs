@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
-use crate::api::{self, CreatePrompt, PromptList};
+use crate::api::{self, CreatePrompt, PromptList, PromptType};
 use types::MAX_PROMPT_NAME_CHARS;
 
 #[component]
@@ -55,6 +55,12 @@ pub fn PromptsPage() -> impl IntoView {
                                 aria-describedby="name-rules"
                             />
                         </label>
+                        <label>"Type"
+                            <select name="kind" aria-describedby="type-rules">
+                                <option value="text" selected>"Text"</option>
+                                <option value="chat">"Chat messages"</option>
+                            </select>
+                        </label>
                         <button type="submit" class="primary" disabled=move || create.pending().get()>
                             "Create prompt"
                         </button>
@@ -63,6 +69,10 @@ pub fn PromptsPage() -> impl IntoView {
                         "Lowercase letters, digits, " <code>"-"</code> " and " <code>"_"</code> "; use "
                         <code>"/"</code> " for folders, as in " <code>"support/triage"</code>
                         ". Applications fetch the prompt by this name."
+                    </p>
+                    <p id="type-rules" class="hint">
+                        "A text prompt is one text; a chat prompt is a list of system, user and assistant "
+                        "messages, with placeholders where the application inserts its own. The type never changes."
                     </p>
                     {action_error(create)}
                 </ActionForm>
@@ -118,7 +128,10 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
                             let href = format!("/prompts/{}", row.name);
                             view! {
                                 <tr class="prompt-row">
-                                    <td class="name"><A href=href>{row.name}</A></td>
+                                    <td class="name">
+                                        <A href=href>{row.name}</A>
+                                        {(row.kind == PromptType::Chat).then(|| view! { " "<span class="badge kind">"chat"</span> })}
+                                    </td>
                                     <td>{badge(row.live, "badge live")}</td>
                                     {staging.then(|| view! { <td>{badge(row.staging, "badge staging")}</td> })}
                                     <td>{row.versions}</td>

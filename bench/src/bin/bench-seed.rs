@@ -42,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
         let name = format!("team-{}/prompt-{p:04}", p % 20);
         vault.create_prompt(&owner, &name).await?;
         for v in 1..=args.versions {
-            let draft = NewDraft { source: source(p, v), message: format!("revision {v}") };
+            let draft = NewDraft::text(source(p, v), format!("revision {v}"));
             vault.save_draft(&owner, &name, draft).await?;
         }
         vault.promote(&owner, &name, VersionNumber::new(args.versions - 5)?).await?;

@@ -25,10 +25,13 @@ pub(crate) struct Path<T>(pub T);
 /// the vault (which converts its versions), so that no copy can drift.
 pub(crate) use types::{SearchHit as SearchHitJson, ServedPrompt as ServedJson, VersionJson};
 
-/// `{"name","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
+/// `{"name","type","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PromptJson {
     name: String,
+    /// `text` or `chat`, chosen at creation.
+    #[serde(rename = "type")]
+    kind: types::PromptType,
     live: Option<String>,
     staging: Option<String>,
     versions: i64,
@@ -40,6 +43,7 @@ impl From<PromptState> for PromptJson {
     fn from(p: PromptState) -> Self {
         PromptJson {
             name: p.name,
+            kind: p.kind,
             live: p.live.map(VersionNumber::label),
             staging: p.staging.map(VersionNumber::label),
             versions: p.versions,
@@ -205,18 +209,39 @@ pub(crate) struct NamedRequest {
     pub name: String,
 }
 
+/// `POST /v1/manage/prompts`: its name, and its type (`text` when absent).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreatePromptRequest {
+    pub name: String,
+    /// `text` (the default) or `chat`; never changes.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// A new draft: `source` for a text prompt, `messages` for a chat prompt; `config` (an
+/// object, `{}` when absent) and the change `message` for either.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SaveDraftRequest {
-    pub source: String,
+    pub source: Option<String>,
+    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
+    pub messages: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
     #[serde(default)]
     pub message: String,
 }
 
+/// A draft's rewrite: what is given replaces what was.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RewriteRequest {
     pub source: Option<String>,
+    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
+    pub messages: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
     pub message: Option<String>,
 }
 
@@ -462,10 +487,29 @@ pub(crate) struct RollBackJson {
     pub editor: EditorJson,
 }
 
+/// What the editor continues from after a rollback: the version's text (or messages) and
+/// config.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct EditorJson {
     pub based_on: String,
-    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
+    pub messages: Option<Vec<types::ChatMessage>>,
+    #[schema(value_type = Object)]
+    pub config: types::Config,
+}
+
+impl EditorJson {
+    pub(crate) fn of(version: vault::Version) -> EditorJson {
+        let based_on = version.number.label();
+        let (source, messages) = match version.body {
+            vault::Body::Text(text) => (Some(text), None),
+            vault::Body::Chat(messages) => (None, Some(messages)),
+        };
+        EditorJson { based_on, source, messages, config: version.config }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,13 +6,13 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vault::{NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
+use vault::{DraftBody, NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
-    AccessTokenJson, ActivityJson, ActivityQuery, ApiKeyJson, Body, DiffQuery, EditorJson, ErrorJson, Items,
-    NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson, Query, RewriteRequest, RollBackJson,
-    RollBackRequest, SaveDraftRequest, SearchHitJson, SetUpRequest, SettingsJson, SettingsRequest,
-    StagingRequest, VersionJson, VersionsQuery, WorkspaceTokenJson,
+    AccessTokenJson, ActivityJson, ActivityQuery, ApiKeyJson, Body, CreatePromptRequest, DiffQuery,
+    EditorJson, ErrorJson, Items, NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson, Query,
+    RewriteRequest, RollBackJson, RollBackRequest, SaveDraftRequest, SearchHitJson, SetUpRequest,
+    SettingsJson, SettingsRequest, StagingRequest, VersionJson, VersionsQuery, WorkspaceTokenJson,
 };
 use super::{ApiError, Member};
 
@@ -59,14 +59,15 @@ pub(crate) async fn set_up(State(vault): State<Vault>, Body(req): Body<SetUpRequ
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-#[utoipa::path(post, path = "/manage/prompts", tag = "prompts", request_body = NamedRequest, security(("access_token" = [])),
+#[utoipa::path(post, path = "/manage/prompts", tag = "prompts", request_body = CreatePromptRequest, security(("access_token" = [])),
     responses((status = 201, body = PromptJson), (status = 409, body = ErrorJson), (status = 422, body = ErrorJson), (status = 401, body = ErrorJson)))]
 pub(crate) async fn create_prompt(
     State(vault): State<Vault>,
     Member(actor): Member,
-    Body(req): Body<NamedRequest>,
+    Body(req): Body<CreatePromptRequest>,
 ) -> ApiResult {
-    let state = vault.create_prompt(&actor, &req.name).await?;
+    let kind = vault::content::prompt_type(req.kind.as_deref())?;
+    let state = vault.create_prompt_of_type(&actor, &req.name, kind).await?;
     Ok((StatusCode::CREATED, Json(PromptJson::from(state))).into_response())
 }
 
@@ -133,8 +134,9 @@ pub(crate) async fn save_draft(
     Path(name): Path<String>,
     Body(req): Body<SaveDraftRequest>,
 ) -> ApiResult {
-    let version =
-        vault.save_draft(&actor, &name, NewDraft { source: req.source, message: req.message }).await?;
+    let body = DraftBody::from_fields(req.source, req.messages)?.unwrap_or(DraftBody::Text(String::new()));
+    let draft = NewDraft { body, config: req.config, message: req.message };
+    let version = vault.save_draft(&actor, &name, draft).await?;
     Ok(version_response(StatusCode::CREATED, version))
 }
 
@@ -152,7 +154,8 @@ pub(crate) async fn rewrite_draft(
 ) -> ApiResult {
     let number = version_number(&n)?;
     let rewrite = Rewrite {
-        source: req.source,
+        body: DraftBody::from_fields(req.source, req.messages)?,
+        config: req.config,
         message: req.message,
         expected_revision: expected_revision(&headers, number),
     };
@@ -191,7 +194,7 @@ pub(crate) async fn roll_back(
     Body(req): Body<RollBackRequest>,
 ) -> ApiResult<Json<RollBackJson>> {
     let rolled = vault.roll_back(&actor, &name, req.version.parse()?).await?;
-    let editor = EditorJson { based_on: rolled.based_on.label(), source: rolled.source };
+    let editor = EditorJson::of(rolled.version);
     Ok(Json(RollBackJson { state: rolled.state.into(), editor }))
 }
 
@@ -340,5 +343,7 @@ pub(crate) async fn diff(
         "added": compared.diff.added,
         "removed": compared.diff.removed,
         "rows": compared.diff.rows,
+        "messages": compared.messages,
+        "config": compared.config,
     })))
 }

@@ -86,7 +86,10 @@ async fn the_whole_version_lifecycle_over_http() {
     let (status, prompt) = app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
     assert_eq!(
         (status, prompt),
-        (201, json!({"name": "support/triage", "live": null, "staging": null, "versions": 0}))
+        (
+            201,
+            json!({"name": "support/triage", "type": "text", "live": null, "staging": null, "versions": 0})
+        )
     );
 
     // Save v1 and v2.
@@ -140,7 +143,7 @@ async fn the_whole_version_lifecycle_over_http() {
     assert_eq!(status, 200);
     assert_eq!(
         (&rolled["live"], &rolled["editor"]),
-        (&json!("v1"), &json!({"based_on": "v1", "source": "Hello"}))
+        (&json!("v1"), &json!({"based_on": "v1", "source": "Hello", "config": {}}))
     );
     let (_, page) = app.get(&format!("{PROMPT}/versions")).await;
     let labels: Vec<_> =
@@ -152,7 +155,10 @@ async fn the_whole_version_lifecycle_over_http() {
     app.call(Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": 3}))).await;
     assert_eq!(app.call(Method::DELETE, &format!("{PROMPT}/versions/v3"), None).await.0, 204);
     let (_, state) = app.get(PROMPT).await;
-    assert_eq!(state, json!({"name": "support/triage", "live": "v1", "staging": null, "versions": 2}));
+    assert_eq!(
+        state,
+        json!({"name": "support/triage", "type": "text", "live": "v1", "staging": null, "versions": 2})
+    );
 
     // Every pointer move is in the deployment history, newest first.
     let (_, history) = app.get(&format!("{PROMPT}/deployments")).await;

@@ -130,8 +130,8 @@ fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::
         version: i64,
         #[serde(rename = "type")]
         kind: &'static str,
-        prompt: &'a str,
-        config: serde_json::Value,
+        prompt: serde_json::Value,
+        config: &'a crate::content::Config,
         labels: Vec<&'static str>,
         tags: [&'static str; 0],
         commit_message: &'a str,
@@ -156,9 +156,9 @@ fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::
         id: format!("pv-{}-v{n}", prompt.id),
         name,
         version: n,
-        kind: "text",
-        prompt: &version.source,
-        config: serde_json::json!({}),
+        kind: version.body.kind().as_str(),
+        prompt: langfuse_prompt(&version.body),
+        config: &version.config,
         labels,
         tags: [],
         commit_message: &version.message,
@@ -167,6 +167,24 @@ fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::
         created_by: &version.author,
     };
     serde_json::to_vec(&body).map(Bytes::from)
+}
+
+/// Langfuse's `prompt`: the text, or the chat messages as Langfuse writes them (a message
+/// with `"type":"chatmessage"`, a placeholder with `"type":"placeholder"`).
+fn langfuse_prompt(body: &crate::content::Body) -> serde_json::Value {
+    use crate::content::{Body, ChatMessage};
+    match body {
+        Body::Text(text) => serde_json::Value::String(text.clone()),
+        Body::Chat(messages) => messages
+            .iter()
+            .map(|message| match message {
+                ChatMessage::Message { role, content } => {
+                    serde_json::json!({"type": "chatmessage", "role": role.as_str(), "content": content})
+                }
+                ChatMessage::Placeholder { name } => serde_json::json!({"type": "placeholder", "name": name}),
+            })
+            .collect(),
+    }
 }
 
 impl Vault {

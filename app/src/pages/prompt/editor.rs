@@ -5,8 +5,9 @@ use leptos_router::components::A;
 use types::MAX_MESSAGE_BYTES;
 
 use super::super::action_error;
+use super::content::{ChatMessages, ConfigField, VariablesAndPreview};
 use super::{Actions, Draft, View};
-use crate::api::{EditorContent, EditorMode};
+use crate::api::{EditorContent, EditorMode, PromptType};
 
 /// The editor: a new draft (from the newest version, or the one named in the URL), or a
 /// rewrite of a draft. On an error the text stays exactly as typed.
@@ -25,17 +26,28 @@ pub(super) fn Editor(
         .flatten()
         .find_map(Result::err);
     draft.open(&content, refused);
+    let body = draft.content;
+    let kind = content.kind;
     let fields = move || {
+        let text_or_messages = match kind {
+            PromptType::Text => view! {
+                // Labels name their field with `for`, not by wrapping it: a wrapping label would
+                // make the whole text part of the textarea's accessible name.
+                <div class="field">
+                    <label for="editor-source">"Source"</label>
+                    <textarea id="editor-source" name="source" rows="16" spellcheck="false" class="mono" disabled=!can_edit
+                        prop:value=body.source on:input=move |ev| body.source.set(event_target_value(&ev))>
+                        {body.source.get_untracked()}
+                    </textarea>
+                </div>
+            }
+            .into_any(),
+            PromptType::Chat => view! { <ChatMessages content=body can_edit/> }.into_any(),
+        };
         view! {
-            // Labels name their field with `for`, not by wrapping it: a wrapping label would
-            // make the whole text part of the textarea's accessible name.
-            <div class="field">
-                <label for="editor-source">"Source"</label>
-                <textarea id="editor-source" name="source" rows="16" spellcheck="false" class="mono" disabled=!can_edit
-                    prop:value=draft.source on:input=move |ev| draft.source.set(event_target_value(&ev))>
-                    {draft.source.get_untracked()}
-                </textarea>
-            </div>
+            {text_or_messages}
+            <VariablesAndPreview content=body/>
+            <ConfigField content=body can_edit/>
             <div class="field">
                 <label for="editor-message">"Message"</label>
                 <input id="editor-message" type="text" name="message" maxlength=MAX_MESSAGE_BYTES
@@ -62,7 +74,8 @@ pub(super) fn Editor(
                     {fields()}
                     {action_error(actions.save)}
                     {can_edit.then(|| view! {
-                        <button type="submit" class="primary" disabled=move || actions.save.pending().get()>
+                        <button type="submit" class="primary"
+                            disabled=move || actions.save.pending().get() || body.config_problem().is_some()>
                             "Save as new draft"
                         </button>
                     })}
@@ -85,7 +98,8 @@ pub(super) fn Editor(
                     {action_error(actions.rewrite)}
                     <div class="row">
                         {can_edit.then(|| view! {
-                            <button type="submit" class="primary" disabled=move || actions.rewrite.pending().get()>
+                            <button type="submit" class="primary"
+                                disabled=move || actions.rewrite.pending().get() || body.config_problem().is_some()>
                                 "Save changes to v"{number}
                             </button>
                             <A href=fresh>"Start a new draft from v"{number}</A>

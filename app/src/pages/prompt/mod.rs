@@ -3,6 +3,7 @@
 //! URL ([`state::View`]), so every step works without WASM and can be linked to.
 
 mod confirm;
+mod content;
 mod deployments;
 mod editor;
 mod state;
@@ -39,11 +40,12 @@ struct Actions {
     reviews: RequestActions,
 }
 
-/// The editor's text, held above the parts of the page that re-render, so that nothing
-/// typed is lost when they do. Reset only when the editor opens on other content.
+/// The editor's text (or messages), config and message, held above the parts of the page
+/// that re-render, so that nothing typed is lost when they do. Reset only when the editor
+/// opens on other content.
 #[derive(Clone, Copy)]
 struct Draft {
-    source: RwSignal<String>,
+    content: content::Content,
     message: RwSignal<String>,
     opened: StoredValue<Option<EditorContent>>,
 }
@@ -51,7 +53,7 @@ struct Draft {
 impl Draft {
     fn new() -> Self {
         Draft {
-            source: RwSignal::new(String::new()),
+            content: content::Content::new(),
             message: RwSignal::new(String::new()),
             opened: StoredValue::new(None),
         }
@@ -66,7 +68,14 @@ impl Draft {
         let kept = |field: &str, loaded: &str| {
             refused.as_ref().and_then(|e| e.kept(field)).unwrap_or(loaded).to_owned()
         };
-        self.source.set(kept("source", &content.source));
+        let typed_messages = refused.as_ref().and_then(|e| e.kept("messages"));
+        let messages = typed_messages
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_else(|| content.messages.clone());
+        self.content.kind.set(content.kind);
+        self.content.source.set(kept("source", &content.source));
+        self.content.set_messages(messages);
+        self.content.config.set(kept("config", &content.config));
         self.message.set(kept("message", &content.message));
         self.opened.set_value(Some(content.clone()));
     }
