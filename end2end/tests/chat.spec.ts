@@ -103,6 +103,9 @@ test("write a chat prompt's messages and config, preview it, save it, and compar
   // The diff compares message by message, words marked, and the config key by key.
   await page.goto(`/prompts/${name}?diff=2`);
   await hydrated(page);
+  // The editor opened on v2 (from the server's page) holds its entries, placeholder included.
+  await expect(page.getByLabel("Name of placeholder 2")).toHaveValue("history");
+  await expect(content(4)).toHaveValue("Let me check.");
   const diff = page.locator(".diff-panel");
   await expect(diff).toContainText("from v1 to v2");
   const changed = diff.locator("li.msg.changed");

@@ -185,7 +185,7 @@ pub(super) fn ChatMessages(content: Content, can_edit: bool) -> impl IntoView {
                                     view! {
                                         <input type="text" class="mono" placeholder="history" spellcheck="false"
                                             aria-label=move || format!("Name of placeholder {}", n())
-                                            prop:value=row.text on:input=move |ev| row.text.set(event_target_value(&ev))
+                                            value=row.text.get_untracked() prop:value=row.text on:input=move |ev| row.text.set(event_target_value(&ev))
                                             on:keydown=on_keys/>
                                         <p class="hint">"The application inserts its own messages here (a conversation so far)."</p>
                                     }.into_any()
