@@ -60,6 +60,11 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_READS_PER_KEY_PER_SECOND", default_value_t = 0)]
     pub reads_per_key_per_second: u32,
 
+    /// Live-update streams (`GET /v1/stream`) open at once per API key; more are refused
+    /// with 429.
+    #[arg(long, env = "PROMPTVAULT_STREAMS_PER_KEY", default_value_t = vault::DEFAULT_STREAMS_PER_KEY)]
+    pub streams_per_key: usize,
+
     /// The URL people reach PromptVault at (`https://prompts.example.com`), when a reverse
     /// proxy stands in front: the dashboard accepts its origin, and `https://` makes the
     /// session cookie `Secure`.
@@ -144,6 +149,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             public_url: None,
             reads_per_key_per_second: 0,
+            streams_per_key: vault::DEFAULT_STREAMS_PER_KEY,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
             webhook_timeout_ms: 10_000,

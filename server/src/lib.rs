@@ -56,7 +56,8 @@ pub async fn launch(
         .await?
         .limit_password_checks(config.password_checks)
         .limit_attempts(config.attempts_per_minute)
-        .limit_reads_per_key(config.reads_per_key_per_second);
+        .limit_reads_per_key(config.reads_per_key_per_second)
+        .limit_streams_per_key(config.streams_per_key);
     let addr = listener.local_addr()?;
     if config.demo && vault::demo::seed(&vault).await? {
         tracing::info!("seeded the demo workspace");
@@ -89,6 +90,12 @@ pub async fn launch(
     // Each request knows its connection's address (the attempt limits count by it), and
     // a client that is slow to send its headers is cut off.
     let header_read_timeout = std::time::Duration::from_millis(config.header_read_timeout_ms);
+    // Open streams end when the server stops, so that stopping does not wait for them.
+    let streams = vault.clone();
+    let shutdown = async move {
+        shutdown.await;
+        streams.end_streams();
+    };
     connections::serve(listener, router, header_read_timeout, shutdown).await?;
     flusher.abort();
     follower.abort();
@@ -159,6 +166,8 @@ fn router(
         // `{*name}` lets a raw `/` in the name through as well as `%2F`.
         .route("/v1/prompts/{*name}", get(api::read_prompt))
         .route("/api/public/v2/prompts/{*name}", get(api::read_langfuse_prompt))
+        // Streams last as long as their client: past the request timeout too.
+        .route("/v1/stream", get(api::stream))
         .with_state(state))
 }
 

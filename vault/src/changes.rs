@@ -96,7 +96,7 @@ impl Vault {
             let Some(last) = rows.last() else { return Ok(()) };
             let last: i64 = last.try_get("revision")?;
             for row in &rows {
-                self.apply(Subject::from_row(row)?).await?;
+                self.apply(Subject::from_row(row)?, row.try_get("revision")?).await?;
             }
             self.serving.revision.fetch_max(last, Ordering::SeqCst);
             if rows.len() < BATCH as usize {
@@ -111,17 +111,18 @@ impl Vault {
         self.serving.reload(&self.db).await
     }
 
-    async fn apply(&self, subject: Subject) -> Result<()> {
+    /// Applies one feed entry, of revision `revision`.
+    async fn apply(&self, subject: Subject, revision: i64) -> Result<()> {
         let prompts_of = |query: &'static str, id: i64| async move {
             sqlx::query_scalar::<_, i64>(query).bind(id).fetch_all(&self.db.read).await
         };
         match subject {
-            Subject::Prompt(id) => self.serving.refresh_prompt(&self.db, id).await,
+            Subject::Prompt(id) => self.serving.refresh_prompt(&self.db, id, revision).await,
             Subject::ApiKey(id) => self.serving.refresh_key(&self.db, id).await,
             Subject::Workspace(id) => {
                 // Test keys of every prompt read staging or live from now on.
                 for id in prompts_of("select id from prompts where workspace_id = $1", id).await? {
-                    self.serving.refresh_prompt(&self.db, id).await?;
+                    self.serving.refresh_prompt(&self.db, id, revision).await?;
                 }
                 Ok(())
             }
@@ -131,7 +132,7 @@ impl Vault {
                 for id in
                     prompts_of("select distinct prompt_id from versions where author_id = $1", id).await?
                 {
-                    self.serving.refresh_prompt(&self.db, id).await?;
+                    self.serving.refresh_prompt(&self.db, id, revision).await?;
                 }
                 Ok(())
             }

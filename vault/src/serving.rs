@@ -27,7 +27,9 @@ use crate::{Result, Vault, VaultError};
 use types::{ServedPrompt, VersionJson};
 
 mod langfuse;
+mod stream;
 pub use langfuse::LangfuseRefused;
+pub use stream::{DEFAULT_STREAMS_PER_KEY, Resume, StreamEvent, StreamRefused, Subscription, prompt_filter};
 
 /// Which pointer a key reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -140,6 +142,27 @@ struct KeyEntry {
     flushed: AtomicI64,
 }
 
+impl PromptEntry {
+    /// Keeps `old`'s revisions for the kinds of key whose view did not change; whether
+    /// any did.
+    fn keep_unchanged(&mut self, old: &PromptEntry) -> bool {
+        let mut changed = false;
+        for kind in [KeyKind::Live, KeyKind::Test] {
+            let tag = |entry: &PromptEntry| entry.view(kind).0.map(|served| served.etag.clone());
+            if tag(self) == tag(old) {
+                let kept = old.view(kind).1;
+                match kind {
+                    KeyKind::Live => self.live_changed = kept,
+                    KeyKind::Test => self.test_changed = kept,
+                }
+            } else {
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
 /// What one prompt serves.
 #[derive(Default)]
 struct PromptEntry {
@@ -149,6 +172,10 @@ struct PromptEntry {
     staging: Option<Arc<Served>>,
     /// The newest published version (Langfuse's `latest` label).
     latest: Option<Arc<VersionData>>,
+    /// The change-feed revisions at which what live keys, and test keys, read of it last
+    /// changed: the ids of the stream events that report it.
+    live_changed: i64,
+    test_changed: i64,
 }
 
 #[derive(Default)]
@@ -196,6 +223,10 @@ pub(crate) struct ReadModel {
     pub(crate) revision: Arc<AtomicI64>,
     /// Reads allowed per key and second, when configured (off by default).
     pub(crate) read_limit: Option<Arc<governor::DefaultKeyedRateLimiter<i64>>>,
+    /// What open streams are told of changes.
+    updates: stream::Updates,
+    /// Open streams per key.
+    streams: Arc<stream::StreamCounts>,
 }
 
 fn hash_token(token: &str) -> TokenHash {
@@ -284,9 +315,10 @@ impl ReadModel {
             model.keys = keys;
             model.pinned.clear();
         }
+        self.updates.send(stream::Update::Keys);
         let prompts: Vec<i64> = sqlx::query_scalar("select id from prompts").fetch_all(&db.read).await?;
         for id in prompts {
-            self.refresh_prompt(db, id).await?;
+            self.refresh_prompt(db, id, revision).await?;
         }
         self.revision.fetch_max(revision, Ordering::SeqCst);
         Ok(())
@@ -306,6 +338,9 @@ impl ReadModel {
         let mut model = self.lock_write();
         if revoked {
             model.keys.remove(&token_hash);
+            drop(model);
+            // Its open streams end at once.
+            self.updates.send(stream::Update::Keys);
         } else {
             model.keys.entry(token_hash).or_insert_with(|| Arc::new(entry));
         }
@@ -337,8 +372,9 @@ impl ReadModel {
     }
 
     /// Rebuilds what prompt `id` serves from the database (a prompt that is not there has
-    /// nothing to serve).
-    pub async fn refresh_prompt(&self, db: &Db, id: i64) -> Result<()> {
+    /// nothing to serve), as of change-feed revision `revision`: what changed for a kind of
+    /// key is marked changed then, and open streams are told.
+    pub async fn refresh_prompt(&self, db: &Db, id: i64, revision: i64) -> Result<()> {
         let _one_at_a_time = self.refreshing.lock().await;
         let row = sqlx::query(
             "select p.workspace_id, p.name, p.live_number, p.staging_number, w.staging_enabled \
@@ -371,13 +407,21 @@ impl ReadModel {
             Some(live) if Some(live.version.number) == latest_number => Some(live.version.clone()),
             _ => served(latest_number, Channel::Live).await?.map(|served| served.version.clone()),
         };
+        let mut entry =
+            PromptEntry { id, live, staging, latest, live_changed: revision, test_changed: revision };
         let mut model = self.lock_write();
         model.unpublished.retain(|(prompt, _)| *prompt != id);
-        model
-            .prompts
-            .entry(workspace_id)
-            .or_default()
-            .insert(name, PromptEntry { id, live, staging, latest });
+        let prompts = model.prompts.entry(workspace_id).or_default();
+        let changed = match prompts.get(&name) {
+            Some(old) => entry.keep_unchanged(old),
+            None => true,
+        };
+        let name: Arc<str> = Arc::from(name.as_str());
+        prompts.insert(name.to_string(), entry);
+        drop(model);
+        if changed {
+            self.updates.send(stream::Update::Prompt { workspace_id, name });
+        }
         Ok(())
     }
 

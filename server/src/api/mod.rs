@@ -8,11 +8,13 @@ mod langfuse;
 mod manage;
 mod reads;
 mod reviews;
+mod stream;
 mod team;
 mod webhooks;
 
 pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
 pub(crate) use reads::read_prompt;
+pub(crate) use stream::stream;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -50,7 +52,7 @@ const UNAVAILABLE: &str =
             tokens (`pv_pat_…`). Errors are `{\"error\": {\"code\", \"message\"}}`."
     ),
     servers((url = "/v1")),
-    paths(reads::read_prompt),
+    paths(reads::read_prompt, stream::stream),
     modifiers(&BearerSchemes)
 )]
 struct ApiDoc;

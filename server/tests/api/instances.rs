@@ -11,6 +11,7 @@ use tempfile::TempDir;
 
 use crate::helpers::{Process, on_postgres, read, test_database_url};
 use crate::receiver::{Receiver, Reply};
+use crate::stream::EventStream;
 
 const MANAGE: &str = "/v1/manage/prompts/support%2Ftriage";
 const READ: &str = "/v1/prompts/support%2Ftriage";
@@ -140,6 +141,33 @@ async fn the_second_instance_serves_promotes_and_revocations_made_through_the_fi
     assert_eq!(status, 204);
     cluster.until_served(&second, &key, (401, ""), WITHIN).await;
     assert_eq!(cluster.revision(&cluster.first.base).await, cluster.revision(&second).await, "no drift");
+}
+
+#[tokio::test]
+async fn a_stream_on_the_second_instance_pushes_a_promote_made_through_the_first_and_resumes_on_either() {
+    if !on_postgres() {
+        return;
+    }
+    let cluster = Cluster::start().await;
+    let (_, key) = cluster.new_key().await;
+    cluster.save_and_promote(&cluster.first.base, 1).await;
+    cluster.until_served(&cluster.second.base, &key, (200, "v1"), WITHIN).await;
+    let (status, mut there) = EventStream::open(&cluster.second.base, &key, "", None).await;
+    assert_eq!(status, 200);
+    let (first_id, _, _) = there.next(WITHIN).await.expect("what the key reads");
+
+    cluster.save_and_promote(&cluster.first.base, 2).await;
+    let (id, kind, data) = there.next(WITHIN).await.expect("pushed within a second");
+    assert_eq!(kind, "prompt");
+    assert!(data.contains(r#""version":"v2""#), "{data}");
+    // The client moves to the first instance with the id the second sent it: nothing missed,
+    // nothing repeated; then a change made through the second reaches it there.
+    let (_, mut here) = EventStream::open(&cluster.first.base, &key, "", Some(&first_id)).await;
+    let (again, _, _) = here.next(WITHIN).await.expect("the missed promote");
+    assert_eq!(again, id);
+    cluster.save_and_promote(&cluster.second.base, 3).await;
+    let (_, _, data) = here.next(WITHIN).await.expect("pushed");
+    assert!(data.contains(r#""version":"v3""#), "{data}");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod openapi;
 mod reads;
 mod receiver;
 mod roles;
+mod stream;
 mod structured;
 mod team;
 mod transfer;

@@ -8,6 +8,7 @@ use crate::helpers::{read, spawn_app};
 /// Every `/v1` route, as `(method, path)`.
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/prompts/{name}"),
+    ("get", "/stream"),
     ("post", "/setup"),
     ("post", "/manage/prompts"),
     ("get", "/manage/prompts"),
