@@ -24,10 +24,17 @@
 //! revalidates it with its ETag (a `304` costs the server almost nothing). When the server
 //! cannot be reached the last good version keeps being served; for a prompt never fetched,
 //! an optional fallback text is. A `404` evicts the prompt from the cache.
+//!
+//! With [`ClientBuilder::live_updates`] the client also follows the server's stream of
+//! changes and keeps its cache current from it: a promote or a rollback reaches the
+//! application at once, with no request of its own; while the stream is down, the TTL
+//! revalidation above takes over until it is back.
 
+mod live;
 pub mod webhooks;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -169,6 +176,7 @@ pub struct ClientBuilder {
     ttl: Duration,
     timeout: Duration,
     fallbacks: HashMap<String, String>,
+    live_updates: bool,
 }
 
 impl ClientBuilder {
@@ -190,30 +198,44 @@ impl ClientBuilder {
         self
     }
 
+    /// Follows the server's stream of changes (`GET /v1/stream`) in the background and
+    /// keeps the cache current from it (off by default). Needs a Tokio runtime.
+    pub fn live_updates(mut self) -> Self {
+        self.live_updates = true;
+        self
+    }
+
     /// The client; refused when its HTTP client cannot be built with the timeout (no TLS
-    /// backend, say), rather than running without one.
+    /// backend, say), rather than running without one, and when live updates are asked for
+    /// outside a Tokio runtime.
     pub fn build(self) -> Result<Client, Error> {
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                http,
-                base_url: self.base_url.trim_end_matches('/').to_owned(),
-                key: self.key,
-                ttl: self.ttl,
-                fallbacks: self.fallbacks,
-                cache: Mutex::new(HashMap::new()),
-            }),
-        })
+        if self.live_updates && tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::Config("live updates need a Tokio runtime to run in".into()));
+        }
+        let inner = Arc::new(Inner {
+            http,
+            base_url: self.base_url.trim_end_matches('/').to_owned(),
+            key: self.key,
+            ttl: self.ttl,
+            fallbacks: self.fallbacks,
+            cache: Mutex::new(HashMap::new()),
+            streaming: AtomicBool::new(false),
+        });
+        let follower = self.live_updates.then(|| Arc::new(live::follow(Arc::downgrade(&inner))));
+        Ok(Client { inner, _follower: follower })
     }
 }
 
-/// Reads prompts with one API key. Cheap to clone; clones share the cache.
+/// Reads prompts with one API key. Cheap to clone; clones share the cache (and the live
+/// updates, which stop when the last clone is dropped).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    _follower: Option<Arc<live::Follower>>,
 }
 
 struct Inner {
@@ -223,6 +245,8 @@ struct Inner {
     ttl: Duration,
     fallbacks: HashMap<String, String>,
     cache: Mutex<HashMap<String, Entry>>,
+    /// The live-update stream is up: it keeps the cache current, so nothing is revalidated.
+    streaming: AtomicBool,
 }
 
 struct Entry {
@@ -255,6 +279,7 @@ impl Client {
             ttl: Duration::from_secs(60),
             timeout: Duration::from_secs(5),
             fallbacks: HashMap::new(),
+            live_updates: false,
         }
     }
 
@@ -280,7 +305,9 @@ impl Client {
     fn cached(&self, name: &str) -> Option<Prompt> {
         let mut cache = self.inner.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = cache.get_mut(name)?;
-        if entry.fetched.elapsed() >= self.inner.ttl && !entry.refreshing {
+        let stale =
+            entry.fetched.elapsed() >= self.inner.ttl && !self.inner.streaming.load(Ordering::Relaxed);
+        if stale && !entry.refreshing {
             entry.refreshing = true;
             let inner = self.inner.clone();
             let (name, etag) = (name.to_owned(), entry.etag.clone());

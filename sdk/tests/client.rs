@@ -245,3 +245,56 @@ async fn prompts_compile_with_values_and_history_and_read_their_config() {
     assert_eq!(text.compile(&[("x", "y")]), Err(CompileError::Unknown("x".into())));
     server.stop().await;
 }
+
+/// Waits until `client` serves `version` of PROMPT without anything else prompting it: with
+/// an hour's TTL, only the live-update stream can have brought it.
+async fn pushed(client: &Client, version: &str, within: Duration) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < within {
+        if client.prompt(PROMPT).await.is_ok_and(|p| p.version == version) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{version} was not pushed within {within:?}");
+}
+
+#[tokio::test]
+async fn live_updates_keep_the_cache_current_across_a_server_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, owner, key) = seeded(&dir).await;
+    let addr = server.addr;
+    let hour = Duration::from_secs(3600);
+    let client = Client::builder(server.url(), &key).ttl(hour).live_updates().build().expect("client");
+    let polling = Client::builder(server.url(), &key).ttl(hour).build().expect("client");
+    assert_eq!(client.prompt(PROMPT).await.expect("fetch").version, "v1");
+    assert_eq!(polling.prompt(PROMPT).await.expect("fetch").version, "v1");
+
+    // A promote reaches the application with no request of its own.
+    promote(&server, &owner, 2).await;
+    pushed(&client, "v2", Duration::from_secs(2)).await;
+    assert_eq!(polling.prompt(PROMPT).await.expect("cached").version, "v1", "without the stream: the TTL");
+
+    // The server restarts; meanwhile the last good version is served. A rollback made once it
+    // is back reaches the client through the resumed stream.
+    server.stop().await;
+    assert_eq!(client.prompt(PROMPT).await.expect("last good").version, "v2");
+    let server = start(&dir, addr).await;
+    let rollback = reqwest::Client::new()
+        .post(format!("{}{MANAGE}/rollback", server.url()))
+        .bearer_auth(&owner)
+        .json(&json!({"version": 1}))
+        .send()
+        .await
+        .expect("roll back");
+    assert_eq!(rollback.status(), 200);
+    pushed(&client, "v1", Duration::from_secs(5)).await;
+
+    // Live updates need a runtime to run in.
+    let outside =
+        std::thread::spawn(move || Client::builder("http://127.0.0.1:9", "k").live_updates().build().err())
+            .join()
+            .expect("thread");
+    assert!(matches!(outside, Some(Error::Config(_))));
+    server.stop().await;
+}

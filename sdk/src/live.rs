@@ -1,0 +1,193 @@
+//! Live updates: the client follows the server's stream (`GET /v1/stream`) and writes each
+//! change into its cache as it happens, so a promote or a rollback reaches the application
+//! without a request of its own. While the stream is up, cached prompts need no
+//! revalidation; while it is down, the TTL revalidation serves as before, and the client
+//! reconnects with backoff, resuming after the last event it received (`Last-Event-ID`), so
+//! no change is missed across a reconnection or a server restart.
+
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::ACCEPT;
+
+use crate::{Entry, Inner, Prompt};
+
+/// The first wait before reconnecting; doubled after each failure up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The server sends a comment every 15 s: a stream silent for longer is dead.
+const SILENT_FOR: Duration = Duration::from_secs(45);
+
+/// The follower task, stopped when the last clone of its client is dropped.
+pub(crate) struct Follower(tokio::task::JoinHandle<()>);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts following the stream for the client behind `inner`.
+pub(crate) fn follow(inner: Weak<Inner>) -> Follower {
+    Follower(tokio::spawn(follow_forever(inner)))
+}
+
+/// How one connection to the stream ended.
+enum Ended {
+    /// The server closed it (a restart, say): reconnect at once.
+    ByServer,
+    /// It failed or was refused: reconnect after a backoff.
+    Failed(String),
+}
+
+async fn follow_forever(inner: Weak<Inner>) {
+    let http = match reqwest::Client::builder().read_timeout(SILENT_FOR).build() {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::warn!(%error, "no live updates: the HTTP client cannot be built");
+            return;
+        }
+    };
+    let mut last_event_id: Option<String> = None;
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let ended = connect(&http, &inner, &mut last_event_id, &mut backoff).await;
+        let Some(client) = inner.upgrade() else { return };
+        client.streaming.store(false, Ordering::Relaxed);
+        drop(client);
+        match ended {
+            Some(Ended::ByServer) => tokio::time::sleep(FIRST_BACKOFF).await,
+            Some(Ended::Failed(why)) => {
+                tracing::debug!(%why, "the live-update stream is down; polling until it is back");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            None => return,
+        }
+    }
+}
+
+/// One connection: applies its events until it ends. `None` when the client is gone.
+async fn connect(
+    http: &reqwest::Client,
+    inner: &Weak<Inner>,
+    last_event_id: &mut Option<String>,
+    backoff: &mut Duration,
+) -> Option<Ended> {
+    let request = {
+        let client = inner.upgrade()?;
+        let mut request = http
+            .get(format!("{}/v1/stream", client.base_url))
+            .bearer_auth(&client.key)
+            .header(ACCEPT, "text/event-stream");
+        if let Some(id) = last_event_id.as_deref() {
+            request = request.header("last-event-id", id);
+        }
+        request
+    };
+    let mut response = match request.send().await {
+        Ok(response) if response.status() == StatusCode::OK => response,
+        Ok(response) => return Some(Ended::Failed(format!("the stream answered {}", response.status()))),
+        Err(error) => return Some(Ended::Failed(error.to_string())),
+    };
+    *backoff = FIRST_BACKOFF;
+    inner.upgrade()?.streaming.store(true, Ordering::Relaxed);
+    let mut events = EventReader::default();
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Some(Ended::ByServer),
+            Err(error) => return Some(Ended::Failed(error.to_string())),
+        };
+        for event in events.push(&chunk) {
+            inner.upgrade()?.apply(&event);
+            if let Some(id) = event.id {
+                *last_event_id = Some(id);
+            }
+        }
+    }
+}
+
+/// One Server-Sent Event.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Event {
+    id: Option<String>,
+    kind: String,
+    data: String,
+}
+
+/// Splits the stream's bytes into events (comments and unknown fields skipped).
+#[derive(Default)]
+struct EventReader {
+    buffer: String,
+}
+
+impl EventReader {
+    fn push(&mut self, chunk: &[u8]) -> Vec<Event> {
+        self.buffer.push_str(&String::from_utf8_lossy(chunk));
+        let mut events = Vec::new();
+        while let Some(end) = self.buffer.find("\n\n") {
+            let block: String = self.buffer.drain(..end + 2).collect();
+            let mut event = Event::default();
+            for line in block.lines() {
+                let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match field {
+                    "id" => event.id = Some(value.to_owned()),
+                    "event" => event.kind = value.to_owned(),
+                    "data" => event.data.push_str(value),
+                    _ => {}
+                }
+            }
+            if !event.kind.is_empty() {
+                events.push(event);
+            }
+        }
+        events
+    }
+}
+
+impl Inner {
+    /// Writes one event into the cache: a prompt as served now, or its removal.
+    fn apply(&self, event: &Event) {
+        match event.kind.as_str() {
+            "prompt" => match serde_json::from_str::<types::ServedPrompt>(&event.data) {
+                Ok(served) => {
+                    let prompt = Prompt::from(served);
+                    let entry = Entry { prompt, etag: None, fetched: Instant::now(), refreshing: false };
+                    self.lock().insert(entry.prompt.name.clone(), entry);
+                }
+                Err(error) => tracing::warn!(%error, "an unreadable live update; ignored"),
+            },
+            "removed" => {
+                if let Ok(removed) = serde_json::from_str::<serde_json::Value>(&event.data)
+                    && let Some(name) = removed["name"].as_str()
+                {
+                    self.lock().remove(name);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_read_across_chunks_and_comments_are_skipped() {
+        let mut reader = EventReader::default();
+        assert_eq!(reader.push(b": heartbeat\n\nid: 7\nevent: prompt\nda"), []);
+        let events = reader.push(b"ta: {\"a\":1}\n\nid:8\nevent:removed\ndata:{\"name\":\"x\"}\n\n");
+        assert_eq!(
+            events,
+            [
+                Event { id: Some("7".into()), kind: "prompt".into(), data: "{\"a\":1}".into() },
+                Event { id: Some("8".into()), kind: "removed".into(), data: "{\"name\":\"x\"}".into() },
+            ]
+        );
+    }
+}
