@@ -5,6 +5,7 @@ mod api;
 mod clients;
 mod config;
 pub mod connections;
+mod mcp;
 pub mod transfer;
 pub mod webhooks;
 
@@ -133,6 +134,7 @@ fn router(
     clients: clients::Clients,
     request_timeout: std::time::Duration,
 ) -> anyhow::Result<Router> {
+    let mcp_vault = vault.clone();
     let state = AppState { vault: vault.clone(), leptos_options };
     let context = app::ServerContext { vault };
     let shell_options = state.leptos_options.clone();
@@ -168,6 +170,12 @@ fn router(
         .route("/api/public/v2/prompts/{*name}", get(api::read_langfuse_prompt))
         // Streams last as long as their client: past the request timeout too.
         .route("/v1/stream", get(api::stream))
+        // MCP for agents: a read key, then the protocol SDK.
+        .merge(
+            Router::new()
+                .route_service("/mcp", mcp::service(mcp_vault.clone()))
+                .route_layer(middleware::from_fn_with_state(mcp_vault, mcp::require_read_key)),
+        )
         .with_state(state))
 }
 

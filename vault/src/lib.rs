@@ -47,8 +47,9 @@ pub use prompts::{
 pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{
-    ApiKey, DEFAULT_STREAMS_PER_KEY, KeyKind, LangfuseRefused, NewApiKey, ReadRefused, Resume, Served,
-    StreamEvent, StreamRefused, Subscription, prompt_filter,
+    AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, DEFAULT_STREAMS_PER_KEY, KeyKind,
+    LangfuseRefused, NewApiKey, ReadRefused, Resume, Served, StreamEvent, StreamRefused, Subscription,
+    prompt_filter,
 };
 pub use settings::{LiveChanges, Settings, SettingsPatch};
 pub use transfer::Export;

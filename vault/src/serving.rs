@@ -26,8 +26,10 @@ use crate::prompts::{Channel, Named};
 use crate::{Result, Vault, VaultError};
 use types::{ServedPrompt, VersionJson};
 
+mod agents;
 mod langfuse;
 mod stream;
+pub use agents::{AgentMessages, AgentPrompt, AgentRefused, AgentRole};
 pub use langfuse::LangfuseRefused;
 pub use stream::{DEFAULT_STREAMS_PER_KEY, Resume, StreamEvent, StreamRefused, Subscription, prompt_filter};
 

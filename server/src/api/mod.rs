@@ -13,7 +13,7 @@ mod team;
 mod webhooks;
 
 pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
-pub(crate) use reads::read_prompt;
+pub(crate) use reads::{bearer, read_prompt};
 pub(crate) use stream::stream;
 
 use axum::Router;

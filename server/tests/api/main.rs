@@ -9,6 +9,7 @@ mod helpers;
 mod instances;
 mod limits;
 mod manage;
+mod mcp;
 mod openapi;
 mod reads;
 mod receiver;

@@ -1,0 +1,136 @@
+//! Prompts for AI agents (the Model Context Protocol's `prompts/list` and `prompts/get`):
+//! what a read key reads, each prompt with its variables as the arguments an agent fills,
+//! and compiled into messages. The protocol's wording is the server's; what is listed, how a
+//! version becomes messages and what is refused is decided here.
+//!
+//! MCP messages have two roles, `user` and `assistant`. A text prompt is one `user` message;
+//! a chat prompt's `system` messages are sent as `user` messages (an agent has no other
+//! place for them, and they come first in a chat prompt anyway); a placeholder is left out:
+//! the agent's own conversation is its history.
+
+use std::collections::HashMap;
+
+use super::{KeyKind, ReadRefused, TokenHash, hash_token};
+use crate::Vault;
+use crate::content::{Body, ChatMessage, MessageRole};
+use types::template::Mode;
+
+/// A prompt as an agent lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentPrompt {
+    pub name: String,
+    /// The served version's message, or its label when it has none.
+    pub description: String,
+    /// Its `{{variables}}`: every one required.
+    pub arguments: Vec<String>,
+}
+
+/// Who says an agent's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentRole {
+    User,
+    Assistant,
+}
+
+/// A prompt compiled for an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentMessages {
+    pub description: String,
+    pub messages: Vec<(AgentRole, String)>,
+}
+
+/// Why a `prompts/get` was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentRefused {
+    /// The key is missing, unknown or revoked.
+    Unauthorized,
+    /// The key reads no prompt of that name.
+    NotFound(String),
+    /// A variable has no value: the argument it needs, named.
+    MissingArgument(String),
+}
+
+impl Vault {
+    /// Whether `token` is a read key that works now.
+    pub fn read_key_is_valid(&self, token: &str) -> bool {
+        self.serving.lock_read().keys.contains_key(&hash_token(token))
+    }
+
+    /// Every prompt the key reads now, by name.
+    pub fn agent_prompts(&self, token: &str) -> Result<Vec<AgentPrompt>, ReadRefused> {
+        let model = self.serving.lock_read();
+        let (workspace_id, kind) = key_of(&model.keys, &hash_token(token))?;
+        let mut prompts: Vec<AgentPrompt> = model
+            .prompts
+            .get(&workspace_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, entry)| {
+                let served = entry.view(kind).0?;
+                let version = &served.version;
+                Some(AgentPrompt {
+                    name: name.clone(),
+                    description: describe(&version.message, version.number),
+                    arguments: version.body.variables(),
+                })
+            })
+            .collect();
+        prompts.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(prompts)
+    }
+
+    /// Prompt `name` as the key reads it, compiled with `arguments` for its variables
+    /// (values for names it does not use are ignored: agents may send more than asked).
+    pub fn agent_prompt(
+        &self,
+        token: &str,
+        name: &str,
+        arguments: &HashMap<String, String>,
+    ) -> Result<AgentMessages, AgentRefused> {
+        let version = {
+            let model = self.serving.lock_read();
+            let (workspace_id, kind) =
+                key_of(&model.keys, &hash_token(token)).map_err(|_| AgentRefused::Unauthorized)?;
+            let entry = model.prompts.get(&workspace_id).and_then(|prompts| prompts.get(name));
+            let served = entry.and_then(|entry| entry.view(kind).0);
+            served.ok_or_else(|| AgentRefused::NotFound(name.to_owned()))?.version.clone()
+        };
+        let variables = version.body.variables();
+        if let Some(missing) = variables.iter().find(|name| !arguments.contains_key(*name)) {
+            return Err(AgentRefused::MissingArgument(missing.clone()));
+        }
+        let values: Vec<(&str, &str)> =
+            arguments.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+        // Every variable has its value: lenient only keeps the placeholders and ignores extras.
+        let messages = match version.body.compile(&values, &[], Mode::Lenient) {
+            Ok(Body::Text(text)) => vec![(AgentRole::User, text)],
+            Ok(Body::Chat(messages)) => messages.into_iter().filter_map(agent_message).collect(),
+            Err(error) => return Err(AgentRefused::MissingArgument(error.to_string())),
+        };
+        Ok(AgentMessages { description: describe(&version.message, version.number), messages })
+    }
+}
+
+fn key_of(
+    keys: &HashMap<TokenHash, std::sync::Arc<super::KeyEntry>>,
+    hash: &TokenHash,
+) -> Result<(i64, KeyKind), ReadRefused> {
+    keys.get(hash).map(|key| (key.workspace_id, key.kind)).ok_or(ReadRefused::Unauthorized)
+}
+
+fn describe(message: &str, number: i64) -> String {
+    if message.trim().is_empty() { types::label(number) } else { message.to_owned() }
+}
+
+/// A chat message as an agent gets it; a placeholder is left out.
+fn agent_message(message: ChatMessage) -> Option<(AgentRole, String)> {
+    match message {
+        ChatMessage::Message { role: MessageRole::Assistant, content } => {
+            Some((AgentRole::Assistant, content))
+        }
+        ChatMessage::Message { role: MessageRole::System | MessageRole::User, content } => {
+            Some((AgentRole::User, content))
+        }
+        ChatMessage::Placeholder { .. } => None,
+    }
+}
