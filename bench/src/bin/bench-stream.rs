@@ -42,6 +42,8 @@ async fn main() -> anyhow::Result<()> {
     let (token, key) = set_up(&client, &args.server).await?;
     write_wrk_script(&args.wrk_script, &key)?;
 
+    // A first run warms the server up, so that the two measured runs compare like with like.
+    wrk(&args, "warming up")?;
     let without = wrk(&args, "no stream open")?;
     let before = rss_kib(args.pid)?;
     let arrivals: Arrivals = Arc::new(Mutex::new(vec![Vec::new(); args.promotes as usize + 2]));
