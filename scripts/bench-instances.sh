@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Several instances on PostgreSQL: starts two release servers on one new database, prints
 # how long a promote made through the first takes to be served by the second (p50, p99
-# over 100 promotes), then the SDK read throughput of one instance and of both together
-# (wrk, 64 connections in all, median of 3 rounds) and their ratio.
+# over 100 promotes) and to reach a live-update stream on the second (over 100 more), then
+# the SDK read throughput of one instance and of both together (wrk, 64 connections in all,
+# median of 3 rounds) and their ratio.
 #   scripts/bench-instances.sh [seconds per run, default 10]
 # PROMPTVAULT_TEST_POSTGRES names the server (default postgres://postgres@127.0.0.1:5432).
 set -euo pipefail

@@ -27,6 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use vault::Vault;
 
+pub use api::STREAM_HEARTBEAT;
 pub use config::{Command, Config};
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.

@@ -1,7 +1,9 @@
 //! Propagation across instances: with two PromptVault servers on one PostgreSQL database,
 //! promotes a new version through the first, then reads through the second until it serves
-//! it, 100 times; prints the delays (p50, p99, max). Also writes the wrk script that the
-//! throughput half of `scripts/bench-instances.sh` drives both servers with.
+//! it, 100 times; then, with a live-update stream open on the second, promotes through the
+//! first 100 times more and times each event's arrival on the stream; prints the delays
+//! (p50, p99, max). Also writes the wrk script that the throughput half of
+//! `scripts/bench-instances.sh` drives both servers with.
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +26,27 @@ struct Args {
 }
 
 const PROMPT: &str = "bench%2Fpropagation";
+
+/// The version number of the stream's next `prompt` event (comments skipped).
+async fn next_version(stream: &mut reqwest::Response, buffer: &mut String) -> anyhow::Result<i64> {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let data = block.lines().find_map(|line| line.strip_prefix("data: "));
+            if let Some(number) =
+                data.and_then(|d| serde_json::from_str::<Value>(d).ok()).and_then(|j| j["number"].as_i64())
+            {
+                return Ok(number);
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
+            .await
+            .map_err(|_| anyhow::anyhow!("no event within 10 s"))??
+            .ok_or_else(|| anyhow::anyhow!("the stream ended"))?;
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
 
 /// Prints p50, p99 and the maximum of `delays`; returns the p99.
 fn report(what: &str, delays: &mut [Duration], ms: impl Fn(Duration) -> String) -> Duration {
@@ -95,6 +118,30 @@ async fn main() -> anyhow::Result<()> {
         "goal missed"
     };
     println!("p99 goal < 1 s: {goal}");
+
+    // A stream on the second instance; each promote through the first, timed to its event.
+    let mut stream = client
+        .get(format!("{}/v1/stream?prompts=bench/propagation", args.second))
+        .bearer_auth(&key)
+        .send()
+        .await?;
+    anyhow::ensure!(stream.status().is_success(), "stream refused: {}", stream.status());
+    let mut buffer = String::new();
+    next_version(&mut stream, &mut buffer).await?; // what the key reads now
+    let mut pushed = Vec::new();
+    for n in args.promotes + 1..=args.promotes * 2 {
+        post(format!("/v1/manage/prompts/{PROMPT}/versions"), json!({"source": format!("version {n}")}))
+            .await?;
+        let sent = Instant::now();
+        post(format!("/v1/manage/prompts/{PROMPT}/versions/{n}/promote"), json!({})).await?;
+        while next_version(&mut stream, &mut buffer).await? != n {}
+        pushed.push(sent.elapsed());
+    }
+    println!(
+        "live updates over {} promotes through the first instance, streamed by the second:",
+        pushed.len()
+    );
+    report("  promote sent → event received", &mut pushed, ms);
 
     let script = format!(
         "wrk.path = \"/v1/prompts/{PROMPT}\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n\

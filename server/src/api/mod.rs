@@ -14,6 +14,7 @@ mod webhooks;
 
 pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
 pub(crate) use reads::{bearer, read_prompt};
+pub use stream::HEARTBEAT as STREAM_HEARTBEAT;
 pub(crate) use stream::stream;
 
 use axum::Router;

@@ -20,7 +20,7 @@ use super::dto::Query;
 use super::reads::bearer;
 
 /// Comments sent while nothing changes, so that proxies keep the stream open.
-pub(crate) const HEARTBEAT: Duration = Duration::from_secs(15);
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// How long a client refused for having too many streams open should wait.
 const RETRY_STREAMS: Duration = Duration::from_secs(5);

@@ -153,3 +153,19 @@ async fn bad_stream_requests_are_refused_with_the_status_that_fits() {
     let read = app.client.get(format!("{}/v1/prompts/support%2Ftriage", app.base)).bearer_auth(&key);
     assert_eq!(read.send().await.expect("read").status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn an_idle_stream_gets_a_heartbeat_so_proxies_keep_it_open() {
+    let (app, key, _) = app_with_a_live_prompt(|_| {}).await;
+    let mut response =
+        app.client.get(format!("{}/v1/stream", app.base)).bearer_auth(&key).send().await.expect("stream");
+    let mut received = String::new();
+    let waited = tokio::time::timeout(server::STREAM_HEARTBEAT + Duration::from_secs(5), async {
+        while !received.contains(": heartbeat") {
+            let chunk = response.chunk().await.expect("read").expect("open");
+            received.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "no heartbeat comment within the interval: {received}");
+}
