@@ -14,12 +14,14 @@ pub mod demo;
 pub mod diff;
 mod error;
 mod events;
+mod from_langfuse;
 mod history;
 mod invitations;
 mod limits;
 mod members;
 mod names;
 mod prompts;
+mod push;
 mod reviews;
 mod search;
 mod serving;
@@ -35,6 +37,7 @@ pub use content::{Body, ChatMessage, Config, DraftBody, MessageRole, PromptType}
 pub use db::{Backend, Timestamp};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
+pub use from_langfuse::{ImportedPrompt, LangfuseVersion};
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
@@ -44,6 +47,7 @@ pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
     VersionJson, offered,
 };
+pub use push::{PromptFile, Push, PushReport, PushStep, Pushed};
 pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{

@@ -199,7 +199,7 @@ pub(crate) struct PromptRow {
     pub name: String,
     pub kind: PromptType,
     pub live: Option<VersionNumber>,
-    staging: Option<VersionNumber>,
+    pub staging: Option<VersionNumber>,
 }
 
 pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.config, v.message, v.created_at, \
@@ -244,29 +244,8 @@ impl Vault {
     ) -> Result<PromptState> {
         actor.require(Permission::EditPrompts)?;
         let name = PromptName::parse(name)?;
-        let now = Timestamp::now().0;
         let mut tx = self.db.write.begin().await?;
-        let inserted = sqlx::query(
-            "insert into prompts (workspace_id, name, kind, created_at, updated_at) values ($1, $2, $3, $4, $4)",
-        )
-        .bind(actor.workspace_id)
-        .bind(name.as_str())
-        .bind(kind.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(VaultError::conflict(
-                    Conflict::AlreadyExists,
-                    format!("a prompt named {name} already exists"),
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let details = json!({ "type": kind.as_str() });
-        activity::record(&mut tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await?;
+        create_prompt_in(&mut tx, actor, &name, kind).await?;
         tx.commit().await?;
         Ok(PromptState { name: name.to_string(), kind, live: None, staging: None, versions: 0 })
     }
@@ -318,37 +297,9 @@ impl Vault {
     /// in order: the counter on the prompt row is bumped inside the write transaction.
     pub async fn save_draft(&self, actor: &Actor, name: &str, draft: NewDraft) -> Result<Version> {
         actor.require(Permission::EditPrompts)?;
-        let now = Timestamp::now().0;
         let mut tx = self.db.write.begin().await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
-        // The content first: its type is the prompt's.
-        let body = content::body(prompt.kind, &prompt.name, draft.body)?;
-        let config = content::config(draft.config)?;
-        let message = names::message(&draft.message)?;
-        let number: i64 = sqlx::query_scalar(
-            "update prompts set last_number = last_number + 1, updated_at = $1 where id = $2 returning last_number",
-        )
-        .bind(now)
-        .bind(prompt.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "insert into versions (prompt_id, number, status, source, config, variables, message, author_id, \
-             created_at) values ($1, $2, 'draft', $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(prompt.id)
-        .bind(number)
-        .bind(content::stored_source(&body))
-        .bind(content::stored_config(&config))
-        .bind(content::stored_variables(&body))
-        .bind(message)
-        .bind(actor.account_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let version = find_version(&mut tx, &prompt, number_from_db(number)?).await?;
-        let details = json!({ "version": version.number.label(), "message": version.message });
-        activity::record(&mut tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;
+        let version = save_draft_in(&mut tx, actor, &prompt, draft).await?;
         tx.commit().await?;
         self.search_index.poke();
         Ok(version)
@@ -601,6 +552,93 @@ impl Vault {
     }
 }
 
+/// Creates an empty prompt inside the caller's transaction; 409 when the name is taken.
+pub(crate) async fn create_prompt_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &PromptName,
+    kind: PromptType,
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    let inserted = sqlx::query(
+        "insert into prompts (workspace_id, name, kind, created_at, updated_at) values ($1, $2, $3, $4, $4)",
+    )
+    .bind(actor.workspace_id)
+    .bind(name.as_str())
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(VaultError::conflict(
+                Conflict::AlreadyExists,
+                format!("a prompt named {name} already exists"),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let details = json!({ "type": kind.as_str() });
+    activity::record(tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await
+}
+
+/// Saves `draft` as the prompt's next version, inside the caller's transaction (which holds
+/// the prompt's row lock). Its content is checked against the prompt's type first.
+pub(crate) async fn save_draft_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    draft: NewDraft,
+) -> Result<Version> {
+    let body = content::body(prompt.kind, &prompt.name, draft.body)?;
+    let config = content::config(draft.config)?;
+    let message = names::message(&draft.message)?;
+    let number: i64 = sqlx::query_scalar(
+        "update prompts set last_number = last_number + 1, updated_at = $1 where id = $2 returning last_number",
+    )
+    .bind(Timestamp::now().0)
+    .bind(prompt.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let number = number_from_db(number)?;
+    insert_version(tx, actor, prompt, number, Status::Draft, &body, &config, message).await?;
+    let version = find_version(tx, prompt, number).await?;
+    let details = json!({ "version": version.number.label(), "message": version.message });
+    activity::record(tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;
+    Ok(version)
+}
+
+/// Writes one version row; the caller has checked its content and chosen its number.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_version(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    number: VersionNumber,
+    status: Status,
+    body: &Body,
+    config: &Config,
+    message: &str,
+) -> Result<()> {
+    sqlx::query(
+        "insert into versions (prompt_id, number, status, source, config, variables, message, author_id, \
+         created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(prompt.id)
+    .bind(number.get())
+    .bind(status.as_str())
+    .bind(content::stored_source(body))
+    .bind(content::stored_config(config))
+    .bind(content::stored_variables(body))
+    .bind(message)
+    .bind(actor.account_id)
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Why live cannot be rolled back to version `number`, if it cannot: rollback goes to a
 /// published version older than live (forward is a promote).
 pub(crate) fn roll_back_refusal(
@@ -776,7 +814,25 @@ pub(crate) async fn find_version(
     version_from_row(&row)
 }
 
-async fn workspace_staging_enabled(tx: &mut Transaction<'_, Any>, workspace_id: i64) -> Result<bool> {
+/// The prompt's newest version (by number), draft or published; `None` before its first.
+pub(crate) async fn newest_version(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+) -> Result<Option<Version>> {
+    let newest: Option<i64> = sqlx::query_scalar("select max(number) from versions where prompt_id = $1")
+        .bind(prompt.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    match newest {
+        Some(n) => Ok(Some(find_version(tx, prompt, number_from_db(n)?).await?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn workspace_staging_enabled(
+    tx: &mut Transaction<'_, Any>,
+    workspace_id: i64,
+) -> Result<bool> {
     let enabled: i64 = sqlx::query_scalar("select staging_enabled from workspaces where id = $1")
         .bind(workspace_id)
         .fetch_one(&mut **tx)
@@ -817,7 +873,7 @@ pub(crate) struct Requester {
     pub email: String,
 }
 
-async fn move_pointer(
+pub(crate) async fn move_pointer(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     prompt: &PromptRow,

@@ -100,6 +100,18 @@ impl ChangeRequest {
     }
 }
 
+/// What making a version live came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GoingLive {
+    AlreadyLive,
+    Promoted,
+    /// Under review: request `request` asks for it (`opened` now, or open already).
+    Requested {
+        request: i64,
+        opened: bool,
+    },
+}
+
 /// A request to change live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRequest {
@@ -191,29 +203,7 @@ impl Vault {
         {
             return Err(refusal);
         }
-        let id: i64 = sqlx::query_scalar(
-            "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7) returning id",
-        )
-        .bind(actor.workspace_id)
-        .bind(prompt.id)
-        .bind(action.as_str())
-        .bind(number.get())
-        .bind(&note)
-        .bind(actor.account_id)
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await?;
-        let request = load(&mut tx, actor, id).await?;
-        self.announce(
-            &mut tx,
-            actor,
-            &prompt,
-            &request,
-            ActivityKind::RequestOpened,
-            Some(EventKind::RequestOpened),
-        )
-        .await?;
+        let request = self.open_request_in(&mut tx, actor, &prompt, action, number, &note).await?;
         tx.commit().await?;
         self.outbox.poke();
         Ok(request)
@@ -297,6 +287,61 @@ impl Vault {
     }
 
     /// Records a request's step in the activity log and, for `event`, tells the webhooks.
+    /// Opens a request inside the caller's transaction, which has checked that the workspace
+    /// reviews changes and that the action is possible.
+    pub(crate) async fn open_request_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        prompt: &PromptRow,
+        action: RequestAction,
+        number: VersionNumber,
+        note: &str,
+    ) -> Result<ChangeRequest> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        )
+        .bind(actor.workspace_id)
+        .bind(prompt.id)
+        .bind(action.as_str())
+        .bind(number.get())
+        .bind(note)
+        .bind(actor.account_id)
+        .bind(Timestamp::now().0)
+        .fetch_one(&mut **tx)
+        .await?;
+        let request = load(tx, actor, id).await?;
+        let (kind, event) = (ActivityKind::RequestOpened, Some(EventKind::RequestOpened));
+        self.announce(tx, actor, prompt, &request, kind, event).await?;
+        Ok(request)
+    }
+
+    /// Makes version `number` live as the workspace's rule allows the actor, inside the
+    /// caller's transaction: directly, or under review by opening a request to promote it
+    /// (unless one is open already). Nothing when it is live already.
+    pub(crate) async fn promote_or_request_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        prompt: &PromptRow,
+        number: VersionNumber,
+        note: &str,
+    ) -> Result<GoingLive> {
+        if prompt.live == Some(number) {
+            return Ok(GoingLive::AlreadyLive);
+        }
+        if entitled(tx, actor).await? != LiveChanges::Review {
+            promote_in(tx, actor, prompt, number, None).await?;
+            return Ok(GoingLive::Promoted);
+        }
+        if let Some(open) = open_request_for(tx, actor, prompt, RequestAction::Promote, number).await? {
+            return Ok(GoingLive::Requested { request: open.id, opened: false });
+        }
+        let request = self.open_request_in(tx, actor, prompt, RequestAction::Promote, number, note).await?;
+        Ok(GoingLive::Requested { request: request.id, opened: true })
+    }
+
     async fn announce(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -401,4 +446,27 @@ fn not_open(request: &ChangeRequest) -> VaultError {
             request.state.as_str()
         ),
     )
+}
+
+/// The open request to do `action` with version `number` of the prompt, if there is one.
+async fn open_request_for(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    action: RequestAction,
+    number: VersionNumber,
+) -> Result<Option<ChangeRequest>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "select id from requests where prompt_id = $1 and action = $2 and number = $3 and state = 'open' \
+         order by id limit 1",
+    )
+    .bind(prompt.id)
+    .bind(action.as_str())
+    .bind(number.get())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match id {
+        Some(id) => Ok(Some(load(tx, actor, id).await?)),
+        None => Ok(None),
+    }
 }

@@ -1,0 +1,238 @@
+//! Prompts as code (PRODUCT.md "Prompts as code"): a folder of prompt files pushed as one
+//! change. Each file whose content (text or messages, and config) differs from its prompt's
+//! newest version becomes a draft, a prompt without a name here is created, and the file's
+//! version is then staged or made live if asked. All of it happens in one transaction or
+//! none of it does; a dry run is the same work rolled back, so it says exactly what a push
+//! would do.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{Any, Transaction};
+
+use crate::content::{self, Body, Config, DraftBody, PromptType};
+use crate::events::EventKind;
+use crate::members::{Actor, Permission};
+use crate::names::{self, PromptName, VersionNumber};
+use crate::prompts::{
+    NewDraft, Version, create_prompt_in, lock_prompt, move_pointer, newest_version, save_draft_in,
+    workspace_staging_enabled,
+};
+use crate::reviews::GoingLive;
+use crate::{Channel, Conflict, Result, Vault, VaultError};
+
+/// One prompt file as a push carries it: the prompt's name, type and content.
+#[derive(Debug, Clone)]
+pub struct PromptFile {
+    pub name: String,
+    pub kind: PromptType,
+    pub body: DraftBody,
+    pub config: Option<Value>,
+}
+
+/// A prompt file's content, checked.
+pub(crate) struct CheckedFile {
+    pub name: PromptName,
+    pub kind: PromptType,
+    pub body: Body,
+    pub config: Config,
+}
+
+impl PromptFile {
+    /// Checks the file by the rules a saved version follows; the refusal names the prompt.
+    pub fn check(&self) -> Result<()> {
+        self.checked().map(|_| ())
+    }
+
+    pub(crate) fn checked(&self) -> Result<CheckedFile> {
+        let name = PromptName::parse(&self.name)?;
+        let in_prompt = |e| naming(&name, e);
+        let body = content::body(self.kind, name.as_str(), self.body.clone()).map_err(in_prompt)?;
+        let config = content::config(self.config.clone()).map_err(in_prompt)?;
+        Ok(CheckedFile { name, kind: self.kind, body, config })
+    }
+}
+
+/// `err`, its message prefixed with the prompt it is about (a push carries many).
+pub(crate) fn naming(name: &PromptName, err: VaultError) -> VaultError {
+    match err {
+        VaultError::Invalid { field, message } if !message.starts_with(name.as_str()) => {
+            VaultError::Invalid { field, message: format!("{name}: {message}") }
+        }
+        other => other,
+    }
+}
+
+/// A push: the files, the message of the drafts it saves, and what to do with each file's
+/// version afterwards.
+#[derive(Debug, Clone, Default)]
+pub struct Push {
+    pub files: Vec<PromptFile>,
+    pub message: String,
+    /// Point staging at each file's version.
+    pub stage: bool,
+    /// Make each file's version live (under review: request it).
+    pub promote: bool,
+    /// Do everything, report it, and keep none of it.
+    pub dry_run: bool,
+}
+
+/// One thing a push did (or, in a dry run, would do) to a prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum PushStep {
+    Created,
+    Saved {
+        version: VersionNumber,
+    },
+    Staged {
+        version: VersionNumber,
+    },
+    Promoted {
+        version: VersionNumber,
+    },
+    /// Under review: a request to promote the version was opened.
+    Requested {
+        version: VersionNumber,
+        request: i64,
+    },
+}
+
+/// What a push came to for one prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub name: String,
+    /// The version holding the file's content: the draft saved now, or the newest version
+    /// when the file is the same.
+    pub version: VersionNumber,
+    /// Empty when the file changed nothing.
+    pub steps: Vec<PushStep>,
+    /// The newest version before the push, when a draft was saved: what the file differs from.
+    pub previous: Option<Version>,
+    /// An open request to promote `version`, opened by this push or before.
+    pub awaiting_review: Option<i64>,
+}
+
+/// A push's report, prompt by prompt in name order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushReport {
+    pub prompts: Vec<Pushed>,
+    pub dry_run: bool,
+}
+
+impl PushReport {
+    /// Whether the push changed anything (or, in a dry run, would).
+    pub fn changed(&self) -> bool {
+        self.prompts.iter().any(|p| !p.steps.is_empty())
+    }
+}
+
+impl Vault {
+    /// Pushes prompt files: every file is checked before anything is written, and the whole
+    /// push is one transaction, so a refusal anywhere leaves every prompt as it was.
+    pub async fn push(&self, actor: &Actor, push: Push) -> Result<PushReport> {
+        actor.require(Permission::EditPrompts)?;
+        let message = names::message(&push.message)?.to_owned();
+        let mut files = push.files.iter().map(PromptFile::checked).collect::<Result<Vec<_>>>()?;
+        // Locks are taken in name order, so two pushes of overlapping folders take turns.
+        files.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        if let Some(twice) = files.windows(2).find(|pair| pair[0].name == pair[1].name) {
+            return Err(VaultError::invalid("name", format!("{} is pushed twice", twice[0].name)));
+        }
+        let mut tx = self.db.write.begin().await?;
+        if push.stage && !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
+            return Err(VaultError::conflict(
+                Conflict::StagingDisabled,
+                "staging is disabled for this workspace: enable it in Settings, or push without staging",
+            ));
+        }
+        let mut prompts = Vec::with_capacity(files.len());
+        for file in files {
+            prompts.push(self.push_file(&mut tx, actor, file, &message, &push).await?);
+        }
+        let report = PushReport { prompts, dry_run: push.dry_run };
+        if push.dry_run {
+            tx.rollback().await?;
+            return Ok(report);
+        }
+        tx.commit().await?;
+        if report.changed() {
+            self.search_index.poke();
+            self.outbox.poke();
+            self.follow_changes().await;
+        }
+        Ok(report)
+    }
+
+    async fn push_file(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        file: CheckedFile,
+        message: &str,
+        push: &Push,
+    ) -> Result<Pushed> {
+        let mut steps = Vec::new();
+        let prompt = match lock_prompt(tx, actor, file.name.as_str()).await {
+            Ok(prompt) => prompt,
+            Err(VaultError::NotFound(_)) => {
+                create_prompt_in(tx, actor, &file.name, file.kind).await?;
+                steps.push(PushStep::Created);
+                lock_prompt(tx, actor, file.name.as_str()).await?
+            }
+            Err(e) => return Err(e),
+        };
+        if prompt.kind != file.kind {
+            return Err(VaultError::invalid(
+                "type",
+                format!("{} is a {} prompt here; its file says {}", prompt.name, prompt.kind, file.kind),
+            ));
+        }
+        let newest = newest_version(tx, &prompt).await?;
+        let same = newest.as_ref().filter(|v| v.body == file.body && v.config == file.config);
+        let (version, previous) = match same {
+            Some(version) => (version.number, None),
+            None => {
+                let config = Some(Value::Object(file.config));
+                let draft = NewDraft { body: draft_body(file.body), config, message: message.to_owned() };
+                let saved = save_draft_in(tx, actor, &prompt, draft).await?;
+                steps.push(PushStep::Saved { version: saved.number });
+                (saved.number, newest)
+            }
+        };
+        if push.stage && prompt.staging != Some(version) {
+            move_pointer(
+                tx,
+                actor,
+                &prompt,
+                Channel::Staging,
+                Some(version),
+                EventKind::StagingChanged,
+                None,
+            )
+            .await?;
+            steps.push(PushStep::Staged { version });
+        }
+        let mut awaiting_review = None;
+        if push.promote {
+            match self.promote_or_request_in(tx, actor, &prompt, version, message).await? {
+                GoingLive::AlreadyLive => {}
+                GoingLive::Promoted => steps.push(PushStep::Promoted { version }),
+                GoingLive::Requested { request, opened } => {
+                    awaiting_review = Some(request);
+                    if opened {
+                        steps.push(PushStep::Requested { version, request });
+                    }
+                }
+            }
+        }
+        Ok(Pushed { name: prompt.name.clone(), version, steps, previous, awaiting_review })
+    }
+}
+
+/// A checked body as a draft carries it (it is checked again on save, cheaply).
+fn draft_body(body: Body) -> DraftBody {
+    match body {
+        Body::Text(text) => DraftBody::Text(text),
+        Body::Chat(messages) => DraftBody::Chat(serde_json::to_value(messages).unwrap_or(Value::Null)),
+    }
+}

@@ -1,0 +1,123 @@
+//! Moving from Langfuse: an export becomes prompts with their whole history, numbers kept,
+//! `production` live and `staging` staged; importing it again changes nothing.
+
+use serde_json::json;
+use vault::{
+    Body, ChatMessage, LangfuseVersion, MessageRole, NewDraft, PromptType, SettingsPatch, Status, VaultError,
+};
+
+mod common;
+use common::v;
+
+/// An export as Langfuse's API writes it (fields the import does not use included).
+fn export() -> Vec<LangfuseVersion> {
+    serde_json::from_value(json!([
+        {"id": "a1", "name": "greeting", "version": 1, "type": "text", "prompt": "Hi {{name}}",
+         "config": {}, "labels": [], "tags": ["onboarding"], "commitMessage": "First words",
+         "createdAt": "2025-01-01T00:00:00.000Z", "projectId": "p"},
+        {"id": "a3", "name": "greeting", "version": 3, "type": "text", "prompt": "Hello there, {{name}}!",
+         "config": {"temperature": 0.2}, "labels": ["staging", "latest", "beta"], "tags": ["onboarding"]},
+        {"id": "a2", "name": "greeting", "version": 2, "type": "text", "prompt": "Hello {{name}}",
+         "config": null, "labels": ["production"], "tags": [], "commitMessage": null},
+        {"id": "b1", "name": "support/triage", "version": 1, "type": "chat",
+         "prompt": [
+            {"type": "chatmessage", "role": "system", "content": "You triage for {{team}}."},
+            {"type": "placeholder", "name": "history"},
+            {"role": "user", "content": "{{question}}"}
+         ],
+         "config": {"model": "gpt-4o", "temperature": 0}, "labels": ["production", "latest"], "tags": []}
+    ]))
+    .expect("an export")
+}
+
+#[tokio::test]
+async fn an_export_becomes_prompts_with_their_history_and_a_second_import_changes_nothing() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault
+        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
+        .await
+        .expect("staging");
+    let report = vault.import_from_langfuse(&owner, export()).await.expect("import");
+    let greeting = &report[0];
+    assert_eq!((greeting.name.as_str(), greeting.created), ("greeting", true));
+    assert_eq!(greeting.added, [v(1), v(2), v(3)]);
+    assert_eq!((greeting.promoted, greeting.staged), (Some(v(2)), Some(v(3))));
+    assert_eq!(greeting.left_out, ["tags onboarding on v1", "label \"beta\" on v3", "tags onboarding on v3"]);
+
+    let state = vault.prompt(&owner, "greeting").await.expect("prompt");
+    assert_eq!((state.live, state.staging, state.versions), (Some(v(2)), Some(v(3)), 3));
+    let first = vault.version(&owner, "greeting", v(1)).await.expect("v1");
+    assert_eq!(
+        (first.text(), first.message.as_str(), first.status),
+        ("Hi {{name}}", "First words", Status::Published)
+    );
+    let third = vault.version(&owner, "greeting", v(3)).await.expect("v3");
+    assert_eq!(third.status, Status::Published, "history is published, frozen");
+    assert_eq!(third.config.get("temperature"), Some(&json!(0.2)));
+    assert_eq!(
+        vault.version(&owner, "greeting", v(2)).await.expect("v2").message,
+        "Imported from Langfuse (v2)"
+    );
+
+    let triage = vault.version(&owner, "support/triage", v(1)).await.expect("chat v1");
+    assert_eq!(vault.prompt(&owner, "support/triage").await.expect("prompt").kind, PromptType::Chat);
+    let Body::Chat(messages) = &triage.body else { panic!("a chat body") };
+    assert_eq!(messages[0], ChatMessage::new(MessageRole::System, "You triage for {{team}}."));
+    assert_eq!(messages[1], ChatMessage::Placeholder { name: "history".into() });
+    assert_eq!(triage.config.get("model"), Some(&json!("gpt-4o")));
+
+    let moves = vault.deployments(&owner, "greeting").await.expect("moves").len();
+    let again = vault.import_from_langfuse(&owner, export()).await.expect("again");
+    assert!(again.iter().all(|p| !p.changed()), "{again:?}");
+    assert_eq!(again[0].unchanged, [v(1), v(2), v(3)]);
+    assert_eq!(vault.deployments(&owner, "greeting").await.expect("moves").len(), moves);
+
+    // After the import the history goes on from the last Langfuse number.
+    let next = vault.save_draft(&owner, "greeting", NewDraft::text("Hey", "here now")).await.expect("draft");
+    assert_eq!(next.number, v(4));
+}
+
+#[tokio::test]
+async fn an_export_that_disagrees_with_the_history_here_imports_nothing() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault.create_prompt(&owner, "greeting").await.expect("prompt");
+    vault.save_draft(&owner, "greeting", NewDraft::text("Other words", "ours")).await.expect("draft");
+    let refused = vault.import_from_langfuse(&owner, export()).await;
+    let Err(error) = refused else { panic!("expected a conflict") };
+    assert_eq!(error.status(), 409, "{error}");
+    assert!(error.to_string().contains("greeting v1"), "{error}");
+    assert!(vault.prompt(&owner, "support/triage").await.is_err(), "nothing of the import is kept");
+}
+
+#[tokio::test]
+async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let cases = [
+        (json!([{"name": "Bad Name", "version": 1, "prompt": "x"}]), "\"Bad Name\""),
+        (
+            json!([{"name": "c", "version": 1, "type": "chat", "prompt": "text"}]),
+            "c v1: a chat prompt's prompt is a list",
+        ),
+        (
+            json!([{"name": "c", "version": 2, "type": "chat", "prompt": [{"role": "robot", "content": "x"}]}]),
+            "c v2: message 1",
+        ),
+        (json!([{"name": "t", "version": 0, "prompt": "x"}]), "t: "),
+        (
+            json!([{"name": "t", "version": 1, "prompt": "x"}, {"name": "t", "version": 1, "prompt": "y"}]),
+            "t: the export has v1 twice",
+        ),
+        (
+            json!([{"name": "t", "version": 1, "prompt": "x", "labels": ["production"]}, {"name": "t", "version": 2, "prompt": "y", "labels": ["production"]}]),
+            "labels 2 versions production",
+        ),
+    ];
+    for (entries, needle) in cases {
+        let export: Vec<LangfuseVersion> = serde_json::from_value(entries).expect("entries");
+        match vault.import_from_langfuse(&owner, export).await {
+            Err(error @ VaultError::Invalid { .. }) => assert!(error.to_string().contains(needle), "{error}"),
+            other => panic!("expected a refusal mentioning {needle:?}, got {other:?}"),
+        }
+    }
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty());
+}

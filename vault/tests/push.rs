@@ -1,0 +1,201 @@
+//! Prompts as code: a push of prompt files saves a draft for each file that differs from its
+//! prompt's newest version, creates new prompts, stages or promotes as asked (requests under
+//! review), and is all or nothing.
+
+use serde_json::json;
+use vault::{
+    Actor, LiveChanges, NewDraft, NewMember, PromptFile, PromptType, Push, PushStep, Role, SettingsPatch,
+    Vault, VaultError,
+};
+
+mod common;
+use common::v;
+
+fn text(name: &str, source: &str) -> PromptFile {
+    PromptFile {
+        name: name.into(),
+        kind: PromptType::Text,
+        body: vault::DraftBody::Text(source.into()),
+        config: None,
+    }
+}
+
+fn chat(name: &str, messages: serde_json::Value, config: serde_json::Value) -> PromptFile {
+    PromptFile {
+        name: name.into(),
+        kind: PromptType::Chat,
+        body: vault::DraftBody::Chat(messages),
+        config: Some(config),
+    }
+}
+
+fn push(files: Vec<PromptFile>) -> Push {
+    Push { files, message: "From the repository".into(), ..Default::default() }
+}
+
+fn assert_refused<T: std::fmt::Debug>(result: Result<T, VaultError>, status: u16, needle: &str) {
+    match result {
+        Err(error) => {
+            assert_eq!(error.status(), status, "{error}");
+            assert!(error.to_string().contains(needle), "{error:?} should mention {needle:?}");
+        }
+        Ok(value) => panic!("expected {status}, got {value:?}"),
+    }
+}
+
+async fn with_staging(vault: &Vault, owner: &Actor) {
+    let patch = SettingsPatch { staging_enabled: Some(true), ..Default::default() };
+    vault.update_settings(owner, patch).await.expect("settings");
+}
+
+async fn member(vault: &Vault, owner: &Actor, role: Role) -> Actor {
+    let input = NewMember {
+        email: format!("{}@example.com", role.as_str()),
+        password: "long enough".into(),
+        name: role.as_str().into(),
+        role,
+    };
+    vault.add_member(owner, input).await.expect("member")
+}
+
+fn files() -> Vec<PromptFile> {
+    let messages = json!([{"role": "system", "content": "You help {{customer}}."}, {"type": "placeholder", "name": "history"}]);
+    vec![text("greeting", "Hello {{name}}"), chat("support/triage", messages, json!({"model": "gpt-4o"}))]
+}
+
+#[tokio::test]
+async fn a_push_creates_prompts_saves_what_differs_and_then_nothing() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let report = vault.push(&owner, push(files())).await.expect("push");
+    assert!(report.changed());
+    let steps: Vec<_> = report.prompts.iter().map(|p| (p.name.as_str(), p.steps.clone())).collect();
+    assert_eq!(
+        steps,
+        [
+            ("greeting", vec![PushStep::Created, PushStep::Saved { version: v(1) }]),
+            ("support/triage", vec![PushStep::Created, PushStep::Saved { version: v(1) }]),
+        ]
+    );
+    let triage = vault.version(&owner, "support/triage", v(1)).await.expect("version");
+    assert_eq!(triage.config.get("model"), Some(&json!("gpt-4o")));
+    assert_eq!(triage.message, "From the repository");
+    assert_eq!(vault.prompt(&owner, "support/triage").await.expect("prompt").kind, PromptType::Chat);
+
+    let again = vault.push(&owner, push(files())).await.expect("second push");
+    assert!(!again.changed(), "{again:?}");
+    assert_eq!(again.prompts[0].version, v(1));
+
+    // One file edited: one draft, based on the newest version; the other prompt untouched.
+    let mut edited = files();
+    edited[0] = text("greeting", "Hello {{name}}!");
+    let report = vault.push(&owner, push(edited)).await.expect("push an edit");
+    assert_eq!(report.prompts[0].steps, [PushStep::Saved { version: v(2) }]);
+    assert_eq!(report.prompts[0].previous.as_ref().map(|p| p.text()), Some("Hello {{name}}"));
+    assert!(report.prompts[1].steps.is_empty());
+    assert_eq!(vault.prompt(&owner, "support/triage").await.expect("prompt").versions, 1);
+
+    // A config change alone is a change.
+    let mut reconfigured = files();
+    reconfigured[1].config = Some(json!({"model": "gpt-4o-mini"}));
+    let report = vault.push(&owner, push(reconfigured)).await.expect("push a config");
+    assert_eq!(report.prompts[1].steps, [PushStep::Saved { version: v(2) }]);
+}
+
+#[tokio::test]
+async fn a_push_stages_and_promotes_each_files_version_once() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    with_staging(&vault, &owner).await;
+    let staged = vault.push(&owner, Push { stage: true, ..push(files()) }).await.expect("stage");
+    assert_eq!(staged.prompts[0].steps.last(), Some(&PushStep::Staged { version: v(1) }));
+    let state = vault.prompt(&owner, "greeting").await.expect("prompt");
+    assert_eq!((state.staging, state.live), (Some(v(1)), None));
+
+    // On merge: the same files, promoted; nothing new is saved.
+    let promoted = vault.push(&owner, Push { promote: true, ..push(files()) }).await.expect("promote");
+    assert_eq!(promoted.prompts[0].steps, [PushStep::Promoted { version: v(1) }]);
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").live, Some(v(1)));
+    let again =
+        vault.push(&owner, Push { promote: true, stage: true, ..push(files()) }).await.expect("again");
+    assert!(!again.changed(), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_the_push_and_keeps_nothing() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let report =
+        vault.push(&owner, Push { dry_run: true, promote: true, ..push(files()) }).await.expect("dry run");
+    assert!(report.dry_run && report.changed());
+    assert_eq!(report.prompts[0].steps.last(), Some(&PushStep::Promoted { version: v(1) }));
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty());
+}
+
+#[tokio::test]
+async fn one_bad_file_refuses_the_whole_push_naming_its_prompt() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault.create_prompt(&owner, "plain").await.expect("a text prompt");
+    let cases: Vec<(PromptFile, u16, &str)> = vec![
+        (text("Bad Name", "x"), 422, "not allowed in a prompt name"),
+        (chat("plain", json!([{"role": "user", "content": "x"}]), json!({})), 422, "plain is a text prompt"),
+        (chat("chatty", json!([{"role": "robot", "content": "x"}]), json!({})), 422, "chatty: message 1"),
+        (
+            chat("configured", json!([{"role": "user", "content": "x"}]), json!([1])),
+            422,
+            "configured: config",
+        ),
+        (text("empty", ""), 422, "empty"),
+    ];
+    for (bad, status, needle) in cases {
+        let mut all = files();
+        all.push(bad);
+        assert_refused(vault.push(&owner, push(all)).await, status, needle);
+    }
+    assert_refused(
+        vault.push(&owner, push(vec![text("twice", "a"), text("twice", "b")])).await,
+        422,
+        "twice",
+    );
+    let names: Vec<_> =
+        vault.prompts(&owner).await.expect("prompts").into_iter().map(|p| p.state.name).collect();
+    assert_eq!(names, ["plain"], "nothing of a refused push is kept");
+}
+
+#[tokio::test]
+async fn roles_and_the_workspace_rule_decide_what_a_push_may_do() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let viewer = member(&vault, &owner, Role::Viewer).await;
+    assert_refused(vault.push(&viewer, push(files())).await, 403, "viewers cannot change prompts");
+
+    let editor = member(&vault, &owner, Role::Editor).await;
+    let admins_only = SettingsPatch { live_changes: Some(LiveChanges::Admins), ..Default::default() };
+    vault.update_settings(&owner, admins_only).await.expect("admins only");
+    assert_refused(vault.push(&editor, Push { promote: true, ..push(files()) }).await, 403, "admins");
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing saved before the refusal");
+    assert_refused(
+        vault.push(&editor, Push { stage: true, ..push(files()) }).await,
+        409,
+        "staging is disabled",
+    );
+
+    // Under review, --promote opens one request per prompt, and a second push reuses it.
+    let review = SettingsPatch { live_changes: Some(LiveChanges::Review), ..Default::default() };
+    vault.update_settings(&owner, review).await.expect("review");
+    let report = vault.push(&editor, Push { promote: true, ..push(files()) }).await.expect("request");
+    let request = report.prompts[0].awaiting_review.expect("a request");
+    assert_eq!(report.prompts[0].steps.last(), Some(&PushStep::Requested { version: v(1), request }));
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").live, None);
+    let again = vault.push(&editor, Push { promote: true, ..push(files()) }).await.expect("again");
+    assert!(!again.changed());
+    assert_eq!(again.prompts[0].awaiting_review, Some(request));
+    assert_eq!(vault.requests(&owner, None).await.expect("requests").len(), 2);
+}
+
+#[tokio::test]
+async fn a_push_compares_with_the_newest_version_not_the_live_one() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault.push(&owner, Push { promote: true, ..push(vec![text("greeting", "Hello")]) }).await.expect("push");
+    vault.save_draft(&owner, "greeting", NewDraft::text("Hi", "someone's draft")).await.expect("draft");
+    // The file equals live (v1), but the newest is v2: the file becomes v3.
+    let report = vault.push(&owner, push(vec![text("greeting", "Hello")])).await.expect("push");
+    assert_eq!(report.prompts[0].steps, [PushStep::Saved { version: v(3) }]);
+    assert_eq!(report.prompts[0].previous.as_ref().map(|p| p.number), Some(v(2)));
+}
