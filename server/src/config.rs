@@ -111,11 +111,93 @@ pub enum Command {
         file: PathBuf,
     },
     /// Read an export into the database, which must hold no workspace yet (SQLite or
-    /// PostgreSQL, whichever `--database-url` names).
+    /// PostgreSQL, whichever `--database-url` names); or, with `--from-langfuse`, a Langfuse
+    /// prompt export into a running server's workspace, over its API.
     Import {
         /// The file `export` wrote.
-        file: PathBuf,
+        #[arg(required_unless_present = "from_langfuse")]
+        file: Option<PathBuf>,
+        /// A Langfuse prompt export (a JSON array of prompt versions): its prompts, with their
+        /// whole history, go into the workspace of `--token` on the server at `--url`.
+        /// Importing the same file again changes nothing.
+        #[arg(long, value_name = "FILE", conflicts_with = "file")]
+        from_langfuse: Option<PathBuf>,
+        #[command(flatten)]
+        remote: RemoteArgs,
     },
+    /// Keep prompts as files next to the code: pull them into a folder, push the folder's
+    /// changes back as drafts (staged or promoted if asked), or see what a push would change.
+    /// Exit status: 0 nothing to do, 2 changed (or would change), 3 refused, 1 error.
+    Prompts {
+        #[command(subcommand)]
+        command: PromptsCommand,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+}
+
+/// The server the client commands talk to, and the member they act as.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteArgs {
+    /// The PromptVault server (`https://prompts.example.com`).
+    #[arg(long, env = "PROMPTVAULT_URL", global = true)]
+    pub url: Option<url::Url>,
+    /// A personal access token (`pv_pat_…`); its member is the author of what the command
+    /// does, with their role.
+    #[arg(long, env = "PROMPTVAULT_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+}
+
+impl RemoteArgs {
+    /// The server and token, which the client commands need.
+    pub fn remote(&self) -> Result<crate::cli::Remote, crate::cli::Failure> {
+        use crate::cli::Failure;
+        let url = self.url.clone().ok_or_else(|| {
+            Failure::Refused(
+                "name the server with --url or PROMPTVAULT_URL (https://prompts.example.com)".into(),
+            )
+        })?;
+        let token = self.token.clone().ok_or_else(|| {
+            Failure::Refused(
+                "give a personal access token with --token or PROMPTVAULT_TOKEN (pv_pat_…)".into(),
+            )
+        })?;
+        crate::cli::Remote::new(url, token)
+    }
+}
+
+/// `promptvault prompts …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PromptsCommand {
+    /// Write one file per prompt into DIR (`support/triage` → `DIR/support/triage.prompt`).
+    Pull {
+        dir: PathBuf,
+        /// Which version of each prompt to write.
+        #[arg(long, value_enum, default_value = "live")]
+        channel: crate::cli::PullChannel,
+        /// Only prompts whose name starts with this (`support/`).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
+    /// Save a draft for each file under DIR whose content differs from its prompt's newest
+    /// version (creating new prompts); all files or none.
+    Push {
+        dir: PathBuf,
+        /// The message of the drafts saved.
+        #[arg(long, short)]
+        message: String,
+        /// Point staging at each file's version.
+        #[arg(long)]
+        stage: bool,
+        /// Make each file's version live (where the workspace reviews changes to live: request it).
+        #[arg(long)]
+        promote: bool,
+        /// Say what the push would do, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print what a push of DIR would change, as a unified diff.
+    Diff { dir: PathBuf },
 }
 
 impl Config {

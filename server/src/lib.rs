@@ -2,6 +2,7 @@
 //! axum router, and its start and graceful stop.
 
 mod api;
+pub mod cli;
 mod clients;
 mod config;
 pub mod connections;
@@ -28,7 +29,7 @@ use tower_http::trace::TraceLayer;
 use vault::Vault;
 
 pub use api::STREAM_HEARTBEAT;
-pub use config::{Command, Config};
+pub use config::{Command, Config, PromptsCommand, RemoteArgs};
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;

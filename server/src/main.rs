@@ -1,20 +1,51 @@
 //! `promptvault`: the one binary. Configuration → tracing → serve (or a command).
 
+use std::process::ExitCode;
+
 use clap::Parser;
-use server::Command;
+use server::cli::{self, PushOptions};
+use server::{Command, PromptsCommand, RemoteArgs};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let config = server::Config::parse();
     server::init_tracing(&config.log);
     match config.command.clone() {
         None | Some(Command::Serve) => {
             let listener = tokio::net::TcpListener::bind(config.addr).await?;
-            server::launch(config, listener, server::shutdown_signal()).await
+            server::launch(config, listener, server::shutdown_signal()).await?;
         }
         Some(Command::Export { workspace, file }) => {
-            server::transfer::export(&config, workspace.as_deref(), &file).await
+            server::transfer::export(&config, workspace.as_deref(), &file).await?;
         }
-        Some(Command::Import { file }) => server::transfer::import(&config, &file).await,
+        Some(Command::Import { from_langfuse: Some(export), remote, .. }) => {
+            return Ok(cli::exit_code(import_from_langfuse(&remote, &export).await));
+        }
+        Some(Command::Import { file: Some(file), .. }) => server::transfer::import(&config, &file).await?,
+        Some(Command::Import { .. }) => anyhow::bail!("name the file to import"),
+        Some(Command::Prompts { command, remote }) => {
+            return Ok(cli::exit_code(prompts(command, &remote).await));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_from_langfuse(
+    remote: &RemoteArgs,
+    export: &std::path::Path,
+) -> Result<cli::Outcome, cli::Failure> {
+    cli::import_from_langfuse(&remote.remote()?, export).await
+}
+
+async fn prompts(command: PromptsCommand, remote: &RemoteArgs) -> Result<cli::Outcome, cli::Failure> {
+    let remote = remote.remote()?;
+    match command {
+        PromptsCommand::Pull { dir, channel, prefix } => {
+            cli::pull(&remote, &dir, channel, prefix.as_deref()).await
+        }
+        PromptsCommand::Push { dir, message, stage, promote, dry_run } => {
+            cli::push(&remote, &dir, &message, PushOptions { stage, promote, dry_run }).await
+        }
+        PromptsCommand::Diff { dir } => cli::diff(&remote, &dir).await,
     }
 }

@@ -243,6 +243,12 @@ fn left_out(version: &ExportedVersion, staging_enabled: bool) -> Vec<String> {
     words
 }
 
+/// Checks an export by the rules an import applies to it before it reads the database (the
+/// command line checks a file with this before it sends any of it).
+pub fn check_langfuse_export(export: &[LangfuseVersion]) -> Result<()> {
+    check_export(export.to_vec()).map(|_| ())
+}
+
 /// The export checked, grouped by prompt (in name order) and each prompt's versions put in
 /// order; every refusal names the prompt and version.
 fn check_export(export: Vec<LangfuseVersion>) -> Result<Vec<ExportedPrompt>> {

@@ -37,7 +37,7 @@ pub use content::{Body, ChatMessage, Config, DraftBody, MessageRole, PromptType}
 pub use db::{Backend, Timestamp};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
-pub use from_langfuse::{ImportedPrompt, LangfuseVersion};
+pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;

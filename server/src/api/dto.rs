@@ -26,17 +26,17 @@ pub(crate) struct Path<T>(pub T);
 pub(crate) use types::{SearchHit as SearchHitJson, ServedPrompt as ServedJson, VersionJson};
 
 /// `{"name","type","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct PromptJson {
-    name: String,
+    pub(crate) name: String,
     /// `text` or `chat`, chosen at creation.
     #[serde(rename = "type")]
-    kind: types::PromptType,
-    live: Option<String>,
-    staging: Option<String>,
-    versions: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    updated_at: Option<String>,
+    pub(crate) kind: types::PromptType,
+    pub(crate) live: Option<String>,
+    pub(crate) staging: Option<String>,
+    pub(crate) versions: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) updated_at: Option<String>,
 }
 
 impl From<PromptState> for PromptJson {
@@ -148,10 +148,10 @@ pub(crate) struct NewKeyRequest {
 }
 
 /// `{"items": […]}`, and the cursor of the next page where there is one.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Items<T> {
     pub items: Vec<T>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<Option<String>>,
 }
 

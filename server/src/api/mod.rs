@@ -2,7 +2,8 @@
 //! `{"error": {"code", "message"}}`. Handlers parse, call one vault operation, and map its
 //! error; the rules live in the vault.
 
-mod dto;
+pub(crate) mod code;
+pub(crate) mod dto;
 mod error;
 mod langfuse;
 mod manage;
@@ -114,6 +115,8 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         .routes(routes!(webhooks::send_test_event))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::redeliver))
+        .routes(larger_bodies(routes!(code::push)))
+        .routes(larger_bodies(routes!(code::import_from_langfuse)))
         .split_for_parts();
     let mut openapi = openapi;
     list_common_statuses(&mut openapi);
@@ -129,6 +132,13 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         )
         .fallback(|| async { ApiError::not_found("no such API route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT)))
+}
+
+/// The route with the larger body limit of prompts as code (a whole folder, a whole export).
+fn larger_bodies(
+    (schemas, paths, route): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    (schemas, paths, route.layer(DefaultBodyLimit::max(code::CODE_BODY_LIMIT)))
 }
 
 /// Adds the statuses that every operation of a kind can answer, where its annotation does

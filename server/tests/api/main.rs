@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with a fresh database (SQLite, or PostgreSQL
 //! in the suite's second pass), over HTTP.
 
+mod code;
 mod connections;
 mod crash;
 mod dashboard;

@@ -24,6 +24,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/manage/prompts/{name}/deployments"),
     ("get", "/manage/prompts/{name}/diff"),
     ("get", "/manage/search"),
+    ("post", "/manage/push"),
+    ("post", "/manage/imports/langfuse"),
     ("get", "/manage/activity"),
     ("get", "/manage/settings"),
     ("patch", "/manage/settings"),

@@ -297,6 +297,16 @@ async fn every_management_call_by_every_role_and_an_outsider() {
         c.call(t, Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": 1}))).await
     })
     .await;
+    check(c, "push prompt files", Need::Editor, Away::Own, async |t| {
+        let file = json!({"name": format!("pushed/p{}", rand_suffix()), "source": "s"});
+        c.call(t, Method::POST, "/v1/manage/push", Some(json!({"message": "m", "prompts": [file]}))).await
+    })
+    .await;
+    check(c, "import from Langfuse", Need::Editor, Away::Own, async |t| {
+        let export = json!([{"name": format!("imported/p{}", rand_suffix()), "version": 1, "prompt": "s"}]);
+        c.call(t, Method::POST, "/v1/manage/imports/langfuse", Some(export)).await
+    })
+    .await;
     check(c, "search", Need::Viewer, Away::Own, async |t| get("/v1/manage/search?q=fresh", t).await).await;
     check(c, "activity", Need::Viewer, Away::Own, async |t| get("/v1/manage/activity", t).await).await;
 

@@ -1,0 +1,95 @@
+//! `promptvault import --from-langfuse FILE`: a Langfuse prompt export moved into the token's
+//! workspace, with its whole history.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use vault::LangfuseVersion;
+
+use super::remote::Remote;
+use super::{Failure, Outcome};
+use crate::api::code::{CODE_BODY_LIMIT, ImportReportJson, ImportedJson};
+
+/// Reads and checks the whole export, then sends it: in one request (all of it or none),
+/// or, for an export larger than a request may be, prompt by prompt in parts (each all or
+/// nothing; running the import again finishes what a failure left).
+pub async fn import_from_langfuse(remote: &Remote, path: &Path) -> Result<Outcome, Failure> {
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure::Refused(format!("cannot read {shown}: {e}")))?;
+    let export: Vec<LangfuseVersion> = serde_json::from_str(&text).map_err(|e| {
+        Failure::Refused(format!(
+            "{shown} is not a Langfuse prompt export (a JSON array of prompt versions): {e}"
+        ))
+    })?;
+    vault::check_langfuse_export(&export).map_err(|e| Failure::Refused(format!("{shown}: {e}")))?;
+    let parts = parts(export);
+    let mut changed = false;
+    let (mut added, mut prompts) = (0, 0);
+    for part in &parts {
+        let report: ImportReportJson =
+            remote.post("/manage/imports/langfuse", part).await.map_err(|failure| match failure {
+                Failure::Refused(reason) => Failure::Refused(format!("{shown}: {reason}")),
+                error => error,
+            })?;
+        changed |= report.changed;
+        for prompt in &report.prompts {
+            println!("{}", describe(prompt));
+            added += prompt.added.len();
+        }
+        prompts += report.prompts.len();
+    }
+    println!("Imported {prompts} prompt(s) from {shown}: {added} version(s) added.");
+    Ok(if changed { Outcome::Changed } else { Outcome::NothingToDo })
+}
+
+/// The export in requests under the body limit, whole prompts in each.
+fn parts(export: Vec<LangfuseVersion>) -> Vec<Vec<LangfuseVersion>> {
+    let mut by_prompt: BTreeMap<String, Vec<LangfuseVersion>> = BTreeMap::new();
+    for version in export {
+        by_prompt.entry(version.name.clone()).or_default().push(version);
+    }
+    // Room for the JSON around each version.
+    let limit = CODE_BODY_LIMIT - CODE_BODY_LIMIT / 8;
+    let mut parts: Vec<Vec<LangfuseVersion>> = vec![Vec::new()];
+    let mut size = 0;
+    for versions in by_prompt.into_values() {
+        let bytes: usize = versions.iter().map(|v| serde_json::to_vec(v).map_or(0, |b| b.len())).sum();
+        if size + bytes > limit && size > 0 {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        size += bytes;
+        if let Some(part) = parts.last_mut() {
+            part.extend(versions);
+        }
+    }
+    parts
+}
+
+fn describe(prompt: &ImportedJson) -> String {
+    let mut words = Vec::new();
+    if prompt.created {
+        words.push("created".to_owned());
+    }
+    if !prompt.added.is_empty() {
+        words.push(format!("added {}", prompt.added.join(", ")));
+    }
+    if !prompt.unchanged.is_empty() {
+        words.push(format!("unchanged {}", prompt.unchanged.join(", ")));
+    }
+    if let Some(live) = &prompt.promoted {
+        words.push(format!("live {live}"));
+    }
+    if let Some(request) = prompt.requested {
+        words.push(format!("making the production version live awaits review (request {request})"));
+    }
+    if let Some(staging) = &prompt.staged {
+        words.push(format!("staging {staging}"));
+    }
+    let mut line = format!("{}: {}", prompt.name, words.join(", "));
+    if !prompt.left_out.is_empty() {
+        line.push_str(&format!("\n  left out: {}", prompt.left_out.join("; ")));
+    }
+    line
+}

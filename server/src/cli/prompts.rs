@@ -1,0 +1,272 @@
+//! `promptvault prompts pull|push|diff DIR`: a folder of prompt files kept next to the code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use types::{Body, PromptType, VersionJson};
+
+use super::file::{self, Content, Pulled};
+use super::remote::{Remote, segment};
+use super::{Failure, Outcome};
+use crate::api::code::{PromptFileJson, PushReportJson, PushRequest, PushedJson};
+use crate::api::dto::{Items, PromptJson};
+
+/// Which version of each prompt `pull` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullChannel {
+    /// The live version; prompts with none are skipped.
+    Live,
+    /// The staged version; prompts with none are skipped.
+    Staging,
+    /// The newest version, draft or published.
+    Latest,
+}
+
+/// Writes one file per prompt of the token's workspace (whose name starts with `prefix`).
+pub async fn pull(
+    remote: &Remote,
+    dir: &Path,
+    channel: PullChannel,
+    prefix: Option<&str>,
+) -> Result<Outcome, Failure> {
+    let prompts: Items<PromptJson> = remote.get("/manage/prompts").await?;
+    let (mut written, mut skipped) = (0, Vec::new());
+    for prompt in prompts.items.iter().filter(|p| prefix.is_none_or(|prefix| p.name.starts_with(prefix))) {
+        let Some(version) = chosen(remote, prompt, channel).await? else {
+            skipped.push(prompt.name.as_str());
+            continue;
+        };
+        let version: VersionJson =
+            remote.get(&format!("/manage/prompts/{}/versions/{version}", segment(&prompt.name))).await?;
+        let path = file::path_of(dir, &prompt.name);
+        let pulled =
+            Pulled { version: Some(version.version.clone()), message: Some(version.message.clone()) };
+        write(&path, &file::render(&content_of(version), &pulled))?;
+        println!("{} ← {} {}", shown(&path), prompt.name, pulled.version.unwrap_or_default());
+        written += 1;
+    }
+    if !skipped.is_empty() {
+        let channel = format!("{channel:?}").to_lowercase();
+        println!("Skipped, without a {channel} version: {}", skipped.join(", "));
+    }
+    println!("Pulled {written} prompt(s) into {}", dir.display());
+    Ok(Outcome::Done)
+}
+
+/// The version of `prompt` the channel names, if it has one.
+async fn chosen(
+    remote: &Remote,
+    prompt: &PromptJson,
+    channel: PullChannel,
+) -> Result<Option<String>, Failure> {
+    Ok(match channel {
+        PullChannel::Live => prompt.live.clone(),
+        PullChannel::Staging => prompt.staging.clone(),
+        PullChannel::Latest if prompt.versions == 0 => None,
+        PullChannel::Latest => {
+            let newest: Items<VersionJson> =
+                remote.get(&format!("/manage/prompts/{}/versions?limit=1", segment(&prompt.name))).await?;
+            newest.items.into_iter().next().map(|v| v.version)
+        }
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure::Error(format!("cannot write {}: {e}", path.display()));
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(failed)?;
+    }
+    std::fs::write(path, text).map_err(failed)
+}
+
+/// A version's content as a file holds it.
+fn content_of(version: VersionJson) -> Content {
+    let body = match version.kind {
+        PromptType::Text => Body::Text(version.source.unwrap_or_default()),
+        PromptType::Chat => Body::Chat(version.messages.unwrap_or_default()),
+    };
+    Content { body, config: version.config.unwrap_or_default() }
+}
+
+/// What `push` is asked to do besides saving drafts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PushOptions {
+    pub stage: bool,
+    pub promote: bool,
+    pub dry_run: bool,
+}
+
+/// Pushes every prompt file under `dir`: all of them are read and checked before one
+/// request carries them all; the server applies all of it or nothing.
+pub async fn push(
+    remote: &Remote,
+    dir: &Path,
+    message: &str,
+    options: PushOptions,
+) -> Result<Outcome, Failure> {
+    let files = read_folder(dir)?;
+    let report = send(remote, &files, message, options).await?;
+    for pushed in &report.prompts {
+        println!("{}: {}", shown(&files[&pushed.name].path), describe(pushed));
+    }
+    let changed = report.prompts.iter().filter(|p| !p.steps.is_empty()).count();
+    let unchanged = report.prompts.len() - changed;
+    if report.dry_run {
+        println!("Dry run: {changed} prompt(s) would change, {unchanged} unchanged; nothing was saved.");
+    } else {
+        println!("Pushed {} file(s): {changed} changed, {unchanged} unchanged.", report.prompts.len());
+    }
+    Ok(if report.changed { Outcome::Changed } else { Outcome::NothingToDo })
+}
+
+/// Prints, as a unified diff, what a push of `dir` would change (a dry run on the server).
+pub async fn diff(remote: &Remote, dir: &Path) -> Result<Outcome, Failure> {
+    let files = read_folder(dir)?;
+    let options = PushOptions { dry_run: true, ..PushOptions::default() };
+    let report = send(remote, &files, "diff", options).await?;
+    let mut differs = false;
+    for pushed in report.prompts.iter().filter(|p| p.steps.iter().any(|s| s.action == "saved")) {
+        differs = true;
+        let local = &files[&pushed.name];
+        let (old, label) = match &pushed.previous {
+            Some(previous) => {
+                let label = format!("{} {}", pushed.name, previous.version);
+                (file::render(&content_of(previous.clone()), &Pulled::default()), label)
+            }
+            None => (String::new(), "/dev/null".to_owned()),
+        };
+        let new = file::render(&local.content, &Pulled::default());
+        let diff = similar::TextDiff::from_lines(&old, &new);
+        print!("{}", diff.unified_diff().context_radius(3).header(&label, &shown(&local.path)));
+    }
+    Ok(if differs { Outcome::Changed } else { Outcome::NothingToDo })
+}
+
+/// A prompt file read from a folder.
+struct LocalFile {
+    path: PathBuf,
+    content: Content,
+}
+
+/// Every prompt file under `dir`, by prompt name, each checked by the rules a version
+/// follows; every problem is reported, and none is sent while there is one.
+fn read_folder(dir: &Path) -> Result<BTreeMap<String, LocalFile>, Failure> {
+    let found =
+        file::find(dir).map_err(|e| Failure::Refused(format!("cannot read {}: {e}", dir.display())))?;
+    let mut files = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (path, name) in found {
+        match read_file(&path, &name) {
+            Ok(content) => {
+                files.insert(name, LocalFile { path, content });
+            }
+            Err(problem) => problems.push(format!("{}: {problem}", shown(&path))),
+        }
+    }
+    if !problems.is_empty() {
+        let count = problems.len();
+        return Err(Failure::Refused(format!(
+            "{count} file(s) cannot be pushed:\n  {}",
+            problems.join("\n  ")
+        )));
+    }
+    Ok(files)
+}
+
+fn read_file(path: &Path, name: &str) -> Result<Content, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let (content, _) = file::parse(&text)?;
+    vault::PromptFile {
+        name: name.to_owned(),
+        kind: content.body.kind(),
+        body: draft_body(&content.body),
+        config: Some(Value::Object(content.config.clone())),
+    }
+    .check()
+    .map_err(|e| e.to_string())?;
+    Ok(content)
+}
+
+fn draft_body(body: &Body) -> vault::DraftBody {
+    match body {
+        Body::Text(text) => vault::DraftBody::Text(text.clone()),
+        Body::Chat(messages) => vault::DraftBody::Chat(serde_json::to_value(messages).unwrap_or_default()),
+    }
+}
+
+async fn send(
+    remote: &Remote,
+    files: &BTreeMap<String, LocalFile>,
+    message: &str,
+    options: PushOptions,
+) -> Result<PushReportJson, Failure> {
+    let prompts = files.iter().map(|(name, file)| prompt_json(name, &file.content)).collect();
+    let request = PushRequest {
+        message: message.to_owned(),
+        prompts,
+        stage: options.stage,
+        promote: options.promote,
+        dry_run: options.dry_run,
+    };
+    remote.post("/manage/push", &request).await.map_err(|failure| naming_files(failure, files))
+}
+
+fn prompt_json(name: &str, content: &Content) -> PromptFileJson {
+    let (source, messages) = match &content.body {
+        Body::Text(text) => (Some(text.clone()), None),
+        Body::Chat(messages) => (None, serde_json::to_value(messages).ok()),
+    };
+    PromptFileJson {
+        name: name.to_owned(),
+        kind: Some(content.body.kind().as_str().to_owned()),
+        source,
+        messages,
+        config: Some(Value::Object(content.config.clone())),
+    }
+}
+
+/// A server refusal that names a prompt, with the prompt's file named first.
+fn naming_files(failure: Failure, files: &BTreeMap<String, LocalFile>) -> Failure {
+    let Failure::Refused(reason) = failure else { return failure };
+    // The server says `field: prompt: …` or `prompt …`; the longest name that fits wins
+    // (`support/triage-v2` before `support/triage`).
+    let about = |name: &str| {
+        reason.starts_with(name) || reason.split_once(": ").is_some_and(|(_, rest)| rest.starts_with(name))
+    };
+    let named = files.iter().filter(|(name, _)| about(name)).max_by_key(|(name, _)| name.len());
+    match named {
+        Some((_, file)) => Failure::Refused(format!("{}: {reason}", shown(&file.path))),
+        None => Failure::Refused(reason),
+    }
+}
+
+/// One prompt's line of the push's report.
+fn describe(pushed: &PushedJson) -> String {
+    if pushed.steps.is_empty() {
+        return match pushed.awaiting_review {
+            Some(request) => {
+                format!("unchanged ({}); promotion awaiting review (request {request})", pushed.version)
+            }
+            None => format!("unchanged ({})", pushed.version),
+        };
+    }
+    let steps: Vec<String> = pushed
+        .steps
+        .iter()
+        .map(|step| match (step.action.as_str(), &step.version, step.request) {
+            ("saved", Some(v), _) => format!("saved {v} (draft)"),
+            ("requested", Some(v), Some(request)) => {
+                format!("promotion of {v} requested (request {request}, awaiting review)")
+            }
+            (action, Some(v), _) => format!("{action} {v}"),
+            (action, None, _) => action.to_owned(),
+        })
+        .collect();
+    steps.join(", ")
+}
+
+/// A path as the user gave it (relative paths stay relative).
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,85 @@
+//! A PromptVault server's management API, as the command line reaches it.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Failure;
+
+/// The server and the personal access token the commands act with.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    client: reqwest::Client,
+    base: url::Url,
+    token: String,
+}
+
+impl Remote {
+    pub fn new(base: url::Url, token: String) -> Result<Remote, Failure> {
+        if !token.starts_with("pv_pat_") {
+            return Err(Failure::Refused(
+                "the token is a personal access token (pv_pat_…); create one under Settings → Access tokens"
+                    .into(),
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| Failure::Error(format!("cannot make an HTTP client: {e}")))?;
+        Ok(Remote { client, base, token })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        self.send(self.client.get(self.url(path)?)).await
+    }
+
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Failure> {
+        self.send(self.client.post(self.url(path)?).json(body)).await
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url, Failure> {
+        let base = self.base.as_str().trim_end_matches('/');
+        url::Url::parse(&format!("{base}/v1{path}")).map_err(|e| Failure::Refused(format!("--url: {e}")))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Failure> {
+        let response = request.bearer_auth(&self.token).send().await.map_err(|e| {
+            Failure::Error(format!("cannot reach PromptVault at {}: {}", self.base, error_chain(&e)))
+        })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| Failure::Error(format!("the answer from {} broke off: {e}", self.base)))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                Failure::Error(format!("{} answered something that is not PromptVault's API: {e}", self.base))
+            });
+        }
+        let reason = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|body| body["error"]["message"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        let reason = format!("{reason} ({} {})", status.as_u16(), status.canonical_reason().unwrap_or(""));
+        if status.is_client_error() { Err(Failure::Refused(reason)) } else { Err(Failure::Error(reason)) }
+    }
+}
+
+/// A prompt name as one path segment (`support/triage` → `support%2Ftriage`).
+pub fn segment(name: &str) -> String {
+    name.replace('/', "%2F")
+}
+
+/// reqwest's error and its causes ("connection refused" is a cause).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut words = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        words.push_str(": ");
+        words.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    words
+}
