@@ -17,8 +17,7 @@ use crate::events::EventKind;
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::{
-    PromptRow, create_prompt_in, find_version, insert_version, lock_prompt, move_pointer,
-    workspace_staging_enabled,
+    PromptRow, find_version, insert_version, lock_or_create_prompt, move_pointer, workspace_staging_enabled,
 };
 use crate::push::naming;
 use crate::reviews::GoingLive;
@@ -106,12 +105,7 @@ impl Vault {
         for prompt in prompts {
             report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled).await?);
         }
-        tx.commit().await?;
-        if report.iter().any(ImportedPrompt::changed) {
-            self.search_index.poke();
-            self.outbox.poke();
-            self.follow_changes().await;
-        }
+        self.finish_changes(tx, report.iter().any(ImportedPrompt::changed)).await?;
         Ok(report)
     }
 
@@ -122,14 +116,7 @@ impl Vault {
         exported: ExportedPrompt,
         staging_enabled: bool,
     ) -> Result<ImportedPrompt> {
-        let (prompt, created) = match lock_prompt(tx, actor, exported.name.as_str()).await {
-            Ok(prompt) => (prompt, false),
-            Err(VaultError::NotFound(_)) => {
-                create_prompt_in(tx, actor, &exported.name, exported.kind).await?;
-                (lock_prompt(tx, actor, exported.name.as_str()).await?, true)
-            }
-            Err(e) => return Err(e),
-        };
+        let (prompt, created) = lock_or_create_prompt(tx, actor, &exported.name, exported.kind).await?;
         if prompt.kind != exported.kind {
             return Err(VaultError::conflict(
                 Conflict::AlreadyExists,

@@ -444,6 +444,18 @@ impl Vault {
         Ok(RollBack { state, based_on: number, version })
     }
 
+    /// Commits a change of many prompts and, if it changed anything, makes it seen: search,
+    /// webhooks, and the served read model.
+    pub(crate) async fn finish_changes(&self, tx: Transaction<'_, Any>, changed: bool) -> Result<()> {
+        tx.commit().await?;
+        if changed {
+            self.search_index.poke();
+            self.outbox.poke();
+            self.follow_changes().await;
+        }
+        Ok(())
+    }
+
     /// Commits a change to live and makes it seen: webhooks, and the served read model.
     pub(crate) async fn finish_live_change(
         &self,
@@ -581,6 +593,24 @@ pub(crate) async fn create_prompt_in(
     }
     let details = json!({ "type": kind.as_str() });
     activity::record(tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await
+}
+
+/// The prompt named `name`, locked, or, when there is none, created with type `kind`
+/// (`true`: created now).
+pub(crate) async fn lock_or_create_prompt(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &PromptName,
+    kind: PromptType,
+) -> Result<(PromptRow, bool)> {
+    match lock_prompt(tx, actor, name.as_str()).await {
+        Ok(prompt) => Ok((prompt, false)),
+        Err(VaultError::NotFound(_)) => {
+            create_prompt_in(tx, actor, name, kind).await?;
+            Ok((lock_prompt(tx, actor, name.as_str()).await?, true))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Saves `draft` as the prompt's next version, inside the caller's transaction (which holds

@@ -14,7 +14,7 @@ use crate::events::EventKind;
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::{
-    NewDraft, Version, create_prompt_in, lock_prompt, move_pointer, newest_version, save_draft_in,
+    NewDraft, Version, lock_or_create_prompt, move_pointer, newest_version, save_draft_in,
     workspace_staging_enabled,
 };
 use crate::reviews::GoingLive;
@@ -154,12 +154,7 @@ impl Vault {
             tx.rollback().await?;
             return Ok(report);
         }
-        tx.commit().await?;
-        if report.changed() {
-            self.search_index.poke();
-            self.outbox.poke();
-            self.follow_changes().await;
-        }
+        self.finish_changes(tx, report.changed()).await?;
         Ok(report)
     }
 
@@ -171,16 +166,8 @@ impl Vault {
         message: &str,
         push: &Push,
     ) -> Result<Pushed> {
-        let mut steps = Vec::new();
-        let prompt = match lock_prompt(tx, actor, file.name.as_str()).await {
-            Ok(prompt) => prompt,
-            Err(VaultError::NotFound(_)) => {
-                create_prompt_in(tx, actor, &file.name, file.kind).await?;
-                steps.push(PushStep::Created);
-                lock_prompt(tx, actor, file.name.as_str()).await?
-            }
-            Err(e) => return Err(e),
-        };
+        let (prompt, created) = lock_or_create_prompt(tx, actor, &file.name, file.kind).await?;
+        let mut steps = if created { vec![PushStep::Created] } else { Vec::new() };
         if prompt.kind != file.kind {
             return Err(VaultError::invalid(
                 "type",
