@@ -171,6 +171,7 @@ impl RemoteArgs {
 pub enum PromptsCommand {
     /// Write one file per prompt into DIR (`support/triage` → `DIR/support/triage.prompt`).
     Pull {
+        /// The folder to write the files into (made if missing).
         dir: PathBuf,
         /// Which version of each prompt to write.
         #[arg(long, value_enum, default_value = "live")]
@@ -182,6 +183,7 @@ pub enum PromptsCommand {
     /// Save a draft for each file under DIR whose content differs from its prompt's newest
     /// version (creating new prompts); all files or none.
     Push {
+        /// The folder of prompt files (`*.prompt`, in folders for names with `/`).
         dir: PathBuf,
         /// The message of the drafts saved.
         #[arg(long, short)]
@@ -197,7 +199,10 @@ pub enum PromptsCommand {
         dry_run: bool,
     },
     /// Print what a push of DIR would change, as a unified diff.
-    Diff { dir: PathBuf },
+    Diff {
+        /// The folder of prompt files.
+        dir: PathBuf,
+    },
 }
 
 impl Config {

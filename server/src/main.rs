@@ -8,7 +8,16 @@ use server::{Command, PromptsCommand, RemoteArgs};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
-    let config = server::Config::parse();
+    let config = match server::Config::try_parse() {
+        Ok(config) => config,
+        // clap answers a usage error with 2, which the client commands use for "changed": a
+        // mistyped flag in a CI step must fail it, so a command line that cannot be parsed
+        // is refused (3). Help and --version still answer 0.
+        Err(error) => {
+            let _ = error.print();
+            return Ok(ExitCode::from(if error.use_stderr() { 3 } else { 0 }));
+        }
+    };
     server::init_tracing(&config.log);
     match config.command.clone() {
         None | Some(Command::Serve) => {

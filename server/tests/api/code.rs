@@ -237,6 +237,8 @@ async fn bad_files_are_refused_naming_the_file_and_nothing_is_pushed() {
     assert!(expect(&run, 3).stderr.contains("viewers cannot change prompts"), "{}", run.stderr);
     expect(&cli(&app.base, "pv_pat_wrong", &["prompts", "push", folder, "-m", "m"]).await, 3);
     expect(&cli(&app.base, "not-a-token", &["prompts", "pull", folder]).await, 3);
+    // A mistyped flag fails a CI step: refused, never the 2 of "changed".
+    expect(&cli(&app.base, &token, &["prompts", "push", folder, "-m", "m", "--promot"]).await, 3);
     let run = cli("http://127.0.0.1:9", &token, &["prompts", "push", folder, "-m", "m"]).await;
     assert!(
         expect(&run, 1).stderr.contains("cannot reach PromptVault at http://127.0.0.1:9"),
