@@ -38,6 +38,16 @@ impl DraftBody {
     }
 }
 
+/// A version's content offered again as a draft's (a push of content already checked).
+impl From<Body> for DraftBody {
+    fn from(body: Body) -> DraftBody {
+        match body {
+            Body::Text(text) => DraftBody::Text(text),
+            Body::Chat(messages) => DraftBody::Chat(serde_json::to_value(messages).unwrap_or(Value::Null)),
+        }
+    }
+}
+
 /// A chat prompt's messages typed as JSON text (the dashboard's form), checked as JSON here
 /// and as messages when saved.
 pub fn chat_from_text(text: &str) -> Result<DraftBody> {

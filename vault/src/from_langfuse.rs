@@ -13,15 +13,14 @@ use sqlx::{Any, Transaction};
 
 use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
-use crate::events::EventKind;
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::{
-    PromptRow, find_version, insert_version, lock_or_create_prompt, move_pointer, workspace_staging_enabled,
+    PromptRow, find_version, insert_version, lock_or_create_prompt, stage_in, workspace_staging_enabled,
 };
 use crate::push::naming;
 use crate::reviews::GoingLive;
-use crate::{Channel, Conflict, Result, Status, Vault, VaultError};
+use crate::{Conflict, Result, Status, Vault, VaultError};
 
 /// One version in a Langfuse export, as Langfuse's API returns it. Fields this import does
 /// not use (`id`, `createdAt`, `projectId`, …) are accepted and left aside.
@@ -156,9 +155,8 @@ impl Vault {
         if let Some(staging) = labelled(STAGING).filter(|_| staging_enabled)
             && prompt.staging != Some(staging.number)
         {
-            let to = Some(staging.number);
-            move_pointer(tx, actor, &prompt, Channel::Staging, to, EventKind::StagingChanged, None).await?;
-            imported.staged = to;
+            stage_in(tx, actor, &prompt, Some(staging.number)).await?;
+            imported.staged = Some(staging.number);
         }
         Ok(imported)
     }

@@ -379,8 +379,7 @@ impl Vault {
             ));
         }
         if prompt.staging == Some(number) {
-            move_pointer(&mut tx, actor, &prompt, Channel::Staging, None, EventKind::StagingChanged, None)
-                .await?;
+            stage_in(&mut tx, actor, &prompt, None).await?;
         }
         sqlx::query("delete from versions where prompt_id = $1 and number = $2")
             .bind(prompt.id)
@@ -493,8 +492,7 @@ impl Vault {
             ));
         }
         if prompt.staging != number {
-            move_pointer(&mut tx, actor, &prompt, Channel::Staging, number, EventKind::StagingChanged, None)
-                .await?;
+            stage_in(&mut tx, actor, &prompt, number).await?;
         }
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
@@ -732,6 +730,17 @@ pub(crate) async fn promote_in(
         .await
 }
 
+/// Points staging at version `to`, or clears it with `None`; the caller has checked that
+/// staging is enabled and that `to` is not where staging points already.
+pub(crate) async fn stage_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    to: Option<VersionNumber>,
+) -> Result<()> {
+    move_pointer(tx, actor, prompt, Channel::Staging, to, EventKind::StagingChanged, None).await
+}
+
 /// Points live back at older published version `number`; returns that version.
 pub(crate) async fn roll_back_in(
     tx: &mut Transaction<'_, Any>,
@@ -903,7 +912,7 @@ pub(crate) struct Requester {
     pub email: String,
 }
 
-pub(crate) async fn move_pointer(
+async fn move_pointer(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     prompt: &PromptRow,

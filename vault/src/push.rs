@@ -5,20 +5,18 @@
 //! none of it does; a dry run is the same work rolled back, so it says exactly what a push
 //! would do.
 
-use serde::Serialize;
 use serde_json::Value;
 use sqlx::{Any, Transaction};
 
 use crate::content::{self, Body, Config, DraftBody, PromptType};
-use crate::events::EventKind;
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::{
-    NewDraft, Version, lock_or_create_prompt, move_pointer, newest_version, save_draft_in,
+    NewDraft, Version, lock_or_create_prompt, newest_version, save_draft_in, stage_in,
     workspace_staging_enabled,
 };
 use crate::reviews::GoingLive;
-use crate::{Channel, Conflict, Result, Vault, VaultError};
+use crate::{Conflict, Result, Vault, VaultError};
 
 /// One prompt file as a push carries it: the prompt's name, type and content.
 #[derive(Debug, Clone)]
@@ -77,8 +75,7 @@ pub struct Push {
 }
 
 /// One thing a push did (or, in a dry run, would do) to a prompt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushStep {
     Created,
     Saved {
@@ -180,23 +177,14 @@ impl Vault {
             Some(version) => (version.number, None),
             None => {
                 let config = Some(Value::Object(file.config));
-                let draft = NewDraft { body: draft_body(file.body), config, message: message.to_owned() };
+                let draft = NewDraft { body: file.body.into(), config, message: message.to_owned() };
                 let saved = save_draft_in(tx, actor, &prompt, draft).await?;
                 steps.push(PushStep::Saved { version: saved.number });
                 (saved.number, newest)
             }
         };
         if push.stage && prompt.staging != Some(version) {
-            move_pointer(
-                tx,
-                actor,
-                &prompt,
-                Channel::Staging,
-                Some(version),
-                EventKind::StagingChanged,
-                None,
-            )
-            .await?;
+            stage_in(tx, actor, &prompt, Some(version)).await?;
             steps.push(PushStep::Staged { version });
         }
         let mut awaiting_review = None;
@@ -213,13 +201,5 @@ impl Vault {
             }
         }
         Ok(Pushed { name: prompt.name.clone(), version, steps, previous, awaiting_review })
-    }
-}
-
-/// A checked body as a draft carries it (it is checked again on save, cheaply).
-fn draft_body(body: Body) -> DraftBody {
-    match body {
-        Body::Text(text) => DraftBody::Text(text),
-        Body::Chat(messages) => DraftBody::Chat(serde_json::to_value(messages).unwrap_or(Value::Null)),
     }
 }

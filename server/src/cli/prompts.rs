@@ -177,22 +177,15 @@ fn read_folder(dir: &Path) -> Result<BTreeMap<String, LocalFile>, Failure> {
 fn read_file(path: &Path, name: &str) -> Result<Content, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let (content, _) = file::parse(&text)?;
-    vault::PromptFile {
+    let config = Some(Value::Object(content.config.clone()));
+    let checked = vault::PromptFile {
         name: name.to_owned(),
         kind: content.body.kind(),
-        body: draft_body(&content.body),
-        config: Some(Value::Object(content.config.clone())),
-    }
-    .check()
-    .map_err(|e| e.to_string())?;
+        body: content.body.clone().into(),
+        config,
+    };
+    checked.check().map_err(|e| e.to_string())?;
     Ok(content)
-}
-
-fn draft_body(body: &Body) -> vault::DraftBody {
-    match body {
-        Body::Text(text) => vault::DraftBody::Text(text.clone()),
-        Body::Chat(messages) => vault::DraftBody::Chat(serde_json::to_value(messages).unwrap_or_default()),
-    }
 }
 
 async fn send(
