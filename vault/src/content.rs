@@ -168,8 +168,9 @@ pub(crate) fn stored_variables(body: &Body) -> String {
 }
 
 /// Lists the variables of the versions saved before versions listed them (a database made
-/// by an earlier release), in batches; a no-op once every version has them. The variables
-/// column is not part of what a published version freezes: it is derived from its source.
+/// by an earlier release), in batches; once every version has them, one look at an empty
+/// partial index (`versions_missing_variables`). The variables column is not part of what a
+/// published version freezes: it is derived from its source.
 pub(crate) async fn extract_missing_variables(db: &Db) -> Result<()> {
     loop {
         let rows = sqlx::query(
