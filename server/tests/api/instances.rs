@@ -51,6 +51,15 @@ impl Cluster {
         cluster
     }
 
+    /// Two instances, a live key, and v1 promoted through the first and served by the second.
+    async fn serving_v1() -> (Cluster, i64, String) {
+        let cluster = Cluster::start().await;
+        let (key_id, key) = cluster.new_key().await;
+        cluster.save_and_promote(&cluster.first.base, 1).await;
+        cluster.until_served(&cluster.second.base, &key, (200, "v1"), WITHIN).await;
+        (cluster, key_id, key)
+    }
+
     async fn post(&self, base: &str, path: &str, body: Value) -> (u16, Value) {
         let request = self.client.post(format!("{base}{path}")).bearer_auth(&self.token).json(&body);
         read(request.send().await.expect("post")).await
@@ -119,12 +128,8 @@ async fn the_second_instance_serves_promotes_and_revocations_made_through_the_fi
     if !on_postgres() {
         return;
     }
-    let cluster = Cluster::start().await;
-    let (key_id, key) = cluster.new_key().await;
+    let (cluster, key_id, key) = Cluster::serving_v1().await;
     let second = cluster.second.base.clone();
-
-    cluster.save_and_promote(&cluster.first.base, 1).await;
-    cluster.until_served(&second, &key, (200, "v1"), WITHIN).await;
     cluster.save_and_promote(&cluster.first.base, 2).await;
     cluster.until_served(&second, &key, (200, "v2"), WITHIN).await;
 
@@ -148,10 +153,7 @@ async fn a_stream_on_the_second_instance_pushes_a_promote_made_through_the_first
     if !on_postgres() {
         return;
     }
-    let cluster = Cluster::start().await;
-    let (_, key) = cluster.new_key().await;
-    cluster.save_and_promote(&cluster.first.base, 1).await;
-    cluster.until_served(&cluster.second.base, &key, (200, "v1"), WITHIN).await;
+    let (cluster, _, key) = Cluster::serving_v1().await;
     let (status, mut there) = EventStream::open(&cluster.second.base, &key, "", None).await;
     assert_eq!(status, 200);
     let (first_id, _, _) = there.next(WITHIN).await.expect("what the key reads");
@@ -175,10 +177,7 @@ async fn an_instance_whose_listening_connection_is_killed_still_converges() {
     if !on_postgres() {
         return;
     }
-    let cluster = Cluster::start().await;
-    let (_, key) = cluster.new_key().await;
-    cluster.save_and_promote(&cluster.first.base, 1).await;
-    cluster.until_served(&cluster.second.base, &key, (200, "v1"), WITHIN).await;
+    let (cluster, _, key) = Cluster::serving_v1().await;
 
     // Every listening connection on this database, the second instance's among them.
     cluster
