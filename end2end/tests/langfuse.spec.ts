@@ -136,3 +136,45 @@ test("both SDKs compile a chat prompt's messages and placeholders and read its c
   });
   expect(stdout).toContain("python chat: ok");
 });
+
+test("a Langfuse export imported with the command line keeps its numbers and labels for the SDK", async ({ request }) => {
+  // The release binary the servers run; its exit status says what the import did (2: imported).
+  const importExport = () =>
+    promisify(execFile)("../target/release/promptvault", ["import", "--from-langfuse", "langfuse/export.json", "--url", baseUrl, "--token", token], {
+      timeout: 60_000,
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+    );
+  const first = await importExport();
+  expect(first.code).toBe(2);
+  expect(first.stdout).toContain("movie-critic: created, added v1, v2, v3, live v2, staging v3");
+
+  const liveKey = await key(request, token, "live", "imported live");
+  const testKey = await key(request, token, "test", "imported test");
+  const fresh = { cacheTtlSeconds: 0 };
+  const live = new LangfuseClient({ publicKey: "pk-lf-import", secretKey: liveKey.token, baseUrl });
+  const preview = new LangfuseClient({ publicKey: "pk-lf-import", secretKey: testKey.token, baseUrl });
+  const production = await live.prompt.get("movie-critic", fresh);
+  expect([production.version, production.config]).toEqual([2, { model: "gpt-4o", temperature: 0.7 }]);
+  expect(production.compile({ criticlevel: "expert", movie: "Dune" })).toBe(
+    "As a expert movie critic, do you like Dune? Answer in one line.",
+  );
+  // An application pinned to a Langfuse version number reads the same version here.
+  const pinned = await live.prompt.get("movie-critic", { ...fresh, version: 1 });
+  expect(pinned.prompt).toBe("As a {{criticlevel}} movie critic, do you like {{movie}}?");
+  expect((await preview.prompt.get("movie-critic", fresh)).version).toBe(3);
+  const chat = await live.prompt.get("support/chat-reply", { type: "chat", ...fresh });
+  expect([chat.version, chat.config]).toEqual([1, { model: "gpt-4o", max_tokens: 300 }]);
+  const history = [{ role: "user", content: "Hi" }];
+  expect(chat.compile({ product: "PromptVault", question: "Can I roll back?" }, { history })).toEqual([
+    { role: "system", content: "You are a support agent for PromptVault." },
+    ...history,
+    { role: "user", content: "Can I roll back?" },
+  ]);
+
+  // The same file again: nothing to do.
+  const again = await importExport();
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain("movie-critic: unchanged v1, v2, v3");
+});

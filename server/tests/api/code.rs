@@ -247,34 +247,11 @@ async fn bad_files_are_refused_naming_the_file_and_nothing_is_pushed() {
     );
 }
 
-/// A Langfuse prompt export, written by hand to the shape of Langfuse's prompt API: a text
-/// prompt with three versions (one production, one staging with a custom label and tags),
-/// and a chat prompt in a folder.
-fn langfuse_export() -> Value {
-    json!([
-        {"id": "c1", "name": "movie-critic", "version": 1, "type": "text",
-         "prompt": "As a {{criticlevel}} movie critic, do you like {{movie}}?",
-         "config": {"model": "gpt-4o", "temperature": 0.7}, "labels": [], "tags": ["movies"],
-         "commitMessage": "First critic", "createdAt": "2025-03-01T10:00:00.000Z", "updatedAt": "2025-03-01T10:00:00.000Z",
-         "createdBy": "API", "projectId": "p1", "isActive": null},
-        {"id": "c2", "name": "movie-critic", "version": 2, "type": "text",
-         "prompt": "As a {{criticlevel}} movie critic, do you like {{movie}}? Answer in one line.",
-         "config": {"model": "gpt-4o", "temperature": 0.7}, "labels": ["production"], "tags": ["movies"],
-         "commitMessage": null},
-        {"id": "c3", "name": "movie-critic", "version": 3, "type": "text",
-         "prompt": "As a {{criticlevel}} critic, rate {{movie}} from 1 to 10.",
-         "config": {"model": "gpt-4o-mini"}, "labels": ["staging", "latest", "experiment"], "tags": ["movies"],
-         "commitMessage": "Ratings"},
-        {"id": "d1", "name": "support/chat-reply", "version": 1, "type": "chat",
-         "prompt": [
-            {"type": "chatmessage", "role": "system", "content": "You are a support agent for {{product}}."},
-            {"type": "placeholder", "name": "history"},
-            {"type": "chatmessage", "role": "user", "content": "{{question}}"}
-         ],
-         "config": {"model": "gpt-4o", "max_tokens": 300}, "labels": ["production", "latest"], "tags": [],
-         "commitMessage": "Support replies"}
-    ])
-}
+/// A Langfuse prompt export, written by hand to the shape of Langfuse's prompt API (shared
+/// with the end-to-end test, where the real Langfuse SDKs read it back): a text prompt with
+/// three versions (one production, one staging with a custom label and tags), and a chat
+/// prompt in a folder.
+const LANGFUSE_EXPORT: &str = include_str!("../../../end2end/langfuse/export.json");
 
 #[tokio::test]
 async fn a_langfuse_export_imports_with_its_history_and_again_changes_nothing() {
@@ -282,7 +259,7 @@ async fn a_langfuse_export_imports_with_its_history_and_again_changes_nothing() 
     ok(&app, Method::PATCH, "/v1/manage/settings", Some(json!({"staging_enabled": true}))).await;
     let dir = tempfile::tempdir().expect("dir");
     let export = dir.path().join("langfuse-prompts.json");
-    std::fs::write(&export, langfuse_export().to_string()).expect("export file");
+    std::fs::write(&export, LANGFUSE_EXPORT).expect("export file");
     let file = export.to_str().expect("utf-8");
 
     let run = cli(&app.base, &token, &["import", "--from-langfuse", file]).await;
