@@ -24,6 +24,8 @@ pub enum PullChannel {
 }
 
 /// Writes one file per prompt of the token's workspace (whose name starts with `prefix`).
+/// Every version is fetched before any file is written, so a server that fails mid-way
+/// leaves the folder as it was.
 pub async fn pull(
     remote: &Remote,
     dir: &Path,
@@ -31,7 +33,7 @@ pub async fn pull(
     prefix: Option<&str>,
 ) -> Result<Outcome, Failure> {
     let prompts: Items<PromptJson> = remote.get("/manage/prompts").await?;
-    let (mut written, mut skipped) = (0, Vec::new());
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
     for prompt in prompts.items.iter().filter(|p| prefix.is_none_or(|prefix| p.name.starts_with(prefix))) {
         let Some(version) = chosen(remote, prompt, channel).await? else {
             skipped.push(prompt.name.as_str());
@@ -39,18 +41,25 @@ pub async fn pull(
         };
         let version: VersionJson =
             remote.get(&format!("/manage/prompts/{}/versions/{version}", segment(&prompt.name))).await?;
-        let path = file::path_of(dir, &prompt.name);
         let pulled =
             Pulled { version: Some(version.version.clone()), message: Some(version.message.clone()) };
-        write(&path, &file::render(&content_of(version), &pulled))?;
-        println!("{} ← {} {}", shown(&path), prompt.name, pulled.version.unwrap_or_default());
-        written += 1;
+        let text = file::render(&content_of(version), &pulled);
+        files.push((
+            file::path_of(dir, &prompt.name),
+            text,
+            &prompt.name,
+            pulled.version.unwrap_or_default(),
+        ));
+    }
+    for (path, text, name, version) in &files {
+        write(path, text)?;
+        println!("{} ← {name} {version}", shown(path));
     }
     if !skipped.is_empty() {
         let channel = format!("{channel:?}").to_lowercase();
         println!("Skipped, without a {channel} version: {}", skipped.join(", "));
     }
-    println!("Pulled {written} prompt(s) into {}", dir.display());
+    println!("Pulled {} prompt(s) into {}", files.len(), dir.display());
     Ok(Outcome::Done)
 }
 
@@ -154,6 +163,10 @@ struct LocalFile {
 fn read_folder(dir: &Path) -> Result<BTreeMap<String, LocalFile>, Failure> {
     let found =
         file::find(dir).map_err(|e| Failure::Refused(format!("cannot read {}: {e}", dir.display())))?;
+    if found.is_empty() {
+        let shown = dir.display();
+        return Err(Failure::Refused(format!("{shown} holds no prompt files (*.{})", file::EXTENSION)));
+    }
     let mut files = BTreeMap::new();
     let mut problems = Vec::new();
     for (path, name) in found {

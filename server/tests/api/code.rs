@@ -236,6 +236,10 @@ async fn bad_files_are_refused_naming_the_file_and_nothing_is_pushed() {
     let run = cli(&app.base, viewer, &["prompts", "push", folder, "-m", "m"]).await;
     assert!(expect(&run, 3).stderr.contains("viewers cannot change prompts"), "{}", run.stderr);
     expect(&cli(&app.base, "pv_pat_wrong", &["prompts", "push", folder, "-m", "m"]).await, 3);
+    let empty = tempfile::tempdir().expect("dir");
+    let run =
+        cli(&app.base, &token, &["prompts", "push", empty.path().to_str().expect("utf-8"), "-m", "m"]).await;
+    assert!(expect(&run, 3).stderr.contains("holds no prompt files (*.prompt)"), "{}", run.stderr);
     expect(&cli(&app.base, "not-a-token", &["prompts", "pull", folder]).await, 3);
     // A mistyped flag fails a CI step: refused, never the 2 of "changed".
     expect(&cli(&app.base, &token, &["prompts", "push", folder, "-m", "m", "--promot"]).await, 3);
