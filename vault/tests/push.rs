@@ -199,3 +199,19 @@ async fn a_push_compares_with_the_newest_version_not_the_live_one() {
     assert_eq!(report.prompts[0].steps, [PushStep::Saved { version: v(3) }]);
     assert_eq!(report.prompts[0].previous.as_ref().map(|p| p.number), Some(v(2)));
 }
+
+#[tokio::test]
+async fn two_pushes_of_the_same_folder_at_once_save_one_draft() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault.push(&owner, push(files())).await.expect("first push");
+    let mut edited = files();
+    edited[0] = text("greeting", "Hello again {{name}}");
+    let (a, b) = tokio::join!(vault.push(&owner, push(edited.clone())), vault.push(&owner, push(edited)));
+    let saved: Vec<_> = [a.expect("one push"), b.expect("the other")]
+        .iter()
+        .flat_map(|report| report.prompts[0].steps.clone())
+        .collect();
+    // The second push waits for the first's lock and then finds the file equal to the newest.
+    assert_eq!(saved, [PushStep::Saved { version: v(2) }]);
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").versions, 2);
+}
