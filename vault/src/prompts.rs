@@ -594,21 +594,32 @@ pub(crate) async fn create_prompt_in(
 }
 
 /// The prompt named `name`, locked, or, when there is none, created with type `kind`
-/// (`true`: created now).
+/// (`true`: created now). Two transactions creating the same prompt at once both go on:
+/// the second waits for the first, finds the prompt made, and uses it.
 pub(crate) async fn lock_or_create_prompt(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     name: &PromptName,
     kind: PromptType,
 ) -> Result<(PromptRow, bool)> {
-    match lock_prompt(tx, actor, name.as_str()).await {
-        Ok(prompt) => Ok((prompt, false)),
-        Err(VaultError::NotFound(_)) => {
-            create_prompt_in(tx, actor, name, kind).await?;
-            Ok((lock_prompt(tx, actor, name.as_str()).await?, true))
-        }
-        Err(e) => Err(e),
+    let now = Timestamp::now().0;
+    let created = sqlx::query(
+        "insert into prompts (workspace_id, name, kind, created_at, updated_at) values ($1, $2, $3, $4, $4) \
+         on conflict (workspace_id, name) do nothing",
+    )
+    .bind(actor.workspace_id)
+    .bind(name.as_str())
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if created {
+        let details = json!({ "type": kind.as_str() });
+        activity::record(tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await?;
     }
+    Ok((lock_prompt(tx, actor, name.as_str()).await?, created))
 }
 
 /// Saves `draft` as the prompt's next version, inside the caller's transaction (which holds

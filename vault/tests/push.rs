@@ -215,3 +215,15 @@ async fn two_pushes_of_the_same_folder_at_once_save_one_draft() {
     assert_eq!(saved, [PushStep::Saved { version: v(2) }]);
     assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").versions, 2);
 }
+
+#[tokio::test]
+async fn two_pushes_creating_the_same_prompt_at_once_both_succeed() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (a, b) = tokio::join!(vault.push(&owner, push(files())), vault.push(&owner, push(files())));
+    let steps: Vec<_> = [a.expect("one push"), b.expect("the other")]
+        .iter()
+        .flat_map(|report| report.prompts[0].steps.clone())
+        .collect();
+    assert_eq!(steps, [PushStep::Created, PushStep::Saved { version: v(1) }]);
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").versions, 1);
+}
