@@ -19,7 +19,7 @@ impl Remote {
     pub fn new(base: url::Url, token: String) -> Result<Remote, Failure> {
         if !token.starts_with("pv_pat_") {
             return Err(Failure::Refused(
-                "the token is a personal access token (pv_pat_…); create one under Settings → Access tokens"
+                "the token is a personal access token (pv_pat_…); create one under Settings → Personal access tokens"
                     .into(),
             ));
         }
