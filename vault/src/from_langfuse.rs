@@ -44,7 +44,7 @@ pub struct LangfuseVersion {
 }
 
 /// What an import did with one prompt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedPrompt {
     pub name: String,
     pub created: bool,
@@ -56,6 +56,8 @@ pub struct ImportedPrompt {
     pub promoted: Option<VersionNumber>,
     /// Under review: the request to make the `production` version live.
     pub requested: Option<i64>,
+    /// Whether this import opened `requested` (a second import finds it open).
+    pub request_opened: bool,
     /// Staging moved to this version (its `staging` label).
     pub staged: Option<VersionNumber>,
     /// What the export holds that PromptVault does not keep: other labels, tags.
@@ -64,7 +66,11 @@ pub struct ImportedPrompt {
 
 impl ImportedPrompt {
     pub fn changed(&self) -> bool {
-        self.created || !self.added.is_empty() || self.promoted.is_some() || self.staged.is_some()
+        self.created
+            || !self.added.is_empty()
+            || self.promoted.is_some()
+            || self.request_opened
+            || self.staged.is_some()
     }
 }
 
@@ -132,16 +138,29 @@ impl Vault {
             unchanged: Vec::new(),
             promoted: None,
             requested: None,
+            request_opened: false,
             staged: None,
             left_out: Vec::new(),
         };
+        let mut last: i64 = sqlx::query_scalar("select last_number from prompts where id = $1")
+            .bind(prompt.id)
+            .fetch_one(&mut **tx)
+            .await?;
         for version in &exported.versions {
-            if import_version(tx, actor, &prompt, version).await? {
+            if import_version(tx, actor, &prompt, version, last).await? {
                 imported.added.push(version.number);
+                last = version.number.get();
             } else {
                 imported.unchanged.push(version.number);
             }
             imported.left_out.extend(left_out(version, staging_enabled));
+        }
+        if !imported.added.is_empty() {
+            sqlx::query("update prompts set last_number = $1 where id = $2")
+                .bind(last)
+                .bind(prompt.id)
+                .execute(&mut **tx)
+                .await?;
         }
         let labelled = |label: &str| exported.versions.iter().find(|v| v.labels.iter().any(|l| l == label));
         if let Some(production) = labelled(PRODUCTION) {
@@ -149,7 +168,10 @@ impl Vault {
             match self.promote_or_request_in(tx, actor, &prompt, production.number, &note).await? {
                 GoingLive::AlreadyLive => {}
                 GoingLive::Promoted => imported.promoted = Some(production.number),
-                GoingLive::Requested { request, .. } => imported.requested = Some(request),
+                GoingLive::Requested { request, opened } => {
+                    imported.requested = Some(request);
+                    imported.request_opened = opened;
+                }
             }
         }
         if let Some(staging) = labelled(STAGING).filter(|_| staging_enabled)
@@ -164,12 +186,13 @@ impl Vault {
 
 /// Writes one exported version, published, under its own number; `false` when it is here
 /// already with the same content. Refused when its number holds other content here, or when
-/// it would go before versions saved here (history is only added to at its end).
+/// it would go before versions saved here, up to `last` (history is only added to at its end).
 async fn import_version(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     prompt: &PromptRow,
     version: &ExportedVersion,
+    last: i64,
 ) -> Result<bool> {
     match find_version(tx, prompt, version.number).await {
         Ok(here) if here.body == version.body && here.config == version.config => return Ok(false),
@@ -177,18 +200,14 @@ async fn import_version(
             return Err(VaultError::conflict(
                 Conflict::AlreadyExists,
                 format!(
-                    "{} {} here holds other content than the export's {}; nothing was imported",
-                    prompt.name, version.number, version.number
+                    "{} {} here holds other content than the export's; nothing was imported",
+                    prompt.name, version.number
                 ),
             ));
         }
         Err(VaultError::NotFound(_)) => {}
         Err(e) => return Err(e),
     }
-    let last: i64 = sqlx::query_scalar("select last_number from prompts where id = $1")
-        .bind(prompt.id)
-        .fetch_one(&mut **tx)
-        .await?;
     if version.number.get() <= last {
         return Err(VaultError::conflict(
             Conflict::AlreadyExists,
@@ -200,11 +219,6 @@ async fn import_version(
     }
     let (body, config, message) = (&version.body, &version.config, version.message.as_str());
     insert_version(tx, actor, prompt, version.number, Status::Published, body, config, message).await?;
-    sqlx::query("update prompts set last_number = $1 where id = $2")
-        .bind(version.number.get())
-        .bind(prompt.id)
-        .execute(&mut **tx)
-        .await?;
     let details =
         json!({ "version": version.number.label(), "message": message, "imported_from": "langfuse" });
     activity::record(tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;

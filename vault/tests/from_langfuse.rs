@@ -121,3 +121,19 @@ async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
     }
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty());
 }
+
+#[tokio::test]
+async fn under_review_the_production_version_is_requested_once() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let review = SettingsPatch { live_changes: Some(vault::LiveChanges::Review), ..Default::default() };
+    vault.update_settings(&owner, review).await.expect("review");
+    let report = vault.import_from_langfuse(&owner, export()).await.expect("import");
+    let request = report[0].requested.expect("a request for production");
+    assert!(report[0].request_opened && report[0].promoted.is_none());
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").live, None);
+
+    let again = vault.import_from_langfuse(&owner, export()).await.expect("again");
+    assert!(again.iter().all(|p| !p.changed()), "{again:?}");
+    assert_eq!((again[0].requested, again[0].request_opened), (Some(request), false));
+    assert_eq!(vault.requests(&owner, None).await.expect("requests").len(), 2, "one per prompt");
+}

@@ -75,10 +75,7 @@ pub fn parse(text: &str) -> Result<(Content, Pulled), String> {
     let (front, rest) = split(text)?;
     let front: FrontMatter =
         toml::from_str(front).map_err(|e| format!("its front matter: {}", e.message()))?;
-    let kind = match front.kind.as_deref() {
-        None => PromptType::Text,
-        Some(raw) => PromptType::parse(raw).ok_or_else(|| format!("type is text or chat, not {raw:?}"))?,
-    };
+    let kind = vault::content::prompt_type(front.kind.as_deref()).map_err(|e| e.to_string())?;
     let body = match (kind, front.messages) {
         (PromptType::Text, None) => Body::Text(without_last_newline(rest).to_owned()),
         (PromptType::Text, Some(_)) => {
