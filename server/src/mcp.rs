@@ -50,6 +50,11 @@ pub(crate) async fn require_read_key(State(vault): State<Vault>, request: Reques
     }
 }
 
+/// A key over its read rate, in words: JSON-RPC errors carry no `Retry-After`.
+fn rate_exceeded(wait: std::time::Duration) -> String {
+    format!("this key read more than its rate allows: try again in {} s", wait.as_secs().max(1))
+}
+
 impl Prompts {
     fn key(context: &RequestContext<RoleServer>) -> Result<&str, ErrorData> {
         context
@@ -77,10 +82,10 @@ impl ServerHandler for Prompts {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, ErrorData> {
-        let prompts = self
-            .vault
-            .agent_prompts(Self::key(&context)?)
-            .map_err(|_| ErrorData::invalid_request("the read key was refused", None))?;
+        let prompts = self.vault.agent_prompts(Self::key(&context)?).map_err(|refused| match refused {
+            vault::ReadRefused::Limited(wait) => ErrorData::invalid_request(rate_exceeded(wait), None),
+            _ => ErrorData::invalid_request("the read key was refused", None),
+        })?;
         let prompts = prompts
             .into_iter()
             .map(|prompt| {
@@ -118,8 +123,10 @@ impl ServerHandler for Prompts {
             self.vault.agent_prompt(Self::key(&context)?, &request.name, &arguments).map_err(|refused| {
                 let message = match refused {
                     AgentRefused::Unauthorized => "the read key was refused".to_owned(),
+                    AgentRefused::Limited(wait) => rate_exceeded(wait),
                     AgentRefused::NotFound(name) => format!("no prompt {name:?} for this key"),
                     AgentRefused::MissingArgument(name) => format!("missing required argument {name:?}"),
+                    AgentRefused::InvalidArguments(why) => why,
                 };
                 ErrorData::invalid_params(message, None)
             })?;

@@ -88,6 +88,14 @@ impl ChatMessage {
     pub fn new(role: MessageRole, content: impl Into<String>) -> ChatMessage {
         ChatMessage::Message { role, content: content.into() }
     }
+
+    /// Its size as a compile counts it: the content's bytes, or the placeholder's name's.
+    pub fn size(&self) -> usize {
+        match self {
+            ChatMessage::Message { content, .. } => content.len(),
+            ChatMessage::Placeholder { name } => name.len(),
+        }
+    }
 }
 
 /// A chat message as JSON: every field optional, so that a wrong one is named in words.
@@ -169,22 +177,18 @@ impl Body {
 
     /// Its variables, each once, in the order they first appear (across messages).
     pub fn variables(&self) -> Vec<String> {
+        let mut names = template::Names::default();
         match self {
-            Body::Text(text) => template::variables(text),
+            Body::Text(text) => names.add_from(text),
             Body::Chat(messages) => {
-                let mut names: Vec<String> = Vec::new();
                 for message in messages {
                     if let ChatMessage::Message { content, .. } = message {
-                        for name in template::variables(content) {
-                            if !names.contains(&name) {
-                                names.push(name);
-                            }
-                        }
+                        names.add_from(content);
                     }
                 }
-                names
             }
         }
+        names.into_list()
     }
 
     /// Its placeholders' names, in order (none for a text).
@@ -220,17 +224,25 @@ impl Body {
                 return Err(unknown);
             }
         }
+        let values = template::Values::new(values);
+        let mut budget = template::MAX_COMPILED_BYTES;
         match self {
-            Body::Text(text) => Ok(Body::Text(template::fill(text, values, mode)?)),
+            Body::Text(text) => Ok(Body::Text(template::fill(text, &values, mode, &mut budget)?)),
             Body::Chat(messages) => {
                 let mut out = Vec::with_capacity(messages.len());
                 for message in messages {
                     match message {
                         ChatMessage::Message { role, content } => {
-                            out.push(ChatMessage::new(*role, template::fill(content, values, mode)?));
+                            out.push(ChatMessage::new(
+                                *role,
+                                template::fill(content, &values, mode, &mut budget)?,
+                            ));
                         }
                         ChatMessage::Placeholder { name } => match fills.iter().find(|(n, _)| n == name) {
-                            Some((_, inserted)) => out.extend(inserted.iter().cloned()),
+                            Some((_, inserted)) => {
+                                template::take(&mut budget, inserted.iter().map(ChatMessage::size).sum())?;
+                                out.extend(inserted.iter().cloned());
+                            }
                             None if mode == Mode::Lenient => out.push(message.clone()),
                             None => return Err(CompileError::MissingPlaceholder(name.clone())),
                         },

@@ -52,8 +52,8 @@ pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{
     AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, DEFAULT_STREAMS_PER_KEY, KeyKind,
-    LangfuseRefused, NewApiKey, ReadRefused, Resume, Served, StreamEvent, StreamRefused, Subscription,
-    prompt_filter,
+    LangfuseRefused, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS, NewApiKey, ReadRefused, Resume, Served,
+    StreamEvent, StreamRefused, Subscription, prompt_filter,
 };
 pub use settings::{LiveChanges, Settings, SettingsPatch};
 pub use transfer::Export;

@@ -29,7 +29,9 @@ use types::{ServedPrompt, VersionJson};
 mod agents;
 mod langfuse;
 mod stream;
-pub use agents::{AgentMessages, AgentPrompt, AgentRefused, AgentRole};
+pub use agents::{
+    AgentMessages, AgentPrompt, AgentRefused, AgentRole, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
+};
 pub use langfuse::LangfuseRefused;
 pub use stream::{DEFAULT_STREAMS_PER_KEY, Resume, StreamEvent, StreamRefused, Subscription, prompt_filter};
 
@@ -114,6 +116,8 @@ pub struct Served {
 pub(crate) struct VersionData {
     pub number: i64,
     pub body: Body,
+    /// Its `{{variables}}`, as saved with it (never scanned again on the way to a reader).
+    pub variables: Vec<String>,
     pub config: Config,
     pub message: String,
     pub author: String,
@@ -240,6 +244,7 @@ fn serve(name: &str, row: &sqlx::any::AnyRow, channel: Channel) -> Result<Served
     let version = VersionData {
         number: row.try_get("number")?,
         body: content::body_from_db(&row.try_get::<String, _>("kind")?, row.try_get("source")?)?,
+        variables: content::variables_from_db(row.try_get::<Option<String>, _>("variables")?.as_deref()),
         config: content::config_from_db(&row.try_get::<String, _>("config")?)?,
         message: row.try_get("message")?,
         author: row.try_get("author")?,
@@ -249,7 +254,7 @@ fn serve(name: &str, row: &sqlx::any::AnyRow, channel: Channel) -> Result<Served
         number: crate::prompts::number_from_db(version.number)?,
         status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
         kind: version.body.kind(),
-        variables: version.body.variables(),
+        variables: version.variables.clone(),
         message: &version.message,
         author: &version.author,
         created_at: version.created_at,
@@ -282,7 +287,7 @@ fn key_from_row(row: &sqlx::any::AnyRow) -> Result<(TokenHash, KeyEntry)> {
     Ok((token_hash, entry))
 }
 
-const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.config, v.message, v.created_at, \
+const SERVED_VERSION: &str = "select v.number, v.status, v.source, v.variables, v.config, v.message, v.created_at, \
      m.name as author, (select kind from prompts where id = v.prompt_id) as kind \
      from versions v join accounts m on m.id = v.author_id where v.prompt_id = $1 and v.number = $2";
 
@@ -347,6 +352,15 @@ impl ReadModel {
             model.keys.entry(token_hash).or_insert_with(|| Arc::new(entry));
         }
         Ok(())
+    }
+
+    /// The key `token` as it reads now: a read of its counted against its rate and its last
+    /// use noted. Every read path (SDK, Langfuse, MCP, streams) comes through here.
+    fn reader<'m>(&self, model: &'m Model, token: &str) -> Result<&'m KeyEntry, ReadRefused> {
+        let key = model.keys.get(&hash_token(token)).ok_or(ReadRefused::Unauthorized)?;
+        self.within_read_limit(key.id).map_err(ReadRefused::Limited)?;
+        key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
+        Ok(key)
     }
 
     /// Counts a read by key `id` against the configured rate; how long to wait when over.
@@ -430,13 +444,10 @@ impl ReadModel {
     /// What `token` reads for prompt `name`: the key's channel, or a pinned published version.
     fn read(&self, token: &str, name: &str, pinned: Option<VersionNumber>) -> ReadOutcome {
         let model = self.lock_read();
-        let Some(key) = model.keys.get(&hash_token(token)) else {
-            return ReadOutcome::Refused(ReadRefused::Unauthorized);
+        let key = match self.reader(&model, token) {
+            Ok(key) => key,
+            Err(refused) => return ReadOutcome::Refused(refused),
         };
-        if let Err(wait) = self.within_read_limit(key.id) {
-            return ReadOutcome::Refused(ReadRefused::Limited(wait));
-        }
-        key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
             return ReadOutcome::Refused(ReadRefused::NotFound);
         };

@@ -79,3 +79,32 @@ async fn an_agent_lists_what_its_key_reads_and_gets_it_compiled() {
     assert!(vault.agent_prompts("pv_live_unknown").is_err());
     assert!(vault.read_key_is_valid(&live) && !vault.read_key_is_valid("pv_live_unknown"));
 }
+
+/// A prompt of 100,000 `{{x}}` and a megabyte for `x` would compile to 100 GB: refused
+/// before anything is allocated, as are too many arguments and one too long.
+#[tokio::test]
+async fn a_get_that_would_compile_past_the_limit_is_refused_in_words() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    vault.create_prompt(&owner, "many").await.expect("create");
+    vault.save_draft(&owner, "many", NewDraft::text("{{x}}".repeat(100_000), "")).await.expect("draft");
+    vault.promote(&owner, "many", v(1)).await.expect("promote");
+    let live = vault.create_api_key(&owner, KeyKind::Live, "agent").await.expect("key").token;
+    let megabyte = "y".repeat(vault::MAX_AGENT_ARGUMENT_BYTES);
+    let refused = vault.agent_prompt(&live, "many", &arguments(&[("x", &megabyte)]));
+    let Err(AgentRefused::InvalidArguments(why)) = refused else { panic!("refused: {refused:?}") };
+    assert!(why.contains("larger than 4194304 bytes"), "{why}");
+
+    let too_long = "y".repeat(vault::MAX_AGENT_ARGUMENT_BYTES + 1);
+    let refused = vault.agent_prompt(&live, "many", &arguments(&[("x", &too_long)]));
+    let Err(AgentRefused::InvalidArguments(why)) = refused else { panic!("refused: {refused:?}") };
+    assert!(why.contains("\"x\" is longer than"), "{why}");
+
+    let names: Vec<String> = (0..=vault::MAX_AGENT_ARGUMENTS).map(|i| format!("a{i}")).collect();
+    let many: HashMap<String, String> = names.iter().map(|n| (n.clone(), String::new())).collect();
+    let refused = vault.agent_prompt(&live, "many", &many);
+    let Err(AgentRefused::InvalidArguments(why)) = refused else { panic!("refused: {refused:?}") };
+    assert!(why.contains("at most 256"), "{why}");
+
+    let fits = vault.agent_prompt(&live, "many", &arguments(&[("x", "ab")])).expect("compiled");
+    assert_eq!(fits.messages[0].1.len(), 200_000);
+}

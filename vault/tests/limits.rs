@@ -69,6 +69,17 @@ async fn reads_past_a_keys_configured_rate_wait_and_other_keys_read_on() {
         other => panic!("expected a wait, got {other:?}"),
     }
     assert!(vault.read_langfuse(&busy, common::PROMPT, None, None).await.is_err(), "both read APIs count");
+    assert!(
+        matches!(vault.agent_prompts(&busy), Err(vault::ReadRefused::Limited(_))),
+        "an agent's listing counts"
+    );
+    let nothing = std::collections::HashMap::new();
+    assert!(
+        matches!(vault.agent_prompt(&busy, common::PROMPT, &nothing), Err(vault::AgentRefused::Limited(_))),
+        "an agent's get counts"
+    );
+    let opened = vault.subscribe(&busy, None, vault::Resume::Fresh).await.map(|_| ());
+    assert!(matches!(opened, Err(vault::StreamRefused::Limited(_))), "opening a stream counts: {opened:?}");
     vault.read_prompt(&calm, common::PROMPT, None).await.expect("another key reads on");
     for _ in 0..20 {
         unlimited.read_prompt(&busy, common::PROMPT, None).await.expect("no limit unless configured");

@@ -300,3 +300,21 @@ async fn a_database_of_the_previous_release_opens_with_its_prompts_unchanged() {
     vault.create_prompt_of_type(&owner, CHAT, PromptType::Chat).await.expect("a chat prompt beside them");
     vault.save_draft(&owner, CHAT, NewDraft::chat(messages(), "first")).await.expect("save");
 }
+
+/// A megabyte of unclosed braces once took minutes to scan for variables, inside the write
+/// transaction and again under the read model's refresh lock: now saving, promoting,
+/// serving and listing it for an agent are each one pass over the text.
+#[tokio::test]
+async fn a_megabyte_of_braces_saves_serves_and_lists_at_once() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let braces = "{".repeat(vault::MAX_SOURCE_BYTES);
+    vault.create_prompt(&owner, "braces").await.expect("create");
+    let saved = vault.save_draft(&owner, "braces", NewDraft::text(braces.clone(), "")).await.expect("draft");
+    assert!(saved.variables().is_empty());
+    vault.promote(&owner, "braces", v(1)).await.expect("promote");
+    let key = vault.create_api_key(&owner, KeyKind::Live, "app").await.expect("key").token;
+    let served = vault.read_prompt(&key, "braces", None).await.expect("served");
+    assert!(served.body.len() > braces.len());
+    let listed = vault.agent_prompts(&key).expect("listed");
+    assert_eq!((listed[0].name.as_str(), listed[0].arguments.len()), ("braces", 0));
+}

@@ -111,6 +111,9 @@ fn refused(refusal: StreamRefused) -> Response {
             what: "this key has as many streams open as the server allows",
             retry_after: RETRY_STREAMS,
         }),
+        StreamRefused::Limited(retry_after) => {
+            ApiError::from(VaultError::Limited { what: super::READS_LIMITED, retry_after })
+        }
     }
     .into_response()
 }

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use super::{KeyKind, ReadRefused, TokenHash, hash_token};
+use super::{ReadRefused, hash_token};
 use crate::Vault;
 use crate::content::{Body, ChatMessage, MessageRole};
 use types::template::Mode;
@@ -39,15 +39,26 @@ pub struct AgentMessages {
     pub messages: Vec<(AgentRole, String)>,
 }
 
+/// The most arguments a `prompts/get` may send.
+pub const MAX_AGENT_ARGUMENTS: usize = 256;
+
+/// The longest argument, in bytes: as long as the longest source.
+pub const MAX_AGENT_ARGUMENT_BYTES: usize = crate::MAX_SOURCE_BYTES;
+
 /// Why a `prompts/get` was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentRefused {
     /// The key is missing, unknown or revoked.
     Unauthorized,
+    /// The key read more than its configured rate: try again after this.
+    Limited(std::time::Duration),
     /// The key reads no prompt of that name.
     NotFound(String),
     /// A variable has no value: the argument it needs, named.
     MissingArgument(String),
+    /// Too many arguments, one too long, or a compiled prompt over
+    /// [`types::template::MAX_COMPILED_BYTES`]: why, in words.
+    InvalidArguments(String),
 }
 
 impl Vault {
@@ -56,10 +67,11 @@ impl Vault {
         self.serving.lock_read().keys.contains_key(&hash_token(token))
     }
 
-    /// Every prompt the key reads now, by name.
+    /// Every prompt the key reads now, by name. A listing counts as a read of the key's.
     pub fn agent_prompts(&self, token: &str) -> Result<Vec<AgentPrompt>, ReadRefused> {
         let model = self.serving.lock_read();
-        let (workspace_id, kind) = key_of(&model.keys, &hash_token(token))?;
+        let key = self.serving.reader(&model, token)?;
+        let (workspace_id, kind) = (key.workspace_id, key.kind);
         let mut prompts: Vec<AgentPrompt> = model
             .prompts
             .get(&workspace_id)
@@ -71,7 +83,7 @@ impl Vault {
                 Some(AgentPrompt {
                     name: name.clone(),
                     description: describe(&version.message, version.number),
-                    arguments: version.body.variables(),
+                    arguments: version.variables.clone(),
                 })
             })
             .collect();
@@ -81,22 +93,27 @@ impl Vault {
 
     /// Prompt `name` as the key reads it, compiled with `arguments` for its variables
     /// (values for names it does not use are ignored: agents may send more than asked).
+    /// A get counts as a read of the key's.
     pub fn agent_prompt(
         &self,
         token: &str,
         name: &str,
         arguments: &HashMap<String, String>,
     ) -> Result<AgentMessages, AgentRefused> {
+        check_arguments(arguments)?;
         let version = {
             let model = self.serving.lock_read();
-            let (workspace_id, kind) =
-                key_of(&model.keys, &hash_token(token)).map_err(|_| AgentRefused::Unauthorized)?;
+            let refused = |refused| match refused {
+                ReadRefused::Limited(wait) => AgentRefused::Limited(wait),
+                _ => AgentRefused::Unauthorized,
+            };
+            let key = self.serving.reader(&model, token).map_err(refused)?;
+            let (workspace_id, kind) = (key.workspace_id, key.kind);
             let entry = model.prompts.get(&workspace_id).and_then(|prompts| prompts.get(name));
             let served = entry.and_then(|entry| entry.view(kind).0);
             served.ok_or_else(|| AgentRefused::NotFound(name.to_owned()))?.version.clone()
         };
-        let variables = version.body.variables();
-        if let Some(missing) = variables.iter().find(|name| !arguments.contains_key(*name)) {
+        if let Some(missing) = version.variables.iter().find(|name| !arguments.contains_key(*name)) {
             return Err(AgentRefused::MissingArgument(missing.clone()));
         }
         let values: Vec<(&str, &str)> =
@@ -105,17 +122,27 @@ impl Vault {
         let messages = match version.body.compile(&values, &[], Mode::Lenient) {
             Ok(Body::Text(text)) => vec![(AgentRole::User, text)],
             Ok(Body::Chat(messages)) => messages.into_iter().filter_map(agent_message).collect(),
-            Err(error) => return Err(AgentRefused::MissingArgument(error.to_string())),
+            Err(error) => return Err(AgentRefused::InvalidArguments(error.to_string())),
         };
         Ok(AgentMessages { description: describe(&version.message, version.number), messages })
     }
 }
 
-fn key_of(
-    keys: &HashMap<TokenHash, std::sync::Arc<super::KeyEntry>>,
-    hash: &TokenHash,
-) -> Result<(i64, KeyKind), ReadRefused> {
-    keys.get(hash).map(|key| (key.workspace_id, key.kind)).ok_or(ReadRefused::Unauthorized)
+/// Refuses more arguments than [`MAX_AGENT_ARGUMENTS`], or one longer than
+/// [`MAX_AGENT_ARGUMENT_BYTES`], before anything is compiled.
+fn check_arguments(arguments: &HashMap<String, String>) -> Result<(), AgentRefused> {
+    if arguments.len() > MAX_AGENT_ARGUMENTS {
+        return Err(AgentRefused::InvalidArguments(format!(
+            "{} arguments sent; at most {MAX_AGENT_ARGUMENTS} are accepted",
+            arguments.len()
+        )));
+    }
+    match arguments.iter().find(|(_, value)| value.len() > MAX_AGENT_ARGUMENT_BYTES) {
+        Some((name, _)) => Err(AgentRefused::InvalidArguments(format!(
+            "the argument {name:?} is longer than {MAX_AGENT_ARGUMENT_BYTES} bytes"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn describe(message: &str, number: i64) -> String {

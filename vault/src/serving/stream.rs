@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
-use super::{KeyKind, PromptEntry, ReadModel, TokenHash, hash_token};
+use super::{KeyKind, PromptEntry, ReadModel, ReadRefused, TokenHash, hash_token};
 use crate::names::PromptName;
 use crate::{Result, Vault, VaultError};
 
@@ -127,6 +127,9 @@ pub enum StreamRefused {
     UnknownPrompt(String),
     /// The key has as many streams open as allowed: 429.
     TooMany,
+    /// The key read more than its configured rate (opening a stream is a read): 429, to try
+    /// again after this.
+    Limited(std::time::Duration),
 }
 
 /// Where a client starts: with nothing, or after the event id it saw last.
@@ -187,7 +190,10 @@ impl Vault {
         let updates = model.updates.0.subscribe();
         let (key_id, workspace_id, kind) = {
             let read = model.lock_read();
-            let key = read.keys.get(&token_hash).ok_or(StreamRefused::Unauthorized)?;
+            let key = model.reader(&read, token).map_err(|refused| match refused {
+                ReadRefused::Limited(wait) => StreamRefused::Limited(wait),
+                _ => StreamRefused::Unauthorized,
+            })?;
             (key.id, key.workspace_id, key.kind)
         };
         if let Some(unknown) = self.first_unknown(workspace_id, only.as_deref().unwrap_or_default()).await {
