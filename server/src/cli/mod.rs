@@ -39,13 +39,36 @@ pub fn exit_code(result: Result<Outcome, Failure>) -> std::process::ExitCode {
         Ok(Outcome::Done | Outcome::NothingToDo) => 0,
         Ok(Outcome::Changed) => 2,
         Err(Failure::Refused(reason)) => {
-            eprintln!("refused: {reason}");
+            eprintln!("refused: {}", printable(&reason));
             3
         }
         Err(Failure::Error(reason)) => {
-            eprintln!("error: {reason}");
+            eprintln!("error: {}", printable(&reason));
             1
         }
     };
     std::process::ExitCode::from(code)
+}
+
+/// Text from a server (a name, a reason) as it may reach a terminal: control characters
+/// other than line breaks and tabs escaped, so that no answer can move the cursor, recolour
+/// the screen or hide a line.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_from_a_server_are_escaped() {
+        assert_eq!(super::printable("a\u{1b}[2Jb\rc\nd"), "a\\u{1b}[2Jb\\rc\nd");
+    }
 }

@@ -8,7 +8,7 @@ use types::{Body, PromptType, VersionJson};
 
 use super::file::{self, Content, Pulled};
 use super::remote::{Remote, segment};
-use super::{Failure, Outcome};
+use super::{Failure, Outcome, printable};
 use crate::api::code::{PromptFileJson, PushReportJson, PushRequest, PushedJson};
 use crate::api::dto::{Items, PromptJson};
 
@@ -33,27 +33,37 @@ pub async fn pull(
     prefix: Option<&str>,
 ) -> Result<Outcome, Failure> {
     let prompts: Items<PromptJson> = remote.get("/manage/prompts").await?;
+    let wanted: Vec<&PromptJson> =
+        prompts.items.iter().filter(|p| prefix.is_none_or(|prefix| p.name.starts_with(prefix))).collect();
+    // Every name is checked before anything is fetched or written: one bad name refuses all.
+    let paths = wanted
+        .iter()
+        .map(|prompt| file::path_of(dir, &prompt.name))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::Refused)?;
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
-    for prompt in prompts.items.iter().filter(|p| prefix.is_none_or(|prefix| p.name.starts_with(prefix))) {
+    for (prompt, path) in wanted.into_iter().zip(paths) {
         let Some(version) = chosen(remote, prompt, channel).await? else {
             skipped.push(prompt.name.as_str());
             continue;
         };
-        let version: VersionJson =
-            remote.get(&format!("/manage/prompts/{}/versions/{version}", segment(&prompt.name))).await?;
+        let version: VersionJson = remote
+            .get(&format!("/manage/prompts/{}/versions/{}", segment(&prompt.name), segment(&version)))
+            .await?;
         let pulled =
             Pulled { version: Some(version.version.clone()), message: Some(version.message.clone()) };
         let text = file::render(&content_of(version), &pulled);
-        files.push((
-            file::path_of(dir, &prompt.name),
-            text,
-            &prompt.name,
-            pulled.version.unwrap_or_default(),
-        ));
+        files.push((path, text, &prompt.name, pulled.version.unwrap_or_default()));
+    }
+    // Checked for every file first, so that a refused pull writes nothing.
+    for (path, ..) in &files {
+        file::refuse_links(dir, path)
+            .map_err(|e| Failure::Error(format!("cannot write {}: {e}", path.display())))?;
     }
     for (path, text, name, version) in &files {
-        write(path, text)?;
-        println!("{} ← {name} {version}", shown(path));
+        file::write_under(dir, path, text)
+            .map_err(|e| Failure::Error(format!("cannot write {}: {e}", path.display())))?;
+        println!("{} ← {name} {}", shown(path), printable(version));
     }
     if !skipped.is_empty() {
         let channel = format!("{channel:?}").to_lowercase();
@@ -79,14 +89,6 @@ async fn chosen(
             newest.items.into_iter().next().map(|v| v.version)
         }
     })
-}
-
-fn write(path: &Path, text: &str) -> Result<(), Failure> {
-    let failed = |e: std::io::Error| Failure::Error(format!("cannot write {}: {e}", path.display()));
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(failed)?;
-    }
-    std::fs::write(path, text).map_err(failed)
 }
 
 /// A version's content as a file holds it.

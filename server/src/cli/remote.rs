@@ -28,6 +28,11 @@ impl Remote {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| Failure::Error(format!("cannot make an HTTP client: {e}")))?;
+        if in_the_clear(&base) {
+            eprintln!(
+                "warning: {base} is plain http: the access token and the prompts cross the network unencrypted; use https"
+            );
+        }
         Ok(Remote { client, base, token })
     }
 
@@ -49,10 +54,7 @@ impl Remote {
             Failure::Error(format!("cannot reach PromptVault at {}: {}", self.base, error_chain(&e)))
         })?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Failure::Error(format!("the answer from {} broke off: {e}", self.base)))?;
+        let bytes = self.read_bounded(response).await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| {
                 Failure::Error(format!("{} answered something that is not PromptVault's API: {e}", self.base))
@@ -67,9 +69,55 @@ impl Remote {
     }
 }
 
-/// A prompt name as one path segment (`support/triage` → `support%2Ftriage`).
-pub fn segment(name: &str) -> String {
-    name.replace('/', "%2F")
+impl Remote {
+    /// The answer's body, refused once it passes [`MAX_ANSWER_BYTES`] (before it is all read).
+    async fn read_bounded(&self, mut response: reqwest::Response) -> Result<Vec<u8>, Failure> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| Failure::Error(format!("the answer from {} broke off: {e}", self.base)))?
+        {
+            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(Failure::Error(format!(
+                    "{} answered with more than {MAX_ANSWER_BYTES} bytes; nothing was written",
+                    self.base
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+}
+
+/// A prompt name (or any text) as one path segment, every byte but letters, digits and
+/// `-_.~` percent-encoded (`support/triage` → `support%2Ftriage`): what a server sends
+/// cannot add segments or a query to the next request.
+pub fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The largest answer the command line reads: 64 MiB (a version is at most a few).
+const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Whether `url` sends the token in the clear to another machine: plain `http://` to a
+/// host that is not this one.
+fn in_the_clear(url: &url::Url) -> bool {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    url.scheme() == "http" && !loopback
 }
 
 /// reqwest's error and its causes ("connection refused" is a cause).

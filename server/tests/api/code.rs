@@ -10,15 +10,15 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, spawn_app};
 
 /// What one run of the command line came to.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Runs `promptvault ARGS --url BASE --token TOKEN` (awaited: the server under test runs on
 /// this test's runtime).
-async fn cli(base: &str, token: &str, args: &[&str]) -> Run {
+pub(crate) async fn cli(base: &str, token: &str, args: &[&str]) -> Run {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_promptvault"))
         .args(args)
         .args(["--url", base, "--token", token])
@@ -40,19 +40,19 @@ impl Run {
     }
 }
 
-fn expect(run: &Run, code: i32) -> &Run {
+pub(crate) fn expect(run: &Run, code: i32) -> &Run {
     assert_eq!(run.code, code, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     run
 }
 
-async fn app() -> (TestApp, String) {
+pub(crate) async fn app() -> (TestApp, String) {
     let mut app = spawn_app().await;
     app.set_up().await;
     let token = app.token.clone().expect("token");
     (app, token)
 }
 
-async fn ok(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Value {
+pub(crate) async fn ok(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Value {
     let (status, body) = app.call(method, path, body).await;
     assert!(status < 300, "{path}: {status} {body}");
     body
@@ -60,7 +60,7 @@ async fn ok(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> V
 
 /// A text prompt `greeting` and a chat prompt `support/triage`, each with v1 live, and
 /// `drafty` with a draft only.
-async fn seed(app: &TestApp) {
+pub(crate) async fn seed(app: &TestApp) {
     ok(app, Method::PATCH, "/v1/manage/settings", Some(json!({"staging_enabled": true}))).await;
     ok(app, Method::POST, "/v1/manage/prompts", Some(json!({"name": "greeting"}))).await;
     let draft = json!({"source": "Hello {{name}}", "message": "first"});

@@ -2,6 +2,7 @@
 //! in the suite's second pass), over HTTP.
 
 mod code;
+mod code_hostile;
 mod connections;
 mod crash;
 mod dashboard;
