@@ -82,6 +82,8 @@ pub enum Conflict {
     ReviewOff,
     /// The request was already applied, rejected, cancelled or went stale.
     NotOpen,
+    /// The draft is named by an open request: frozen until it is decided.
+    UnderReview,
     /// An import goes into a database without workspaces.
     NotEmpty,
 }
@@ -98,6 +100,7 @@ impl Conflict {
             Conflict::AlreadySetUp => "already_set_up",
             Conflict::WebhookDisabled => "webhook_disabled",
             Conflict::LastOwner => "last_owner",
+            Conflict::UnderReview => "under_review",
             Conflict::ReviewRequired => "review_required",
             Conflict::ReviewOff => "review_off",
             Conflict::NotOpen => "not_open",

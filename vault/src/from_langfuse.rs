@@ -20,6 +20,7 @@ use crate::prompts::{
 };
 use crate::push::naming;
 use crate::reviews::GoingLive;
+use crate::settings::{self, LiveChanges};
 use crate::{Conflict, Result, Status, Vault, VaultError};
 
 /// One version in a Langfuse export, as Langfuse's API returns it. Fields this import does
@@ -106,9 +107,10 @@ impl Vault {
         let prompts = check_export(export)?;
         let mut tx = self.db.write.begin().await?;
         let staging_enabled = workspace_staging_enabled(&mut tx, actor.workspace_id).await?;
+        let history = history_status(&mut tx, actor).await?;
         let mut report = Vec::with_capacity(prompts.len());
         for prompt in prompts {
-            report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled).await?);
+            report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled, history).await?);
         }
         self.finish_changes(tx, report.iter().any(ImportedPrompt::changed)).await?;
         Ok(report)
@@ -120,6 +122,7 @@ impl Vault {
         actor: &Actor,
         exported: ExportedPrompt,
         staging_enabled: bool,
+        history: Status,
     ) -> Result<ImportedPrompt> {
         let (prompt, created) = lock_or_create_prompt(tx, actor, &exported.name, exported.kind).await?;
         if prompt.kind != exported.kind {
@@ -147,7 +150,7 @@ impl Vault {
             .fetch_one(&mut **tx)
             .await?;
         for version in &exported.versions {
-            if import_version(tx, actor, &prompt, version, last).await? {
+            if import_version(tx, actor, &prompt, version, last, history).await? {
                 imported.added.push(version.number);
                 last = version.number.get();
             } else {
@@ -184,7 +187,25 @@ impl Vault {
     }
 }
 
-/// Writes one exported version, published, under its own number; `false` when it is here
+/// What the imported history becomes. Published versions are served (Langfuse's `latest`
+/// label reads the newest), so publishing them takes the right to change live: under
+/// `admins` only admins and owners import; under `review` nobody publishes without an
+/// approval, so the history comes in as drafts and `production` as a request.
+async fn history_status(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<Status> {
+    match settings::live_changes(tx, actor.workspace_id).await? {
+        LiveChanges::Review => Ok(Status::Draft),
+        rule => {
+            actor.require_live_right(rule).map_err(|_| {
+                VaultError::Forbidden(
+                    "an import publishes versions, and in this workspace only admins and owners do".into(),
+                )
+            })?;
+            Ok(Status::Published)
+        }
+    }
+}
+
+/// Writes one exported version under its own number, as `status`; `false` when it is here
 /// already with the same content. Refused when its number holds other content here, or when
 /// it would go before versions saved here, up to `last` (history is only added to at its end).
 async fn import_version(
@@ -193,6 +214,7 @@ async fn import_version(
     prompt: &PromptRow,
     version: &ExportedVersion,
     last: i64,
+    status: Status,
 ) -> Result<bool> {
     match find_version(tx, prompt, version.number).await {
         Ok(here) if here.body == version.body && here.config == version.config => return Ok(false),
@@ -218,7 +240,7 @@ async fn import_version(
         ));
     }
     let (body, config, message) = (&version.body, &version.config, version.message.as_str());
-    insert_version(tx, actor, prompt, version.number, Status::Published, body, config, message).await?;
+    insert_version(tx, actor, prompt, version.number, status, body, config, message).await?;
     let details =
         json!({ "version": version.number.label(), "message": message, "imported_from": "langfuse" });
     activity::record(tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;

@@ -13,6 +13,7 @@ use crate::db::Timestamp;
 use crate::events::{self, EventKind};
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
+use crate::reviews;
 use crate::settings::{self, LiveChanges, Settings};
 use crate::{Conflict, Result, Vault, VaultError};
 
@@ -127,6 +128,9 @@ pub struct PromptState {
     pub staging: Option<VersionNumber>,
     /// How many versions exist (deleted drafts are gone).
     pub versions: i64,
+    /// The drafts an open request asks to promote: frozen until it is decided, so that what
+    /// is approved is exactly what the reviewer saw.
+    pub under_review: Vec<VersionNumber>,
 }
 
 /// One row of the prompts list.
@@ -247,7 +251,14 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         create_prompt_in(&mut tx, actor, &name, kind).await?;
         tx.commit().await?;
-        Ok(PromptState { name: name.to_string(), kind, live: None, staging: None, versions: 0 })
+        Ok(PromptState {
+            name: name.to_string(),
+            kind,
+            live: None,
+            staging: None,
+            versions: 0,
+            under_review: Vec::new(),
+        })
     }
 
     /// Every prompt of the actor's workspace, by name.
@@ -261,11 +272,14 @@ impl Vault {
         .bind(actor.workspace_id)
         .fetch_all(&self.db.read)
         .await?;
+        let mut under_review = reviews::drafts_under_review(&self.db.read, actor.workspace_id, None).await?;
         rows.iter()
             .map(|row| {
+                let name: String = row.try_get("name")?;
                 Ok(PromptSummary {
                     state: PromptState {
-                        name: row.try_get("name")?,
+                        under_review: under_review.remove(&name).unwrap_or_default(),
+                        name,
                         kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
                         live: optional_number(row, "live_number")?,
                         staging: optional_number(row, "staging_number")?.filter(|_| staging_enabled),
@@ -333,6 +347,7 @@ impl Vault {
                 format!("{number} is live and frozen; save a new draft to change it"),
             ));
         }
+        reviews::refuse_under_review(&mut tx, &prompt, number).await?;
         if rewrite.expected_revision.is_some_and(|expected| expected != current.revision) {
             return Err(VaultError::Stale { current: Box::new(current) });
         }
@@ -783,10 +798,13 @@ pub fn offered(
     // Under review, promote and rollback are offered as requests.
     let may_change_live = actor.role.may_change_live(settings.live_changes);
     let draft = status == Status::Draft;
+    // A draft under an open request is frozen until the request is decided (deleting it
+    // makes the request stale).
+    let frozen = prompt.under_review.contains(&number);
     let roll_back = roll_back_refusal(&prompt.name, prompt.live, status, number).is_none();
     let staged = prompt.staging == Some(number);
     Offered {
-        edit: may_edit && draft,
+        edit: may_edit && draft && !frozen,
         delete: may_edit && draft,
         // Older published versions are offered a rollback instead, which says what it does.
         promote: may_change_live && prompt.live != Some(number) && !roll_back,
@@ -896,12 +914,14 @@ async fn state_of(tx: &mut Transaction<'_, Any>, actor: &Actor, prompt: &PromptR
         .fetch_one(&mut **tx)
         .await?;
     let staging_enabled = workspace_staging_enabled(tx, actor.workspace_id).await?;
+    let under_review = reviews::drafts_under_review(&mut **tx, actor.workspace_id, Some(prompt.id)).await?;
     Ok(PromptState {
         name: prompt.name.clone(),
         kind: prompt.kind,
         live: prompt.live,
         staging: prompt.staging.filter(|_| staging_enabled),
         versions,
+        under_review: under_review.into_values().next().unwrap_or_default(),
     })
 }
 

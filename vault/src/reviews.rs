@@ -3,6 +3,8 @@
 //! (it is applied at once, with both names recorded) or rejects with a note. The requester
 //! may cancel; a request whose version is deleted goes stale.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
@@ -446,6 +448,59 @@ fn not_open(request: &ChangeRequest) -> VaultError {
             request.state.as_str()
         ),
     )
+}
+
+/// The drafts open requests ask to promote, by prompt name (of one prompt, or of the
+/// workspace), in order.
+pub(crate) async fn drafts_under_review<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    workspace_id: i64,
+    prompt_id: Option<i64>,
+) -> Result<HashMap<String, Vec<VersionNumber>>> {
+    let rows = sqlx::query(
+        "select p.name, r.number from requests r join prompts p on p.id = r.prompt_id \
+         join versions v on v.prompt_id = r.prompt_id and v.number = r.number \
+         where r.workspace_id = $1 and ($2 = 0 or r.prompt_id = $2) and r.state = 'open' \
+         and r.action = 'promote' and v.status = 'draft' order by p.name, r.number",
+    )
+    .bind(workspace_id)
+    .bind(prompt_id.unwrap_or(0))
+    .fetch_all(db)
+    .await?;
+    let mut drafts: HashMap<String, Vec<VersionNumber>> = HashMap::new();
+    for row in rows {
+        let number = VersionNumber::new(row.try_get("number")?)?;
+        drafts.entry(row.try_get("name")?).or_default().push(number);
+    }
+    Ok(drafts)
+}
+
+/// Refuses to change draft `number` while an open request asks to promote it: the approval
+/// would publish content its reviewer never saw (the database refuses it too).
+pub(crate) async fn refuse_under_review(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+    number: VersionNumber,
+) -> Result<()> {
+    let open: Option<i64> = sqlx::query_scalar(
+        "select id from requests where prompt_id = $1 and number = $2 and action = 'promote' \
+         and state = 'open' order by id limit 1",
+    )
+    .bind(prompt.id)
+    .bind(number.get())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match open {
+        Some(request) => Err(VaultError::conflict(
+            Conflict::UnderReview,
+            format!(
+                "{number} of {} is under review (request {request}): it stays as the reviewer sees it \
+                 until the request is decided; save a new draft, or cancel the request first",
+                prompt.name
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The open request to do `action` with version `number` of the prompt, if there is one.

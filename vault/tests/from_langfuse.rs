@@ -137,3 +137,41 @@ async fn under_review_the_production_version_is_requested_once() {
     assert_eq!((again[0].requested, again[0].request_opened), (Some(request), false));
     assert_eq!(vault.requests(&owner, None).await.expect("requests").len(), 2, "one per prompt");
 }
+
+/// An import publishes versions, which `latest` serves to live keys: under `review` nobody
+/// publishes without an approval (the history comes in as drafts), and under `admins` an
+/// editor cannot import at all.
+#[tokio::test]
+async fn an_import_never_publishes_without_the_right_to() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let editor = vault::NewMember {
+        email: "ed@example.com".into(),
+        password: "long enough".into(),
+        name: "Ed".into(),
+        role: vault::Role::Editor,
+    };
+    let editor = vault.add_member(&owner, editor).await.expect("editor");
+    let key = vault.create_api_key(&owner, vault::KeyKind::Live, "app").await.expect("key").token;
+
+    let admins = SettingsPatch { live_changes: Some(vault::LiveChanges::Admins), ..Default::default() };
+    vault.update_settings(&owner, admins).await.expect("admins");
+    match vault.import_from_langfuse(&editor, export()).await {
+        Err(VaultError::Forbidden(why)) => assert!(why.contains("only admins and owners"), "{why}"),
+        other => panic!("refused: {other:?}"),
+    }
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing imported");
+
+    let review = SettingsPatch { live_changes: Some(vault::LiveChanges::Review), ..Default::default() };
+    vault.update_settings(&owner, review).await.expect("review");
+    let report = vault.import_from_langfuse(&editor, export()).await.expect("import");
+    assert!(report[0].requested.is_some() && report[0].promoted.is_none());
+    for n in 1..=3 {
+        let version = vault.version(&owner, "greeting", v(n)).await.expect("version");
+        assert_eq!(version.status, Status::Draft, "v{n} waits for a review");
+    }
+    let latest = vault.read_langfuse(&key, "greeting", Some("latest"), None).await;
+    assert!(latest.is_err(), "nothing unreviewed is served: {latest:?}");
+    let request = report[0].requested.expect("request");
+    vault.approve_request(&owner, request).await.expect("approved");
+    assert!(vault.read_langfuse(&key, "greeting", Some("production"), None).await.is_ok());
+}

@@ -200,3 +200,48 @@ async fn requests_only_under_review_and_only_in_ones_own_workspace() {
         "too_large",
     );
 }
+
+fn rewrite(text: &str) -> vault::Rewrite {
+    vault::Rewrite { body: Some(vault::DraftBody::Text(text.into())), ..vault::Rewrite::default() }
+}
+
+/// What an approval publishes is exactly what the reviewer saw: a draft under an open
+/// request cannot be rewritten (nor behind the vault's back, in the database) until the
+/// request is decided; deleting it makes the request stale (see above).
+#[tokio::test]
+async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
+    let f = fixture(LiveChanges::Review).await;
+    let editor = f.member(Role::Editor).await;
+    let request = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, v(2), "ready")
+        .await
+        .expect("request");
+    let state = f.vault.prompt(&editor, PROMPT).await.expect("state");
+    assert_eq!(state.under_review, [v(2)]);
+    let listed = f.vault.prompts(&editor).await.expect("list");
+    assert_eq!(listed[0].state.under_review, [v(2)], "the list says it too");
+    let settings = f.vault.settings(&editor).await.expect("settings");
+    let offered = vault::offered(&editor, &state, settings, vault::Status::Draft, v(2));
+    assert!(!offered.edit && offered.delete && offered.promote, "{offered:?}");
+    assert!(
+        vault::offered(&editor, &state, settings, vault::Status::Draft, v(3)).edit,
+        "other drafts edit on"
+    );
+
+    let sneaky = rewrite("something nobody reviewed");
+    assert_refused(f.vault.rewrite_draft(&editor, PROMPT, v(2), sneaky.clone()).await, 409, "under_review");
+    let behind = "update versions set source = 'behind its back' where number = 2";
+    assert!(common::sql(f._dir.path(), behind).await.is_err(), "the database refuses it too");
+    f.vault.rewrite_draft(&editor, PROMPT, v(3), rewrite("v3 edits on")).await.expect("v3");
+
+    f.vault.approve_request(&f.owner, request.id).await.expect("approved");
+    let live = f.vault.version(&f.owner, PROMPT, v(2)).await.expect("v2");
+    assert_eq!(live.text(), "source 2", "what was reviewed went live");
+
+    // A rejected request frees its draft again.
+    let request =
+        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(3), "next").await.expect("request");
+    f.vault.reject_request(&f.owner, request.id, "not yet").await.expect("rejected");
+    f.vault.rewrite_draft(&editor, PROMPT, v(3), sneaky).await.expect("editable again");
+}
