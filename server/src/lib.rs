@@ -53,7 +53,7 @@ pub async fn launch(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)?;
+    private_data_dir(&config.data_dir, config.database_url() == Vault::sqlite_url(&config.data_dir))?;
     let storage = vault::Storage { database_url: config.database_url(), data_dir: config.data_dir.clone() };
     let vault = Vault::open(&storage)
         .await?
@@ -104,6 +104,26 @@ pub async fn launch(
     follower.abort();
     deliveries.abort();
     vault.close().await;
+    Ok(())
+}
+
+/// Makes the data directory readable by this user alone (0700), and the SQLite database file
+/// too (0600) — made empty before SQLite opens it, as SQLite gives its WAL and shared-memory
+/// files the database file's permissions. Whatever the umask, other users of the machine
+/// read neither the prompts nor the hashes.
+fn private_data_dir(dir: &std::path::Path, sqlite_inside: bool) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        if !sqlite_inside {
+            return Ok(());
+        }
+        let database = dir.join("promptvault.db");
+        std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(&database)?;
+        std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600))?;
+    }
     Ok(())
 }
 

@@ -182,3 +182,23 @@ async fn a_full_disk_refuses_writes_in_words_and_corrupts_nothing() {
     assert_eq!(check, "ok");
     pool.close().await;
 }
+
+/// The data directory and the database file are this user's alone, whatever the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_are_private_to_the_server_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let server = Process::start_on(&data, &vault::Vault::sqlite_url(&data)).await;
+    let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for file in ["promptvault.db", "promptvault.db-wal", "promptvault.db-shm"] {
+        let path = data.join(file);
+        if path.exists() {
+            assert_eq!(mode(&path), 0o600, "{file}");
+        }
+    }
+    assert!(data.join("promptvault.db").exists());
+    server.kill();
+}
