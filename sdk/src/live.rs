@@ -101,7 +101,11 @@ async fn connect(
             Ok(None) => return Some(Ended::ByServer),
             Err(error) => return Some(Ended::Failed(error.to_string())),
         };
-        for event in events.push(&chunk) {
+        let arrived = match events.push(&chunk) {
+            Ok(arrived) => arrived,
+            Err(error) => return Some(Ended::Failed(error)),
+        };
+        for event in arrived {
             inner.upgrade()?.apply(&event);
             if let Some(id) = event.id {
                 *last_event_id = Some(id);
@@ -118,35 +122,56 @@ struct Event {
     data: String,
 }
 
-/// Splits the stream's bytes into events (comments and unknown fields skipped).
+/// The longest event the SDK holds while it arrives: a served prompt is at most a few MiB
+/// of JSON; a stream that sends more without an event's end is cut off (and reconnected).
+const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+
+/// Splits the stream's bytes into events (comments and unknown fields skipped). Bytes are
+/// kept as bytes until an event is whole, so that a character split across two network
+/// chunks arrives intact.
 #[derive(Default)]
 struct EventReader {
-    buffer: String,
+    buffer: Vec<u8>,
+    /// How far the buffer was searched for an event's end already.
+    searched: usize,
 }
 
 impl EventReader {
-    fn push(&mut self, chunk: &[u8]) -> Vec<Event> {
-        self.buffer.push_str(&String::from_utf8_lossy(chunk));
+    fn push(&mut self, chunk: &[u8]) -> Result<Vec<Event>, String> {
+        self.buffer.extend_from_slice(chunk);
         let mut events = Vec::new();
-        while let Some(end) = self.buffer.find("\n\n") {
-            let block: String = self.buffer.drain(..end + 2).collect();
-            let mut event = Event::default();
-            for line in block.lines() {
-                let (field, value) = line.split_once(':').unwrap_or((line, ""));
-                let value = value.strip_prefix(' ').unwrap_or(value);
-                match field {
-                    "id" => event.id = Some(value.to_owned()),
-                    "event" => event.kind = value.to_owned(),
-                    "data" => event.data.push_str(value),
-                    _ => {}
-                }
-            }
-            if !event.kind.is_empty() {
+        while let Some(found) =
+            self.buffer[self.searched.saturating_sub(1)..].windows(2).position(|w| w == b"\n\n")
+        {
+            let end = self.searched.saturating_sub(1) + found + 2;
+            let block: Vec<u8> = self.buffer.drain(..end).collect();
+            self.searched = 0;
+            if let Some(event) = parse_event(&String::from_utf8_lossy(&block)) {
                 events.push(event);
             }
         }
-        events
+        self.searched = self.buffer.len();
+        if self.buffer.len() > MAX_EVENT_BYTES {
+            return Err(format!("the stream sent more than {MAX_EVENT_BYTES} bytes without an event's end"));
+        }
+        Ok(events)
     }
+}
+
+/// One event's lines; `None` for a comment or an event without a type.
+fn parse_event(block: &str) -> Option<Event> {
+    let mut event = Event::default();
+    for line in block.lines() {
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "id" => event.id = Some(value.to_owned()),
+            "event" => event.kind = value.to_owned(),
+            "data" => event.data.push_str(value),
+            _ => {}
+        }
+    }
+    (!event.kind.is_empty()).then_some(event)
 }
 
 impl Inner {
@@ -180,14 +205,36 @@ mod tests {
     #[test]
     fn events_are_read_across_chunks_and_comments_are_skipped() {
         let mut reader = EventReader::default();
-        assert_eq!(reader.push(b": heartbeat\n\nid: 7\nevent: prompt\nda"), []);
+        assert_eq!(reader.push(b": heartbeat\n\nid: 7\nevent: prompt\nda"), Ok(vec![]));
         let events = reader.push(b"ta: {\"a\":1}\n\nid:8\nevent:removed\ndata:{\"name\":\"x\"}\n\n");
         assert_eq!(
             events,
-            [
+            Ok(vec![
                 Event { id: Some("7".into()), kind: "prompt".into(), data: "{\"a\":1}".into() },
                 Event { id: Some("8".into()), kind: "removed".into(), data: "{\"name\":\"x\"}".into() },
-            ]
+            ])
         );
+    }
+
+    /// Before bytes were kept until an event was whole, a character split across two
+    /// chunks was decoded as two replacement characters and cached so.
+    #[test]
+    fn a_character_split_across_chunks_arrives_whole() {
+        let mut reader = EventReader::default();
+        let event = "event: prompt\ndata: {\"text\":\"héllo\"}\n\n".as_bytes();
+        let split = event.iter().position(|b| *b == 0xc3).expect("é") + 1;
+        assert_eq!(reader.push(&event[..split]), Ok(vec![]));
+        let events = reader.push(&event[split..]).expect("events");
+        assert_eq!(events[0].data, "{\"text\":\"héllo\"}");
+    }
+
+    #[test]
+    fn a_stream_without_an_events_end_is_cut_off() {
+        let mut reader = EventReader::default();
+        let mb = vec![b'x'; 1024 * 1024];
+        for _ in 0..16 {
+            assert_eq!(reader.push(&mb), Ok(vec![]));
+        }
+        assert!(reader.push(b"x").is_err_and(|e| e.contains("without an event's end")));
     }
 }

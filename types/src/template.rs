@@ -298,7 +298,7 @@ mod tests {
         let refused = compile(&text, &[("x", &value)], Mode::Strict);
         assert_eq!(refused, Err(CompileError::TooLarge { limit: MAX_COMPILED_BYTES }));
         assert_eq!(compile(&text, &[("x", &value)], Mode::Lenient), refused);
-        assert!(refused.unwrap_err().to_string().contains("larger than 4194304 bytes"));
+        assert!(refused.is_err_and(|e| e.to_string().contains("larger than 4194304 bytes")));
         let fits = compile(&"{{x}}".repeat(4), &[("x", &value)], Mode::Strict);
         assert_eq!(fits.map(|out| out.len()), Ok(4 * value.len()));
     }
