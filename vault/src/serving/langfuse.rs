@@ -8,14 +8,12 @@
 //! `latest` is the newest published version; `version=N` a published version.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use serde::Serialize;
 
-use super::{KeyKind, PromptEntry, ReadModel, VersionData, hash_token};
+use super::{KeyKind, PromptEntry, ReadModel, ReadRefused, VersionData};
 use crate::Vault;
-use crate::db::Timestamp;
 use crate::names::VersionNumber;
 
 /// Why a Langfuse read got nothing, as the SDKs expect to be told.
@@ -78,13 +76,11 @@ enum Outcome {
 impl ReadModel {
     fn read_langfuse(&self, token: &str, name: &str, wanted: Wanted) -> Outcome {
         let model = self.lock_read();
-        let Some(key) = model.keys.get(&hash_token(token)) else {
-            return Outcome::Refused(LangfuseRefused::Unauthorized);
+        let key = match self.reader(&model, token) {
+            Ok(key) => key,
+            Err(ReadRefused::Limited(wait)) => return Outcome::Refused(LangfuseRefused::Limited(wait)),
+            Err(_) => return Outcome::Refused(LangfuseRefused::Unauthorized),
         };
-        if let Err(wait) = self.within_read_limit(key.id) {
-            return Outcome::Refused(LangfuseRefused::Limited(wait));
-        }
-        key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
         let not_found = || Outcome::Refused(LangfuseRefused::NotFound(format!("no prompt {name} to serve")));
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
             return not_found();
