@@ -91,7 +91,10 @@ def sign_in_path():
     return found.group(1).decode()
 
 
-FORM = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
+# As a browser on the sign-in page posts it: the server refuses a form that does not say
+# it came from its own pages.
+FORM = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json",
+        "sec-fetch-site": "same-origin"}
 
 
 def wrong_sign_in(path, i):

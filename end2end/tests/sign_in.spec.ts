@@ -58,6 +58,9 @@ test("a request from another site cannot sign anyone in", async ({ request, base
   const forged = await request.post(action!, { headers: { Origin: "http://evil.example" }, form, maxRedirects: 0 });
   expect(forged.status()).toBe(403);
   expect(forged.headers()["set-cookie"]).toBeUndefined();
+  // A request that names no site at all (no Sec-Fetch-Site, Origin or Referer) is refused too.
+  const bare = await request.post(action!, { form, maxRedirects: 0 });
+  expect(bare.status()).toBe(403);
   const genuine = await request.post(action!, { headers: { Origin: baseURL! }, form, maxRedirects: 0 });
   expect(genuine.status()).toBeLessThan(400);
   expect(genuine.headers()["set-cookie"]).toContain("pv_session=");

@@ -46,6 +46,13 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_ALLOW_PRIVATE_WEBHOOKS")]
     pub allow_private_webhooks: bool,
 
+    /// Show each instance's change-feed revision in `/healthz`, to check that several
+    /// instances agree. Off by default: the revision counts every change of every workspace
+    /// on the server, which is no tenant's business; turn it on where only operators reach
+    /// `/healthz` (the instances' private network).
+    #[arg(long, env = "PROMPTVAULT_HEALTH_REVISION")]
+    pub health_revision: bool,
+
     /// How many password checks (argon2id hashes, about 19 MiB and tens of milliseconds
     /// each) run at once; more wait up to 2 s for a turn, then get 429.
     #[arg(long, env = "PROMPTVAULT_PASSWORD_CHECKS", default_value_t = vault::DEFAULT_PASSWORD_CHECKS)]
@@ -230,6 +237,7 @@ impl Config {
             demo: false,
             secure_cookies: false,
             allow_private_webhooks: false,
+            health_revision: false,
             password_checks: vault::DEFAULT_PASSWORD_CHECKS,
             // The suites sign in far more often than a person; the limit has tests of its own.
             attempts_per_minute: 10_000,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, Request};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -81,7 +81,8 @@ pub async fn launch(
         public_origin: config.public_url.as_ref().map(|url| url.origin().ascii_serialization().into()),
     };
     let request_timeout = std::time::Duration::from_millis(config.request_timeout_ms);
-    let router = router(vault.clone(), leptos_options(addr), clients, request_timeout)?;
+    let health = Health { vault: vault.clone(), revision: config.health_revision };
+    let router = router(vault.clone(), leptos_options(addr), clients, request_timeout, health)?;
     let delivery_settings = config.delivery_settings();
     let client = webhooks::client(&delivery_settings).context("building the webhook client")?;
     let flusher = tokio::spawn(flush_key_usage(vault.clone()));
@@ -130,12 +131,26 @@ fn private_data_dir(dir: &std::path::Path, sqlite_inside: bool) -> std::io::Resu
 /// The health check: 200 once serving, with what the read model has applied of the change
 /// feed, so that instances that drift apart can be seen (answered from memory: probing it
 /// costs the database nothing).
-async fn health(axum::extract::State(vault): axum::extract::State<Vault>) -> axum::Json<serde_json::Value> {
-    let database = match vault.backend() {
-        vault::Backend::Sqlite => "sqlite",
-        vault::Backend::Postgres => "postgres",
-    };
-    axum::Json(serde_json::json!({ "status": "ok", "database": database, "revision": vault.revision() }))
+/// What `/healthz` answers from: the vault, and whether to show its revision (a
+/// server-wide count of changes, shown only when the operator says so).
+#[derive(Clone)]
+struct Health {
+    vault: Vault,
+    revision: bool,
+}
+
+impl Health {
+    fn answer(&self) -> axum::Json<serde_json::Value> {
+        let database = match self.vault.backend() {
+            vault::Backend::Sqlite => "sqlite",
+            vault::Backend::Postgres => "postgres",
+        };
+        let mut answer = serde_json::json!({ "status": "ok", "database": database });
+        if self.revision {
+            answer["revision"] = self.vault.revision().into();
+        }
+        axum::Json(answer)
+    }
 }
 
 /// Records the API keys' "last used" every few seconds, so reads never write.
@@ -155,6 +170,7 @@ fn router(
     leptos_options: LeptosOptions,
     clients: clients::Clients,
     request_timeout: std::time::Duration,
+    health: Health,
 ) -> anyhow::Result<Router> {
     let mcp_vault = vault.clone();
     let state = AppState { vault: vault.clone(), leptos_options };
@@ -172,9 +188,10 @@ fn router(
         // (up to 3 bytes each); a larger body is refused with 413 before it is read. The
         // API has its own limit and answers it in its own error shape.
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .layer(RequestBodyLimitLayer::new(FORM_LIMIT));
+        .layer(RequestBodyLimitLayer::new(FORM_LIMIT))
+        .layer(middleware::from_fn(dashboard_headers));
     Ok(Router::new()
-        .route("/healthz", get(health))
+        .route("/healthz", get(move || std::future::ready(health.answer())))
         .nest("/v1", api::router()?)
         .merge(dashboard)
         .layer(middleware::from_fn(same_origin_server_functions))
@@ -183,8 +200,12 @@ fn router(
         // A request the server cannot answer in time (a database that hangs) is answered
         // 503 and dropped, which rolls its transaction back.
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_timeout))
-        // A 5xx answer is logged as the fault it is; refusals (4xx) are not failures.
-        .layer(TraceLayer::new_for_http())
+        // A 5xx answer is logged as the fault it is; refusals (4xx) are not failures. The span
+        // names the path without its query or an invitation's token.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let path = traced_path(request.uri().path());
+            tracing::debug_span!("request", method = %request.method(), path = %path)
+        }))
         // The SDK read path, added after the layers so it skips their per-request cost
         // (see the read benchmark in the README). Documented in the OpenAPI document;
         // `{*name}` lets a raw `/` in the name through as well as `%2F`.
@@ -213,25 +234,75 @@ fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// Server functions change state with the member's cookie; a request from another site
-/// (its `Origin` is neither our `Host` nor the configured public URL) is refused, so no other
-/// page can act for them. Behind a proxy that rewrites `Host`, `--public-url` names the
-/// origin browsers see.
+/// Server functions change state with the member's cookie; a request another site made
+/// is refused, so no other page can act for them (see [`from_this_site`]).
 async fn same_origin_server_functions(request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && request.uri().path().starts_with("/api/") {
-        let headers = request.headers();
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
-        let origin_host = origin.map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
         let public_origin =
             request.extensions().get::<app::Reached>().and_then(|r| r.public_origin.as_deref());
-        let public = origin.is_some_and(|o| public_origin == Some(o));
-        if !public && origin_host.is_some_and(|origin_host| Some(origin_host) != host) {
+        if !from_this_site(request.headers(), public_origin) {
             return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
         }
     }
     next.run(request).await
+}
+
+/// Whether the browser says a request came from one of this site's pages: its
+/// `Sec-Fetch-Site` (every current browser sends it, and a page cannot forge it) is
+/// `same-origin`; without it, its `Origin`, else its `Referer`, names this site (the `Host`
+/// it reached, or `--public-url` behind a proxy that rewrites `Host`). A request with none of
+/// the three is refused: a browser always sends one, and a script has no cookie to lose.
+fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let host = header("host");
+    let ours = |origin: &str| {
+        public_origin == Some(origin)
+            || origin.split_once("://").is_some_and(|(_, authority)| Some(authority) == host)
+    };
+    if let Some(site) = header("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    if let Some(origin) = header("origin") {
+        return ours(origin);
+    }
+    header("referer").and_then(origin_of_url).is_some_and(ours)
+}
+
+/// `scheme://authority` of an absolute URL: the origin a `Referer` names.
+fn origin_of_url(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    (!scheme.is_empty() && !authority.is_empty()).then(|| &url[..scheme.len() + 3 + authority.len()])
+}
+
+/// What every dashboard answer tells the browser: take its type as given, show it in no
+/// other site's frame, name only this site's pages in a `Referer` (a join link's token
+/// never leaves), and, but for the built assets, keep no copy of a page that shows a
+/// member's prompts.
+async fn dashboard_headers(request: Request, next: Next) -> Response {
+    let asset = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !asset {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A request's path as traces show it: an invitation link's token (`/join/pv_inv_…`) is a
+/// credential, and logs are read by more people than may join.
+fn traced_path(path: &str) -> &str {
+    if path.starts_with("/join/") { "/join/…" } else { path }
 }
 
 /// Completes on Ctrl-C or SIGTERM, for a graceful stop.
@@ -255,4 +326,53 @@ pub async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (header::HeaderName::from_static(name), HeaderValue::from_static(value)))
+            .collect()
+    }
+
+    #[test]
+    fn a_request_is_from_this_site_only_when_the_browser_says_so() {
+        let host = ("host", "prompts.local:3000");
+        let ours = |pairs: &[(&'static str, &'static str)]| from_this_site(&headers(pairs), None);
+        assert!(ours(&[host, ("sec-fetch-site", "same-origin")]));
+        for site in ["same-site", "cross-site", "none"] {
+            assert!(
+                !ours(&[host, ("sec-fetch-site", site), ("origin", "http://prompts.local:3000")]),
+                "{site}"
+            );
+        }
+        assert!(ours(&[host, ("origin", "http://prompts.local:3000")]));
+        assert!(!ours(&[host, ("origin", "http://evil.example")]));
+        assert!(!ours(&[host, ("origin", "null")]));
+        assert!(ours(&[host, ("referer", "http://prompts.local:3000/prompts/a?x=1")]));
+        assert!(!ours(&[host, ("referer", "http://prompts.local:3000.evil.example/")]));
+        assert!(!ours(&[host, ("referer", "not a url")]));
+        assert!(!ours(&[host]), "nothing said is refused");
+        let public = Some("https://prompts.example.com");
+        assert!(from_this_site(&headers(&[host, ("origin", "https://prompts.example.com")]), public));
+        assert!(from_this_site(&headers(&[host, ("referer", "https://prompts.example.com/")]), public));
+    }
+
+    #[test]
+    fn traces_never_show_an_invitation_token() {
+        assert_eq!(traced_path("/join/pv_inv_secret"), "/join/…");
+        assert_eq!(traced_path("/prompts/a"), "/prompts/a");
+    }
+
+    #[test]
+    fn the_origin_of_a_url_is_its_scheme_and_authority() {
+        assert_eq!(origin_of_url("https://a.example:8443/x?y#z"), Some("https://a.example:8443"));
+        assert_eq!(origin_of_url("https://a.example?q"), Some("https://a.example"));
+        assert_eq!(origin_of_url("https://"), None);
+        assert_eq!(origin_of_url("/relative"), None);
+    }
 }

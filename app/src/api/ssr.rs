@@ -8,7 +8,16 @@ use vault::{Actor, Timestamp, VaultError};
 
 use super::{AppError, Member, When};
 
+/// The session cookie's name over plain HTTP (a server on a laptop or a private network).
 pub const SESSION_COOKIE: &str = "pv_session";
+/// Its name over HTTPS: browsers take a `__Host-` cookie only when it is `Secure`, has
+/// `Path=/` and names no domain, so a neighbouring subdomain cannot plant or overwrite it.
+pub const HOST_SESSION_COOKIE: &str = "__Host-pv_session";
+
+/// The session cookie's name for a request that reached this server as `reached` says.
+fn session_cookie_name(reached: Option<&Reached>) -> &'static str {
+    if reached.is_some_and(|reached| reached.https) { HOST_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 
 /// What the server functions need from the process.
 #[derive(Clone)]
@@ -120,6 +129,7 @@ pub fn when(at: Timestamp, now: Timestamp) -> When {
 
 pub async fn session_cookie() -> Option<String> {
     let parts: http::request::Parts = leptos_axum::extract().await.ok()?;
+    let name = session_cookie_name(parts.extensions.get::<Reached>());
     parts
         .headers
         .get_all(COOKIE)
@@ -127,7 +137,7 @@ pub async fn session_cookie() -> Option<String> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value.to_owned())
 }
 
@@ -198,14 +208,13 @@ pub fn origin_of(headers: &http::HeaderMap, reached: Option<&Reached>) -> String
 }
 
 /// HttpOnly so scripts cannot read it, SameSite=Lax so other sites cannot send it with
-/// their requests; `max_age` 0 removes it.
+/// their requests, `__Host-` and Secure over HTTPS; `max_age` 0 removes it.
 pub fn set_cookie(value: &str, max_age: i64) {
-    let https = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<Reached>().map(|reached| reached.https))
-        .unwrap_or(false);
-    let secure = if https { "; Secure" } else { "" };
-    let header =
-        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let parts = use_context::<http::request::Parts>();
+    let reached = parts.as_ref().and_then(|parts| parts.extensions.get::<Reached>());
+    let name = session_cookie_name(reached);
+    let secure = if name == HOST_SESSION_COOKIE { "; Secure" } else { "" };
+    let header = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     if let (Some(response), Ok(header)) =
         (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&header))
     {

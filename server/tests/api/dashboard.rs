@@ -212,7 +212,13 @@ async fn behind_a_trusted_https_proxy_the_cookie_is_secure_and_the_public_origin
     app.set_up().await;
     let (status, cookie) = sign_in_cookie(&app, &[("origin", "https://prompts.example.com")]).await;
     assert_eq!(status, 200, "the public origin is this site");
-    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-pv_session=") && cookie.contains("; Secure"), "{cookie}");
+    let session = cookie.split(';').next().unwrap_or_default();
+    let (status, _) = call(&app, CurrentMember::PATH, &[], Some(session)).await;
+    assert_eq!(status, 200, "the __Host- cookie is the session");
+    let planted = session.replace("__Host-pv_session", "pv_session");
+    let (status, _) = call(&app, CurrentMember::PATH, &[], Some(&planted)).await;
+    assert_eq!(status, 401, "over HTTPS a cookie without the prefix (one a subdomain could set) is not");
     let (status, _) = sign_in_cookie(&app, &[("origin", "https://evil.example.net")]).await;
     assert_eq!(status, 403, "another site is still refused");
     // Links people pass on are made with the public URL.
@@ -248,4 +254,46 @@ async fn only_a_trusted_proxy_makes_the_cookie_secure() {
     assert!(cookie.contains("; Secure"), "{cookie}");
     let (_, cookie) = sign_in_cookie(&proxied, &[]).await;
     assert!(!cookie.contains("Secure"), "plain HTTP through the proxy: {cookie}");
+}
+
+#[tokio::test]
+async fn a_server_function_call_must_say_it_came_from_this_site() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    let cookie = sign_in(&app).await;
+    let create = |headers: &[(&'static str, String)]| {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}{}", app.base, CreatePrompt::PATH))
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(COOKIE, &cookie)
+            .body(serde_urlencoded(&[("name", "support/triage")]));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        async move { request.send().await.expect("server function").status().as_u16() }
+    };
+    assert_eq!(create(&[]).await, 403, "no Sec-Fetch-Site, Origin or Referer: refused");
+    let cross = [("sec-fetch-site", "cross-site".to_owned()), ("origin", app.base.clone())];
+    assert_eq!(create(&cross).await, 403, "the browser's Sec-Fetch-Site outranks an Origin");
+    assert_eq!(create(&[("referer", "http://evil.example/x".to_owned())]).await, 403);
+    assert_eq!(app.get("/v1/manage/prompts/support/triage").await.0, 404, "nothing made");
+    let referer = [("referer", format!("{}/prompts", app.base))];
+    assert!(create(&referer).await < 400, "a Referer from this site will do");
+    let same = [("sec-fetch-site", "same-origin".to_owned())];
+    assert_eq!(create(&same).await, 409, "so will Sec-Fetch-Site (the name is taken now)");
+}
+
+#[tokio::test]
+async fn dashboard_pages_are_not_framed_sniffed_or_kept() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/sign-in", app.base)).send().await.expect("page");
+    let header = |name: &str| {
+        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("content-security-policy"), "frame-ancestors 'none'");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    assert_eq!(header("cache-control"), "no-store");
 }

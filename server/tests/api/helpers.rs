@@ -40,8 +40,8 @@ pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut server::Confi
         let _ = stopped.await;
     }));
     let app = TestApp {
+        client: browser_client(&base),
         base,
-        client: reqwest::Client::new(),
         token: None,
         stop: Some(stop),
         task: Some(task),
@@ -49,6 +49,14 @@ pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut server::Confi
     };
     app.wait_until_ready().await;
     app
+}
+
+/// A client that says where its requests come from as a browser on the dashboard's pages
+/// does (an `Origin` of `base`), so server functions take its posts.
+pub fn browser_client(base: &str) -> reqwest::Client {
+    let origin = reqwest::header::HeaderValue::from_str(base).expect("origin");
+    let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::ORIGIN, origin)]);
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
 }
 
 /// The database of the test whose data directory is `dir`: SQLite in it, or a PostgreSQL
@@ -91,7 +99,14 @@ impl Process {
             .args(["--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(dir)
             .args(["--database-url", database_url])
-            .args(["--allow-private-webhooks", "--webhook-timeout-ms", "1000", "--log", "warn"])
+            .args([
+                "--allow-private-webhooks",
+                "--health-revision",
+                "--webhook-timeout-ms",
+                "1000",
+                "--log",
+                "warn",
+            ])
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
