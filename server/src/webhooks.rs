@@ -159,13 +159,17 @@ impl reqwest::dns::Resolve for PublicAddressesOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> = all.iter().copied().filter(|a| is_public(a.ip())).collect();
+            let all = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let own = own_addresses();
+            let public: Vec<SocketAddr> =
+                all.filter(|a| is_public(a.ip()) && !own.contains(&a.ip())).collect();
             if public.is_empty() {
-                let refused = all.first().map_or_else(|| "no address".to_owned(), |a| a.ip().to_string());
+                // Which internal address it named stays out: delivery errors are shown to the
+                // workspace, and the server's network is not theirs to map.
                 return Err(format!(
-                    "{host} resolves to {refused}, a loopback, private or link-local address \
-                     (the server setting --allow-private-webhooks allows these)"
+                    "{host} resolves to no public address (only loopback, private or link-local \
+                     ones, or this server's own; the server setting --allow-private-webhooks \
+                     allows these)"
                 )
                 .into());
             }
@@ -174,8 +178,8 @@ impl reqwest::dns::Resolve for PublicAddressesOnly {
     }
 }
 
-/// Why `url` is refused when its host is a non-public IP literal (names are checked when
-/// resolved).
+/// Why `url` is refused when its host is a non-public IP literal or one of this host's own
+/// addresses (names are checked when resolved).
 fn private_literal(url: &str) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host()?.to_owned();
     let ip = match host {
@@ -183,12 +187,18 @@ fn private_literal(url: &str) -> Option<String> {
         url::Host::Ipv6(ip) => IpAddr::V6(ip),
         url::Host::Domain(_) => return None,
     };
-    (!is_public(ip)).then(|| {
+    (!is_public(ip) || own_addresses().contains(&ip)).then(|| {
         format!(
-            "{ip} is a loopback, private or link-local address \
+            "{ip} is a loopback, private or link-local address, or this server's own \
              (the server setting --allow-private-webhooks allows these)"
         )
     })
+}
+
+/// The addresses of this host's network interfaces, read at each check (they change): a
+/// public one among them reaches this server and whatever else listens on the host.
+fn own_addresses() -> Vec<IpAddr> {
+    if_addrs::get_if_addrs().map(|all| all.into_iter().map(|i| i.ip()).collect()).unwrap_or_default()
 }
 
 /// Whether `ip` is on the public internet: not loopback, private, link-local, shared,
@@ -197,7 +207,7 @@ fn private_literal(url: &str) -> Option<String> {
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -207,6 +217,8 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
+                // IETF protocol assignments (192.0.0.0/24)
+                || (a == 192 && b == 0 && c == 0)
                 // benchmarking (198.18.0.0/15) and reserved (240.0.0.0/4)
                 || (a == 198 && (b == 18 || b == 19))
                 || a >= 240)
@@ -215,12 +227,17 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = carried_ipv4(v6) {
                 return is_public(IpAddr::V4(v4));
             }
-            let [first, second, ..] = v6.segments();
+            let segments = v6.segments();
+            let [first, second, ..] = segments;
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || v6.is_unique_local()
                 || v6.is_unicast_link_local()
+                // site-local (fec0::/10, deprecated but still routed inside some networks)
+                || (first & 0xffc0) == 0xfec0
+                // discard-only (100::/64)
+                || segments[..4] == [0x100, 0, 0, 0]
                 // Teredo (2001::/32) and local-use NAT64 (64:ff9b:1::/48) hide their target
                 || (first == 0x2001 && second == 0)
                 || (first == 0x64 && second == 0xff9b))
@@ -228,13 +245,15 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-/// The IPv4 address an IPv6 one reaches: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
+/// The IPv4 address an IPv6 one reaches: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-translated
+/// (`::ffff:0:a.b.c.d`), IPv4-compatible
 /// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:aabb:ccdd::`).
 fn carried_ipv4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
     let s = v6.segments();
     let from = |high: u16, low: u16| std::net::Ipv4Addr::from((u32::from(high) << 16) | u32::from(low));
     match s {
         [0, 0, 0, 0, 0, 0xffff, high, low]
+        | [0, 0, 0, 0, 0xffff, 0, high, low]
         | [0, 0, 0, 0, 0, 0, high, low]
         | [0x64, 0xff9b, 0, 0, 0, 0, high, low] => Some(from(high, low)),
         [0x2002, high, low, ..] => Some(from(high, low)),
@@ -291,6 +310,15 @@ mod tests {
             "198.19.255.255",
             "240.0.0.1",
             "255.255.255.254",
+            // IETF protocol assignments, site-local, IPv4-translated, discard-only
+            "192.0.0.8",
+            "192.0.0.170",
+            "fec0::1",
+            "feff::1",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:127.0.0.1",
+            "100::1",
+            "100::ffff:ffff:ffff:ffff",
         ] {
             assert!(!is_public(private.parse().expect("ip")), "{private}");
         }
@@ -301,12 +329,30 @@ mod tests {
             "64:ff9b::8.8.8.8",
             "2002:0808:0808::1",
             "198.20.0.1",
+            "192.0.1.1",
+            "::ffff:0:8.8.8.8",
+            "100:0:0:1::1",
         ] {
             assert!(is_public(public.parse().expect("ip")), "{public}");
         }
         assert!(private_literal("http://127.0.0.1:9/x").is_some());
         assert!(private_literal("http://[::1]/x").is_some());
         assert!(private_literal("https://example.com/x").is_none());
+        // This host's own addresses, whatever they are, are refused as literals too.
+        for own in own_addresses() {
+            let host = if own.is_ipv6() { format!("[{own}]") } else { own.to_string() };
+            assert!(private_literal(&format!("http://{host}/x")).is_some(), "{own}");
+        }
+        assert!(!own_addresses().is_empty(), "the loopback interface at least");
+    }
+
+    #[tokio::test]
+    async fn a_refused_name_does_not_say_which_internal_address_it_resolves_to() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        let refused = PublicAddressesOnly.resolve(name).await.err().expect("refused").to_string();
+        assert!(refused.contains("no public address"), "{refused}");
+        assert!(!refused.contains("127.0.0.1") && !refused.contains("::1"), "{refused}");
     }
 
     #[test]
