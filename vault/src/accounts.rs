@@ -11,7 +11,7 @@ use sqlx::{Any, Row, Transaction};
 use crate::activity::{self, ActivityKind};
 use crate::credentials::{new_bearer_token, random_token, token_hash};
 use crate::db::Timestamp;
-use crate::members::{Actor, Permission, Role, actor_in};
+use crate::members::{Actor, Credential, Permission, Role, actor_in};
 use crate::names::{Email, new_password, short_text};
 use crate::{Conflict, Result, Vault, VaultError};
 
@@ -348,7 +348,7 @@ impl Vault {
     }
 
     /// Changes the actor's password; the current one must be given. Every other session of
-    /// theirs ends; `keep` is the session cookie of the one making the change, if any.
+    /// theirs ends, and every personal access token of theirs (in every workspace) is revoked; `keep` is the session cookie of the one making the change, if any.
     pub async fn change_password(
         &self,
         actor: &Actor,
@@ -377,6 +377,12 @@ impl Vault {
         sqlx::query("delete from sessions where account_id = $1 and token_hash <> $2")
             .bind(actor.account_id)
             .bind(kept)
+            .execute(&mut *tx)
+            .await?;
+        // A token made under the old password may be what leaked it: none outlives it.
+        sqlx::query("update access_tokens set revoked_at = $1 where account_id = $2 and revoked_at is null")
+            .bind(Timestamp::now().0)
+            .bind(actor.account_id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -421,11 +427,19 @@ impl Vault {
                 .await?;
         }
         self.touch_member(&actor, last_seen).await?;
-        Ok(actor)
+        Ok(Actor { credential: Credential::AccessToken, ..actor })
     }
 
-    /// A new token for the actor, acting in the actor's workspace.
+    /// A new token for the actor, acting in the actor's workspace; only with their password
+    /// behind the request (see [`Credential`]).
     pub async fn create_access_token(&self, actor: &Actor, name: &str) -> Result<NewAccessToken> {
+        if actor.credential == Credential::AccessToken {
+            return Err(VaultError::Forbidden(
+                "a personal access token cannot create tokens: create one in the dashboard's \
+                 Personal access tokens section, signed in with your password"
+                    .into(),
+            ));
+        }
         let name = short_text("name", name)?;
         let mut tx = self.db.write.begin().await?;
         let token = insert_access_token(&mut tx, actor, &name).await?;

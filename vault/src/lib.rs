@@ -41,7 +41,7 @@ pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
 pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
-pub use members::{Actor, Member, MemberOffered, Permission, Role};
+pub use members::{Actor, Credential, Member, MemberOffered, Permission, Role};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
 pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,

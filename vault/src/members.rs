@@ -105,6 +105,19 @@ pub struct Actor {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// What they proved themselves with on this request.
+    pub credential: Credential,
+}
+
+/// How the member behind a request signed in: with their password (a dashboard session, a
+/// setup or a join), or with a personal access token. A token acts as its member in
+/// everything but making credentials: it cannot create another token, so a leaked one
+/// cannot outlive its own revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    Password,
+    AccessToken,
 }
 
 impl Actor {
@@ -163,6 +176,7 @@ fn actor_from_row(row: &sqlx::any::AnyRow) -> Result<Actor> {
         name: row.try_get("name")?,
         email: row.try_get("email")?,
         role: Role::parse(&row.try_get::<String, _>("role")?)?,
+        credential: Credential::Password,
     })
 }
 

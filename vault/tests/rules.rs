@@ -3,8 +3,8 @@
 use futures::future::join_all;
 use tempfile::TempDir;
 use vault::{
-    Actor, Channel, Conflict, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp, SettingsPatch,
-    Status, Vault, VaultError,
+    Actor, Channel, Conflict, Credential, Cursor, NewDraft, NewMember, PageRequest, Rewrite, Role, SetUp,
+    SettingsPatch, Status, Vault, VaultError,
 };
 
 mod common;
@@ -177,7 +177,12 @@ async fn access_tokens_work_until_revoked() {
     let created = f.vault.create_access_token(&f.owner, "ci").await.expect("create");
     assert!(created.secret.starts_with("pv_pat_"));
     assert!(created.secret.ends_with(&created.token.last_four));
-    assert_eq!(f.vault.token_actor(&created.secret).await.expect("token works"), f.owner);
+    let by_token = f.vault.token_actor(&created.secret).await.expect("token works");
+    assert_eq!(by_token, Actor { credential: Credential::AccessToken, ..f.owner.clone() });
+    // A token cannot make another (a leaked one could then outlive its revocation).
+    let minted = f.vault.create_access_token(&by_token, "persistence").await;
+    assert!(matches!(&minted, Err(VaultError::Forbidden(why)) if why.contains("dashboard")), "{minted:?}");
+    assert_eq!(f.vault.access_tokens(&f.owner).await.expect("list").len(), 2, "nothing made");
 
     let listed = f.vault.access_tokens(&f.owner).await.expect("list");
     assert_eq!(listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["ci", "first token"]);
@@ -543,7 +548,8 @@ async fn everything_is_there_after_a_restart() {
     let reopened = Vault::open(&common::storage(f.dir.path()).await).await.expect("reopen");
     let state = reopened.prompt(&f.owner, PROMPT).await.expect("state");
     assert_eq!((state.live, state.staging, state.versions), (Some(v(2)), Some(v(3)), 3));
-    assert_eq!(reopened.token_actor(&token.secret).await.expect("token survives"), f.owner);
+    let survived = reopened.token_actor(&token.secret).await.expect("token survives");
+    assert_eq!(survived.member_id, f.owner.member_id);
     assert_eq!(reopened.session_actor(&cookie.value).await.expect("session survives"), f.owner);
     assert_eq!(reopened.deployments(&f.owner, PROMPT).await.expect("history").len(), 2);
     let f = Fixture { vault: reopened, ..f };
@@ -631,8 +637,9 @@ async fn a_member_renames_themselves_and_is_found_by_the_new_name() {
 }
 
 #[tokio::test]
-async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
+async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions_and_tokens() {
     let f = fixture().await;
+    let token = f.vault.create_access_token(&f.owner, "ci").await.expect("token");
     let (_, here) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in here");
     let (_, elsewhere) =
         f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in elsewhere");
@@ -641,6 +648,7 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
     let short = f.vault.change_password(&f.owner, "correct horse", "short", Some(&here.value)).await;
     assert!(matches!(short, Err(VaultError::Invalid { field: "password", .. })), "{short:?}");
     assert!(f.vault.session_actor(&elsewhere.value).await.is_ok(), "a refused change ends nothing");
+    assert!(f.vault.token_actor(&token.secret).await.is_ok(), "nor revokes anything");
 
     f.vault
         .change_password(&f.owner, "correct horse", "a new long password", Some(&here.value))
@@ -648,6 +656,11 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
         .expect("change");
     assert!(f.vault.session_actor(&here.value).await.is_ok(), "the session that changed it goes on");
     assert!(matches!(f.vault.session_actor(&elsewhere.value).await, Err(VaultError::Unauthorized(_))));
+    assert!(
+        matches!(f.vault.token_actor(&token.secret).await, Err(VaultError::Unauthorized(_))),
+        "tokens revoked"
+    );
+    assert!(f.vault.access_tokens(&f.owner).await.expect("list").is_empty());
     assert!(f.vault.sign_in("ada@example.com", "correct horse").await.is_err());
     assert!(f.vault.sign_in("ada@example.com", "a new long password").await.is_ok());
 

@@ -321,7 +321,7 @@ fn WorkspacesCard() -> impl IntoView {
 fn AccountCard(name: String, account: AccountActions) -> impl IntoView {
     let changed = move || {
         account.password.value().get().and_then(Result::ok).map(|()| {
-            view! { <p class="hint" role="status">"Password changed. Your other sessions have ended."</p> }
+            view! { <p class="hint" role="status">"Password changed. Your other sessions have ended, and your personal access tokens are revoked."</p> }
         })
     };
     view! {

@@ -252,8 +252,11 @@ pub(crate) async fn update_settings(
     Ok(Json(vault.update_settings(&actor, patch).await?.into()))
 }
 
+/// Made with a password behind the request only: over the API a token cannot make another
+/// (403), so new tokens come from the dashboard, a setup or a join.
 #[utoipa::path(post, path = "/manage/tokens", tag = "tokens", request_body = NamedRequest, security(("access_token" = [])),
-    responses((status = 201, description = "The token, shown this once", body = AccessTokenJson), (status = 401, body = ErrorJson)))]
+    responses((status = 201, description = "The token, shown this once", body = AccessTokenJson), (status = 401, body = ErrorJson),
+        (status = 403, description = "A personal access token cannot create tokens", body = ErrorJson)))]
 pub(crate) async fn create_access_token(
     State(vault): State<Vault>,
     Member(actor): Member,

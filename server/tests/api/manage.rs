@@ -1,5 +1,7 @@
 //! The management API: setup, tokens, prompts, versions, pointers, settings, bad input.
 
+use app::api::CreateAccessToken;
+use leptos::server_fn::ServerFn;
 use reqwest::Method;
 use reqwest::header::{ETAG, IF_MATCH};
 use serde_json::{Value, json};
@@ -9,14 +11,21 @@ use crate::helpers::{error_message, read, spawn_app, spawn_app_in};
 const PROMPT: &str = "/v1/manage/prompts/support%2Ftriage";
 
 #[tokio::test]
-async fn health_answers_once_ready() {
-    let mut app = spawn_app().await;
+async fn health_answers_once_ready_and_shows_the_revision_only_when_told() {
+    let app = spawn_app().await;
     let response = app.client.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
     assert_eq!(response.status(), 200);
     let health: Value = response.json().await.expect("json");
     assert_eq!(health["status"], "ok");
-    let revision = health["revision"].as_i64().expect("the instance's revision");
+    assert!(
+        health.get("revision").is_none(),
+        "the server-wide change count is no tenant's business: {health}"
+    );
 
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = crate::helpers::spawn_app_with(dir, |config| config.health_revision = true).await;
+    let (_, health) = app.get("/healthz").await;
+    let revision = health["revision"].as_i64().expect("the instance's revision");
     // A change to what is served moves the revision on.
     app.set_up().await;
     app.post("/v1/manage/keys", json!({"kind": "live", "name": "prod"})).await;
@@ -62,19 +71,25 @@ async fn management_calls_need_a_valid_token() {
     app.token = Some("pv_pat_not-a-real-token".into());
     assert_eq!(app.get("/v1/manage/prompts").await.0, 401);
 
-    // A token made through the API works until it is revoked.
+    // A token cannot make another; one made in the dashboard works until it is revoked.
     app.token = real;
-    let (status, created) = app.post("/v1/manage/tokens", json!({"name": "ci"})).await;
-    assert_eq!(status, 201);
-    let secret = created["token"].as_str().expect("token shown once").to_owned();
+    let (status, refused) = app.post("/v1/manage/tokens", json!({"name": "ci"})).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (403, Some("forbidden")), "{refused}");
+    let cookie = crate::dashboard::sign_in_as(&app, "ada@example.com", "correct horse").await;
+    let (status, created) =
+        crate::dashboard::call(&app, CreateAccessToken::PATH, &[("name", "ci")], Some(&cookie)).await;
+    assert_eq!(status, 200, "{created}");
+    let secret = created["secret"].as_str().expect("token shown once").to_owned();
     let (_, listed) = app.get("/v1/manage/tokens").await;
-    assert!(listed["items"].as_array().expect("items").iter().all(|t| t.get("token").is_none()));
-    let owner = app.token.replace(secret);
+    let items = listed["items"].as_array().expect("items");
+    assert!(items.iter().all(|t| t.get("token").is_none()));
+    let owner = app.token.replace(secret.clone());
     assert_eq!(app.get("/v1/manage/prompts").await.0, 200);
     app.token = owner;
-    let id = created["id"].as_i64().expect("id");
+    let id = items[0]["id"].as_i64().expect("id");
+    assert_eq!(items[0]["name"], "ci");
     assert_eq!(app.call(Method::DELETE, &format!("/v1/manage/tokens/{id}"), None).await.0, 204);
-    app.token = created["token"].as_str().map(str::to_owned);
+    app.token = Some(secret);
     assert_eq!(app.get("/v1/manage/prompts").await.0, 401);
 }
 
