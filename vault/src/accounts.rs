@@ -123,6 +123,12 @@ impl Vault {
         let password_hash = self.passwords.hash(password).await?;
 
         let mut tx = self.db.write.begin().await?;
+        // Two setups at once through two instances would each count no account and both
+        // succeed: on PostgreSQL the count holds the accounts table against inserts until
+        // this transaction ends (a setup happens once; SQLite has one writer anyway).
+        if self.db.backend == crate::Backend::Postgres {
+            sqlx::query("lock table accounts in share row exclusive mode").execute(&mut *tx).await?;
+        }
         let accounts: i64 = sqlx::query_scalar("select count(*) from accounts").fetch_one(&mut *tx).await?;
         if accounts > 0 {
             return Err(already_set_up());

@@ -100,6 +100,35 @@ async fn setup_refuses_bad_input_and_creates_nothing() {
 }
 
 #[tokio::test]
+async fn two_first_run_setups_at_once_through_two_instances_make_one_workspace() {
+    for round in 0..4 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = common::storage(dir.path()).await;
+        let other = tempfile::tempdir().expect("the second instance's directory");
+        let first = Vault::open(&storage).await.expect("open");
+        if first.backend() == vault::Backend::Sqlite {
+            // Several instances share PostgreSQL only; an SQLite file has one server.
+            return;
+        }
+        let elsewhere = vault::Storage { data_dir: other.path().to_owned(), ..storage.clone() };
+        let second = Vault::open(&elsewhere).await.expect("open the same database again");
+        let setup = |who: &str| SetUp {
+            workspace: format!("{who}'s"),
+            email: format!("{who}@example.com"),
+            password: "correct horse".into(),
+            name: who.into(),
+        };
+        let (a, b) = tokio::join!(first.set_up(setup("ada")), second.set_up(setup("eve")));
+        assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "round {round}: one setup succeeds");
+        let refused = a.err().or(b.err()).expect("the other is refused");
+        assert_conflict::<()>(Err(refused), Conflict::AlreadySetUp, "already set up");
+        let ada = first.sign_in("ada@example.com", "correct horse").await.is_ok();
+        let eve = first.sign_in("eve@example.com", "correct horse").await.is_ok();
+        assert!(ada != eve, "round {round}: one account, not two (ada {ada}, eve {eve})");
+    }
+}
+
+#[tokio::test]
 async fn sign_in_opens_a_session_and_sign_out_ends_it() {
     let f = fixture().await;
     let (actor, cookie) = f.vault.sign_in("ADA@example.com ", "correct horse").await.expect("sign in");
