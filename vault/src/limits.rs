@@ -55,6 +55,19 @@ fn check<K: Hash + Eq + Clone>(
     })
 }
 
+/// Whom an address stands for, as the attempt limits count: an IPv4 address (or one mapped
+/// into IPv6) itself; an IPv6 address by its /64, since one subscriber, host or cloud
+/// instance is routinely given a whole /64 and could otherwise guess from 2^64 addresses.
+pub(crate) fn client_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
+        },
+    }
+}
+
 /// A wait in whole seconds (what `Retry-After` says), at least one.
 pub(crate) fn wait_for(wait: Duration) -> Duration {
     Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(Duration::from_secs(1))
@@ -73,7 +86,7 @@ impl Vault {
     pub fn attempt_from(&self, address: IpAddr) -> Result<()> {
         check(
             &self.attempts.per_address,
-            address,
+            client_of(address),
             "too many sign-in, setup or join attempts from this address",
         )
     }
@@ -95,5 +108,20 @@ impl Vault {
         if let Some(reads) = &self.serving.read_limit {
             reads.retain_recent();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_its_slash_64_and_an_ipv4_one_its_address() {
+        let ip = |text: &str| text.parse::<IpAddr>().expect("ip");
+        assert_eq!(client_of(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(client_of(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), ip("2001:db8:1:2::"));
+        assert_ne!(client_of(ip("2001:db8:1:3::1")), client_of(ip("2001:db8:1:2::1")));
+        assert_eq!(client_of(ip("192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(client_of(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
     }
 }

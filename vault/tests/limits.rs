@@ -51,6 +51,19 @@ async fn an_address_gets_ten_attempts_a_minute_and_another_address_is_not_affect
 }
 
 #[tokio::test]
+async fn an_ipv6_client_counts_by_its_slash_64_not_by_each_of_its_addresses() {
+    let (vault, _owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.limit_attempts(10);
+    for host in 0..10 {
+        let address: IpAddr = format!("2001:db8:7:7::{host:x}").parse().expect("ip");
+        vault.attempt_from(address).expect("within the /64's limit");
+    }
+    let other_host_same_64: IpAddr = "2001:db8:7:7:ffff::1".parse().expect("ip");
+    busy_for(vault.attempt_from(other_host_same_64));
+    vault.attempt_from("2001:db8:7:8::1".parse().expect("ip")).expect("the next /64 is someone else");
+}
+
+#[tokio::test]
 async fn reads_past_a_keys_configured_rate_wait_and_other_keys_read_on() {
     let (vault, owner, _dir) = common::workspace("Ada").await;
     vault.create_prompt(&owner, common::PROMPT).await.expect("prompt");
