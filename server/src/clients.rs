@@ -38,14 +38,16 @@ fn is_attempt(request: &Request) -> bool {
 /// Counts attempts against the client's address, and tells the dashboard whether the
 /// browser came over HTTPS.
 pub(crate) async fn identify(State(clients): State<Clients>, mut request: Request, next: Next) -> Response {
+    let client = client_address(&request, &clients.trusted_proxies);
     if is_attempt(&request)
-        && let Some(address) = client_address(&request, &clients.trusted_proxies)
+        && let Some(address) = client
         && let Err(limited) = clients.vault.attempt_from(address)
     {
         return ApiError::from(limited).into_response();
     }
     let https = clients.always_https || forwarded_https(&request, &clients.trusted_proxies);
-    request.extensions_mut().insert(app::Reached { https, public_origin: clients.public_origin.clone() });
+    let public_origin = clients.public_origin.clone();
+    request.extensions_mut().insert(app::Reached { https, public_origin, client });
     next.run(request).await
 }
 

@@ -58,10 +58,18 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_PASSWORD_CHECKS", default_value_t = vault::DEFAULT_PASSWORD_CHECKS)]
     pub password_checks: usize,
 
-    /// Sign-in, setup and join attempts allowed a minute per client address and per
-    /// account; more get 429 with `Retry-After`.
+    /// Sign-in, setup and join attempts allowed a minute per client address, and at one
+    /// account from one address; more get 429 with `Retry-After`.
     #[arg(long, env = "PROMPTVAULT_ATTEMPTS_PER_MINUTE", default_value_t = vault::DEFAULT_ATTEMPTS_PER_MINUTE)]
     pub attempts_per_minute: u32,
+
+    /// Who may create workspaces besides first-run setup: `everyone` with an account,
+    /// only `owners` of a workspace, or `nobody`.
+    #[arg(long, env = "PROMPTVAULT_WORKSPACE_CREATORS", value_enum, default_value = "everyone")]
+    pub workspace_creators: WorkspaceCreators,
+
+    #[command(flatten)]
+    pub quotas: QuotaArgs,
 
     /// SDK reads allowed a second per API key; past it, 429 with `Retry-After`. 0: no limit.
     #[arg(long, env = "PROMPTVAULT_READS_PER_KEY_PER_SECOND", default_value_t = 0)]
@@ -103,6 +111,74 @@ pub struct Config {
     pub webhook_retry_base_ms: u64,
 }
 
+/// [`vault::WorkspaceCreators`], as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkspaceCreators {
+    Everyone,
+    Owners,
+    Nobody,
+}
+
+impl From<WorkspaceCreators> for vault::WorkspaceCreators {
+    fn from(creators: WorkspaceCreators) -> vault::WorkspaceCreators {
+        match creators {
+            WorkspaceCreators::Everyone => vault::WorkspaceCreators::Everyone,
+            WorkspaceCreators::Owners => vault::WorkspaceCreators::Owners,
+            WorkspaceCreators::Nobody => vault::WorkspaceCreators::Nobody,
+        }
+    }
+}
+
+/// How much one account or workspace may hold ([`vault::Quotas`]; the defaults are its).
+#[derive(Debug, Clone, clap::Args)]
+pub struct QuotaArgs {
+    /// Workspaces one account may own.
+    #[arg(long, env = "PROMPTVAULT_MAX_WORKSPACES_PER_ACCOUNT", default_value_t = vault::Quotas::default().workspaces_per_account)]
+    pub max_workspaces_per_account: u64,
+    /// Prompts one workspace may hold.
+    #[arg(long, env = "PROMPTVAULT_MAX_PROMPTS_PER_WORKSPACE", default_value_t = vault::Quotas::default().prompts_per_workspace)]
+    pub max_prompts_per_workspace: u64,
+    /// Versions (drafts and published) of all of one workspace's prompts.
+    #[arg(long, env = "PROMPTVAULT_MAX_VERSIONS_PER_WORKSPACE", default_value_t = vault::Quotas::default().versions_per_workspace)]
+    pub max_versions_per_workspace: u64,
+    /// API keys (not revoked) one workspace may hold.
+    #[arg(long, env = "PROMPTVAULT_MAX_API_KEYS_PER_WORKSPACE", default_value_t = vault::Quotas::default().api_keys_per_workspace)]
+    pub max_api_keys_per_workspace: u64,
+    /// Personal access tokens (not revoked) of one workspace's members.
+    #[arg(long, env = "PROMPTVAULT_MAX_ACCESS_TOKENS_PER_WORKSPACE", default_value_t = vault::Quotas::default().access_tokens_per_workspace)]
+    pub max_access_tokens_per_workspace: u64,
+    /// Webhooks one workspace may hold.
+    #[arg(long, env = "PROMPTVAULT_MAX_WEBHOOKS_PER_WORKSPACE", default_value_t = vault::Quotas::default().webhooks_per_workspace)]
+    pub max_webhooks_per_workspace: u64,
+}
+
+impl QuotaArgs {
+    pub fn quotas(&self) -> vault::Quotas {
+        vault::Quotas {
+            workspaces_per_account: self.max_workspaces_per_account,
+            prompts_per_workspace: self.max_prompts_per_workspace,
+            versions_per_workspace: self.max_versions_per_workspace,
+            api_keys_per_workspace: self.max_api_keys_per_workspace,
+            access_tokens_per_workspace: self.max_access_tokens_per_workspace,
+            webhooks_per_workspace: self.max_webhooks_per_workspace,
+        }
+    }
+}
+
+impl Default for QuotaArgs {
+    fn default() -> QuotaArgs {
+        let quotas = vault::Quotas::default();
+        QuotaArgs {
+            max_workspaces_per_account: quotas.workspaces_per_account,
+            max_prompts_per_workspace: quotas.prompts_per_workspace,
+            max_versions_per_workspace: quotas.versions_per_workspace,
+            max_api_keys_per_workspace: quotas.api_keys_per_workspace,
+            max_access_tokens_per_workspace: quotas.access_tokens_per_workspace,
+            max_webhooks_per_workspace: quotas.webhooks_per_workspace,
+        }
+    }
+}
+
 /// What the binary does; serving when none is named.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
@@ -140,6 +216,22 @@ pub enum Command {
         command: PromptsCommand,
         #[command(flatten)]
         remote: RemoteArgs,
+    },
+    /// The operator's account commands, on the configured database.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AccountsCommand {
+    /// Give the account of an email a new random password (printed once), end its
+    /// sessions and revoke its access tokens: the way out when someone else made an account
+    /// with an email that is not theirs (by inviting it into a workspace of their own).
+    ResetPassword {
+        /// The account's email.
+        email: String,
     },
 }
 
@@ -244,6 +336,8 @@ impl Config {
             trusted_proxies: Vec::new(),
             public_url: None,
             reads_per_key_per_second: 0,
+            workspace_creators: WorkspaceCreators::Everyone,
+            quotas: QuotaArgs::default(),
             streams_per_key: vault::DEFAULT_STREAMS_PER_KEY,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,

@@ -29,7 +29,9 @@ use tower_http::trace::TraceLayer;
 use vault::Vault;
 
 pub use api::STREAM_HEARTBEAT;
-pub use config::{Command, Config, PromptsCommand, RemoteArgs};
+pub use config::{
+    AccountsCommand, Command, Config, PromptsCommand, QuotaArgs, RemoteArgs, WorkspaceCreators,
+};
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;
@@ -60,6 +62,8 @@ pub async fn launch(
         .limit_password_checks(config.password_checks)
         .limit_attempts(config.attempts_per_minute)
         .limit_reads_per_key(config.reads_per_key_per_second)
+        .with_quotas(config.quotas.quotas())
+        .with_workspace_creators(config.workspace_creators.into())
         .limit_streams_per_key(config.streams_per_key);
     let addr = listener.local_addr()?;
     if config.demo && vault::demo::seed(&vault).await? {

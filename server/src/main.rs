@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use server::cli::{self, PushOptions};
-use server::{Command, PromptsCommand, RemoteArgs};
+use server::{AccountsCommand, Command, PromptsCommand, RemoteArgs};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
@@ -34,6 +34,9 @@ async fn main() -> anyhow::Result<ExitCode> {
         Some(Command::Import { .. }) => anyhow::bail!("name the file to import"),
         Some(Command::Prompts { command, remote }) => {
             return Ok(cli::exit_code(prompts(command, &remote).await));
+        }
+        Some(Command::Accounts { command: AccountsCommand::ResetPassword { email } }) => {
+            server::transfer::reset_password(&config, &email).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! `promptvault export` and `promptvault import`: moving workspaces between databases (the
-//! rules of what moves are the vault's; this is the file and the words around it).
+//! rules of what moves are the vault's; this is the file and the words around it); and the
+//! operator's other command on the database itself, `promptvault accounts reset-password`.
 
 use std::io::Write;
 use std::path::Path;
@@ -39,6 +40,19 @@ pub async fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     vault.close().await;
     imported.with_context(|| format!("importing {}", file.display()))?;
     println!("Imported {} from {}", describe(&export), file.display());
+    Ok(())
+}
+
+/// Gives the account of `email` a new random password and prints it, once.
+pub async fn reset_password(config: &Config, email: &str) -> anyhow::Result<()> {
+    let vault = open(config).await?;
+    let reset = vault.reset_password(email).await;
+    vault.close().await;
+    let password = reset.with_context(|| format!("resetting the password of {email}"))?;
+    println!(
+        "The account of {email} has a new password; its sessions ended and its access tokens were revoked."
+    );
+    println!("Give it to the email's owner, who should change it at once in Settings:\n{password}");
     Ok(())
 }
 

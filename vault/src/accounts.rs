@@ -2,6 +2,7 @@
 //! sessions (each showing one workspace at a time), personal access tokens (each acting in
 //! one workspace), and the account's own name and password.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -169,10 +170,9 @@ impl Vault {
 
     /// Checks an email and password. A wrong email and a wrong password get the same
     /// answer, in the same time. Returns the account's id.
-    pub(crate) async fn check_password(&self, email: &str, password: &str) -> Result<i64> {
+    pub(crate) async fn check_password(&self, email: &str, password: &str, from: IpAddr) -> Result<i64> {
         let refused = || VaultError::Unauthorized("the email or password is wrong".into());
-        // Guesses at one account are limited wherever they come from.
-        self.attempts.account(email)?;
+        self.attempts.account(email, from)?;
         let email = Email::parse(email).map_err(|_| refused())?;
         let row = sqlx::query("select id, password_hash from accounts where email = $1")
             .bind(email.as_str())
@@ -185,10 +185,10 @@ impl Vault {
         Ok(row.as_ref().ok_or_else(refused)?.try_get("id")?)
     }
 
-    /// Checks an email and password and opens a session in the workspace the person used
-    /// last.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(Actor, SessionCookie)> {
-        let account_id = self.check_password(email, password).await?;
+    /// Checks an email and password, given from address `from`, and opens a session in the
+    /// workspace the person used last.
+    pub async fn sign_in(&self, email: &str, password: &str, from: IpAddr) -> Result<(Actor, SessionCookie)> {
+        let account_id = self.check_password(email, password, from).await?;
         let workspace_id = self.last_workspace(account_id).await?.ok_or_else(|| {
             VaultError::Forbidden(
                 "you are not a member of any workspace; ask an admin for an invitation".into(),
@@ -353,18 +353,21 @@ impl Vault {
         Ok(Actor { name, ..actor.clone() })
     }
 
-    /// Changes the actor's password; the current one must be given. Every other session of
-    /// theirs ends, and every personal access token of theirs (in every workspace) is revoked; `keep` is the session cookie of the one making the change, if any.
+    /// Changes the actor's password; the current one must be given (from address `from`,
+    /// limited like a sign-in). Every other session of theirs ends, and every personal
+    /// access token of theirs (in every workspace) is revoked; `keep` is the session cookie
+    /// of the one making the change, if any.
     pub async fn change_password(
         &self,
         actor: &Actor,
         current: &str,
         new: &str,
         keep: Option<&str>,
+        from: IpAddr,
     ) -> Result<()> {
         let new = new_password(new)?.to_owned();
         // Guessing the current password from an open session is limited like a sign-in.
-        self.attempts.account(&actor.email)?;
+        self.attempts.account(&actor.email, from)?;
         let stored: String = sqlx::query_scalar("select password_hash from accounts where id = $1")
             .bind(actor.account_id)
             .fetch_one(&self.db.read)
@@ -375,24 +378,26 @@ impl Vault {
         let hash = self.passwords.hash(new).await?;
         let kept = keep.and_then(|cookie| self.cookie_key.verify(cookie)).map(token_hash).unwrap_or_default();
         let mut tx = self.db.write.begin().await?;
-        sqlx::query("update accounts set password_hash = $1 where id = $2")
-            .bind(hash)
-            .bind(actor.account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("delete from sessions where account_id = $1 and token_hash <> $2")
-            .bind(actor.account_id)
-            .bind(kept)
-            .execute(&mut *tx)
-            .await?;
-        // A token made under the old password may be what leaked it: none outlives it.
-        sqlx::query("update access_tokens set revoked_at = $1 where account_id = $2 and revoked_at is null")
-            .bind(Timestamp::now().0)
-            .bind(actor.account_id)
-            .execute(&mut *tx)
-            .await?;
+        replace_password(&mut tx, actor.account_id, &hash, &kept).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The operator's way out of an account that is not its email's owner's (someone who
+    /// could invite the email joined with it first): a new random password for the account
+    /// of `email`, returned once, for the operator to hand to the email's owner. Every
+    /// session ends and every access token is revoked, so whoever held it is out.
+    pub async fn reset_password(&self, email: &str) -> Result<String> {
+        let email = Email::parse(email)?;
+        let password = random_token(18);
+        let hash = self.passwords.hash(password.clone()).await?;
+        let mut tx = self.db.write.begin().await?;
+        let account_id = account_by_email(&mut tx, &email)
+            .await?
+            .ok_or_else(|| VaultError::NotFound(format!("no account has the email {}", email.as_str())))?;
+        replace_password(&mut tx, account_id, &hash, "").await?;
+        tx.commit().await?;
+        Ok(password)
     }
 
     /// Ends every session of the actor, the current one included.
@@ -451,6 +456,7 @@ impl Vault {
         let token = insert_access_token(&mut tx, actor, &name).await?;
         let details = json!({ "id": token.token.id, "name": name });
         activity::record(&mut tx, actor, ActivityKind::TokenCreated, None, details).await?;
+        self.within_quota(&mut tx, crate::Quota::AccessTokensPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -600,4 +606,31 @@ pub(crate) async fn insert_access_token(
         last_used_at: None,
     };
     Ok(NewAccessToken { token, secret })
+}
+
+/// Sets an account's password hash; every session but the one whose token hash is `kept`
+/// ends, and every access token is revoked: a token made under the old password may be
+/// what leaked it, so none outlives it.
+async fn replace_password(
+    tx: &mut Transaction<'_, Any>,
+    account_id: i64,
+    hash: &str,
+    kept: &str,
+) -> Result<()> {
+    sqlx::query("update accounts set password_hash = $1 where id = $2")
+        .bind(hash)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from sessions where account_id = $1 and token_hash <> $2")
+        .bind(account_id)
+        .bind(kept)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("update access_tokens set revoked_at = $1 where account_id = $2 and revoked_at is null")
+        .bind(Timestamp::now().0)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -86,6 +86,8 @@ pub enum Conflict {
     UnderReview,
     /// An import goes into a database without workspaces.
     NotEmpty,
+    /// The write would take an account or workspace past one of its quotas.
+    QuotaReached,
 }
 
 impl Conflict {
@@ -105,6 +107,7 @@ impl Conflict {
             Conflict::ReviewOff => "review_off",
             Conflict::NotOpen => "not_open",
             Conflict::NotEmpty => "not_empty",
+            Conflict::QuotaReached => "quota_reached",
         }
     }
 }

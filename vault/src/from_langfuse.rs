@@ -18,7 +18,9 @@ use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::{
     PromptRow, find_version, insert_version, lock_or_create_prompt, stage_in, workspace_staging_enabled,
 };
+use crate::push::MAX_ITEMS_PER_WRITE;
 use crate::push::naming;
+use crate::quotas::Quota;
 use crate::reviews::GoingLive;
 use crate::settings::{self, LiveChanges};
 use crate::{Conflict, Result, Status, Vault, VaultError};
@@ -104,6 +106,15 @@ impl Vault {
         export: Vec<LangfuseVersion>,
     ) -> Result<Vec<ImportedPrompt>> {
         actor.require(Permission::EditPrompts)?;
+        if export.len() > MAX_ITEMS_PER_WRITE {
+            return Err(VaultError::invalid(
+                "versions",
+                format!(
+                    "one import request carries at most {MAX_ITEMS_PER_WRITE} versions ({} here): send the export in parts, whole prompts in each",
+                    export.len()
+                ),
+            ));
+        }
         let prompts = check_export(export)?;
         let mut tx = self.db.write.begin().await?;
         let staging_enabled = workspace_staging_enabled(&mut tx, actor.workspace_id).await?;
@@ -112,6 +123,8 @@ impl Vault {
         for prompt in prompts {
             report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled, history).await?);
         }
+        self.within_quota(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
+        self.within_quota(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         self.finish_changes(tx, report.iter().any(ImportedPrompt::changed)).await?;
         Ok(report)
     }

@@ -148,13 +148,47 @@ struct Rows {
     highlighter: Option<Highlighter>,
 }
 
+/// A page of versions with their content carries at most this many characters of sources
+/// and configs, and at least one version whatever its size: two hundred sources of a
+/// megabyte would otherwise make one answer of 200 MB. A page cut short says so with its
+/// `next_cursor`, like any other.
+pub const MAX_PAGE_CONTENT: i64 = 4 * 1024 * 1024;
+
+/// What a page of versions weighs before it is read: each version's content size.
+const SIZE_COLUMNS: &str =
+    "v.prompt_id, v.number, cast(length(v.source) + coalesce(length(v.config), 0) as bigint) as size";
+
 impl Vault {
     /// One page of a prompt's history, newest first, every version with its source (the
-    /// management API's shape). With `search`, only the versions that match.
+    /// management API's shape), at most [`MAX_PAGE_CONTENT`] of content. With `search`,
+    /// only the versions that match.
     pub async fn versions(&self, actor: &Actor, name: &str, page: PageRequest) -> Result<Page<Version>> {
-        let found = self.prompt_rows(actor, name, &page, VERSION_COLUMNS).await?;
-        let items = found.rows.iter().map(version_from_row).collect::<Result<_>>()?;
-        Ok(Page { items, next_cursor: found.next_cursor })
+        let sized = self.prompt_rows(actor, name, &page, SIZE_COLUMNS).await?;
+        let (mut numbers, mut total, mut cut) = (Vec::new(), 0i64, false);
+        for row in &sized.rows {
+            let size: i64 = row.try_get::<Option<i64>, _>("size")?.unwrap_or(0);
+            if !numbers.is_empty() && total.saturating_add(size) > MAX_PAGE_CONTENT {
+                cut = true;
+                break;
+            }
+            total = total.saturating_add(size);
+            numbers.push(row.try_get::<i64, _>("number")?);
+        }
+        let Some(first) = sized.rows.first() else {
+            return Ok(Page { items: Vec::new(), next_cursor: sized.next_cursor });
+        };
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select {VERSION_COLUMNS} from versions v join accounts m on m.id = v.author_id \
+             where v.prompt_id = $1 and v.number in ({}) order by v.number desc",
+            placeholders(2, numbers.len())
+        )))
+        .bind(first.try_get::<i64, _>("prompt_id")?)
+        .bind_all(&numbers)
+        .fetch_all(&self.db.read)
+        .await?;
+        let items = rows.iter().map(version_from_row).collect::<Result<_>>()?;
+        let next_cursor = if cut { next_cursor(true, &numbers) } else { sized.next_cursor };
+        Ok(Page { items, next_cursor })
     }
 
     /// One page of a prompt's history as the dashboard lists it: no sources (a source may

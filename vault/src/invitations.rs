@@ -2,6 +2,7 @@
 //! link, shown once, that works once, for 7 days; no mail server is involved. The person
 //! opening it picks a name and password, or signs in if they have an account here already.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -213,17 +214,20 @@ impl Vault {
     /// become a member with the invitation's role, and the link is used up. Of two joins
     /// with one link, exactly one wins; the other is refused as used (410) and changes
     /// nothing.
-    pub async fn join(&self, token: &str, joining: Joining) -> Result<Actor> {
+    pub async fn join(&self, token: &str, joining: Joining, from: IpAddr) -> Result<Actor> {
         let view = self.invitation(token).await?;
         let email = Email::parse(&view.email)?;
         // The expensive part (a password hash or check) runs before the transaction.
         let new_account = if view.has_account {
-            self.check_password(email.as_str(), &joining.password).await.map_err(|_| {
-                VaultError::Unauthorized(format!(
-                    "{} already has an account here: give its password to join",
-                    email.as_str()
-                ))
-            })?;
+            self.check_password(email.as_str(), &joining.password, from).await.map_err(
+                |error| match error {
+                    VaultError::Unauthorized(_) => VaultError::Unauthorized(format!(
+                        "{} already has an account here: give its password to join",
+                        email.as_str()
+                    )),
+                    busy_or_limited => busy_or_limited,
+                },
+            )?;
             None
         } else {
             let name = short_text("name", &joining.name)?;
@@ -234,7 +238,18 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let (invitation_id, workspace_id, role) = use_up(&mut tx, token).await?;
         let account_id = match (account_by_email(&mut tx, &email).await?, new_account) {
-            (Some(id), _) => id,
+            (Some(id), None) => id,
+            // Someone made the account while this join hashed its password: the password
+            // given here was never checked against it, so the join must not attach to it.
+            (Some(_), Some(_)) => {
+                return Err(VaultError::conflict(
+                    Conflict::AlreadyExists,
+                    format!(
+                        "an account for {} was made while you joined; open the link again and give its password",
+                        email.as_str()
+                    ),
+                ));
+            }
             (None, Some((name, hash))) => insert_account(&mut tx, &email, &name, &hash).await?,
             (None, None) => return Err(VaultError::Internal("the invitation's account disappeared".into())),
         };

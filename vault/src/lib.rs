@@ -22,6 +22,7 @@ mod members;
 mod names;
 mod prompts;
 mod push;
+mod quotas;
 mod reviews;
 mod search;
 mod serving;
@@ -38,7 +39,7 @@ pub use db::{Backend, Timestamp};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
-pub use history::{Cursor, Found, HistoryEntry, Page, PageRequest};
+pub use history::{Cursor, Found, HistoryEntry, MAX_PAGE_CONTENT, Page, PageRequest};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
 pub use members::{Actor, Credential, Member, MemberOffered, Permission, Role};
@@ -47,7 +48,8 @@ pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
     VersionJson, offered,
 };
-pub use push::{PromptFile, Push, PushReport, PushStep, Pushed};
+pub use push::{MAX_ITEMS_PER_WRITE, PromptFile, Push, PushReport, PushStep, Pushed};
+pub use quotas::{Quota, Quotas};
 pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{
@@ -61,7 +63,7 @@ pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
     WebhookSecret, retry_delay, url_for_logs,
 };
-pub use workspaces::WorkspaceMembership;
+pub use workspaces::{WorkspaceCreators, WorkspaceMembership};
 
 /// How many password hashes run at once unless configured: one per core of a small server.
 pub const DEFAULT_PASSWORD_CHECKS: usize = 2;
@@ -78,6 +80,8 @@ pub struct Vault {
     outbox: webhooks::Outbox,
     passwords: credentials::PasswordChecks,
     attempts: limits::AttemptLimits,
+    quotas: quotas::Quotas,
+    workspace_creators: workspaces::WorkspaceCreators,
     /// The change feed is applied by one caller at a time (see `changes.rs`).
     following: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
@@ -145,6 +149,8 @@ impl Vault {
             outbox: webhooks::Outbox::default(),
             passwords,
             attempts: limits::AttemptLimits::new(DEFAULT_ATTEMPTS_PER_MINUTE),
+            quotas: quotas::Quotas::default(),
+            workspace_creators: workspaces::WorkspaceCreators::default(),
             following: Default::default(),
         })
     }

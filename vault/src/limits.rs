@@ -1,7 +1,12 @@
 //! Limits on attempts to prove who one is: signing in, setting up, joining. Each runs a
 //! password hash, and each is a guess an attacker would like to repeat. About ten a minute
-//! per address and per account (PRODUCT.md, "Limits and abuse"); more is refused (429
+//! per address, and ten a minute at one account from one address; more is refused (429
 //! `rate_limited`, with `Retry-After`) before any hash runs.
+//!
+//! The count at an account is kept per address on purpose: a count shared by every address
+//! would let anyone lock the owner out by guessing wrong at their email. Guesses from one
+//! address slow down to one every few seconds, and the owner signing in from another
+//! address is not affected.
 //!
 //! The counting is governor's (a generic cell rate algorithm per key, in memory): a limit
 //! holds per instance, which is what it is for — a flood from one address or at one account
@@ -24,7 +29,7 @@ pub const DEFAULT_ATTEMPTS_PER_MINUTE: u32 = 10;
 #[derive(Clone)]
 pub(crate) struct AttemptLimits {
     per_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    per_account: Arc<DefaultKeyedRateLimiter<String>>,
+    per_account: Arc<DefaultKeyedRateLimiter<(String, IpAddr)>>,
 }
 
 impl AttemptLimits {
@@ -37,9 +42,13 @@ impl AttemptLimits {
         }
     }
 
-    /// Counts an attempt on account `email` (as typed, compared without case).
-    pub fn account(&self, email: &str) -> Result<()> {
-        check(&self.per_account, email.trim().to_lowercase(), "too many sign-in attempts at this account")
+    /// Counts an attempt on account `email` (as typed, compared without case) from `from`.
+    pub fn account(&self, email: &str, from: IpAddr) -> Result<()> {
+        check(
+            &self.per_account,
+            (email.trim().to_lowercase(), client_of(from)),
+            "too many sign-in attempts at this account from this address",
+        )
     }
 }
 

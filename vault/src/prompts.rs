@@ -13,6 +13,7 @@ use crate::db::Timestamp;
 use crate::events::{self, EventKind};
 use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
+use crate::quotas::Quota;
 use crate::reviews;
 use crate::settings::{self, LiveChanges, Settings};
 use crate::{Conflict, Result, Vault, VaultError};
@@ -250,6 +251,7 @@ impl Vault {
         let name = PromptName::parse(name)?;
         let mut tx = self.db.write.begin().await?;
         create_prompt_in(&mut tx, actor, &name, kind).await?;
+        self.within_quota(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         Ok(PromptState {
             name: name.to_string(),
@@ -314,6 +316,7 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = save_draft_in(&mut tx, actor, &prompt, draft).await?;
+        self.within_quota(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         self.search_index.poke();
         Ok(version)

@@ -15,6 +15,7 @@ use crate::prompts::{
     NewDraft, Version, lock_or_create_prompt, newest_version, save_draft_in, stage_in,
     workspace_staging_enabled,
 };
+use crate::quotas::Quota;
 use crate::reviews::GoingLive;
 use crate::{Conflict, Result, Vault, VaultError};
 
@@ -123,11 +124,26 @@ impl PushReport {
     }
 }
 
+/// The most prompt files one push, and versions one Langfuse import request, may carry: a
+/// write is one transaction, and on SQLite the one writer is everyone's, so no single
+/// request may hold it for long. A bigger folder is pushed in parts (by sub-folder); the
+/// import command sends a big export in parts by itself.
+pub const MAX_ITEMS_PER_WRITE: usize = 1_000;
+
 impl Vault {
     /// Pushes prompt files: every file is checked before anything is written, and the whole
     /// push is one transaction, so a refusal anywhere leaves every prompt as it was.
     pub async fn push(&self, actor: &Actor, push: Push) -> Result<PushReport> {
         actor.require(Permission::EditPrompts)?;
+        if push.files.len() > MAX_ITEMS_PER_WRITE {
+            return Err(VaultError::invalid(
+                "files",
+                format!(
+                    "a push carries at most {MAX_ITEMS_PER_WRITE} prompt files ({} here): push the folder in parts",
+                    push.files.len()
+                ),
+            ));
+        }
         let message = names::message(&push.message)?.to_owned();
         let mut files = push.files.iter().map(PromptFile::checked).collect::<Result<Vec<_>>>()?;
         // Locks are taken in name order, so two pushes of overlapping folders take turns.
@@ -147,6 +163,8 @@ impl Vault {
             prompts.push(self.push_file(&mut tx, actor, file, &message, &push).await?);
         }
         let report = PushReport { prompts, dry_run: push.dry_run };
+        self.within_quota(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
+        self.within_quota(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         if push.dry_run {
             tx.rollback().await?;
             return Ok(report);

@@ -558,6 +558,7 @@ impl Vault {
         .await?;
         let details = json!({ "id": id, "name": name, "kind": kind.as_str() });
         activity::record(&mut tx, actor, ActivityKind::KeyCreated, None, details).await?;
+        self.within_quota(&mut tx, crate::Quota::ApiKeysPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         self.follow_changes().await;
         let key = ApiKey { id, kind, name, prefix: kind.prefix(), last_four, created_at, last_used_at: None };

@@ -236,6 +236,7 @@ impl Vault {
         .await?;
         let webhook = webhook_from_row(&row)?;
         record_change(&mut tx, actor, ActivityKind::WebhookCreated, &webhook).await?;
+        self.within_quota(&mut tx, crate::Quota::WebhooksPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         Ok(WebhookSecret { webhook, secret })
     }

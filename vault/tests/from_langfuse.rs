@@ -175,3 +175,21 @@ async fn an_import_never_publishes_without_the_right_to() {
     vault.approve_request(&owner, request).await.expect("approved");
     assert!(vault.read_langfuse(&key, "greeting", Some("production"), None).await.is_ok());
 }
+
+#[tokio::test]
+async fn one_import_request_carries_at_most_its_count_of_versions() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let many: Vec<LangfuseVersion> = (1..=vault::MAX_ITEMS_PER_WRITE as i64 + 1)
+        .map(|n| {
+            serde_json::from_value(json!({"name": format!("p{n}"), "version": 1, "prompt": "text"}))
+                .expect("a version")
+        })
+        .collect();
+    match vault.import_from_langfuse(&owner, many).await {
+        Err(VaultError::Invalid { field: "versions", message }) => {
+            assert!(message.contains("in parts"), "{message}")
+        }
+        other => panic!("expected the count refused, got {other:?}"),
+    }
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing was imported");
+}

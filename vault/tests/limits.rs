@@ -16,7 +16,7 @@ fn busy_for(result: Result<impl std::fmt::Debug, VaultError>) -> u64 {
 }
 
 #[tokio::test]
-async fn guesses_at_one_account_are_cut_off_after_ten_a_minute_and_others_sign_in() {
+async fn guesses_at_one_account_from_one_address_are_cut_off_after_ten_a_minute_and_others_sign_in() {
     let (vault, owner, _dir) = common::workspace("Ada").await;
     let vault = vault.limit_attempts(10);
     let grace = NewMember {
@@ -27,12 +27,42 @@ async fn guesses_at_one_account_are_cut_off_after_ten_a_minute_and_others_sign_i
     };
     vault.add_member(&owner, grace).await.expect("grace");
     for i in 0..10 {
-        let wrong = vault.sign_in("ada@example.com", &format!("guess {i}")).await;
+        let wrong = vault.sign_in("ada@example.com", &format!("guess {i}"), common::HERE).await;
         assert!(matches!(wrong, Err(VaultError::Unauthorized(_))), "{i}: {wrong:?}");
     }
     // The eleventh is refused before its password is checked, even the right one, in any case.
-    assert!(busy_for(vault.sign_in("ADA@example.com", "correct horse").await) >= 1);
-    vault.sign_in("grace@example.com", "grace's password").await.expect("another account signs in");
+    assert!(busy_for(vault.sign_in("ADA@example.com", "correct horse", common::HERE).await) >= 1);
+    vault
+        .sign_in("grace@example.com", "grace's password", common::HERE)
+        .await
+        .expect("another account signs in");
+}
+
+#[tokio::test]
+async fn guesses_at_an_account_from_anywhere_never_lock_its_owner_out_of_a_clean_address() {
+    let (vault, _owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.limit_attempts(10);
+    // Guessers at Ada's email from a handful of addresses; the second IPv6 one is in the
+    // first one's /64, which has used up its guesses already.
+    let guessers = [("203.0.113.5", 10), ("203.0.113.6", 10), ("2001:db8:66::1", 10), ("2001:db8:66::2", 0)];
+    for (address, allowed) in guessers {
+        let address: IpAddr = address.parse().expect("ip");
+        let mut guesses = 0;
+        while guesses < 20
+            && !matches!(
+                vault.sign_in("ada@example.com", "a guess", address).await,
+                Err(VaultError::Limited { .. })
+            )
+        {
+            guesses += 1;
+        }
+        assert_eq!(guesses, allowed, "{address} is cut off after ten guesses at the account");
+    }
+    let home: IpAddr = "198.51.100.20".parse().expect("ip");
+    vault
+        .sign_in("ada@example.com", "correct horse", home)
+        .await
+        .expect("the owner signs in from her own address");
 }
 
 #[tokio::test]

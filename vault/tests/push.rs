@@ -227,3 +227,11 @@ async fn two_pushes_creating_the_same_prompt_at_once_both_succeed() {
     assert_eq!(steps, [PushStep::Created, PushStep::Saved { version: v(1) }]);
     assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").versions, 1);
 }
+
+#[tokio::test]
+async fn one_push_carries_at_most_its_count_of_files() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let files = (0..=vault::MAX_ITEMS_PER_WRITE).map(|n| text(&format!("p{n}"), "text")).collect();
+    assert_refused(vault.push(&owner, push(files)).await, 422, "at most");
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing was pushed");
+}

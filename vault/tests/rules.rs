@@ -122,8 +122,8 @@ async fn two_first_run_setups_at_once_through_two_instances_make_one_workspace()
         assert_eq!(u8::from(a.is_ok()) + u8::from(b.is_ok()), 1, "round {round}: one setup succeeds");
         let refused = a.err().or(b.err()).expect("the other is refused");
         assert_conflict::<()>(Err(refused), Conflict::AlreadySetUp, "already set up");
-        let ada = first.sign_in("ada@example.com", "correct horse").await.is_ok();
-        let eve = first.sign_in("eve@example.com", "correct horse").await.is_ok();
+        let ada = first.sign_in("ada@example.com", "correct horse", common::HERE).await.is_ok();
+        let eve = first.sign_in("eve@example.com", "correct horse", common::HERE).await.is_ok();
         assert!(ada != eve, "round {round}: one account, not two (ada {ada}, eve {eve})");
     }
 }
@@ -131,7 +131,8 @@ async fn two_first_run_setups_at_once_through_two_instances_make_one_workspace()
 #[tokio::test]
 async fn sign_in_opens_a_session_and_sign_out_ends_it() {
     let f = fixture().await;
-    let (actor, cookie) = f.vault.sign_in("ADA@example.com ", "correct horse").await.expect("sign in");
+    let (actor, cookie) =
+        f.vault.sign_in("ADA@example.com ", "correct horse", common::HERE).await.expect("sign in");
     assert_eq!(actor, f.owner);
     assert_eq!(f.vault.session_actor(&cookie.value).await.expect("session"), f.owner);
 
@@ -146,11 +147,16 @@ async fn sign_in_opens_a_session_and_sign_out_ends_it() {
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_refusal() {
     let f = fixture().await;
-    let wrong =
-        f.vault.sign_in("ada@example.com", "wrong horse").await.map(|_| ()).expect_err("refused").to_string();
+    let wrong = f
+        .vault
+        .sign_in("ada@example.com", "wrong horse", common::HERE)
+        .await
+        .map(|_| ())
+        .expect_err("refused")
+        .to_string();
     let unknown = f
         .vault
-        .sign_in("bob@example.com", "correct horse")
+        .sign_in("bob@example.com", "correct horse", common::HERE)
         .await
         .map(|_| ())
         .expect_err("refused")
@@ -162,7 +168,8 @@ async fn wrong_password_and_unknown_email_get_the_same_refusal() {
 #[tokio::test]
 async fn an_expired_session_is_refused() {
     let f = fixture().await;
-    let (_, cookie) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    let (_, cookie) =
+        f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in");
     sql(f.dir.path(), "update sessions set expires_at = 0").await.expect("expire");
     match f.vault.session_actor(&cookie.value).await {
         Err(VaultError::Unauthorized(message)) => assert!(message.contains("expired")),
@@ -173,8 +180,8 @@ async fn an_expired_session_is_refused() {
 #[tokio::test]
 async fn a_session_unused_for_three_days_ends_and_one_in_use_goes_on() {
     let f = fixture().await;
-    let (_, idle) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
-    let (_, busy) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    let (_, idle) = f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in");
+    let (_, busy) = f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in");
     let days_ago = |days: i64| vault::Timestamp::now().0 - days * 24 * 60 * 60 * 1000;
     sql(f.dir.path(), &format!("update sessions set created_at = {}, last_used_at = null", days_ago(4)))
         .await
@@ -501,6 +508,26 @@ async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
 }
 
 #[tokio::test]
+async fn a_page_of_big_versions_is_bounded_by_its_content_and_the_cursor_goes_on() {
+    let f = fixture().await;
+    f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
+    // Six sources just under a megabyte each: a page of 200 would carry six megabytes.
+    for n in 1..=6 {
+        let source = format!("{n}{}", "x".repeat(vault::MAX_SOURCE_BYTES - 16));
+        f.vault.save_draft(&f.owner, PROMPT, NewDraft::text(source, "big")).await.expect("save");
+    }
+    let page = |cursor| PageRequest { limit: Some(200), cursor, search: None };
+    let first = f.vault.versions(&f.owner, PROMPT, page(None)).await.expect("first page");
+    let content: usize = first.items.iter().map(|v| v.text().len()).sum();
+    assert!(content <= vault::MAX_PAGE_CONTENT as usize, "{content}");
+    assert_eq!(first.items.iter().map(|v| v.number.get()).collect::<Vec<_>>(), [6, 5, 4, 3]);
+    let next = Cursor::parse(first.next_cursor.as_deref().expect("a cut page has a cursor")).expect("cursor");
+    let second = f.vault.versions(&f.owner, PROMPT, page(Some(next))).await.expect("second page");
+    assert_eq!(second.items.iter().map(|v| v.number.get()).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(second.next_cursor, None);
+}
+
+#[tokio::test]
 async fn the_database_refuses_changes_to_live_versions_on_its_own() {
     let f = fixture().await;
     f.prompt_with_drafts(2).await;
@@ -570,7 +597,8 @@ async fn everything_is_there_after_a_restart() {
     f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("promote");
     f.vault.set_staging(&f.owner, PROMPT, Some(v(3))).await.expect("stage");
     let token = f.vault.create_access_token(&f.owner, "ci").await.expect("token");
-    let (_, cookie) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in");
+    let (_, cookie) =
+        f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in");
     let before = f.labels().await;
     f.vault.close().await;
 
@@ -592,8 +620,10 @@ async fn the_demo_seeds_an_empty_database_once() {
     let vault = Vault::open(&common::storage(dir.path()).await).await.expect("open");
     assert!(vault::demo::seed(&vault).await.expect("seed"));
     assert!(!vault::demo::seed(&vault).await.expect("second seed does nothing"));
-    let (owner, _) =
-        vault.sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD).await.expect("demo sign in");
+    let (owner, _) = vault
+        .sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD, common::HERE)
+        .await
+        .expect("demo sign in");
     let prompts = vault.prompts(&owner).await.expect("prompts");
     assert_eq!(prompts.len(), 4);
     assert!(prompts.iter().any(|p| p.state.live.is_some() && p.state.staging.is_some()));
@@ -669,18 +699,23 @@ async fn a_member_renames_themselves_and_is_found_by_the_new_name() {
 async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions_and_tokens() {
     let f = fixture().await;
     let token = f.vault.create_access_token(&f.owner, "ci").await.expect("token");
-    let (_, here) = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in here");
+    let (_, here) =
+        f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in here");
     let (_, elsewhere) =
-        f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in elsewhere");
-    let wrong = f.vault.change_password(&f.owner, "not it", "a new long password", Some(&here.value)).await;
+        f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in elsewhere");
+    let wrong = f
+        .vault
+        .change_password(&f.owner, "not it", "a new long password", Some(&here.value), common::HERE)
+        .await;
     assert!(matches!(wrong, Err(VaultError::Invalid { field: "current_password", .. })), "{wrong:?}");
-    let short = f.vault.change_password(&f.owner, "correct horse", "short", Some(&here.value)).await;
+    let short =
+        f.vault.change_password(&f.owner, "correct horse", "short", Some(&here.value), common::HERE).await;
     assert!(matches!(short, Err(VaultError::Invalid { field: "password", .. })), "{short:?}");
     assert!(f.vault.session_actor(&elsewhere.value).await.is_ok(), "a refused change ends nothing");
     assert!(f.vault.token_actor(&token.secret).await.is_ok(), "nor revokes anything");
 
     f.vault
-        .change_password(&f.owner, "correct horse", "a new long password", Some(&here.value))
+        .change_password(&f.owner, "correct horse", "a new long password", Some(&here.value), common::HERE)
         .await
         .expect("change");
     assert!(f.vault.session_actor(&here.value).await.is_ok(), "the session that changed it goes on");
@@ -690,8 +725,8 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions_and
         "tokens revoked"
     );
     assert!(f.vault.access_tokens(&f.owner).await.expect("list").is_empty());
-    assert!(f.vault.sign_in("ada@example.com", "correct horse").await.is_err());
-    assert!(f.vault.sign_in("ada@example.com", "a new long password").await.is_ok());
+    assert!(f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.is_err());
+    assert!(f.vault.sign_in("ada@example.com", "a new long password", common::HERE).await.is_ok());
 
     f.vault.sign_out_everywhere(&f.owner).await.expect("sign out everywhere");
     assert!(matches!(f.vault.session_actor(&here.value).await, Err(VaultError::Unauthorized(_))));

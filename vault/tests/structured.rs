@@ -274,8 +274,10 @@ async fn a_database_of_the_previous_release_opens_with_its_prompts_unchanged() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/before-structured-prompts.db");
     std::fs::copy(fixture, dir.path().join("promptvault.db")).expect("copy the old database");
     let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open and migrate");
-    let (owner, _) =
-        vault.sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD).await.expect("sign in");
+    let (owner, _) = vault
+        .sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD, common::HERE)
+        .await
+        .expect("sign in");
     let welcome = vault.version(&owner, "onboarding/welcome-email", v(2)).await.expect("v2");
     assert_eq!(welcome.kind(), PromptType::Text);
     assert!(

@@ -27,7 +27,7 @@ impl Fixture {
     /// Invites `email` as `role` and joins with a new account; returns the new member.
     async fn joined(&self, email: &str, role: Role) -> Actor {
         let invitation = self.vault.invite(&self.owner, email, role).await.expect("invite");
-        self.vault.join(&invitation.token, joining(email)).await.expect("join")
+        self.vault.join(&invitation.token, joining(email), common::HERE).await.expect("join")
     }
 
     async fn kinds(&self) -> Vec<String> {
@@ -59,13 +59,18 @@ async fn an_invited_person_joins_with_the_role_and_the_link_is_used_up() {
     assert!(!view.has_account);
     assert_eq!(f.vault.invitations(&f.owner).await.expect("pending").len(), 1);
 
-    let bob = f.vault.join(&invitation.token, joining("Bob")).await.expect("join");
+    let bob = f.vault.join(&invitation.token, joining("Bob"), common::HERE).await.expect("join");
     assert_eq!((bob.workspace_id, bob.role, bob.name.as_str()), (f.owner.workspace_id, Role::Editor, "Bob"));
     f.vault.create_prompt(&bob, PROMPT).await.expect("an editor creates prompts");
-    let (signed_in, _) = f.vault.sign_in("bob@example.com", "long enough").await.expect("sign in");
+    let (signed_in, _) =
+        f.vault.sign_in("bob@example.com", "long enough", common::HERE).await.expect("sign in");
     assert_eq!(signed_in.member_id, bob.member_id);
 
-    assert_refused(f.vault.join(&invitation.token, joining("Bob again")).await, 410, "already been used");
+    assert_refused(
+        f.vault.join(&invitation.token, joining("Bob again"), common::HERE).await,
+        410,
+        "already been used",
+    );
     assert_refused(f.vault.invitation(&invitation.token).await, 410, "already been used");
     assert_refused(f.vault.invitation("pv_inv_nonsense").await, 404, "not valid");
     assert!(f.vault.invitations(&f.owner).await.expect("pending").is_empty());
@@ -80,7 +85,7 @@ async fn an_invited_person_joins_with_the_role_and_the_link_is_used_up() {
 async fn two_joins_with_one_link_make_exactly_one_member() {
     let f = fixture().await;
     let invitation = f.vault.invite(&f.owner, "bob@example.com", Role::Viewer).await.expect("invite");
-    let joins = (0..4).map(|i| f.vault.join(&invitation.token, joining(&format!("Bob {i}"))));
+    let joins = (0..4).map(|i| f.vault.join(&invitation.token, joining(&format!("Bob {i}")), common::HERE));
     let results = join_all(joins).await;
     let joined = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(joined, 1, "{results:?}");
@@ -88,6 +93,36 @@ async fn two_joins_with_one_link_make_exactly_one_member() {
         assert_eq!(refused.status(), 410, "{refused}");
     }
     assert_eq!(f.vault.members(&f.owner).await.expect("members").len(), 2);
+}
+
+#[tokio::test]
+async fn two_joins_that_would_make_one_account_at_once_let_only_one_password_in() {
+    let f = fixture().await;
+    let lab = f.vault.create_workspace(&f.owner, "Lab").await.expect("a second workspace");
+    let to_acme = f.vault.invite(&f.owner, "carol@example.com", Role::Viewer).await.expect("invite");
+    let to_lab = f.vault.invite(&lab, "carol@example.com", Role::Editor).await.expect("invite");
+    let first = Joining { name: "Carol".into(), password: "carol's own password".into() };
+    let second = Joining { name: "Not Carol".into(), password: "somebody else's".into() };
+    let (a, b) = tokio::join!(
+        f.vault.join(&to_acme.token, first, common::HERE),
+        f.vault.join(&to_lab.token, second, common::HERE)
+    );
+    // Each join hashed a new password for an account that did not exist yet; the second to
+    // commit must not be attached to the first one's account without its password.
+    let (winner, loser, losers_workspace) = match (a, b) {
+        (Ok(carol), Err(refused)) => (carol, refused, &lab),
+        (Err(refused), Ok(carol)) => (carol, refused, &f.owner),
+        other => panic!("exactly one join should make the account: {other:?}"),
+    };
+    assert_eq!(loser.status(), 409, "{loser}");
+    let members = f.vault.members(losers_workspace).await.expect("members");
+    assert!(members.iter().all(|m| m.email != "carol@example.com"), "{members:?}");
+    let password =
+        if winner.workspace_id == f.owner.workspace_id { "carol's own password" } else { "somebody else's" };
+    f.vault
+        .sign_in("carol@example.com", password, common::HERE)
+        .await
+        .expect("the winner's password signs in");
 }
 
 #[tokio::test]
@@ -100,7 +135,7 @@ async fn revoked_expired_and_replaced_invitations_say_so() {
     assert_eq!(pending.iter().map(|i| i.role).collect::<Vec<_>>(), [Role::Editor]);
 
     f.vault.revoke_invitation(&f.owner, second.invitation.id).await.expect("revoke");
-    assert_refused(f.vault.join(&second.token, joining("Bob")).await, 410, "revoked");
+    assert_refused(f.vault.join(&second.token, joining("Bob"), common::HERE).await, 410, "revoked");
     assert_refused(
         f.vault.revoke_invitation(&f.owner, second.invitation.id).await,
         404,
@@ -109,7 +144,7 @@ async fn revoked_expired_and_replaced_invitations_say_so() {
 
     let third = f.vault.invite(&f.owner, "carol@example.com", Role::Viewer).await.expect("invite");
     expire_invitations(&f.dir).await;
-    assert_refused(f.vault.join(&third.token, joining("Carol")).await, 410, "expired");
+    assert_refused(f.vault.join(&third.token, joining("Carol"), common::HERE).await, 410, "expired");
     assert_eq!(f.vault.members(&f.owner).await.expect("members").len(), 1, "nobody joined");
 }
 
@@ -128,9 +163,9 @@ async fn a_person_with_an_account_joins_with_their_own_password() {
     assert!(f.vault.invitation(&invitation.token).await.expect("view").has_account);
 
     let wrong = Joining { name: "ignored".into(), password: "not her password".into() };
-    assert_refused(f.vault.join(&invitation.token, wrong).await, 401, "already has an account");
+    assert_refused(f.vault.join(&invitation.token, wrong, common::HERE).await, 401, "already has an account");
     let right = Joining { name: "ignored".into(), password: "correct horse".into() };
-    let ada = f.vault.join(&invitation.token, right).await.expect("join");
+    let ada = f.vault.join(&invitation.token, right, common::HERE).await.expect("join");
     assert_eq!((ada.account_id, ada.name.as_str(), ada.role), (f.owner.account_id, "Ada", Role::Admin));
 
     let names: Vec<(String, Role)> =
@@ -169,7 +204,7 @@ async fn the_last_owner_is_never_removed_or_demoted() {
     // With a second owner, the first may step down, and then cannot come back by herself.
     f.vault.change_role(&f.owner, admin.member_id, Role::Owner).await.expect("promote to owner");
     f.vault.change_role(&f.owner, f.owner.member_id, Role::Editor).await.expect("step down");
-    let ada = f.vault.sign_in("ada@example.com", "correct horse").await.expect("sign in").0;
+    let ada = f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in").0;
     assert_eq!(ada.role, Role::Editor);
     assert_refused(f.vault.change_role(&ada, ada.member_id, Role::Owner).await, 403, "admins and owners");
     let kinds = f.kinds_for(&admin).await;
@@ -188,7 +223,7 @@ async fn a_new_role_and_a_removal_count_on_the_next_request() {
     let f = fixture().await;
     let bob = f.joined("bob@example.com", Role::Editor).await;
     let token = f.vault.create_access_token(&bob, "ci").await.expect("token").secret;
-    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough").await.expect("sign in");
+    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough", common::HERE).await.expect("sign in");
     f.vault.create_prompt(&bob, PROMPT).await.expect("editor creates");
 
     f.vault.change_role(&f.owner, bob.member_id, Role::Viewer).await.expect("lower");
@@ -204,7 +239,7 @@ async fn a_new_role_and_a_removal_count_on_the_next_request() {
     // Bob belongs nowhere else: his session stays refused, saying why.
     assert_refused(f.vault.session_actor(&cookie.value).await, 403, "no longer a member");
     assert_refused(
-        f.vault.sign_in("bob@example.com", "long enough").await,
+        f.vault.sign_in("bob@example.com", "long enough", common::HERE).await,
         403,
         "not a member of any workspace",
     );
@@ -223,7 +258,7 @@ async fn a_removed_member_with_another_workspace_moves_there() {
     let f = fixture().await;
     let bob = f.joined("bob@example.com", Role::Editor).await;
     let lab = f.vault.create_workspace(&bob, "Lab").await.expect("create");
-    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough").await.expect("sign in");
+    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough", common::HERE).await.expect("sign in");
     let acme = f.vault.switch_workspace(&cookie.value, f.owner.workspace_id).await.expect("switch");
     assert_eq!(acme.workspace, "Acme");
     f.vault.remove_member(&f.owner, bob.member_id).await.expect("remove");

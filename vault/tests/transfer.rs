@@ -31,7 +31,8 @@ async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
     let served = target.read_prompt(&key.token, PROMPT, None).await.expect("the key reads there");
     let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
     assert_eq!(body["version"], "v2");
-    let (owner_there, _) = target.sign_in("ada@example.com", "correct horse").await.expect("same password");
+    let (owner_there, _) =
+        target.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("same password");
     let history = |vault: &Vault, actor| {
         let vault = vault.clone();
         async move { vault.versions(&actor, PROMPT, PageRequest::default()).await.expect("versions").items }

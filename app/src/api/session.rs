@@ -81,7 +81,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let actor = ssr::signed_in(&ctx).await?;
     let cookie = ssr::session_cookie().await;
     ctx.vault
-        .change_password(&actor, &current_password, &new_password, cookie.as_deref())
+        .change_password(&actor, &current_password, &new_password, cookie.as_deref(), ssr::client_address())
         .await
         .map_err(ssr::app_error)
 }

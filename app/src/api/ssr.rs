@@ -33,6 +33,25 @@ pub struct ServerContext {
 pub struct Reached {
     pub https: bool,
     pub public_origin: Option<std::sync::Arc<str>>,
+    /// The client's address (the connection's, or a trusted proxy's word for it): the
+    /// attempt limits count sign-ins and joins by it.
+    pub client: Option<std::net::IpAddr>,
+}
+
+impl Reached {
+    /// The address a sign-in, join or password change comes from; an unknown one counts
+    /// as the unspecified address (only a server without connection info has none).
+    pub fn client_of(reached: Option<&Reached>) -> std::net::IpAddr {
+        reached
+            .and_then(|reached| reached.client)
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+/// The address the current server function's request comes from ([`Reached::client_of`]).
+pub fn client_address() -> std::net::IpAddr {
+    let parts = use_context::<http::request::Parts>();
+    Reached::client_of(parts.as_ref().and_then(|parts| parts.extensions.get::<Reached>()))
 }
 
 pub fn context() -> Result<ServerContext, AppError> {
@@ -159,7 +178,7 @@ pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
 }
 
 pub async fn open_session(ctx: &ServerContext, email: &str, password: &str) -> Result<(), AppError> {
-    let (_, cookie) = ctx.vault.sign_in(email, password).await.map_err(app_error)?;
+    let (_, cookie) = ctx.vault.sign_in(email, password, client_address()).await.map_err(app_error)?;
     replace_session(ctx, &cookie).await;
     Ok(())
 }

@@ -182,7 +182,7 @@ pub async fn join(token: String, name: String, password: String) -> Result<(), A
     let ctx = ssr::context()?;
     let member = ctx
         .vault
-        .join(&token, vault::Joining { name: name.clone(), password })
+        .join(&token, vault::Joining { name: name.clone(), password }, ssr::client_address())
         .await
         .map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
     ssr::start_session(&ctx, &member).await?;

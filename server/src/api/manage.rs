@@ -127,7 +127,7 @@ pub(crate) async fn version(
 
 #[utoipa::path(post, path = "/manage/prompts/{name}/versions", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), request_body = SaveDraftRequest,
     security(("access_token" = [])),
-    responses((status = 201, description = "The new draft", body = VersionJson), (status = 413, body = ErrorJson), (status = 422, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
+    responses((status = 201, description = "The new draft", body = VersionJson), (status = 409, description = "Past a quota (`quota_reached`)", body = ErrorJson), (status = 413, body = ErrorJson), (status = 422, body = ErrorJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
 pub(crate) async fn save_draft(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -256,7 +256,7 @@ pub(crate) async fn update_settings(
 /// (403), so new tokens come from the dashboard, a setup or a join.
 #[utoipa::path(post, path = "/manage/tokens", tag = "tokens", request_body = NamedRequest, security(("access_token" = [])),
     responses((status = 201, description = "The token, shown this once", body = AccessTokenJson), (status = 401, body = ErrorJson),
-        (status = 403, description = "A personal access token cannot create tokens", body = ErrorJson)))]
+        (status = 403, description = "A personal access token cannot create tokens", body = ErrorJson), (status = 409, description = "Past a quota (`quota_reached`)", body = ErrorJson)))]
 pub(crate) async fn create_access_token(
     State(vault): State<Vault>,
     Member(actor): Member,
@@ -292,7 +292,7 @@ pub(crate) async fn revoke_access_token(
 }
 
 #[utoipa::path(post, path = "/manage/keys", tag = "keys", request_body = NewKeyRequest, security(("access_token" = [])),
-    responses((status = 201, description = "The key, its token shown this once", body = ApiKeyJson), (status = 403, body = ErrorJson), (status = 422, body = ErrorJson)))]
+    responses((status = 201, description = "The key, its token shown this once", body = ApiKeyJson), (status = 403, body = ErrorJson), (status = 409, description = "Past a quota (`quota_reached`)", body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn create_api_key(
     State(vault): State<Vault>,
     Member(actor): Member,

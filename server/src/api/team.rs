@@ -120,8 +120,13 @@ pub(crate) async fn revoke_invitation(
         (status = 409, description = "Already a member (`already_exists`)", body = ErrorJson),
         (status = 410, description = "The invitation was used, revoked or has expired (`gone`)", body = ErrorJson),
         (status = 422, body = ErrorJson)))]
-pub(crate) async fn join(State(vault): State<Vault>, Body(req): Body<JoinRequest>) -> ApiResult {
-    let member = vault.join(&req.token, Joining { name: req.name, password: req.password }).await?;
+pub(crate) async fn join(
+    State(vault): State<Vault>,
+    reached: Option<axum::Extension<app::Reached>>,
+    Body(req): Body<JoinRequest>,
+) -> ApiResult {
+    let from = app::Reached::client_of(reached.as_ref().map(|reached| &reached.0));
+    let member = vault.join(&req.token, Joining { name: req.name, password: req.password }, from).await?;
     let body = workspace_token(&vault, &member, "joined").await?;
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -139,7 +144,8 @@ pub(crate) async fn workspaces(
 #[utoipa::path(post, path = "/manage/workspaces", tag = "workspaces", request_body = NamedRequest,
     security(("access_token" = [])),
     responses((status = 201, description = "The new workspace, owned by the caller, and a token acting in it", body = WorkspaceTokenJson),
-        (status = 401, body = ErrorJson), (status = 422, body = ErrorJson)))]
+        (status = 401, body = ErrorJson), (status = 403, description = "The server's `--workspace-creators` setting does not allow it", body = ErrorJson),
+        (status = 409, description = "The account owns its quota of workspaces (`quota_reached`)", body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn create_workspace(
     State(vault): State<Vault>,
     Member(actor): Member,

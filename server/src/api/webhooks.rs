@@ -103,7 +103,7 @@ pub(crate) struct EventQueued {
 }
 
 #[utoipa::path(post, path = "/manage/webhooks", tag = "webhooks", request_body = NewWebhookRequest, security(("access_token" = [])),
-    responses((status = 201, description = "The webhook, its signing secret shown this once", body = WebhookJson), (status = 403, body = ErrorJson), (status = 422, body = ErrorJson)))]
+    responses((status = 201, description = "The webhook, its signing secret shown this once", body = WebhookJson), (status = 403, body = ErrorJson), (status = 409, description = "Past a quota (`quota_reached`)", body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn create_webhook(
     State(vault): State<Vault>,
     Member(actor): Member,

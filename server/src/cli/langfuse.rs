@@ -43,7 +43,9 @@ pub async fn import_from_langfuse(remote: &Remote, path: &Path) -> Result<Outcom
     Ok(if changed { Outcome::Changed } else { Outcome::NothingToDo })
 }
 
-/// The export in requests under the body limit, whole prompts in each.
+/// The export in requests under the body limit and the vault's count of versions per
+/// request, whole prompts in each (a prompt with more versions than that goes alone, and
+/// the server refuses it by name).
 fn parts(export: Vec<LangfuseVersion>) -> Vec<Vec<LangfuseVersion>> {
     let mut by_prompt: BTreeMap<String, Vec<LangfuseVersion>> = BTreeMap::new();
     for version in export {
@@ -55,7 +57,8 @@ fn parts(export: Vec<LangfuseVersion>) -> Vec<Vec<LangfuseVersion>> {
     let mut size = 0;
     for versions in by_prompt.into_values() {
         let bytes: usize = versions.iter().map(|v| serde_json::to_vec(v).map_or(0, |b| b.len())).sum();
-        if size + bytes > limit && size > 0 {
+        let count = parts.last().map_or(0, Vec::len);
+        if (size + bytes > limit || count + versions.len() > vault::MAX_ITEMS_PER_WRITE) && count > 0 {
             parts.push(Vec::new());
             size = 0;
         }
@@ -92,4 +95,20 @@ fn describe(prompt: &ImportedJson) -> String {
         line.push_str(&format!("\n  left out: {}", prompt.left_out.join("; ")));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_big_export_goes_in_parts_under_the_count_of_versions_per_request() {
+        let version = |name: String| -> LangfuseVersion {
+            serde_json::from_value(serde_json::json!({"name": name, "version": 1, "prompt": "text"}))
+                .expect("version")
+        };
+        let export = (0..2_500).map(|n| version(format!("p{n:04}"))).collect();
+        let sizes: Vec<usize> = parts(export).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [1_000, 1_000, 500]);
+    }
 }

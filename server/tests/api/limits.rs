@@ -64,3 +64,33 @@ async fn a_key_past_the_configured_read_rate_gets_429_on_both_read_apis() {
     assert_eq!(langfuse.status(), 429);
     assert!(langfuse.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn a_write_past_a_configured_quota_is_refused_naming_it_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = spawn_app_with(dir, |config| {
+        config.quotas.max_prompts_per_workspace = 1;
+        config.quotas.max_webhooks_per_workspace = 0;
+        config.workspace_creators = server::WorkspaceCreators::Nobody;
+    })
+    .await;
+    app.set_up().await;
+    let (status, _) = app.post("/v1/manage/prompts", json!({"name": "one"})).await;
+    assert_eq!(status, 201);
+    let (status, body) = app.post("/v1/manage/prompts", json!({"name": "two"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("quota_reached")), "{body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| m.contains("--max-prompts-per-workspace")),
+        "{body}"
+    );
+    let (_, prompts) = app.get("/v1/manage/prompts").await;
+    assert_eq!(prompts["items"].as_array().map(Vec::len), Some(1), "{prompts}");
+
+    let hook = json!({"url": "https://hooks.example.com/pv", "events": ["version.promoted"]});
+    let (status, body) = app.post("/v1/manage/webhooks", hook).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("quota_reached")), "{body}");
+
+    let (status, body) = app.post("/v1/manage/workspaces", json!({"name": "Another"})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("--workspace-creators")), "{body}");
+}

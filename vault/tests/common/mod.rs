@@ -9,6 +9,10 @@ use vault::{Actor, SetUp, Storage, Vault, VersionNumber};
 
 pub const PROMPT: &str = "support/triage";
 
+/// Where the tests' sign-ins, joins and password changes come from.
+#[allow(dead_code)]
+pub const HERE: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 /// A vault on a new data directory, set up as workspace "Acme" with owner `owner_name`
 /// (ada@example.com, password "correct horse").
 pub async fn workspace(owner_name: &str) -> (Vault, Actor, TempDir) {

@@ -1,0 +1,159 @@
+//! Quotas: how much one account or one workspace may hold, so that one tenant cannot fill
+//! the server's disk or memory for everyone else. Each is a server setting with a generous
+//! default; a write that would pass one is refused (409 `quota_reached`, naming the quota
+//! and its setting) and changes nothing.
+//!
+//! A quota is checked inside the write's transaction, after its rows are written and
+//! before it commits: one count per quota and operation, whatever the operation adds (a
+//! push of a hundred prompts counts once). The count stops one past the quota, so its cost
+//! is bounded by the quota, not by what a workspace holds. On PostgreSQL the check first
+//! locks the workspace's row, so that two writes at once cannot both pass the last place.
+
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+use crate::{Conflict, Result, Vault, VaultError};
+
+/// How much one account or workspace may hold (see [`Quota`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// Workspaces one account owns (first-run setup's and those it created).
+    pub workspaces_per_account: u64,
+    pub prompts_per_workspace: u64,
+    /// Versions of all the workspace's prompts, drafts and published alike.
+    pub versions_per_workspace: u64,
+    /// API keys not revoked.
+    pub api_keys_per_workspace: u64,
+    /// Personal access tokens not revoked, of all the workspace's members.
+    pub access_tokens_per_workspace: u64,
+    pub webhooks_per_workspace: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Quotas {
+        Quotas {
+            workspaces_per_account: 10,
+            prompts_per_workspace: 10_000,
+            versions_per_workspace: 200_000,
+            api_keys_per_workspace: 500,
+            access_tokens_per_workspace: 500,
+            webhooks_per_workspace: 50,
+        }
+    }
+}
+
+/// One of the [`Quotas`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quota {
+    WorkspacesPerAccount,
+    PromptsPerWorkspace,
+    VersionsPerWorkspace,
+    ApiKeysPerWorkspace,
+    AccessTokensPerWorkspace,
+    WebhooksPerWorkspace,
+}
+
+impl Quota {
+    /// The server's command-line option that sets it.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Quota::WorkspacesPerAccount => "--max-workspaces-per-account",
+            Quota::PromptsPerWorkspace => "--max-prompts-per-workspace",
+            Quota::VersionsPerWorkspace => "--max-versions-per-workspace",
+            Quota::ApiKeysPerWorkspace => "--max-api-keys-per-workspace",
+            Quota::AccessTokensPerWorkspace => "--max-access-tokens-per-workspace",
+            Quota::WebhooksPerWorkspace => "--max-webhooks-per-workspace",
+        }
+    }
+
+    fn what(self) -> (&'static str, &'static str) {
+        match self {
+            Quota::WorkspacesPerAccount => ("an account", "owned workspaces"),
+            Quota::PromptsPerWorkspace => ("a workspace", "prompts"),
+            Quota::VersionsPerWorkspace => ("a workspace", "versions"),
+            Quota::ApiKeysPerWorkspace => ("a workspace", "API keys"),
+            Quota::AccessTokensPerWorkspace => ("a workspace", "personal access tokens"),
+            Quota::WebhooksPerWorkspace => ("a workspace", "webhooks"),
+        }
+    }
+
+    fn limit(self, quotas: &Quotas) -> u64 {
+        match self {
+            Quota::WorkspacesPerAccount => quotas.workspaces_per_account,
+            Quota::PromptsPerWorkspace => quotas.prompts_per_workspace,
+            Quota::VersionsPerWorkspace => quotas.versions_per_workspace,
+            Quota::ApiKeysPerWorkspace => quotas.api_keys_per_workspace,
+            Quota::AccessTokensPerWorkspace => quotas.access_tokens_per_workspace,
+            Quota::WebhooksPerWorkspace => quotas.webhooks_per_workspace,
+        }
+    }
+
+    /// The rows it counts, for the account or workspace `$1`.
+    fn rows(self) -> &'static str {
+        match self {
+            Quota::WorkspacesPerAccount => "select 1 from members where account_id = $1 and role = 'owner'",
+            Quota::PromptsPerWorkspace => "select 1 from prompts where workspace_id = $1",
+            Quota::VersionsPerWorkspace => {
+                "select 1 from versions v join prompts p on p.id = v.prompt_id where p.workspace_id = $1"
+            }
+            Quota::ApiKeysPerWorkspace => {
+                "select 1 from api_keys where workspace_id = $1 and revoked_at is null"
+            }
+            Quota::AccessTokensPerWorkspace => {
+                "select 1 from access_tokens where workspace_id = $1 and revoked_at is null"
+            }
+            Quota::WebhooksPerWorkspace => "select 1 from webhooks where workspace_id = $1",
+        }
+    }
+
+    fn per_account(self) -> bool {
+        self == Quota::WorkspacesPerAccount
+    }
+}
+
+impl Vault {
+    /// Sets the quotas (the server passes its settings; [`Quotas::default`] otherwise).
+    pub fn with_quotas(mut self, quotas: Quotas) -> Vault {
+        self.quotas = quotas;
+        self
+    }
+
+    /// Refuses the transaction's writes if they took the account or workspace `owner_id`
+    /// past `quota`. Call it after writing, before committing; the caller rolls back on
+    /// the error (dropping the transaction does).
+    pub(crate) async fn within_quota(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        quota: Quota,
+        owner_id: i64,
+    ) -> Result<()> {
+        let limit = quota.limit(&self.quotas);
+        if self.db.backend == crate::Backend::Postgres {
+            let lock = if quota.per_account() {
+                "select 1 from accounts where id = $1 for update"
+            } else {
+                "select 1 from workspaces where id = $1 for update"
+            };
+            sqlx::query(lock).bind(owner_id).execute(&mut **tx).await?;
+        }
+        let count: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from ({} limit $2) as counted",
+            quota.rows()
+        )))
+        .bind(owner_id)
+        .bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX))
+        .fetch_one(&mut **tx)
+        .await?;
+        if u64::try_from(count).unwrap_or(0) <= limit {
+            return Ok(());
+        }
+        let (whose, things) = quota.what();
+        Err(VaultError::conflict(
+            Conflict::QuotaReached,
+            format!(
+                "{whose} may hold at most {limit} {things} on this server (its {} setting): \
+                 remove some first, or ask the operator to raise it",
+                quota.setting()
+            ),
+        ))
+    }
+}

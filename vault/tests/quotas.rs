@@ -1,0 +1,151 @@
+//! Quotas and who may create workspaces: one account or one workspace cannot take more than
+//! the server allows, a write past a quota is refused whole (naming the quota and its
+//! setting), and freeing a place makes room again. Also the operator's way out of an
+//! account someone made for an email that is not theirs.
+
+use vault::{
+    Conflict, DraftBody, Joining, KeyKind, NewDraft, NewWebhook, PromptFile, PromptType, Push, Quotas, Role,
+    VaultError, WorkspaceCreators,
+};
+
+mod common;
+use common::HERE;
+
+fn small() -> Quotas {
+    Quotas {
+        workspaces_per_account: 2,
+        prompts_per_workspace: 2,
+        versions_per_workspace: 3,
+        api_keys_per_workspace: 2,
+        access_tokens_per_workspace: 2,
+        webhooks_per_workspace: 1,
+    }
+}
+
+fn assert_quota<T: std::fmt::Debug>(result: Result<T, VaultError>, setting: &str) {
+    match result {
+        Err(error @ VaultError::Conflict { reason: Conflict::QuotaReached, .. }) => {
+            assert_eq!((error.status(), error.code()), (409, "quota_reached"));
+            assert!(error.to_string().contains(setting), "{error} should name {setting}");
+        }
+        other => panic!("expected the quota {setting} to refuse, got {other:?}"),
+    }
+}
+
+fn text(name: &str, source: &str) -> PromptFile {
+    PromptFile {
+        name: name.into(),
+        kind: PromptType::Text,
+        body: DraftBody::Text(source.into()),
+        config: None,
+    }
+}
+
+#[tokio::test]
+async fn prompts_and_versions_stop_at_their_quotas_and_a_push_past_them_changes_nothing() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.with_quotas(small());
+    vault.create_prompt(&owner, "one").await.expect("first prompt");
+    vault.create_prompt(&owner, "two").await.expect("second prompt");
+    assert_quota(vault.create_prompt(&owner, "three").await, "--max-prompts-per-workspace");
+    assert_eq!(vault.prompts(&owner).await.expect("list").len(), 2, "the refused prompt is not there");
+
+    for source in ["a", "b", "c"] {
+        vault.save_draft(&owner, "one", NewDraft::text(source, "m")).await.expect("within the quota");
+    }
+    assert_quota(
+        vault.save_draft(&owner, "two", NewDraft::text("d", "m")).await,
+        "--max-versions-per-workspace",
+    );
+    assert_eq!(vault.prompt(&owner, "two").await.expect("two").versions, 0);
+
+    // A push that would add a prompt past the quota is refused whole: "one" keeps its three.
+    let files = vec![text("one", "changed"), text("zzz", "new")];
+    let push = Push { files, message: "from the repository".into(), ..Default::default() };
+    assert_quota(vault.push(&owner, push).await, "--max-prompts-per-workspace");
+    assert_eq!(vault.prompt(&owner, "one").await.expect("one").versions, 3);
+
+    // Deleting a draft makes room for another.
+    vault.delete_draft(&owner, "one", common::v(3)).await.expect("delete a draft");
+    vault.save_draft(&owner, "two", NewDraft::text("d", "m")).await.expect("room again");
+}
+
+#[tokio::test]
+async fn keys_tokens_and_webhooks_stop_at_their_quotas_and_revoking_makes_room() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.with_quotas(small());
+    let first = vault.create_api_key(&owner, KeyKind::Live, "one").await.expect("key");
+    vault.create_api_key(&owner, KeyKind::Test, "two").await.expect("key");
+    assert_quota(vault.create_api_key(&owner, KeyKind::Live, "three").await, "--max-api-keys-per-workspace");
+    vault.revoke_api_key(&owner, first.key.id).await.expect("revoke");
+    vault.create_api_key(&owner, KeyKind::Live, "three").await.expect("a revoked key frees its place");
+    assert_eq!(vault.api_keys(&owner).await.expect("keys").len(), 2);
+
+    // First-run setup made one token already.
+    vault.create_access_token(&owner, "ci").await.expect("token");
+    assert_quota(vault.create_access_token(&owner, "more").await, "--max-access-tokens-per-workspace");
+    assert_eq!(vault.access_tokens(&owner).await.expect("tokens").len(), 2);
+
+    let hook = || NewWebhook {
+        url: "https://hooks.example.com/pv".into(),
+        events: vec!["version.promoted".into()],
+        enabled: true,
+    };
+    vault.create_webhook(&owner, hook()).await.expect("webhook");
+    assert_quota(vault.create_webhook(&owner, hook()).await, "--max-webhooks-per-workspace");
+    assert_eq!(vault.webhooks(&owner).await.expect("webhooks").len(), 1);
+}
+
+#[tokio::test]
+async fn an_account_owns_at_most_its_quota_of_workspaces() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.with_quotas(small());
+    vault.create_workspace(&owner, "Second").await.expect("the setup's and one more");
+    assert_quota(vault.create_workspace(&owner, "Third").await, "--max-workspaces-per-account");
+    assert_eq!(vault.workspaces(&owner).await.expect("workspaces").len(), 2);
+}
+
+#[tokio::test]
+async fn the_server_decides_who_may_create_workspaces() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let invitation = vault.invite(&owner, "bob@example.com", Role::Editor).await.expect("invite");
+    let bob = vault.join(&invitation.token, joining("Bob", "bob's password"), HERE).await.expect("join");
+
+    let owners_only = vault.clone().with_workspace_creators(WorkspaceCreators::Owners);
+    let refused = owners_only.create_workspace(&bob, "Bob's own").await.expect_err("bob owns none");
+    assert_eq!(refused.status(), 403, "{refused}");
+    assert!(refused.to_string().contains("--workspace-creators"), "{refused}");
+    owners_only.create_workspace(&owner, "Ada's second").await.expect("an owner may");
+
+    let nobody = vault.clone().with_workspace_creators(WorkspaceCreators::Nobody);
+    assert_eq!(nobody.create_workspace(&owner, "Third").await.expect_err("nobody").status(), 403);
+    assert_eq!(vault.workspaces(&bob).await.expect("bob's").len(), 1, "nothing was created for bob");
+}
+
+#[tokio::test]
+async fn an_operator_gives_a_squatted_email_back_to_its_owner() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    // Mallory invites carol's email into a workspace of her own and joins with it first.
+    let invitation = vault.invite(&owner, "mallory@example.com", Role::Editor).await.expect("invite");
+    let mallory = vault
+        .join(&invitation.token, joining("Mallory", "mallory's password"), HERE)
+        .await
+        .expect("mallory joins");
+    let lair = vault.create_workspace(&mallory, "Lair").await.expect("her workspace");
+    let squat = vault.invite(&lair, "carol@example.com", Role::Viewer).await.expect("invite carol");
+    vault.join(&squat.token, joining("Carol?", "mallory knows this"), HERE).await.expect("squat");
+    let (_, mallorys_session) =
+        vault.sign_in("carol@example.com", "mallory knows this", HERE).await.expect("in");
+
+    let password = vault.reset_password("Carol@Example.com").await.expect("reset");
+    assert!(password.len() >= 20, "a long random password");
+    assert!(vault.session_actor(&mallorys_session.value).await.is_err(), "mallory's session ended");
+    assert!(vault.sign_in("carol@example.com", "mallory knows this", HERE).await.is_err());
+    let (carol, _) = vault.sign_in("carol@example.com", &password, HERE).await.expect("carol signs in");
+    assert_eq!(carol.email, "carol@example.com");
+    assert_eq!(vault.reset_password("nobody@example.com").await.expect_err("unknown").status(), 404);
+}
+
+fn joining(name: &str, password: &str) -> Joining {
+    Joining { name: name.into(), password: password.into() }
+}
