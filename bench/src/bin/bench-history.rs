@@ -160,7 +160,8 @@ async fn main() -> anyhow::Result<()> {
     let vault = Vault::open(&Storage::in_dir(&args.data_dir)).await?;
     vault.search_caught_up().await?;
     let rebuild = started.elapsed();
-    let owner = vault.sign_in(AUTHORS[0].1, "benchmark password").await?.0;
+    let here = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let owner = vault.sign_in(AUTHORS[0].1, "benchmark password", here).await?.0;
     let versions = vault.prompt(&owner, BIG).await?.versions;
     println!("workspace: {} prompts; {BIG}: {versions} versions", vault.prompts(&owner).await?.len());
     println!("index rebuild from the database: {:.1} s", rebuild.as_secs_f64());
