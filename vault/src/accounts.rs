@@ -453,10 +453,10 @@ impl Vault {
         }
         let name = short_text("name", name)?;
         let mut tx = self.db.write.begin().await?;
+        self.room(&mut tx, crate::Quota::AccessTokensPerWorkspace, actor.workspace_id).await?.take(1)?;
         let token = insert_access_token(&mut tx, actor, &name).await?;
         let details = json!({ "id": token.token.id, "name": name });
         activity::record(&mut tx, actor, ActivityKind::TokenCreated, None, details).await?;
-        self.within_quota(&mut tx, crate::Quota::AccessTokensPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         Ok(token)
     }

@@ -117,14 +117,16 @@ impl Vault {
         }
         let prompts = check_export(export)?;
         let mut tx = self.db.write.begin().await?;
+        let mut prompt_room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
+        let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         let staging_enabled = workspace_staging_enabled(&mut tx, actor.workspace_id).await?;
         let history = history_status(&mut tx, actor).await?;
         let mut report = Vec::with_capacity(prompts.len());
         for prompt in prompts {
             report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled, history).await?);
         }
-        self.within_quota(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
-        self.within_quota(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
+        prompt_room.take(report.iter().filter(|prompt| prompt.created).count())?;
+        version_room.take(report.iter().map(|prompt| prompt.added.len()).sum())?;
         self.finish_changes(tx, report.iter().any(ImportedPrompt::changed)).await?;
         Ok(report)
     }

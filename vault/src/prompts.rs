@@ -250,8 +250,9 @@ impl Vault {
         actor.require(Permission::EditPrompts)?;
         let name = PromptName::parse(name)?;
         let mut tx = self.db.write.begin().await?;
+        let mut room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
+        room.take(1)?;
         create_prompt_in(&mut tx, actor, &name, kind).await?;
-        self.within_quota(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         Ok(PromptState {
             name: name.to_string(),
@@ -314,9 +315,10 @@ impl Vault {
     pub async fn save_draft(&self, actor: &Actor, name: &str, draft: NewDraft) -> Result<Version> {
         actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
+        let mut room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
+        room.take(1)?;
         let version = save_draft_in(&mut tx, actor, &prompt, draft).await?;
-        self.within_quota(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         self.search_index.poke();
         Ok(version)

@@ -122,6 +122,11 @@ impl PushReport {
     pub fn changed(&self) -> bool {
         self.prompts.iter().any(|p| !p.steps.is_empty())
     }
+
+    /// How many of its steps are `kind`.
+    fn count(&self, kind: impl Fn(&PushStep) -> bool) -> usize {
+        self.prompts.iter().flat_map(|p| &p.steps).filter(|step| kind(step)).count()
+    }
 }
 
 /// The most prompt files one push, and versions one Langfuse import request, may carry: a
@@ -152,6 +157,8 @@ impl Vault {
             return Err(VaultError::invalid("name", format!("{} is pushed twice", twice[0].name)));
         }
         let mut tx = self.db.write.begin().await?;
+        let mut prompt_room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
+        let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         if push.stage && !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
             return Err(VaultError::conflict(
                 Conflict::StagingDisabled,
@@ -163,8 +170,8 @@ impl Vault {
             prompts.push(self.push_file(&mut tx, actor, file, &message, &push).await?);
         }
         let report = PushReport { prompts, dry_run: push.dry_run };
-        self.within_quota(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
-        self.within_quota(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
+        prompt_room.take(report.count(|step| matches!(step, PushStep::Created)))?;
+        version_room.take(report.count(|step| matches!(step, PushStep::Saved { .. })))?;
         if push.dry_run {
             tx.rollback().await?;
             return Ok(report);

@@ -3,11 +3,19 @@
 //! default; a write that would pass one is refused (409 `quota_reached`, naming the quota
 //! and its setting) and changes nothing.
 //!
-//! A quota is checked inside the write's transaction, after its rows are written and
-//! before it commits: one count per quota and operation, whatever the operation adds (a
-//! push of a hundred prompts counts once). The count stops one past the quota, so its cost
-//! is bounded by the quota, not by what a workspace holds. On PostgreSQL the check first
-//! locks the workspace's row, so that two writes at once cannot both pass the last place.
+//! A write reads the [`Room`] a quota leaves first in its transaction, before it writes
+//! anything or takes any other lock, and takes from it what it adds: one count per quota
+//! and operation, whatever the operation adds (a push of a hundred prompts counts once).
+//! The count stops one past the quota, so its cost is bounded by the quota, not by what a
+//! workspace holds.
+//!
+//! On PostgreSQL reading the room first locks the owner's row (the workspace's, or the
+//! account's) `for no key update`: two writes of one workspace at once take turns, while
+//! other workspaces' writes and the foreign keys that point at the row (which take a
+//! key-share lock) go on. Taken first, the lock keeps the documented order (the owner,
+//! then a prompt's row, then the change feed's turn), so writers never wait on each
+//! other in a circle; counted before writing, the count never runs while the transaction
+//! holds the change feed's turn, which every workspace's writers share.
 
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
@@ -110,6 +118,37 @@ impl Quota {
     }
 }
 
+/// How many more of one [`Quota`]'s things a write may add, read at the start of its
+/// transaction (see the module's doc).
+#[derive(Debug)]
+pub(crate) struct Room {
+    quota: Quota,
+    limit: u64,
+    left: u64,
+}
+
+impl Room {
+    /// Takes `added` things from the room; refuses when they would pass the quota (the
+    /// caller's transaction is then dropped: nothing it wrote stays).
+    pub(crate) fn take(&mut self, added: usize) -> Result<()> {
+        let added = u64::try_from(added).unwrap_or(u64::MAX);
+        if added <= self.left {
+            self.left -= added;
+            return Ok(());
+        }
+        let (whose, things) = self.quota.what();
+        Err(VaultError::conflict(
+            Conflict::QuotaReached,
+            format!(
+                "{whose} may hold at most {} {things} on this server (its {} setting): \
+                 remove some first, or ask the operator to raise it",
+                self.limit,
+                self.quota.setting()
+            ),
+        ))
+    }
+}
+
 impl Vault {
     /// Sets the quotas (the server passes its settings; [`Quotas::default`] otherwise).
     pub fn with_quotas(mut self, quotas: Quotas) -> Vault {
@@ -117,21 +156,21 @@ impl Vault {
         self
     }
 
-    /// Refuses the transaction's writes if they took the account or workspace `owner_id`
-    /// past `quota`. Call it after writing, before committing; the caller rolls back on
-    /// the error (dropping the transaction does).
-    pub(crate) async fn within_quota(
+    /// The room `quota` leaves the account or workspace `owner_id`. Call it first in a
+    /// write transaction, before any other read, write or lock: on PostgreSQL it locks the
+    /// owner's row until the transaction ends.
+    pub(crate) async fn room(
         &self,
         tx: &mut Transaction<'_, Any>,
         quota: Quota,
         owner_id: i64,
-    ) -> Result<()> {
+    ) -> Result<Room> {
         let limit = quota.limit(&self.quotas);
         if self.db.backend == crate::Backend::Postgres {
             let lock = if quota.per_account() {
-                "select 1 from accounts where id = $1 for update"
+                "select 1 from accounts where id = $1 for no key update"
             } else {
-                "select 1 from workspaces where id = $1 for update"
+                "select 1 from workspaces where id = $1 for no key update"
             };
             sqlx::query(lock).bind(owner_id).execute(&mut **tx).await?;
         }
@@ -143,17 +182,7 @@ impl Vault {
         .bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX))
         .fetch_one(&mut **tx)
         .await?;
-        if u64::try_from(count).unwrap_or(0) <= limit {
-            return Ok(());
-        }
-        let (whose, things) = quota.what();
-        Err(VaultError::conflict(
-            Conflict::QuotaReached,
-            format!(
-                "{whose} may hold at most {limit} {things} on this server (its {} setting): \
-                 remove some first, or ask the operator to raise it",
-                quota.setting()
-            ),
-        ))
+        let held = u64::try_from(count).unwrap_or(0);
+        Ok(Room { quota, limit, left: limit.saturating_sub(held) })
     }
 }

@@ -543,6 +543,7 @@ impl Vault {
         let token_hash = hash_token(&token);
         let created_at = Timestamp::now();
         let mut tx = self.db.write.begin().await?;
+        self.room(&mut tx, crate::Quota::ApiKeysPerWorkspace, actor.workspace_id).await?.take(1)?;
         let id: i64 = sqlx::query_scalar(
             "insert into api_keys (workspace_id, kind, name, token_hash, last_four, created_by, created_at) \
              values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -558,7 +559,6 @@ impl Vault {
         .await?;
         let details = json!({ "id": id, "name": name, "kind": kind.as_str() });
         activity::record(&mut tx, actor, ActivityKind::KeyCreated, None, details).await?;
-        self.within_quota(&mut tx, crate::Quota::ApiKeysPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         self.follow_changes().await;
         let key = ApiKey { id, kind, name, prefix: kind.prefix(), last_four, created_at, last_used_at: None };

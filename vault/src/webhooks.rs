@@ -221,6 +221,7 @@ impl Vault {
         let secret = new_secret();
         let now = Timestamp::now().0;
         let mut tx = self.db.write.begin().await?;
+        self.room(&mut tx, crate::Quota::WebhooksPerWorkspace, actor.workspace_id).await?.take(1)?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "insert into webhooks (workspace_id, url, events, enabled, secret, created_by, created_at, updated_at) \
              values ($1, $2, $3, $4, $5, $6, $7, $7) returning {WEBHOOK_COLUMNS}"
@@ -236,7 +237,6 @@ impl Vault {
         .await?;
         let webhook = webhook_from_row(&row)?;
         record_change(&mut tx, actor, ActivityKind::WebhookCreated, &webhook).await?;
-        self.within_quota(&mut tx, crate::Quota::WebhooksPerWorkspace, actor.workspace_id).await?;
         tx.commit().await?;
         Ok(WebhookSecret { webhook, secret })
     }

@@ -73,17 +73,19 @@ impl Vault {
             .collect()
     }
 
-    /// Creates a workspace owned by the actor's person; returns them acting in it.
+    /// Creates a workspace owned by the actor's person; returns them acting in it, with the
+    /// credential they proved themselves with (a token's holder cannot make a token for the
+    /// new workspace: see [`crate::Credential`]).
     pub async fn create_workspace(&self, actor: &Actor, name: &str) -> Result<Actor> {
         let name = short_text("name", name)?;
         let mut tx = self.db.write.begin().await?;
+        self.room(&mut tx, Quota::WorkspacesPerAccount, actor.account_id).await?.take(1)?;
         self.may_create_workspace(&mut tx, actor).await?;
         let owner = insert_workspace(&mut tx, &name, actor.account_id).await?;
         activity::record(&mut tx, &owner, ActivityKind::WorkspaceCreated, None, json!({ "name": name }))
             .await?;
-        self.within_quota(&mut tx, Quota::WorkspacesPerAccount, actor.account_id).await?;
         tx.commit().await?;
-        Ok(owner)
+        Ok(Actor { credential: actor.credential, ..owner })
     }
 }
 

@@ -149,3 +149,76 @@ async fn an_operator_gives_a_squatted_email_back_to_its_owner() {
 fn joining(name: &str, password: &str) -> Joining {
     Joining { name: name.into(), password: password.into() }
 }
+
+/// Runs `count` calls of `write` at once (16 at a time, as several instances' requests
+/// would arrive) and returns their results in order.
+async fn at_once<T, F>(count: usize, write: impl Fn(usize) -> F) -> Vec<Result<T, VaultError>>
+where
+    F: std::future::Future<Output = Result<T, VaultError>>,
+{
+    use futures::stream::{self, StreamExt};
+    stream::iter((0..count).map(write)).buffered(16).collect().await
+}
+
+fn refusals<T: std::fmt::Debug>(results: &[Result<T, VaultError>]) -> Vec<String> {
+    results.iter().filter_map(|r| r.as_ref().err().map(ToString::to_string)).collect()
+}
+
+#[tokio::test]
+async fn every_quota_checked_write_succeeds_when_many_come_at_once() {
+    // On PostgreSQL the quota check once locked the workspace after the write's foreign
+    // keys had share-locked it: two writers at once waited on each other (deadlock, 500).
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner) = (&vault, &owner);
+    let created =
+        at_once(64, |i| async move { vault.create_prompt(owner, &format!("at-once/{i}")).await }).await;
+    assert_eq!(refusals(&created), Vec::<String>::new(), "prompts");
+    let saved = at_once(64, |i| async move {
+        vault.save_draft(owner, &format!("at-once/{}", i % 8), NewDraft::text(i.to_string(), "m")).await
+    })
+    .await;
+    assert_eq!(refusals(&saved), Vec::<String>::new(), "drafts");
+    let keys =
+        at_once(32, |i| async move { vault.create_api_key(owner, KeyKind::Live, &format!("key {i}")).await })
+            .await;
+    assert_eq!(refusals(&keys), Vec::<String>::new(), "keys");
+    let tokens =
+        at_once(16, |i| async move { vault.create_access_token(owner, &format!("token {i}")).await }).await;
+    assert_eq!(refusals(&tokens), Vec::<String>::new(), "tokens");
+    let hook = |i: usize| NewWebhook {
+        url: format!("https://hooks.example.com/{i}"),
+        events: vec!["version.promoted".into()],
+        enabled: true,
+    };
+    let hooks = at_once(16, |i| async move { vault.create_webhook(owner, hook(i)).await }).await;
+    assert_eq!(refusals(&hooks), Vec::<String>::new(), "webhooks");
+    let workspaces =
+        at_once(8, |i| async move { vault.create_workspace(owner, &format!("Side {i}")).await }).await;
+    assert_eq!(refusals(&workspaces), Vec::<String>::new(), "workspaces");
+    let pushes = at_once(8, |i| {
+        let files = vec![text(&format!("pushed/{i}"), "new"), text(&format!("at-once/{i}"), "pushed")];
+        vault.push(owner, Push { files, message: "at once".into(), ..Default::default() })
+    })
+    .await;
+    assert_eq!(refusals(&pushes), Vec::<String>::new(), "pushes");
+}
+
+#[tokio::test]
+async fn writes_at_once_never_pass_a_quota_together() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault =
+        &vault.with_quotas(Quotas { prompts_per_workspace: 10, versions_per_workspace: 12, ..small() });
+    let owner = &owner;
+    let created =
+        at_once(24, |i| async move { vault.create_prompt(owner, &format!("edge/{i}")).await }).await;
+    assert_eq!(created.iter().filter(|r| r.is_ok()).count(), 10, "{:?}", refusals(&created));
+    for refused in created.into_iter().filter_map(Result::err) {
+        assert_quota::<()>(Err(refused), "--max-prompts-per-workspace");
+    }
+    let saved = at_once(24, |i| async move {
+        vault.save_draft(owner, &format!("edge/{}", i % 10), NewDraft::text("x", "m")).await
+    })
+    .await;
+    assert_eq!(saved.iter().filter(|r| r.is_ok()).count(), 12, "{:?}", refusals(&saved));
+    assert_eq!(vault.prompts(owner).await.expect("list").iter().map(|p| p.state.versions).sum::<i64>(), 12);
+}
