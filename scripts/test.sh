@@ -31,6 +31,7 @@ if ! psql "$PG/postgres" -qtAc "select 1" > /dev/null; then
   echo "PostgreSQL is not reachable at $PG; start it, or set PROMPTVAULT_TEST_POSTGRES" >&2
   exit 1
 fi
+# Dropped when the run ends, passed or failed.
 trap drop_test_databases EXIT
 PROMPTVAULT_TEST_DATABASE_URL=$PG cargo test --locked "${PACKAGES[@]}"
 

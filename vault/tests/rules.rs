@@ -219,6 +219,11 @@ async fn access_tokens_work_until_revoked() {
     let minted = f.vault.create_access_token(&by_token, "persistence").await;
     assert!(matches!(&minted, Err(VaultError::Forbidden(why)) if why.contains("dashboard")), "{minted:?}");
     assert_eq!(f.vault.access_tokens(&f.owner).await.expect("list").len(), 2, "nothing made");
+    // Nor by creating a workspace: its owner acts there with the token's credential.
+    let side = f.vault.create_workspace(&by_token, "Side").await.expect("a token may create a workspace");
+    assert_eq!(side.credential, Credential::AccessToken);
+    let minted = f.vault.create_access_token(&side, "persistence").await;
+    assert!(matches!(&minted, Err(VaultError::Forbidden(_))), "{minted:?}");
 
     let listed = f.vault.access_tokens(&f.owner).await.expect("list");
     assert_eq!(listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["ci", "first token"]);

@@ -366,7 +366,7 @@ struct ErrorBody {
     field: Option<String>,
 }
 
-/// What `POST /v1/setup`, `POST /v1/join` and `POST /v1/manage/workspaces` return: a
+/// What `POST /v1/setup` and `POST /v1/join` return: a
 /// personal access token acting in the workspace, and the member it acts as.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct WorkspaceTokenJson {

@@ -143,7 +143,7 @@ pub(crate) async fn workspaces(
 
 #[utoipa::path(post, path = "/manage/workspaces", tag = "workspaces", request_body = NamedRequest,
     security(("access_token" = [])),
-    responses((status = 201, description = "The new workspace, owned by the caller, and a token acting in it", body = WorkspaceTokenJson),
+    responses((status = 201, description = "The new workspace, owned by the caller. No token comes with it: a token cannot make another, so the owner makes one for it in the dashboard, signed in with their password", body = WorkspaceJson),
         (status = 401, body = ErrorJson), (status = 403, description = "The server's `--workspace-creators` setting does not allow it", body = ErrorJson),
         (status = 409, description = "The account owns its quota of workspaces (`quota_reached`)", body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn create_workspace(
@@ -152,6 +152,7 @@ pub(crate) async fn create_workspace(
     Body(req): Body<NamedRequest>,
 ) -> ApiResult {
     let owner = vault.create_workspace(&actor, &req.name).await?;
-    let body = workspace_token(&vault, &owner, "first token").await?;
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let created =
+        vault::WorkspaceMembership { id: owner.workspace_id, name: owner.workspace, role: owner.role };
+    Ok((StatusCode::CREATED, Json(WorkspaceJson::from(created))).into_response())
 }

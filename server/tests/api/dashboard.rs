@@ -50,6 +50,21 @@ pub async fn sign_in_as(app: &TestApp, email: &str, password: &str) -> String {
     cookie.split(';').next().unwrap_or_default().to_owned()
 }
 
+/// A personal access token acting in `workspace`, made as its member does: signed in to
+/// the dashboard with their password, switched to it, Personal access tokens. (A token
+/// cannot make one: `POST /v1/manage/workspaces` answers none.)
+pub async fn token_in(app: &TestApp, email: &str, password: &str, workspace: &Value) -> String {
+    use app::api::{CreateAccessToken, SwitchWorkspace};
+    let cookie = sign_in_as(app, email, password).await;
+    let (status, body) =
+        call(app, SwitchWorkspace::PATH, &[("workspace", &workspace.to_string())], Some(&cookie)).await;
+    assert!(status < 400, "switched to {workspace}: {status} {body}");
+    let (status, body) =
+        call(app, CreateAccessToken::PATH, &[("name", "made in the dashboard")], Some(&cookie)).await;
+    assert_eq!(status, 200, "{body}");
+    body["secret"].as_str().expect("the new token").to_owned()
+}
+
 fn code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or_default()
 }

@@ -225,7 +225,7 @@ async fn workspace() -> Ctx {
     )
     .await;
     assert_eq!(status, 201, "{other}");
-    let outsider = other["token"].as_str().expect("token").to_owned();
+    let outsider = dashboard::token_in(&app, "eve@example.com", "long enough", &other["id"]).await;
     let (_, members) = app.get("/v1/manage/members").await;
     let eve_id = members["items"]
         .as_array()
