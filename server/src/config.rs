@@ -80,6 +80,26 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_STREAMS_PER_KEY", default_value_t = vault::DEFAULT_STREAMS_PER_KEY)]
     pub streams_per_key: usize,
 
+    /// Live-update streams open at once over all of a workspace's keys; more are refused
+    /// with 429.
+    #[arg(long, env = "PROMPTVAULT_STREAMS_PER_WORKSPACE", default_value_t = vault::DEFAULT_STREAMS_PER_WORKSPACE)]
+    pub streams_per_workspace: usize,
+
+    /// Connections open at once; more are closed as they arrive. Keep it under the
+    /// process's file limit (`ulimit -n`).
+    #[arg(long, env = "PROMPTVAULT_MAX_CONNECTIONS", default_value_t = vault::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Connections one client address (an IPv6 one by its /64) may hold at once; the
+    /// trusted proxies are held to --max-connections only.
+    #[arg(long, env = "PROMPTVAULT_CONNECTIONS_PER_ADDRESS", default_value_t = vault::DEFAULT_CONNECTIONS_PER_ADDRESS)]
+    pub connections_per_address: usize,
+
+    /// How long a connection may stay open with no request in flight, in milliseconds
+    /// (HTTP/1 and HTTP/2 alike).
+    #[arg(long, env = "PROMPTVAULT_IDLE_TIMEOUT_MS", default_value_t = connections::IDLE_TIMEOUT.as_millis() as u64)]
+    pub idle_timeout_ms: u64,
+
     /// The URL people reach PromptVault at (`https://prompts.example.com`), when a reverse
     /// proxy stands in front: the dashboard accepts its origin, and `https://` makes the
     /// session cookie `Secure`.
@@ -310,6 +330,18 @@ impl Config {
         self.database_url.clone().unwrap_or_else(|| vault::Vault::sqlite_url(&self.data_dir))
     }
 
+    pub fn connection_settings(&self) -> connections::ConnectionSettings {
+        connections::ConnectionSettings {
+            header_read_timeout: std::time::Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: std::time::Duration::from_millis(self.idle_timeout_ms),
+            limits: vault::ConnectionLimits {
+                max: self.max_connections,
+                per_address: self.connections_per_address,
+                proxies: self.trusted_proxies.clone(),
+            },
+        }
+    }
+
     pub fn delivery_settings(&self) -> crate::webhooks::DeliverySettings {
         crate::webhooks::DeliverySettings {
             allow_private: self.allow_private_webhooks,
@@ -339,6 +371,10 @@ impl Config {
             workspace_creators: WorkspaceCreators::Everyone,
             quotas: QuotaArgs::default(),
             streams_per_key: vault::DEFAULT_STREAMS_PER_KEY,
+            streams_per_workspace: vault::DEFAULT_STREAMS_PER_WORKSPACE,
+            max_connections: vault::DEFAULT_MAX_CONNECTIONS,
+            connections_per_address: vault::DEFAULT_CONNECTIONS_PER_ADDRESS,
+            idle_timeout_ms: connections::IDLE_TIMEOUT.as_millis() as u64,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
             webhook_timeout_ms: 10_000,

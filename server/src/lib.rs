@@ -32,6 +32,7 @@ pub use api::STREAM_HEARTBEAT;
 pub use config::{
     AccountsCommand, Command, Config, PromptsCommand, QuotaArgs, RemoteArgs, WorkspaceCreators,
 };
+pub use connections::MAX_STREAMS_PER_CONNECTION;
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;
@@ -64,7 +65,8 @@ pub async fn launch(
         .limit_reads_per_key(config.reads_per_key_per_second)
         .with_quotas(config.quotas.quotas())
         .with_workspace_creators(config.workspace_creators.into())
-        .limit_streams_per_key(config.streams_per_key);
+        .limit_streams_per_key(config.streams_per_key)
+        .limit_streams_per_workspace(config.streams_per_workspace);
     let addr = listener.local_addr()?;
     if config.demo && vault::demo::seed(&vault).await? {
         tracing::info!("seeded the demo workspace");
@@ -95,16 +97,13 @@ pub async fn launch(
     let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), delivery_settings, client));
     tracing::info!(%addr, "PromptVault is listening");
     println!("PromptVault is listening on http://{addr}");
-    // Each request knows its connection's address (the attempt limits count by it), and
-    // a client that is slow to send its headers is cut off.
-    let header_read_timeout = std::time::Duration::from_millis(config.header_read_timeout_ms);
     // Open streams end when the server stops, so that stopping does not wait for them.
     let streams = vault.clone();
     let shutdown = async move {
         shutdown.await;
         streams.end_streams();
     };
-    connections::serve(listener, router, header_read_timeout, shutdown).await?;
+    connections::serve(listener, router, config.connection_settings(), shutdown).await?;
     flusher.abort();
     follower.abort();
     deliveries.abort();

@@ -12,7 +12,8 @@ use sha2::Sha256;
 use tokio::task::JoinSet;
 use vault::{DueDelivery, Outcome, Vault};
 
-/// Deliveries sent at the same time.
+/// Deliveries this instance sends at the same time (a workspace gets at most
+/// [`vault::IN_FLIGHT_PER_WORKSPACE`] of them, over all instances).
 const IN_FLIGHT: usize = 16;
 /// Longest sleep between looks at the outbox when nothing wakes the worker.
 const IDLE: Duration = Duration::from_secs(5);
@@ -47,9 +48,11 @@ pub(crate) async fn deliver_forever(vault: Vault, settings: DeliverySettings, cl
     let mut in_flight = JoinSet::new();
     loop {
         let room = IN_FLIGHT - in_flight.len();
+        let mut claimed = 0;
         if room > 0 {
             match deliverer.vault.claim_due_deliveries(room as i64, hold).await {
                 Ok(due) => {
+                    claimed = due.len();
                     for delivery in due {
                         in_flight.spawn(deliverer.clone().deliver(delivery));
                     }
@@ -57,8 +60,17 @@ pub(crate) async fn deliver_forever(vault: Vault, settings: DeliverySettings, cl
                 Err(error) => tracing::warn!(%error, "could not read the webhook outbox"),
             }
         }
-        // While every slot is busy, only a finished send (or the idle tick) wakes the loop.
-        let wait = if in_flight.len() < IN_FLIGHT { deliverer.until_next_due().await } else { IDLE };
+        let wait = if in_flight.len() == IN_FLIGHT {
+            // Every slot is busy: only a finished send (or the idle tick) wakes the loop.
+            IDLE
+        } else if claimed > 0 {
+            // Perhaps more are due than one claim took.
+            Duration::ZERO
+        } else {
+            // Nothing claimable: wait for the next due time; when something is due but its
+            // workspace is at its share, for a finished send, a new event or the idle tick.
+            Some(deliverer.until_next_due().await).filter(|wait| !wait.is_zero()).unwrap_or(IDLE)
+        };
         tokio::select! {
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             () = deliverer.vault.deliveries_waiting(), if in_flight.len() < IN_FLIGHT => {}

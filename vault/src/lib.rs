@@ -7,9 +7,11 @@
 mod accounts;
 mod activity;
 mod changes;
+mod connections;
 pub mod content;
 mod credentials;
 mod db;
+mod deliveries;
 pub mod demo;
 pub mod diff;
 mod error;
@@ -34,8 +36,13 @@ mod workspaces;
 pub use accounts::{AccessToken, NewAccessToken, NewMember, SessionCookie, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use changes::{CHECK_EVERY, FEED_KEPT_FOR};
+pub use connections::{
+    ConnectionLimits, ConnectionRefused, ConnectionShares, ConnectionSlot, DEFAULT_CONNECTIONS_PER_ADDRESS,
+    DEFAULT_MAX_CONNECTIONS,
+};
 pub use content::{Body, ChatMessage, Config, DraftBody, MessageRole, PromptType};
 pub use db::{Backend, Timestamp};
+pub use deliveries::{IN_FLIGHT_PER_WORKSPACE, MANUAL_SENDS_PER_MINUTE};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
@@ -53,9 +60,9 @@ pub use quotas::{Quota, Quotas};
 pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{
-    AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, DEFAULT_STREAMS_PER_KEY, KeyKind,
-    LangfuseRefused, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS, NewApiKey, ReadRefused, Resume, Served,
-    StreamEvent, StreamRefused, Subscription, prompt_filter,
+    AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, DEFAULT_STREAMS_PER_KEY,
+    DEFAULT_STREAMS_PER_WORKSPACE, KeyKind, LangfuseRefused, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
+    NewApiKey, ReadRefused, Resume, Served, StreamEvent, StreamRefused, Subscription, prompt_filter,
 };
 pub use settings::{LiveChanges, Settings, SettingsPatch};
 pub use transfer::Export;
@@ -78,6 +85,7 @@ pub struct Vault {
     serving: serving::ReadModel,
     search_index: search::SearchIndex,
     outbox: webhooks::Outbox,
+    manual_sends: deliveries::ManualSends,
     passwords: credentials::PasswordChecks,
     attempts: limits::AttemptLimits,
     quotas: quotas::Quotas,
@@ -147,6 +155,7 @@ impl Vault {
             serving,
             search_index,
             outbox: webhooks::Outbox::default(),
+            manual_sends: deliveries::ManualSends::default(),
             passwords,
             attempts: limits::AttemptLimits::new(DEFAULT_ATTEMPTS_PER_MINUTE),
             quotas: quotas::Quotas::default(),

@@ -114,6 +114,7 @@ impl Vault {
     pub fn forget_old_attempts(&self) {
         self.attempts.per_address.retain_recent();
         self.attempts.per_account.retain_recent();
+        self.manual_sends.forget_old();
         if let Some(reads) = &self.serving.read_limit {
             reads.retain_recent();
         }

@@ -33,7 +33,10 @@ pub use agents::{
     AgentMessages, AgentPrompt, AgentRefused, AgentRole, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
 };
 pub use langfuse::LangfuseRefused;
-pub use stream::{DEFAULT_STREAMS_PER_KEY, Resume, StreamEvent, StreamRefused, Subscription, prompt_filter};
+pub use stream::{
+    DEFAULT_STREAMS_PER_KEY, DEFAULT_STREAMS_PER_WORKSPACE, Resume, StreamEvent, StreamRefused, Subscription,
+    prompt_filter,
+};
 
 /// Which pointer a key reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -335,6 +335,7 @@ impl Vault {
     }
 
     /// Queues a `webhook.test` event for this webhook only; returns its id.
+    /// Limited per workspace, as redeliveries are ([`crate::MANUAL_SENDS_PER_MINUTE`]).
     pub async fn send_test_event(&self, actor: &Actor, id: i64) -> Result<String> {
         let webhook = self.webhook(actor, id).await?;
         if !webhook.enabled {
@@ -343,6 +344,7 @@ impl Vault {
                 "this webhook is disabled; enable it to send a test event",
             ));
         }
+        self.manual_sends.count(actor.workspace_id)?;
         let event_id = events::new_event_id();
         let mut tx = self.db.write.begin().await?;
         let change = events::Change {
@@ -387,7 +389,8 @@ impl Vault {
     }
 
     /// Sends an event to the webhook again, now: one more attempt, whatever came before.
-    /// Refused while the webhook is disabled, which would hold it back unsent.
+    /// Refused while the webhook is disabled, which would hold it back unsent; limited per
+    /// workspace, as test events are.
     pub async fn redeliver(&self, actor: &Actor, id: i64, event_id: &str) -> Result<()> {
         if !self.webhook(actor, id).await?.enabled {
             return Err(VaultError::conflict(
@@ -395,6 +398,7 @@ impl Vault {
                 "this webhook is disabled; enable it to redeliver",
             ));
         }
+        self.manual_sends.count(actor.workspace_id)?;
         let updated = sqlx::query(
             "update deliveries set state = 'pending', next_attempt_at = $1 where webhook_id = $2 and event_id = $3",
         )
@@ -408,49 +412,6 @@ impl Vault {
         }
         self.outbox.poke();
         Ok(())
-    }
-
-    /// Takes up to `limit` deliveries that are due, for one worker: each is held for `hold`
-    /// (longer than a send may take), so another worker does not send it too; if this one
-    /// crashes mid-send, the delivery is due again after that, repeated but never lost.
-    pub async fn claim_due_deliveries(&self, limit: i64, hold: Duration) -> Result<Vec<DueDelivery>> {
-        let now = Timestamp::now();
-        let mut tx = self.db.write.begin().await?;
-        // On PostgreSQL, deliveries another instance is claiming right now are passed over
-        // (and the claim below moves them out of "due" for everyone else).
-        let lock =
-            if self.db.backend == crate::Backend::Postgres { " for update of d skip locked" } else { "" };
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "select d.id, d.webhook_id, w.url, w.secret, d.event_id, e.type, e.body, d.attempts \
-             from deliveries d join webhooks w on w.id = d.webhook_id join events e on e.id = d.event_id \
-             where d.state = 'pending' and d.next_attempt_at <= $1 and w.enabled = 1 \
-             order by d.next_attempt_at, d.id limit $2{lock}"
-        )))
-        .bind(now.0)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut due = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let delivery_id: i64 = row.try_get("id")?;
-            sqlx::query("update deliveries set next_attempt_at = $1 where id = $2")
-                .bind(now.plus(hold).0)
-                .bind(delivery_id)
-                .execute(&mut *tx)
-                .await?;
-            due.push(DueDelivery {
-                delivery_id,
-                webhook_id: row.try_get("webhook_id")?,
-                url: row.try_get("url")?,
-                secret: row.try_get("secret")?,
-                event_id: row.try_get("event_id")?,
-                event_type: row.try_get("type")?,
-                body: row.try_get("body")?,
-                attempt: row.try_get::<i64, _>("attempts")? + 1,
-            });
-        }
-        tx.commit().await?;
-        Ok(due)
     }
 
     /// Records an attempt and what follows from it: delivered; or due again after the next
@@ -477,7 +438,7 @@ impl Vault {
         .execute(&mut *tx)
         .await?;
         if outcome.succeeded() {
-            sqlx::query("update deliveries set state = 'delivered', attempts = $1 where id = $2")
+            sqlx::query("update deliveries set state = 'delivered', attempts = $1, claimed_until = null where id = $2")
                 .bind(due.attempt)
                 .bind(due.delivery_id)
                 .execute(&mut *tx)
@@ -493,7 +454,8 @@ impl Vault {
                 ("pending", now.plus(retry_delay(retry_base, due.attempt)))
             };
             sqlx::query(
-                "update deliveries set state = $1, attempts = $2, next_attempt_at = $3 where id = $4",
+                "update deliveries set state = $1, attempts = $2, next_attempt_at = $3, claimed_until = null \
+                 where id = $4",
             )
             .bind(state)
             .bind(due.attempt)
@@ -516,17 +478,6 @@ impl Vault {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// When the next pending delivery falls due, if any (for the worker's sleep).
-    pub async fn next_delivery_due(&self) -> Result<Option<Timestamp>> {
-        let next: Option<i64> = sqlx::query_scalar(
-            "select min(d.next_attempt_at) from deliveries d join webhooks w on w.id = d.webhook_id \
-             where d.state = 'pending' and w.enabled = 1",
-        )
-        .fetch_one(&self.db.read)
-        .await?;
-        Ok(next.map(Timestamp))
     }
 
     /// Resolves when an event was recorded or a delivery made due (maybe already before

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 use vault::{
-    Actor, Backend, Conflict, KeyKind, NewDraft, NewMember, NewWebhook, PageRequest, ReadRefused, Role,
-    SettingsPatch, Storage, Vault, VaultError,
+    Actor, Backend, Conflict, KeyKind, NewDraft, NewMember, NewWebhook, Outcome, PageRequest, ReadRefused,
+    Role, SettingsPatch, Storage, Vault, VaultError,
 };
 
 mod common;
@@ -180,28 +180,40 @@ async fn each_instance_search_index_finds_the_other_instance_saves() {
 }
 
 #[tokio::test]
-async fn a_due_webhook_delivery_is_claimed_by_one_instance_only() {
+async fn a_due_webhook_delivery_is_claimed_by_one_instance_only_within_the_workspaces_share() {
     let p = pair().await;
     if several_writers_unsupported(&p) {
         return;
     }
-    let hook = NewWebhook {
-        url: "https://hooks.example.com/promptvault".into(),
-        events: vec!["version.promoted".into()],
-        enabled: true,
-    };
-    p.first.create_webhook(&p.owner, hook).await.expect("webhook");
-    for i in 1..=6 {
-        p.first.save_draft(&p.owner, PROMPT, draft(&format!("v{i}"))).await.expect("save");
-        p.first.promote(&p.owner, PROMPT, v(i)).await.expect("promote");
+    for i in 0..6 {
+        let hook = NewWebhook {
+            url: format!("https://hooks.example.com/promptvault/{i}"),
+            events: vec!["version.promoted".into()],
+            enabled: true,
+        };
+        p.first.create_webhook(&p.owner, hook).await.expect("webhook");
     }
+    p.first.save_draft(&p.owner, PROMPT, draft("v1")).await.expect("save");
+    p.first.promote(&p.owner, PROMPT, v(1)).await.expect("promote");
     let hold = Duration::from_secs(60);
-    let (a, b) = tokio::join!(p.first.claim_due_deliveries(4, hold), p.second.claim_due_deliveries(4, hold));
+    let (a, b) =
+        tokio::join!(p.first.claim_due_deliveries(16, hold), p.second.claim_due_deliveries(16, hold));
     let (a, b) = (a.expect("claim"), b.expect("claim"));
     let ids: Vec<i64> = a.iter().chain(&b).map(|d| d.delivery_id).collect();
     let unique: HashSet<i64> = ids.iter().copied().collect();
     assert_eq!(ids.len(), unique.len(), "no delivery claimed twice");
-    assert_eq!(unique.len(), 6, "every due delivery claimed by one of them");
+    assert_eq!(
+        unique.len(),
+        vault::IN_FLIGHT_PER_WORKSPACE,
+        "both instances together send the workspace's share"
+    );
+    let sent = Outcome { status_code: Some(204), duration: Duration::from_millis(2), error: None };
+    for delivery in a.iter().chain(&b) {
+        p.second.record_attempt(delivery, &sent, hold).await.expect("record");
+    }
+    let rest = p.first.claim_due_deliveries(16, hold).await.expect("claim");
+    assert_eq!(rest.len(), 6 - vault::IN_FLIGHT_PER_WORKSPACE, "the others once those are sent");
+    assert!(rest.iter().all(|d| !unique.contains(&d.delivery_id)));
 }
 
 #[tokio::test]

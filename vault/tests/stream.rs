@@ -224,3 +224,25 @@ async fn streams_per_key_are_limited_and_a_closed_one_frees_its_place() {
     vault.end_streams();
     assert_eq!(next(&mut c).await, None);
 }
+
+#[tokio::test]
+async fn a_workspaces_keys_together_hold_at_most_its_share_of_streams() {
+    let f = fixture().await;
+    let vault = f.vault.clone().limit_streams_per_workspace(3);
+    let (_a, _) = open(&vault, &f.test, Resume::Fresh).await;
+    let (b, _) = open(&vault, &f.live, Resume::Fresh).await;
+    // A new key does not bring a new share: keys are cheap to make.
+    let third = vault.create_api_key(&f.owner, KeyKind::Live, "more").await.expect("key").token;
+    let (_c, _) = open(&vault, &third, Resume::Fresh).await;
+    let fourth = vault.create_api_key(&f.owner, KeyKind::Live, "even more").await.expect("key").token;
+    assert_eq!(
+        vault.subscribe(&fourth, None, Resume::Fresh).await.err(),
+        Some(StreamRefused::TooManyInWorkspace)
+    );
+    // Another workspace has its own share.
+    let other = vault.create_workspace(&f.owner, "Elsewhere").await.expect("workspace");
+    let elsewhere = vault.create_api_key(&other, KeyKind::Live, "prod").await.expect("key").token;
+    assert!(vault.subscribe(&elsewhere, None, Resume::Fresh).await.is_ok());
+    drop(b);
+    assert!(vault.subscribe(&fourth, None, Resume::Fresh).await.is_ok(), "a closed stream frees its place");
+}

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use vault::{
-    Actor, Conflict, EventKind, NewDraft, NewMember, NewWebhook, Outcome, Role, SettingsPatch, Vault,
-    VaultError, WebhookPatch,
+    Actor, Conflict, DueDelivery, EventKind, NewDraft, NewMember, NewWebhook, Outcome, Role, SettingsPatch,
+    Vault, VaultError, WebhookPatch,
 };
 
 mod common;
@@ -40,6 +40,27 @@ fn failed() -> Outcome {
     Outcome { status_code: Some(500), duration: Duration::from_millis(3), error: None }
 }
 
+fn delivered() -> Outcome {
+    Outcome { status_code: Some(204), duration: Duration::from_millis(2), error: None }
+}
+
+/// Every delivery due, in the order a worker sends them: claimed again and again, each
+/// recorded as delivered (a claim takes one per webhook, and a workspace has only a few
+/// in flight at once).
+async fn deliver_everything(vault: &Vault) -> Vec<DueDelivery> {
+    let mut all = Vec::new();
+    loop {
+        let due = vault.claim_due_deliveries(100, HOLD).await.expect("due");
+        if due.is_empty() {
+            return all;
+        }
+        for delivery in &due {
+            vault.record_attempt(delivery, &delivered(), HOLD).await.expect("record");
+        }
+        all.extend(due);
+    }
+}
+
 #[tokio::test]
 async fn each_change_writes_its_event_for_the_webhooks_that_subscribe() {
     let (vault, owner, _dir) = fixture().await;
@@ -61,7 +82,18 @@ async fn each_change_writes_its_event_for_the_webhooks_that_subscribe() {
     vault.set_staging(&owner, PROMPT, Some(v(3))).await.expect("stage");
     vault.delete_draft(&owner, PROMPT, v(3)).await.expect("delete (clears staging)");
 
-    let due = vault.claim_due_deliveries(100, HOLD).await.expect("due");
+    // A claim takes each webhook's earliest delivery; claimed ones are not handed out
+    // again while held.
+    let first = vault.claim_due_deliveries(100, HOLD).await.expect("due");
+    assert_eq!(first.len(), 2, "one for each enabled webhook: {first:?}");
+    let second = vault.claim_due_deliveries(100, HOLD).await.expect("due");
+    assert_eq!(second.len(), 2, "their next ones, within the workspace's share: {second:?}");
+    assert!(second.iter().all(|d| first.iter().all(|f| f.delivery_id != d.delivery_id)));
+    for delivery in first.iter().chain(&second) {
+        vault.record_attempt(delivery, &delivered(), HOLD).await.expect("record");
+    }
+    let due: Vec<DueDelivery> =
+        first.into_iter().chain(second).chain(deliver_everything(&vault).await).collect();
     let seen = |webhook: i64| -> Vec<String> {
         due.iter().filter(|d| d.webhook_id == webhook).map(|d| d.event_type.clone()).collect()
     };
@@ -104,9 +136,6 @@ async fn each_change_writes_its_event_for_the_webhooks_that_subscribe() {
     // The pointer moves and their events share ids: the deployments timeline names them.
     let moves = vault.deployments(&owner, PROMPT).await.expect("deployments");
     assert!(moves.iter().any(|m| m.event_id == to_all[1].event_id));
-
-    // Claimed deliveries are not handed out again while held.
-    assert!(vault.claim_due_deliveries(100, HOLD).await.expect("due").is_empty());
 }
 
 #[tokio::test]
@@ -187,7 +216,7 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_gets_what_it_missed_w
     let again = vault.update_webhook(&owner, webhook.id, patch).await.expect("enable");
     assert!(again.enabled && again.disabled_reason.is_none());
     let test = vault.send_test_event(&owner, webhook.id).await.expect("test event");
-    let due = vault.claim_due_deliveries(100, HOLD).await.expect("due");
+    let due = deliver_everything(&vault).await;
     let missed: Vec<Value> = due
         .iter()
         .filter(|d| d.event_type == EventKind::StagingChanged.as_str())
@@ -252,4 +281,23 @@ async fn webhooks_are_for_admins_and_bad_input_is_refused() {
     assert!(!format!("{rotated:?}").contains(&rotated.secret), "Debug never shows the secret");
     vault.delete_webhook(&owner, made.webhook.id).await.expect("delete");
     assert!(matches!(vault.delete_webhook(&owner, made.webhook.id).await, Err(VaultError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn test_events_and_redeliveries_are_limited_per_workspace() {
+    let (vault, owner, _dir) = fixture().await;
+    let webhook = vault.create_webhook(&owner, hook(&["version.promoted"])).await.expect("webhook").webhook;
+    for _ in 0..vault::MANUAL_SENDS_PER_MINUTE {
+        vault.send_test_event(&owner, webhook.id).await.expect("within the limit");
+    }
+    let refused = vault.send_test_event(&owner, webhook.id).await.expect_err("past the limit");
+    assert_eq!((refused.status(), refused.code()), (429, "rate_limited"), "{refused}");
+    let log = deliver_everything(&vault).await;
+    let refused = vault.redeliver(&owner, webhook.id, &log[0].event_id).await.expect_err("redeliveries too");
+    assert_eq!(refused.status(), 429, "{refused}");
+
+    // Another workspace has its own count.
+    let other = vault.create_workspace(&owner, "Elsewhere").await.expect("workspace");
+    let theirs = vault.create_webhook(&other, hook(&["version.promoted"])).await.expect("webhook").webhook;
+    vault.send_test_event(&other, theirs.id).await.expect("a count of its own");
 }

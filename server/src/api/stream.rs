@@ -43,7 +43,7 @@ pub(crate) struct StreamQuery {
         (status = 400, description = "A malformed `Last-Event-ID` or prompt name", body = super::dto::ErrorJson),
         (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
         (status = 404, description = "A prompt named in `prompts` is not in the key's workspace", body = super::dto::ErrorJson),
-        (status = 429, description = "The key has as many streams open as the server allows", body = super::dto::ErrorJson)))]
+        (status = 429, description = "The key, or its workspace, has as many streams open as the server allows", body = super::dto::ErrorJson)))]
 pub(crate) async fn stream(
     State(vault): State<Vault>,
     headers: HeaderMap,
@@ -109,6 +109,10 @@ fn refused(refusal: StreamRefused) -> Response {
         }
         StreamRefused::TooMany => ApiError::from(VaultError::Limited {
             what: "this key has as many streams open as the server allows",
+            retry_after: RETRY_STREAMS,
+        }),
+        StreamRefused::TooManyInWorkspace => ApiError::from(VaultError::Limited {
+            what: "this key's workspace has as many streams open as the server allows",
             retry_after: RETRY_STREAMS,
         }),
         StreamRefused::Limited(retry_after) => {

@@ -1,6 +1,6 @@
 //! `GET /v1/stream` over real HTTP: Server-Sent Events with a read key, what the key reads
 //! first and then each change (the bytes of an SDK read), resumed with `Last-Event-ID`,
-//! ended by a revocation, untouched by the request timeout, and its refusals.
+//! ended by a revocation, untouched by the request and idle timeouts, and its refusals.
 
 use std::time::Duration;
 
@@ -80,8 +80,13 @@ fn version_of(data: &str) -> String {
 
 #[tokio::test]
 async fn a_stream_sends_what_the_key_reads_then_each_change_and_ends_when_the_key_is_revoked() {
-    // A short request timeout: streams are not requests that must end.
-    let (app, key, key_id) = app_with_a_live_prompt(|config| config.request_timeout_ms = 300).await;
+    // A short request timeout and idle time: a stream is neither a request that must end
+    // nor an idle connection.
+    let (app, key, key_id) = app_with_a_live_prompt(|config| {
+        config.request_timeout_ms = 300;
+        config.idle_timeout_ms = 300;
+    })
+    .await;
     let (status, mut events) = EventStream::open(&app.base, &key, "", None).await;
     assert_eq!(status, 200);
     let (first_id, kind, data) = events.next(Duration::from_secs(2)).await.expect("first event");

@@ -325,3 +325,61 @@ async fn deliveries_ignore_the_environment_proxy() {
     receiver.wait_for(1, Duration::from_secs(5)).await;
     assert!(proxy.received().is_empty(), "nothing went through the proxy");
 }
+
+#[tokio::test]
+async fn a_workspace_with_slow_receivers_does_not_hold_back_another_workspaces_delivery() {
+    // Each send to the slow receiver lasts the whole timeout.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = spawn_app_with(dir, |config| {
+        config.allow_private_webhooks = true;
+        config.webhook_timeout_ms = 2_000;
+    })
+    .await;
+    set_up_prompt(&mut app).await;
+    let slow = Receiver::start(&[Reply::Hang; 400]).await;
+    for _ in 0..20 {
+        add_webhook(&app, &slow.url, true).await;
+    }
+    // 20 webhooks × 5 changes: 100 deliveries due at once, far more than the worker sends
+    // at a time.
+    for n in [1, 2, 1, 2, 1] {
+        promote(&app, n).await;
+    }
+    slow.wait_for(4, Duration::from_secs(5)).await;
+
+    // Another workspace of the same server, with one fast receiver.
+    let (status, other) = app.post("/v1/manage/workspaces", json!({"name": "Elsewhere"})).await;
+    assert_eq!(status, 201, "{other}");
+    let token = crate::dashboard::token_in(&app, "ada@example.com", "correct horse", &other["id"]).await;
+    let call = |method: Method, path: &str, body: Value| {
+        app.client.request(method, format!("{}{path}", app.base)).bearer_auth(&token).json(&body).send()
+    };
+    call(Method::POST, "/v1/manage/prompts", json!({"name": "support/triage"})).await.expect("prompt");
+    call(Method::POST, &format!("{PROMPT}/versions"), json!({"source": "s", "message": "m"}))
+        .await
+        .expect("draft");
+    let fast = Receiver::start(&[]).await;
+    let hook = json!({"url": fast.url, "events": ["version.promoted"], "enabled": true});
+    let made = call(Method::POST, "/v1/manage/webhooks", hook).await.expect("webhook");
+    assert_eq!(made.status(), 201);
+    let promoted = std::time::Instant::now();
+    let answer =
+        call(Method::POST, &format!("{PROMPT}/versions/1/promote"), json!({})).await.expect("promote");
+    assert_eq!(answer.status(), 200);
+
+    // Its delivery goes out within one round of the slow sends (one timeout), not after
+    // the slow workspace's whole backlog.
+    let received = fast.wait_for(1, Duration::from_secs(10)).await;
+    let waited = received[0].at.duration_since(promoted);
+    assert!(waited < Duration::from_secs(2), "the other workspace's delivery waited {waited:?}");
+    // Meanwhile the slow workspace had no more than its share in flight: each of its sends
+    // lasts the timeout, so those received in the last timeout before are the ones open
+    // (twice the share leaves room for a send replacing another at the window's edge).
+    let arrived = received[0].at;
+    let open = slow
+        .received()
+        .iter()
+        .filter(|r| r.at <= arrived && arrived.duration_since(r.at) < Duration::from_secs(2))
+        .count();
+    assert!((1..=2 * vault::IN_FLIGHT_PER_WORKSPACE).contains(&open), "{open} slow sends open at once");
+}

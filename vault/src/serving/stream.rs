@@ -13,7 +13,8 @@
 //! a change that does not touch what this key reads sends nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use tokio::sync::broadcast;
@@ -24,6 +25,8 @@ use crate::{Result, Vault, VaultError};
 
 /// Open streams allowed per API key unless configured.
 pub const DEFAULT_STREAMS_PER_KEY: usize = 100;
+/// Open streams allowed per workspace, over all its keys, unless configured.
+pub const DEFAULT_STREAMS_PER_WORKSPACE: usize = 1_000;
 
 /// Changes buffered per stream; one that falls further behind compares every prompt again.
 const BUFFERED: usize = 4096;
@@ -56,44 +59,66 @@ impl Updates {
     }
 }
 
-/// Open streams per key, and the limit.
+/// Open streams per key and per workspace, and the limits: keys are cheap to make, so a
+/// workspace's keys together are held to a share as well.
 pub(crate) struct StreamCounts {
-    open: Mutex<HashMap<i64, usize>>,
-    pub(crate) per_key: std::sync::atomic::AtomicUsize,
+    open: Mutex<HashMap<Holder, usize>>,
+    pub(crate) per_key: AtomicUsize,
+    pub(crate) per_workspace: AtomicUsize,
+}
+
+/// Who holds a stream: each stream counts once for its key and once for its workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Holder {
+    Key(i64),
+    Workspace(i64),
 }
 
 impl Default for StreamCounts {
     fn default() -> Self {
-        StreamCounts { open: Mutex::default(), per_key: DEFAULT_STREAMS_PER_KEY.into() }
+        StreamCounts {
+            open: Mutex::default(),
+            per_key: DEFAULT_STREAMS_PER_KEY.into(),
+            per_workspace: DEFAULT_STREAMS_PER_WORKSPACE.into(),
+        }
     }
 }
 
 /// One open stream of a key, counted until dropped.
 struct StreamSlot {
     counts: Arc<StreamCounts>,
-    key_id: i64,
+    holders: [Holder; 2],
 }
 
 impl StreamCounts {
-    fn take(self: &Arc<Self>, key_id: i64) -> Option<StreamSlot> {
-        let limit = self.per_key.load(std::sync::atomic::Ordering::Relaxed);
-        let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = open.entry(key_id).or_default();
-        if *count >= limit {
-            return None;
+    fn take(self: &Arc<Self>, key_id: i64, workspace_id: i64) -> Result<StreamSlot, StreamRefused> {
+        let per_key = self.per_key.load(Ordering::Relaxed);
+        let per_workspace = self.per_workspace.load(Ordering::Relaxed);
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = |holder| open.get(&holder).copied().unwrap_or(0);
+        if held(Holder::Key(key_id)) >= per_key {
+            return Err(StreamRefused::TooMany);
         }
-        *count += 1;
-        Some(StreamSlot { counts: self.clone(), key_id })
+        if held(Holder::Workspace(workspace_id)) >= per_workspace {
+            return Err(StreamRefused::TooManyInWorkspace);
+        }
+        let holders = [Holder::Key(key_id), Holder::Workspace(workspace_id)];
+        for holder in holders {
+            *open.entry(holder).or_default() += 1;
+        }
+        Ok(StreamSlot { counts: self.clone(), holders })
     }
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut open = self.counts.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = open.get_mut(&self.key_id) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.key_id);
+        let mut open = self.counts.open.lock().unwrap_or_else(PoisonError::into_inner);
+        for holder in self.holders {
+            if let Some(count) = open.get_mut(&holder) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(&holder);
+                }
             }
         }
     }
@@ -127,6 +152,8 @@ pub enum StreamRefused {
     UnknownPrompt(String),
     /// The key has as many streams open as allowed: 429.
     TooMany,
+    /// The key's workspace has as many streams open as allowed, over all its keys: 429.
+    TooManyInWorkspace,
     /// The key read more than its configured rate (opening a stream is a read): 429, to try
     /// again after this.
     Limited(std::time::Duration),
@@ -217,7 +244,7 @@ impl Vault {
                     .collect()
             }
         };
-        let slot = model.streams.take(key_id).ok_or(StreamRefused::TooMany)?;
+        let slot = model.streams.take(key_id, workspace_id)?;
         let only = only.map(|names| names.into_iter().collect());
         let mut subscription = Subscription {
             model: model.clone(),
@@ -258,7 +285,14 @@ impl Vault {
 
     /// At most `per_key` streams open at once per API key; more are refused (429).
     pub fn limit_streams_per_key(self, per_key: usize) -> Vault {
-        self.serving.streams.per_key.store(per_key, std::sync::atomic::Ordering::Relaxed);
+        self.serving.streams.per_key.store(per_key, Ordering::Relaxed);
+        self
+    }
+
+    /// At most `per_workspace` streams open at once over all of a workspace's keys; more
+    /// are refused (429).
+    pub fn limit_streams_per_workspace(self, per_workspace: usize) -> Vault {
+        self.serving.streams.per_workspace.store(per_workspace, Ordering::Relaxed);
         self
     }
 
