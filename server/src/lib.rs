@@ -56,7 +56,6 @@ pub async fn launch(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    private_data_dir(&config.data_dir, config.database_url() == Vault::sqlite_url(&config.data_dir))?;
     let storage = vault::Storage { database_url: config.database_url(), data_dir: config.data_dir.clone() };
     let vault = Vault::open(&storage)
         .await?
@@ -108,26 +107,6 @@ pub async fn launch(
     follower.abort();
     deliveries.abort();
     vault.close().await;
-    Ok(())
-}
-
-/// Makes the data directory readable by this user alone (0700), and the SQLite database file
-/// too (0600) — made empty before SQLite opens it, as SQLite gives its WAL and shared-memory
-/// files the database file's permissions. Whatever the umask, other users of the machine
-/// read neither the prompts nor the hashes.
-fn private_data_dir(dir: &std::path::Path, sqlite_inside: bool) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        if !sqlite_inside {
-            return Ok(());
-        }
-        let database = dir.join("promptvault.db");
-        std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(&database)?;
-        std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600))?;
-    }
     Ok(())
 }
 
@@ -242,9 +221,10 @@ fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
 async fn same_origin_server_functions(request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && request.uri().path().starts_with("/api/") {
-        let public_origin =
-            request.extensions().get::<app::Reached>().and_then(|r| r.public_origin.as_deref());
-        if !from_this_site(request.headers(), public_origin) {
+        let reached = request.extensions().get::<app::Reached>();
+        let public_origin = reached.and_then(|r| r.public_origin.as_deref());
+        let https = reached.is_some_and(|r| r.https);
+        if !from_this_site(request.headers(), public_origin, https) {
             return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
         }
     }
@@ -253,15 +233,17 @@ async fn same_origin_server_functions(request: Request, next: Next) -> Response 
 
 /// Whether the browser says a request came from one of this site's pages: its
 /// `Sec-Fetch-Site` (every current browser sends it, and a page cannot forge it) is
-/// `same-origin`; without it, its `Origin`, else its `Referer`, names this site (the `Host`
-/// it reached, or `--public-url` behind a proxy that rewrites `Host`). A request with none of
+/// `same-origin`; without it, its `Origin`, else its `Referer`, names this site: the scheme
+/// the browser came over (`https` when the server or a trusted proxy says so) and the `Host`
+/// it reached, or `--public-url` behind a proxy that rewrites `Host`. A request with none of
 /// the three is refused: a browser always sends one, and a script has no cookie to lose.
-fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>, https: bool) -> bool {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let host = header("host");
+    let scheme = if https { "https" } else { "http" };
     let ours = |origin: &str| {
         public_origin == Some(origin)
-            || origin.split_once("://").is_some_and(|(_, authority)| Some(authority) == host)
+            || origin.split_once("://").is_some_and(|(s, authority)| s == scheme && Some(authority) == host)
     };
     if let Some(site) = header("sec-fetch-site") {
         return site == "same-origin";
@@ -345,7 +327,7 @@ mod tests {
     #[test]
     fn a_request_is_from_this_site_only_when_the_browser_says_so() {
         let host = ("host", "prompts.local:3000");
-        let ours = |pairs: &[(&'static str, &'static str)]| from_this_site(&headers(pairs), None);
+        let ours = |pairs: &[(&'static str, &'static str)]| from_this_site(&headers(pairs), None, false);
         assert!(ours(&[host, ("sec-fetch-site", "same-origin")]));
         for site in ["same-site", "cross-site", "none"] {
             assert!(
@@ -360,9 +342,19 @@ mod tests {
         assert!(!ours(&[host, ("referer", "http://prompts.local:3000.evil.example/")]));
         assert!(!ours(&[host, ("referer", "not a url")]));
         assert!(!ours(&[host]), "nothing said is refused");
+        // The scheme counts: another origin on the same host and port is another site.
+        assert!(!ours(&[host, ("origin", "https://prompts.local:3000")]));
+        assert!(!ours(&[host, ("referer", "ftp://prompts.local:3000/")]));
+        let over_https = |pairs: &[(&'static str, &'static str)]| from_this_site(&headers(pairs), None, true);
+        assert!(over_https(&[host, ("origin", "https://prompts.local:3000")]));
+        assert!(!over_https(&[host, ("origin", "http://prompts.local:3000")]));
         let public = Some("https://prompts.example.com");
-        assert!(from_this_site(&headers(&[host, ("origin", "https://prompts.example.com")]), public));
-        assert!(from_this_site(&headers(&[host, ("referer", "https://prompts.example.com/")]), public));
+        assert!(from_this_site(&headers(&[host, ("origin", "https://prompts.example.com")]), public, false));
+        assert!(from_this_site(
+            &headers(&[host, ("referer", "https://prompts.example.com/")]),
+            public,
+            false
+        ));
     }
 
     #[test]

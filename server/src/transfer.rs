@@ -11,7 +11,6 @@ use vault::{Export, Storage, Vault};
 use crate::Config;
 
 async fn open(config: &Config) -> anyhow::Result<Vault> {
-    std::fs::create_dir_all(&config.data_dir)?;
     let storage = Storage { database_url: config.database_url(), data_dir: config.data_dir.clone() };
     Ok(Vault::open(&storage).await?)
 }

@@ -225,6 +225,8 @@ impl Body {
             }
         }
         let values = template::Values::new(values);
+        // Looked up by name: no product of placeholders and fills.
+        let fills: std::collections::HashMap<&str, &[ChatMessage]> = fills.iter().copied().collect();
         let mut budget = template::MAX_COMPILED_BYTES;
         match self {
             Body::Text(text) => Ok(Body::Text(template::fill(text, &values, mode, &mut budget)?)),
@@ -238,8 +240,8 @@ impl Body {
                                 template::fill(content, &values, mode, &mut budget)?,
                             ));
                         }
-                        ChatMessage::Placeholder { name } => match fills.iter().find(|(n, _)| n == name) {
-                            Some((_, inserted)) => {
+                        ChatMessage::Placeholder { name } => match fills.get(name.as_str()) {
+                            Some(inserted) => {
                                 template::take(&mut budget, inserted.iter().map(ChatMessage::size).sum())?;
                                 out.extend(inserted.iter().cloned());
                             }

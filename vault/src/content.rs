@@ -112,7 +112,8 @@ fn chat(given: Value) -> Result<Body> {
     if stored_source(&body).len() > MAX_SOURCE_BYTES {
         return Err(VaultError::TooLarge { field: "messages", limit: MAX_SOURCE_BYTES });
     }
-    let variables = body.variables();
+    // A set: a chat may hold many placeholders and many variables (no product of the two).
+    let variables: std::collections::HashSet<String> = body.variables().into_iter().collect();
     if let Some(shared) = body.placeholders().into_iter().find(|name| variables.contains(name)) {
         return Err(VaultError::invalid(
             "messages",

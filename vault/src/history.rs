@@ -148,15 +148,14 @@ struct Rows {
     highlighter: Option<Highlighter>,
 }
 
-/// A page of versions with their content carries at most this many characters of sources
-/// and configs, and at least one version whatever its size: two hundred sources of a
+/// A page of versions with their content carries at most this many bytes of sources and
+/// configs (as stored: a character may be up to four), and at least one version whatever its size: two hundred sources of a
 /// megabyte would otherwise make one answer of 200 MB. A page cut short says so with its
 /// `next_cursor`, like any other.
 pub const MAX_PAGE_CONTENT: i64 = 4 * 1024 * 1024;
 
 /// What a page of versions weighs before it is read: each version's content size.
-const SIZE_COLUMNS: &str =
-    "v.prompt_id, v.number, cast(length(v.source) + coalesce(length(v.config), 0) as bigint) as size";
+const SIZE_COLUMNS: &str = "v.prompt_id, v.number, cast(octet_length(v.source) + coalesce(octet_length(v.config), 0) as bigint) as size";
 
 impl Vault {
     /// One page of a prompt's history, newest first, every version with its source (the

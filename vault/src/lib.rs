@@ -104,6 +104,26 @@ pub struct Storage {
 }
 
 impl Storage {
+    /// Makes the data directory readable by this user alone (0700), and the SQLite database
+    /// file in it too (0600) — made empty before SQLite opens it, as SQLite gives its WAL and
+    /// shared-memory files the database file's permissions. Whatever the umask, other users
+    /// of the machine read neither the prompts nor the hashes.
+    fn make_private(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700))?;
+            if self.database_url != Vault::sqlite_url(&self.data_dir) {
+                return Ok(());
+            }
+            let database = self.data_dir.join("promptvault.db");
+            std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(&database)?;
+            std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+
     /// Everything in `data_dir`: the SQLite file, the default database, and the index.
     pub fn in_dir(data_dir: &std::path::Path) -> Storage {
         Storage { database_url: Vault::sqlite_url(data_dir), data_dir: data_dir.to_owned() }
@@ -142,7 +162,11 @@ impl Vault {
     /// Connects to the database, runs the migrations of its backend, loads the server-wide
     /// cookie signing key and the read model, and opens the search index (which catches up
     /// with the database in the background).
+    /// Opens the vault on `storage`, making its data directory (and the SQLite database in
+    /// it) private first: every command that opens storage (serving, importing, resetting a
+    /// password) goes through here.
     pub async fn open(storage: &Storage) -> Result<Vault> {
+        storage.make_private().map_err(|e| VaultError::Internal(Box::new(e)))?;
         let db = db::Db::connect(&storage.database_url).await?;
         let cookie_key = credentials::CookieKey::load_or_create(&db).await?;
         content::extract_missing_variables(&db).await?;

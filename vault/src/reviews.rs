@@ -192,7 +192,9 @@ impl Vault {
         actor.require(Permission::ChangeLive)?;
         let note = note(note_text)?;
         let mut tx = self.db.write.begin().await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
+        // Locked, as a rewrite locks it: a rewrite committing beside this request lands
+        // before it opens (and the request sees it), never after (see the review freeze).
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         if entitled(&mut tx, actor).await? != LiveChanges::Review {
             return Err(VaultError::conflict(

@@ -516,9 +516,11 @@ async fn history_pages_are_keyset_cursors_and_tampered_cursors_are_refused() {
 async fn a_page_of_big_versions_is_bounded_by_its_content_and_the_cursor_goes_on() {
     let f = fixture().await;
     f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
-    // Six sources just under a megabyte each: a page of 200 would carry six megabytes.
+    // Six sources just under a megabyte each: a page of 200 would carry six megabytes. Of
+    // two-byte characters, so that counting characters instead of bytes would let a page
+    // carry all six.
     for n in 1..=6 {
-        let source = format!("{n}{}", "x".repeat(vault::MAX_SOURCE_BYTES - 16));
+        let source = format!("{n}{}", "é".repeat((vault::MAX_SOURCE_BYTES - 16) / 2));
         f.vault.save_draft(&f.owner, PROMPT, NewDraft::text(source, "big")).await.expect("save");
     }
     let page = |cursor| PageRequest { limit: Some(200), cursor, search: None };

@@ -76,3 +76,19 @@ async fn a_damaged_export_changes_nothing() {
     export.promptvault_export = 99;
     assert!(matches!(target.import(&export).await, Err(VaultError::Invalid { .. })));
 }
+
+/// Whatever opens the storage (the server, an import, a password reset) makes the data
+/// directory this user's alone, and the SQLite database with it.
+#[cfg(unix)]
+#[tokio::test]
+async fn opening_storage_makes_the_data_directory_and_database_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("not yet made");
+    let vault = vault::Vault::open(&vault::Storage::in_dir(&data)).await.expect("open");
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("promptvault.db")), 0o600);
+    vault.close().await;
+}
