@@ -142,9 +142,15 @@ impl Prompt {
     }
 
     /// The prompt with the variables that have a value filled; the others, and unfilled
-    /// placeholders, stay as written. Values for no variable are ignored.
-    pub fn compile_lenient(&self, values: &[(&str, &str)], placeholders: &[(&str, &[ChatMessage])]) -> Body {
-        self.body.compile(values, placeholders, Mode::Lenient).unwrap_or_else(|_| self.body.clone())
+    /// placeholders, stay as written. Values for no variable are ignored. Refused only when
+    /// the result would pass 4 MiB ([`CompileError::TooLarge`], before anything is built):
+    /// never a silent half-compiled prompt.
+    pub fn compile_lenient(
+        &self,
+        values: &[(&str, &str)],
+        placeholders: &[(&str, &[ChatMessage])],
+    ) -> Result<Body, CompileError> {
+        self.body.compile(values, placeholders, Mode::Lenient)
     }
 
     /// The config read into the caller's own type.

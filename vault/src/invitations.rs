@@ -9,12 +9,15 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
-use crate::accounts::{account_by_email, insert_account, insert_membership};
+use crate::accounts::{
+    NewAccessToken, account_by_email, insert_access_token, insert_account, insert_membership,
+};
 use crate::activity::{self, ActivityKind};
 use crate::credentials::{new_bearer_token, token_hash};
 use crate::db::Timestamp;
 use crate::members::{Actor, Permission, Role, actor_in};
 use crate::names::{Email, new_password, short_text};
+use crate::quotas::Quota;
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// How long an invitation link works.
@@ -215,6 +218,31 @@ impl Vault {
     /// with one link, exactly one wins; the other is refused as used (410) and changes
     /// nothing.
     pub async fn join(&self, token: &str, joining: Joining, from: IpAddr) -> Result<Actor> {
+        Ok(self.join_as(token, joining, from, None).await?.0)
+    }
+
+    /// A join that also makes the new member a personal access token named `token_name`
+    /// (the API's join answers one), in the same transaction: a refused token (the
+    /// workspace holds its quota) leaves the invitation unused and nobody joined.
+    pub async fn join_with_token(
+        &self,
+        token: &str,
+        joining: Joining,
+        from: IpAddr,
+        token_name: &str,
+    ) -> Result<(Actor, NewAccessToken)> {
+        let (actor, minted) = self.join_as(token, joining, from, Some(token_name)).await?;
+        let minted = minted.ok_or_else(|| VaultError::Internal("the join made no token".into()))?;
+        Ok((actor, minted))
+    }
+
+    async fn join_as(
+        &self,
+        token: &str,
+        joining: Joining,
+        from: IpAddr,
+        token_name: Option<&str>,
+    ) -> Result<(Actor, Option<NewAccessToken>)> {
         let view = self.invitation(token).await?;
         let email = Email::parse(&view.email)?;
         // The expensive part (a password hash or check) runs before the transaction.
@@ -270,8 +298,20 @@ impl Vault {
             .ok_or_else(|| VaultError::Internal("the new member was not found".into()))?;
         let details = json!({ "invitation": invitation_id, "email": actor.email, "role": role.as_str() });
         activity::record(&mut tx, &actor, ActivityKind::MemberJoined, None, details).await?;
+        let minted = match token_name {
+            // The workspace's row is locked for the quota only now; the join's own locks
+            // (the invitation, and the foreign keys' share locks) do not conflict with it.
+            Some(name) => {
+                self.room(&mut tx, Quota::AccessTokensPerWorkspace, workspace_id).await?.take(1)?;
+                let minted = insert_access_token(&mut tx, &actor, name).await?;
+                let details = json!({ "id": minted.token.id, "name": name });
+                activity::record(&mut tx, &actor, ActivityKind::TokenCreated, None, details).await?;
+                Some(minted)
+            }
+            None => None,
+        };
         tx.commit().await?;
-        Ok(actor)
+        Ok((actor, minted))
     }
 }
 

@@ -222,3 +222,23 @@ async fn writes_at_once_never_pass_a_quota_together() {
     assert_eq!(saved.iter().filter(|r| r.is_ok()).count(), 12, "{:?}", refusals(&saved));
     assert_eq!(vault.prompts(owner).await.expect("list").iter().map(|p| p.state.versions).sum::<i64>(), 12);
 }
+
+#[tokio::test]
+async fn a_join_whose_token_would_pass_the_quota_joins_nobody() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.with_quotas(small());
+    vault.create_access_token(&owner, "ci").await.expect("the second token: the quota is full");
+    let invitation = vault.invite(&owner, "bob@example.com", Role::Editor).await.expect("invite");
+    let refused =
+        vault.join_with_token(&invitation.token, joining("Bob", "bob's password"), HERE, "joined").await;
+    assert_quota(refused, "--max-access-tokens-per-workspace");
+    assert_eq!(vault.members(&owner).await.expect("members").len(), 1, "nobody joined");
+    // The link still works once there is room.
+    let tokens = vault.access_tokens(&owner).await.expect("tokens");
+    vault.revoke_access_token(&owner, tokens[0].id).await.expect("revoke");
+    let (bob, token) = vault
+        .join_with_token(&invitation.token, joining("Bob", "bob's password"), HERE, "joined")
+        .await
+        .expect("joined with a token");
+    assert_eq!(vault.token_actor(&token.secret).await.expect("works").member_id, bob.member_id);
+}

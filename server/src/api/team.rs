@@ -21,17 +21,6 @@ fn join_url(headers: &HeaderMap, reached: Option<&app::Reached>, token: &str) ->
     format!("{}/join/{token}", app::origin_of(headers, reached))
 }
 
-/// The token response for `actor`, with a new personal access token named `token_name`.
-async fn workspace_token(
-    vault: &Vault,
-    actor: &vault::Actor,
-    token_name: &str,
-) -> ApiResult<WorkspaceTokenJson> {
-    let token = vault.create_access_token(actor, token_name).await?;
-    let member = vault.member(actor, actor.member_id).await?;
-    Ok(WorkspaceTokenJson { token: token.secret, workspace: actor.workspace.clone(), member: member.into() })
-}
-
 #[utoipa::path(get, path = "/manage/members", tag = "members", security(("access_token" = [])),
     responses((status = 200, description = "The workspace's members, owners first", body = Items<MemberJson>),
         (status = 401, body = ErrorJson)))]
@@ -117,7 +106,7 @@ pub(crate) async fn revoke_invitation(
     responses((status = 201, description = "Joined: a token acting in the workspace", body = WorkspaceTokenJson),
         (status = 401, description = "The email has an account here and the password is not its own", body = ErrorJson),
         (status = 404, description = "No such invitation", body = ErrorJson),
-        (status = 409, description = "Already a member (`already_exists`)", body = ErrorJson),
+        (status = 409, description = "Already a member (`already_exists`), or the workspace holds its quota of tokens (`quota_reached`: nobody joined)", body = ErrorJson),
         (status = 410, description = "The invitation was used, revoked or has expired (`gone`)", body = ErrorJson),
         (status = 422, body = ErrorJson)))]
 pub(crate) async fn join(
@@ -126,8 +115,11 @@ pub(crate) async fn join(
     Body(req): Body<JoinRequest>,
 ) -> ApiResult {
     let from = app::Reached::client_of(reached.as_ref().map(|reached| &reached.0));
-    let member = vault.join(&req.token, Joining { name: req.name, password: req.password }, from).await?;
-    let body = workspace_token(&vault, &member, "joined").await?;
+    let joining = Joining { name: req.name, password: req.password };
+    let (actor, token) = vault.join_with_token(&req.token, joining, from, "joined").await?;
+    let member = vault.member(&actor, actor.member_id).await?;
+    let body =
+        WorkspaceTokenJson { token: token.secret, workspace: actor.workspace.clone(), member: member.into() };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

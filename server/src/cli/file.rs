@@ -304,7 +304,7 @@ pub fn write_under(dir: &Path, path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
-/// The prompt files under `dir` (hidden folders such as `.git` skipped), each with the name
+/// The prompt files under `dir` (hidden files and folders such as `.git` skipped), each with the name
 /// its path gives, sorted by path.
 pub fn find(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
     let mut found = Vec::new();
@@ -315,11 +315,15 @@ pub fn find(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
             let path = entry.path();
             // The entry's own type: a link is never followed, to a file or to a folder.
             let kind = entry.file_type()?;
-            let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-            if kind.is_symlink() && !hidden {
+            // Hidden files and folders (`.git`, an editor's `.x.prompt.swp`) are no prompts:
+            // skipped whole, so a hidden link is never read either.
+            if path.file_name().and_then(|n| n.to_str()).is_none_or(|n| n.starts_with('.')) {
+                continue;
+            }
+            if kind.is_symlink() {
                 return Err(link_refused(&path));
             }
-            if kind.is_dir() && !hidden {
+            if kind.is_dir() {
                 folders.push(path);
             } else if path.extension().is_some_and(|e| e == EXTENSION)
                 && let Some(name) = name_of(dir, &path)
@@ -408,5 +412,21 @@ mod tests {
                 Ok(parsed) => panic!("{file:?} parsed as {parsed:?}"),
             }
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hidden_link_is_skipped_never_read_and_a_visible_one_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let elsewhere = tempfile::tempdir().expect("dir");
+        let secret = elsewhere.path().join("secret.prompt");
+        std::fs::write(&secret, "not for the server\n").expect("file");
+        std::fs::write(dir.path().join("plain.prompt"), "Hi\n").expect("file");
+        std::os::unix::fs::symlink(&secret, dir.path().join(".hidden.prompt")).expect("link");
+        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join(".folder")).expect("link");
+        let found = find(dir.path()).expect("found");
+        assert_eq!(found.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>(), ["plain"]);
+        std::os::unix::fs::symlink(&secret, dir.path().join("visible.prompt")).expect("link");
+        assert!(find(dir.path()).is_err(), "a visible link is refused");
     }
 }
