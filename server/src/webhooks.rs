@@ -173,8 +173,7 @@ impl reqwest::dns::Resolve for PublicAddressesOnly {
         Box::pin(async move {
             let all = tokio::net::lookup_host((host.as_str(), 0)).await?;
             let own = own_addresses();
-            let public: Vec<SocketAddr> =
-                all.filter(|a| is_public(a.ip()) && !own.contains(&a.ip())).collect();
+            let public: Vec<SocketAddr> = all.filter(|a| !refused_ip(a.ip(), &own)).collect();
             if public.is_empty() {
                 // Which internal address it named stays out: delivery errors are shown to the
                 // workspace, and the server's network is not theirs to map.
@@ -199,12 +198,17 @@ fn private_literal(url: &str) -> Option<String> {
         url::Host::Ipv6(ip) => IpAddr::V6(ip),
         url::Host::Domain(_) => return None,
     };
-    (!is_public(ip) || own_addresses().contains(&ip)).then(|| {
+    refused_ip(ip, &own_addresses()).then(|| {
         format!(
             "{ip} is a loopback, private or link-local address, or this server's own \
              (the server setting --allow-private-webhooks allows these)"
         )
     })
+}
+
+/// Whether a webhook may not reach `ip`: not public, or one of `own` (this host's).
+fn refused_ip(ip: IpAddr, own: &[IpAddr]) -> bool {
+    !is_public(ip) || own.contains(&ip)
 }
 
 /// The addresses of this host's network interfaces, read at each check (they change): a
@@ -356,6 +360,11 @@ mod tests {
             assert!(private_literal(&format!("http://{host}/x")).is_some(), "{own}");
         }
         assert!(!own_addresses().is_empty(), "the loopback interface at least");
+        // A host with a public address of its own (this one may have none): that address
+        // is refused although it is public.
+        let own_public: IpAddr = "8.8.4.4".parse().expect("ip");
+        assert!(is_public(own_public) && refused_ip(own_public, &[own_public]));
+        assert!(!refused_ip(own_public, &[]), "another host's public address is allowed");
     }
 
     #[tokio::test]

@@ -281,6 +281,9 @@ mod tests {
     /// compile bounded; now each is a few milliseconds, even unoptimised.
     #[test]
     fn hostile_texts_scan_in_one_pass() {
+        // A bound far above what one pass takes (tens of milliseconds) and far below what a
+        // scan that looks back at every brace takes (minutes): slow is a failure here.
+        let started = std::time::Instant::now();
         let mib = 1024 * 1024;
         for text in ["{".repeat(mib), "{{ ".repeat(mib / 3), "{{a".repeat(mib / 3), "{{ a ".repeat(mib / 5)] {
             assert_eq!(variables(&text), Vec::<String>::new());
@@ -289,6 +292,7 @@ mod tests {
         let many: String = (0..100_000).map(|i| format!("{{{{v{i}}}}}")).collect();
         let names = variables(&many);
         assert_eq!((names.len(), names[0].as_str(), names[99_999].as_str()), (100_000, "v0", "v99999"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
     }
 
     #[test]

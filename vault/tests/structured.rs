@@ -309,6 +309,9 @@ async fn a_database_of_the_previous_release_opens_with_its_prompts_unchanged() {
 #[tokio::test]
 async fn a_megabyte_of_braces_saves_serves_and_lists_at_once() {
     let (vault, owner, _dir) = common::workspace("Ada").await;
+    // Far above a pass's cost, unoptimised on a busy machine; far below the minutes a scan
+    // that looks back at every brace takes.
+    let started = std::time::Instant::now();
     let braces = "{".repeat(vault::MAX_SOURCE_BYTES);
     vault.create_prompt(&owner, "braces").await.expect("create");
     let saved = vault.save_draft(&owner, "braces", NewDraft::text(braces.clone(), "")).await.expect("draft");
@@ -319,4 +322,5 @@ async fn a_megabyte_of_braces_saves_serves_and_lists_at_once() {
     assert!(served.body.len() > braces.len());
     let listed = vault.agent_prompts(&key).expect("listed");
     assert_eq!((listed[0].name.as_str(), listed[0].arguments.len()), ("braces", 0));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "took {:?}", started.elapsed());
 }
