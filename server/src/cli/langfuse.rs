@@ -44,8 +44,8 @@ pub async fn import_from_langfuse(remote: &Remote, path: &Path) -> Result<Outcom
 }
 
 /// The export in requests under the body limit and the vault's count of versions per
-/// request, whole prompts in each (a prompt with more versions than that goes alone, and
-/// the server refuses it by name).
+/// request: whole prompts in each when they fit in one; a longer history goes in
+/// consecutive pieces, oldest first, as the import adds to a history at its end.
 fn parts(export: Vec<LangfuseVersion>) -> Vec<Vec<LangfuseVersion>> {
     let mut by_prompt: BTreeMap<String, Vec<LangfuseVersion>> = BTreeMap::new();
     for version in export {
@@ -53,18 +53,30 @@ fn parts(export: Vec<LangfuseVersion>) -> Vec<Vec<LangfuseVersion>> {
     }
     // Room for the JSON around each version.
     let limit = CODE_BODY_LIMIT - CODE_BODY_LIMIT / 8;
+    let max = vault::MAX_ITEMS_PER_WRITE;
     let mut parts: Vec<Vec<LangfuseVersion>> = vec![Vec::new()];
     let mut size = 0;
-    for versions in by_prompt.into_values() {
-        let bytes: usize = versions.iter().map(|v| serde_json::to_vec(v).map_or(0, |b| b.len())).sum();
+    for mut versions in by_prompt.into_values() {
+        versions.sort_by_key(|v| v.version);
+        let sizes: Vec<usize> =
+            versions.iter().map(|v| serde_json::to_vec(v).map_or(0, |b| b.len())).collect();
+        let total: usize = sizes.iter().sum();
         let count = parts.last().map_or(0, Vec::len);
-        if (size + bytes > limit || count + versions.len() > vault::MAX_ITEMS_PER_WRITE) && count > 0 {
+        let fits_alone = total <= limit && versions.len() <= max;
+        if fits_alone && (size + total > limit || count + versions.len() > max) && count > 0 {
             parts.push(Vec::new());
             size = 0;
         }
-        size += bytes;
-        if let Some(part) = parts.last_mut() {
-            part.extend(versions);
+        for (version, bytes) in versions.into_iter().zip(sizes) {
+            let count = parts.last().map_or(0, Vec::len);
+            if (size + bytes > limit || count + 1 > max) && count > 0 {
+                parts.push(Vec::new());
+                size = 0;
+            }
+            size += bytes;
+            if let Some(part) = parts.last_mut() {
+                part.push(version);
+            }
         }
     }
     parts
@@ -110,5 +122,21 @@ mod tests {
         let export = (0..2_500).map(|n| version(format!("p{n:04}"))).collect();
         let sizes: Vec<usize> = parts(export).iter().map(Vec::len).collect();
         assert_eq!(sizes, [1_000, 1_000, 500]);
+    }
+
+    #[test]
+    fn a_history_longer_than_a_request_goes_in_consecutive_pieces_oldest_first() {
+        let version = |name: &str, number: i64| -> LangfuseVersion {
+            serde_json::from_value(serde_json::json!({"name": name, "version": number, "prompt": "text"}))
+                .expect("version")
+        };
+        // 2,300 versions of one prompt, given newest first, beside two short prompts.
+        let mut export: Vec<LangfuseVersion> = (1..=2_300).rev().map(|n| version("long", n)).collect();
+        export.push(version("a-short", 1));
+        export.push(version("z-short", 1));
+        let parts = parts(export);
+        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [1_000, 1_000, 302]);
+        let long: Vec<i64> = parts.iter().flatten().filter(|v| v.name == "long").map(|v| v.version).collect();
+        assert_eq!(long, (1..=2_300).collect::<Vec<_>>(), "oldest first, none left out");
     }
 }

@@ -9,7 +9,7 @@ use types::{Body, PromptType, VersionJson};
 use super::file::{self, Content, Pulled};
 use super::remote::{Remote, segment};
 use super::{Failure, Outcome, printable};
-use crate::api::code::{PromptFileJson, PushReportJson, PushRequest, PushedJson};
+use crate::api::code::{CODE_BODY_LIMIT, PromptFileJson, PushReportJson, PushRequest, PushedJson};
 use crate::api::dto::{Items, PromptJson};
 
 /// Which version of each prompt `pull` writes.
@@ -210,14 +210,45 @@ async fn send(
     options: PushOptions,
 ) -> Result<PushReportJson, Failure> {
     let prompts = files.iter().map(|(name, file)| prompt_json(name, &file.content)).collect();
-    let request = PushRequest {
-        message: message.to_owned(),
-        prompts,
-        stage: options.stage,
-        promote: options.promote,
-        dry_run: options.dry_run,
-    };
-    remote.post("/manage/push", &request).await.map_err(|failure| naming_files(failure, files))
+    let mut report = PushReportJson { dry_run: options.dry_run, changed: false, prompts: Vec::new() };
+    for prompts in push_parts(prompts) {
+        let request = PushRequest {
+            message: message.to_owned(),
+            prompts,
+            stage: options.stage,
+            promote: options.promote,
+            dry_run: options.dry_run,
+        };
+        let part: PushReportJson =
+            remote.post("/manage/push", &request).await.map_err(|failure| naming_files(failure, files))?;
+        report.changed |= part.changed;
+        report.prompts.extend(part.prompts);
+    }
+    Ok(report)
+}
+
+/// The files in requests under the body limit and the vault's count of files per write,
+/// in name order. A request is all or nothing; a folder that needs several is pushed part
+/// by part: a refused part leaves the parts before it pushed, and pushing again finishes
+/// (a file the server already holds changes nothing).
+fn push_parts(prompts: Vec<PromptFileJson>) -> Vec<Vec<PromptFileJson>> {
+    // Room for the JSON around the files.
+    let limit = CODE_BODY_LIMIT - CODE_BODY_LIMIT / 8;
+    let mut parts: Vec<Vec<PromptFileJson>> = vec![Vec::new()];
+    let mut size = 0;
+    for prompt in prompts {
+        let bytes = serde_json::to_vec(&prompt).map_or(0, |b| b.len());
+        let count = parts.last().map_or(0, Vec::len);
+        if (size + bytes > limit || count + 1 > vault::MAX_ITEMS_PER_WRITE) && count > 0 {
+            parts.push(Vec::new());
+            size = 0;
+        }
+        size += bytes;
+        if let Some(part) = parts.last_mut() {
+            part.push(prompt);
+        }
+    }
+    parts
 }
 
 fn prompt_json(name: &str, content: &Content) -> PromptFileJson {
@@ -277,4 +308,26 @@ fn describe(pushed: &PushedJson) -> String {
 /// A path as the user gave it (relative paths stay relative).
 fn shown(path: &Path) -> String {
     path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(name: String, source: String) -> PromptFileJson {
+        PromptFileJson { name, kind: Some("text".into()), source: Some(source), messages: None, config: None }
+    }
+
+    #[test]
+    fn a_big_folder_goes_in_parts_under_the_count_and_the_body_limit_in_name_order() {
+        let many = (0..2_500).map(|n| text(format!("p{n:04}"), "hi".into())).collect();
+        let parts = push_parts(many);
+        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [1_000, 1_000, 500]);
+        assert_eq!((parts[1][0].name.as_str(), parts[2][499].name.as_str()), ("p1000", "p2499"));
+        // Twenty files of a megabyte: no request over the body limit.
+        let big = (0..20).map(|n| text(format!("big{n:02}"), "x".repeat(1024 * 1024))).collect();
+        let parts = push_parts(big);
+        assert!(parts.len() >= 2 && parts.iter().all(|part| part.len() * 1024 * 1024 < CODE_BODY_LIMIT));
+        assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), 20);
+    }
 }
