@@ -170,6 +170,15 @@ pub struct QuotaArgs {
     /// Webhooks one workspace may hold.
     #[arg(long, env = "PROMPTVAULT_MAX_WEBHOOKS_PER_WORKSPACE", default_value_t = vault::Quotas::default().webhooks_per_workspace)]
     pub max_webhooks_per_workspace: u64,
+    /// Invitations one workspace may have waiting (not used, revoked or expired).
+    #[arg(long, env = "PROMPTVAULT_MAX_INVITATIONS_PER_WORKSPACE", default_value_t = vault::Quotas::default().invitations_per_workspace)]
+    pub max_invitations_per_workspace: u64,
+    /// Requests to change live one workspace may have open.
+    #[arg(long, env = "PROMPTVAULT_MAX_OPEN_REQUESTS_PER_WORKSPACE", default_value_t = vault::Quotas::default().open_requests_per_workspace)]
+    pub max_open_requests_per_workspace: u64,
+    /// Bytes of all of one workspace's versions (texts or messages, and configs, as stored).
+    #[arg(long, env = "PROMPTVAULT_MAX_BYTES_PER_WORKSPACE", default_value_t = vault::Quotas::default().bytes_per_workspace)]
+    pub max_bytes_per_workspace: u64,
 }
 
 impl QuotaArgs {
@@ -181,6 +190,9 @@ impl QuotaArgs {
             api_keys_per_workspace: self.max_api_keys_per_workspace,
             access_tokens_per_workspace: self.max_access_tokens_per_workspace,
             webhooks_per_workspace: self.max_webhooks_per_workspace,
+            invitations_per_workspace: self.max_invitations_per_workspace,
+            open_requests_per_workspace: self.max_open_requests_per_workspace,
+            bytes_per_workspace: self.max_bytes_per_workspace,
         }
     }
 }
@@ -195,6 +207,9 @@ impl Default for QuotaArgs {
             max_api_keys_per_workspace: quotas.api_keys_per_workspace,
             max_access_tokens_per_workspace: quotas.access_tokens_per_workspace,
             max_webhooks_per_workspace: quotas.webhooks_per_workspace,
+            max_invitations_per_workspace: quotas.invitations_per_workspace,
+            max_open_requests_per_workspace: quotas.open_requests_per_workspace,
+            max_bytes_per_workspace: quotas.bytes_per_workspace,
         }
     }
 }

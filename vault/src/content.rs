@@ -200,6 +200,11 @@ pub(crate) fn variables_from_db(raw: Option<&str>) -> Vec<String> {
     raw.and_then(|raw| serde_json::from_str(raw).ok()).unwrap_or_default()
 }
 
+/// What a version's content takes in the database: its stored text (or messages) and config.
+pub(crate) fn stored_bytes(body: &Body, config: &Config) -> usize {
+    stored_source(body).len() + stored_config(config).len()
+}
+
 pub(crate) fn stored_config(config: &Config) -> String {
     serde_json::to_string(config).unwrap_or_else(|_| "{}".into())
 }

@@ -20,7 +20,7 @@ use crate::prompts::{
 };
 use crate::push::MAX_ITEMS_PER_WRITE;
 use crate::push::naming;
-use crate::quotas::Quota;
+use crate::quotas::{Quota, Room};
 use crate::reviews::GoingLive;
 use crate::settings::{self, LiveChanges};
 use crate::{Conflict, Result, Status, Vault, VaultError};
@@ -119,11 +119,14 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let mut prompt_room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
         let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
+        let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
         let staging_enabled = workspace_staging_enabled(&mut tx, actor.workspace_id).await?;
         let history = history_status(&mut tx, actor).await?;
         let mut report = Vec::with_capacity(prompts.len());
         for prompt in prompts {
-            report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled, history).await?);
+            report.push(
+                self.import_prompt(&mut tx, actor, prompt, staging_enabled, history, &mut bytes).await?,
+            );
         }
         prompt_room.take(report.iter().filter(|prompt| prompt.created).count())?;
         version_room.take(report.iter().map(|prompt| prompt.added.len()).sum())?;
@@ -138,6 +141,7 @@ impl Vault {
         exported: ExportedPrompt,
         staging_enabled: bool,
         history: Status,
+        bytes: &mut Room,
     ) -> Result<ImportedPrompt> {
         let (prompt, created) = lock_or_create_prompt(tx, actor, &exported.name, exported.kind).await?;
         if prompt.kind != exported.kind {
@@ -165,7 +169,7 @@ impl Vault {
             .fetch_one(&mut **tx)
             .await?;
         for version in &exported.versions {
-            if import_version(tx, actor, &prompt, version, last, history).await? {
+            if import_version(tx, actor, &prompt, version, last, history, bytes).await? {
                 imported.added.push(version.number);
                 last = version.number.get();
             } else {
@@ -230,6 +234,7 @@ async fn import_version(
     version: &ExportedVersion,
     last: i64,
     status: Status,
+    bytes: &mut Room,
 ) -> Result<bool> {
     match find_version(tx, prompt, version.number).await {
         Ok(here) if here.body == version.body && here.config == version.config => return Ok(false),
@@ -255,6 +260,7 @@ async fn import_version(
         ));
     }
     let (body, config, message) = (&version.body, &version.config, version.message.as_str());
+    bytes.take(content::stored_bytes(body, config))?;
     insert_version(tx, actor, prompt, version.number, status, body, config, message).await?;
     let details =
         json!({ "version": version.number.label(), "message": message, "imported_from": "langfuse" });

@@ -88,6 +88,7 @@ impl Vault {
         let now = Timestamp::now();
         let expires_at = now.plus(INVITATION_LIFETIME);
         let mut tx = self.db.write.begin().await?;
+        let mut room = self.room(&mut tx, Quota::InvitationsPerWorkspace, actor.workspace_id).await?;
         let already: Option<i64> = sqlx::query_scalar(
             "select m.id from members m join accounts a on a.id = m.account_id \
              where m.workspace_id = $1 and a.email = $2 and m.removed_at is null",
@@ -102,15 +103,19 @@ impl Vault {
                 format!("{} is already a member of {}", email.as_str(), actor.workspace),
             ));
         }
-        sqlx::query(
+        let replaced = sqlx::query(
             "update invitations set revoked_at = $1 where workspace_id = $2 and email = $3 \
-             and accepted_at is null and revoked_at is null",
+             and accepted_at is null and revoked_at is null and expires_at > $1",
         )
         .bind(now.0)
         .bind(actor.workspace_id)
         .bind(email.as_str())
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        // Inviting an address again replaces its waiting invitation: no more room needed.
+        room.free(replaced);
+        room.take(1)?;
         let id: i64 = sqlx::query_scalar(
             "insert into invitations (workspace_id, email, role, token_hash, invited_by, created_at, expires_at) \
              values ($1, $2, $3, $4, $5, $6, $7) returning id",

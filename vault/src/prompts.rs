@@ -316,9 +316,11 @@ impl Vault {
         actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
         let mut room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
+        let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         room.take(1)?;
         let version = save_draft_in(&mut tx, actor, &prompt, draft).await?;
+        bytes.take(content::stored_bytes(&version.body, &version.config))?;
         tx.commit().await?;
         self.search_index.poke();
         Ok(version)
@@ -343,6 +345,7 @@ impl Vault {
             ));
         }
         let mut tx = self.db.write.begin().await?;
+        let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let body = rewrite.body.map(|b| content::body(prompt.kind, &prompt.name, b)).transpose()?;
         let current = find_version(&mut tx, &prompt, number).await?;
@@ -356,13 +359,16 @@ impl Vault {
         if rewrite.expected_revision.is_some_and(|expected| expected != current.revision) {
             return Err(VaultError::Stale { current: Box::new(current) });
         }
+        let before = content::stored_bytes(&current.body, &current.config);
         let body = body.unwrap_or(current.body);
+        let config = config.unwrap_or(current.config);
+        bytes.take(content::stored_bytes(&body, &config).saturating_sub(before))?;
         sqlx::query(
             "update versions set source = $1, config = $2, variables = $3, message = $4, revision = revision + 1 \
              where prompt_id = $5 and number = $6",
         )
         .bind(content::stored_source(&body))
-        .bind(content::stored_config(config.as_ref().unwrap_or(&current.config)))
+        .bind(content::stored_config(&config))
         .bind(content::stored_variables(&body))
         .bind(message.unwrap_or(&current.message))
         .bind(prompt.id)

@@ -15,7 +15,7 @@ use crate::prompts::{
     NewDraft, Version, lock_or_create_prompt, newest_version, save_draft_in, stage_in,
     workspace_staging_enabled,
 };
-use crate::quotas::Quota;
+use crate::quotas::{Quota, Room};
 use crate::reviews::GoingLive;
 use crate::{Conflict, Result, Vault, VaultError};
 
@@ -159,6 +159,7 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let mut prompt_room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
         let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
+        let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
         if push.stage && !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
             return Err(VaultError::conflict(
                 Conflict::StagingDisabled,
@@ -167,7 +168,7 @@ impl Vault {
         }
         let mut prompts = Vec::with_capacity(files.len());
         for file in files {
-            prompts.push(self.push_file(&mut tx, actor, file, &message, &push).await?);
+            prompts.push(self.push_file(&mut tx, actor, file, &message, &push, &mut bytes).await?);
         }
         let report = PushReport { prompts, dry_run: push.dry_run };
         prompt_room.take(report.count(|step| matches!(step, PushStep::Created)))?;
@@ -187,6 +188,7 @@ impl Vault {
         file: CheckedFile,
         message: &str,
         push: &Push,
+        bytes: &mut Room,
     ) -> Result<Pushed> {
         let (prompt, created) = lock_or_create_prompt(tx, actor, &file.name, file.kind).await?;
         let mut steps = if created { vec![PushStep::Created] } else { Vec::new() };
@@ -204,6 +206,7 @@ impl Vault {
                 let config = Some(Value::Object(file.config));
                 let draft = NewDraft { body: file.body.into(), config, message: message.to_owned() };
                 let saved = save_draft_in(tx, actor, &prompt, draft).await?;
+                bytes.take(content::stored_bytes(&saved.body, &saved.config))?;
                 steps.push(PushStep::Saved { version: saved.number });
                 (saved.number, newest)
             }

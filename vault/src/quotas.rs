@@ -19,6 +19,7 @@
 
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
+use crate::db::Timestamp;
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// How much one account or workspace may hold (see [`Quota`]).
@@ -34,6 +35,12 @@ pub struct Quotas {
     /// Personal access tokens not revoked, of all the workspace's members.
     pub access_tokens_per_workspace: u64,
     pub webhooks_per_workspace: u64,
+    /// Invitations waiting to be used (not used, revoked or expired).
+    pub invitations_per_workspace: u64,
+    /// Requests to change live that are open.
+    pub open_requests_per_workspace: u64,
+    /// Bytes of all the workspace's versions' texts (or messages) and configs, as stored.
+    pub bytes_per_workspace: u64,
 }
 
 impl Default for Quotas {
@@ -45,6 +52,9 @@ impl Default for Quotas {
             api_keys_per_workspace: 500,
             access_tokens_per_workspace: 500,
             webhooks_per_workspace: 50,
+            invitations_per_workspace: 500,
+            open_requests_per_workspace: 1_000,
+            bytes_per_workspace: 1024 * 1024 * 1024,
         }
     }
 }
@@ -58,6 +68,9 @@ pub enum Quota {
     ApiKeysPerWorkspace,
     AccessTokensPerWorkspace,
     WebhooksPerWorkspace,
+    InvitationsPerWorkspace,
+    OpenRequestsPerWorkspace,
+    BytesPerWorkspace,
 }
 
 impl Quota {
@@ -70,6 +83,9 @@ impl Quota {
             Quota::ApiKeysPerWorkspace => "--max-api-keys-per-workspace",
             Quota::AccessTokensPerWorkspace => "--max-access-tokens-per-workspace",
             Quota::WebhooksPerWorkspace => "--max-webhooks-per-workspace",
+            Quota::InvitationsPerWorkspace => "--max-invitations-per-workspace",
+            Quota::OpenRequestsPerWorkspace => "--max-open-requests-per-workspace",
+            Quota::BytesPerWorkspace => "--max-bytes-per-workspace",
         }
     }
 
@@ -81,6 +97,9 @@ impl Quota {
             Quota::ApiKeysPerWorkspace => ("a workspace", "API keys"),
             Quota::AccessTokensPerWorkspace => ("a workspace", "personal access tokens"),
             Quota::WebhooksPerWorkspace => ("a workspace", "webhooks"),
+            Quota::InvitationsPerWorkspace => ("a workspace", "unused invitations"),
+            Quota::OpenRequestsPerWorkspace => ("a workspace", "open requests"),
+            Quota::BytesPerWorkspace => ("a workspace", "bytes of versions"),
         }
     }
 
@@ -92,12 +111,15 @@ impl Quota {
             Quota::ApiKeysPerWorkspace => quotas.api_keys_per_workspace,
             Quota::AccessTokensPerWorkspace => quotas.access_tokens_per_workspace,
             Quota::WebhooksPerWorkspace => quotas.webhooks_per_workspace,
+            Quota::InvitationsPerWorkspace => quotas.invitations_per_workspace,
+            Quota::OpenRequestsPerWorkspace => quotas.open_requests_per_workspace,
+            Quota::BytesPerWorkspace => quotas.bytes_per_workspace,
         }
     }
 
-    /// The rows it counts, for the account or workspace `$1`.
-    fn rows(self) -> &'static str {
-        match self {
+    /// The rows it counts, for the account or workspace `$1`, at time `now`.
+    fn rows(self, now: Timestamp) -> String {
+        let rows = match self {
             Quota::WorkspacesPerAccount => "select 1 from members where account_id = $1 and role = 'owner'",
             Quota::PromptsPerWorkspace => "select 1 from prompts where workspace_id = $1",
             Quota::VersionsPerWorkspace => {
@@ -110,7 +132,21 @@ impl Quota {
                 "select 1 from access_tokens where workspace_id = $1 and revoked_at is null"
             }
             Quota::WebhooksPerWorkspace => "select 1 from webhooks where workspace_id = $1",
-        }
+            Quota::InvitationsPerWorkspace => {
+                // `now` is a number the vault makes: no input reaches the text.
+                return format!(
+                    "select 1 from invitations where workspace_id = $1 and accepted_at is null \
+                     and revoked_at is null and expires_at > {}",
+                    now.0
+                );
+            }
+            Quota::OpenRequestsPerWorkspace => {
+                "select 1 from requests where workspace_id = $1 and state = 'open'"
+            }
+            // Counted by `held`, as a sum.
+            Quota::BytesPerWorkspace => "",
+        };
+        rows.to_owned()
     }
 
     fn per_account(self) -> bool {
@@ -128,6 +164,11 @@ pub(crate) struct Room {
 }
 
 impl Room {
+    /// Gives back room for `freed` things the write removed before adding its own.
+    pub(crate) fn free(&mut self, freed: u64) {
+        self.left = self.left.saturating_add(freed).min(self.limit);
+    }
+
     /// Takes `added` things from the room; refuses when they would pass the quota (the
     /// caller's transaction is then dropped: nothing it wrote stays).
     pub(crate) fn take(&mut self, added: usize) -> Result<()> {
@@ -174,15 +215,32 @@ impl Vault {
             };
             sqlx::query(lock).bind(owner_id).execute(&mut **tx).await?;
         }
-        let count: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        let held = held(tx, quota, owner_id, limit).await?;
+        Ok(Room { quota, limit, left: limit.saturating_sub(held) })
+    }
+}
+
+/// How much of `quota` the owner holds, counted no further than one past `limit`.
+async fn held(tx: &mut Transaction<'_, Any>, quota: Quota, owner_id: i64, limit: u64) -> Result<u64> {
+    let held: i64 = if quota == Quota::BytesPerWorkspace {
+        // A sum over the workspace's versions; octet_length reads a value's size, not the
+        // value (SQLite's record header, PostgreSQL's TOAST header).
+        sqlx::query_scalar(
+            "select cast(coalesce(sum(octet_length(v.source) + coalesce(octet_length(v.config), 0)), 0) as bigint) \
+             from versions v join prompts p on p.id = v.prompt_id where p.workspace_id = $1",
+        )
+        .bind(owner_id)
+        .fetch_one(&mut **tx)
+        .await?
+    } else {
+        sqlx::query_scalar(AssertSqlSafe(format!(
             "select count(*) from ({} limit $2) as counted",
-            quota.rows()
+            quota.rows(Timestamp::now())
         )))
         .bind(owner_id)
         .bind(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX))
         .fetch_one(&mut **tx)
-        .await?;
-        let held = u64::try_from(count).unwrap_or(0);
-        Ok(Room { quota, limit, left: limit.saturating_sub(held) })
-    }
+        .await?
+    };
+    Ok(u64::try_from(held).unwrap_or(0))
 }

@@ -19,6 +19,7 @@ use crate::prompts::{
     PromptRow, PromptState, Requester, find_prompt, find_version, lock_prompt, promote_in, roll_back_in,
     roll_back_refusal,
 };
+use crate::quotas::Quota;
 use crate::settings::{self, LiveChanges};
 use crate::{Conflict, Result, Vault, VaultError};
 
@@ -192,6 +193,9 @@ impl Vault {
         actor.require(Permission::ChangeLive)?;
         let note = note(note_text)?;
         let mut tx = self.db.write.begin().await?;
+        // The workspace's quota lock first, as every quota-checked write takes it (see the
+        // quotas): opening the request counts the open ones under it.
+        self.room(&mut tx, Quota::OpenRequestsPerWorkspace, actor.workspace_id).await?;
         // Locked, as a rewrite locks it: a rewrite committing beside this request lands
         // before it opens (and the request sees it), never after (see the review freeze).
         let prompt = lock_prompt(&mut tx, actor, name).await?;
@@ -302,6 +306,8 @@ impl Vault {
         number: VersionNumber,
         note: &str,
     ) -> Result<ChangeRequest> {
+        // The caller took the workspace's quota lock first (a request, a push, an import).
+        self.room(tx, Quota::OpenRequestsPerWorkspace, actor.workspace_id).await?.take(1)?;
         let id: i64 = sqlx::query_scalar(
             "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at) \
              values ($1, $2, $3, $4, $5, $6, $7) returning id",

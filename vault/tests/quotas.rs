@@ -4,8 +4,8 @@
 //! account someone made for an email that is not theirs.
 
 use vault::{
-    Conflict, DraftBody, Joining, KeyKind, NewDraft, NewWebhook, PromptFile, PromptType, Push, Quotas, Role,
-    VaultError, WorkspaceCreators,
+    Conflict, DraftBody, Joining, KeyKind, LiveChanges, NewDraft, NewWebhook, PromptFile, PromptType, Push,
+    Quotas, RequestAction, Role, SettingsPatch, VaultError, WorkspaceCreators,
 };
 
 mod common;
@@ -19,6 +19,9 @@ fn small() -> Quotas {
         api_keys_per_workspace: 2,
         access_tokens_per_workspace: 2,
         webhooks_per_workspace: 1,
+        invitations_per_workspace: 2,
+        open_requests_per_workspace: 1,
+        bytes_per_workspace: 1024 * 1024 * 1024,
     }
 }
 
@@ -241,4 +244,69 @@ async fn a_join_whose_token_would_pass_the_quota_joins_nobody() {
         .await
         .expect("joined with a token");
     assert_eq!(vault.token_actor(&token.secret).await.expect("works").member_id, bob.member_id);
+}
+
+#[tokio::test]
+async fn waiting_invitations_and_open_requests_stop_at_their_quotas() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let vault = vault.with_quotas(Quotas { versions_per_workspace: 10, ..small() });
+    let first = vault.invite(&owner, "one@example.com", Role::Editor).await.expect("one");
+    vault.invite(&owner, "two@example.com", Role::Editor).await.expect("two");
+    assert_quota(
+        vault.invite(&owner, "three@example.com", Role::Editor).await,
+        "--max-invitations-per-workspace",
+    );
+    // Inviting an address again replaces its invitation; revoking one, or its use, makes room.
+    vault.invite(&owner, "two@example.com", Role::Viewer).await.expect("again");
+    vault.revoke_invitation(&owner, first.invitation.id).await.expect("revoke");
+    vault.invite(&owner, "three@example.com", Role::Editor).await.expect("room again");
+
+    let review = SettingsPatch { live_changes: Some(LiveChanges::Review), ..Default::default() };
+    vault.update_settings(&owner, review).await.expect("review");
+    vault.create_prompt(&owner, "one").await.expect("prompt");
+    vault.create_prompt(&owner, "two").await.expect("prompt");
+    for name in ["one", "two"] {
+        vault.save_draft(&owner, name, NewDraft::text("s", "m")).await.expect("draft");
+    }
+    vault
+        .request_change(&owner, "one", RequestAction::Promote, common::v(1), "")
+        .await
+        .expect("first request");
+    assert_quota(
+        vault.request_change(&owner, "two", RequestAction::Promote, common::v(1), "").await,
+        "--max-open-requests-per-workspace",
+    );
+    // A push under review asks for a request too, and is refused whole.
+    let push =
+        Push { files: vec![text("two", "pushed")], message: "m".into(), promote: true, ..Default::default() };
+    assert_quota(vault.push(&owner, push).await, "--max-open-requests-per-workspace");
+    assert_eq!(vault.prompt(&owner, "two").await.expect("two").versions, 1, "nothing pushed");
+}
+
+#[tokio::test]
+async fn the_bytes_of_a_workspaces_versions_stop_at_their_quota_rewrites_included() {
+    let (vault, owner, _dir) = common::workspace("Ada").await;
+    // Each version below takes its text and "{}", its config.
+    let vault =
+        vault.with_quotas(Quotas { bytes_per_workspace: 2_500, versions_per_workspace: 100, ..small() });
+    vault.create_prompt(&owner, "one").await.expect("prompt");
+    let a = |n: usize| "a".repeat(n);
+    vault.save_draft(&owner, "one", NewDraft::text(a(1_000), "m")).await.expect("1,002 bytes");
+    vault.save_draft(&owner, "one", NewDraft::text(a(1_000), "m")).await.expect("2,004 bytes");
+    assert_quota(
+        vault.save_draft(&owner, "one", NewDraft::text(a(1_000), "m")).await,
+        "--max-bytes-per-workspace",
+    );
+    // A rewrite counts what it adds.
+    let grow = |n: usize| vault::Rewrite { body: Some(DraftBody::Text(a(n))), ..Default::default() };
+    vault.rewrite_draft(&owner, "one", common::v(2), grow(1_400)).await.expect("2,404 bytes");
+    assert_quota(
+        vault.rewrite_draft(&owner, "one", common::v(2), grow(1_600)).await,
+        "--max-bytes-per-workspace",
+    );
+    let push = Push { files: vec![text("one", &a(600))], message: "m".into(), ..Default::default() };
+    assert_quota(vault.push(&owner, push).await, "--max-bytes-per-workspace");
+    // Deleting a draft makes room.
+    vault.delete_draft(&owner, "one", common::v(2)).await.expect("delete");
+    vault.save_draft(&owner, "one", NewDraft::text(a(1_000), "m")).await.expect("room again");
 }
