@@ -269,6 +269,19 @@ impl Vault {
         };
 
         let mut tx = self.db.write.begin().await?;
+        // A join that makes a token takes the workspace's quota lock first, before the
+        // invitation's row (an invite of the same address takes them in that order).
+        let mut tokens = None;
+        if token_name.is_some() {
+            let workspace: Option<i64> =
+                sqlx::query_scalar("select workspace_id from invitations where token_hash = $1")
+                    .bind(token_hash(token))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(workspace_id) = workspace {
+                tokens = Some(self.room(&mut tx, Quota::AccessTokensPerWorkspace, workspace_id).await?);
+            }
+        }
         let (invitation_id, workspace_id, role) = use_up(&mut tx, token).await?;
         let account_id = match (account_by_email(&mut tx, &email).await?, new_account) {
             (Some(id), None) => id,
@@ -303,17 +316,15 @@ impl Vault {
             .ok_or_else(|| VaultError::Internal("the new member was not found".into()))?;
         let details = json!({ "invitation": invitation_id, "email": actor.email, "role": role.as_str() });
         activity::record(&mut tx, &actor, ActivityKind::MemberJoined, None, details).await?;
-        let minted = match token_name {
-            // The workspace's row is locked for the quota only now; the join's own locks
-            // (the invitation, and the foreign keys' share locks) do not conflict with it.
-            Some(name) => {
-                self.room(&mut tx, Quota::AccessTokensPerWorkspace, workspace_id).await?.take(1)?;
+        let minted = match (token_name, tokens.as_mut()) {
+            (Some(name), Some(room)) => {
+                room.take(1)?;
                 let minted = insert_access_token(&mut tx, &actor, name).await?;
                 let details = json!({ "id": minted.token.id, "name": name });
                 activity::record(&mut tx, &actor, ActivityKind::TokenCreated, None, details).await?;
                 Some(minted)
             }
-            None => None,
+            _ => None,
         };
         tx.commit().await?;
         Ok((actor, minted))
