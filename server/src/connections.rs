@@ -50,6 +50,20 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// the wait is short and then the socket is dropped.
 pub const IDLE_GRACE: Duration = Duration::from_secs(1);
 
+/// Connections the kernel completes and holds for the server to accept (capped by the
+/// kernel's `net.core.somaxconn`): tokio's default of 1,024 fills under a flood of
+/// connections, and then every other client's handshake waits a second for its retry.
+const LISTEN_BACKLOG: u32 = 4_096;
+
+/// The listening socket on `addr`, with room for a flood of connections in its backlog.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket =
+        if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// How connections are held and let go.
 #[derive(Debug, Clone)]
 pub struct ConnectionSettings {

@@ -32,7 +32,7 @@ pub use api::STREAM_HEARTBEAT;
 pub use config::{
     AccountsCommand, Command, Config, PromptsCommand, QuotaArgs, RemoteArgs, WorkspaceCreators,
 };
-pub use connections::MAX_STREAMS_PER_CONNECTION;
+pub use connections::{MAX_STREAMS_PER_CONNECTION, listen};
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;

@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     server::init_tracing(&config.log);
     match config.command.clone() {
         None | Some(Command::Serve) => {
-            let listener = tokio::net::TcpListener::bind(config.addr).await?;
+            let listener = server::listen(config.addr)?;
             server::launch(config, listener, server::shutdown_signal()).await?;
         }
         Some(Command::Export { workspace, file }) => {
