@@ -166,7 +166,11 @@ fn ms(duration: Duration) -> f64 {
 fn summary(values: &mut [f64], unit: &str) -> String {
     values.sort_by(f64::total_cmp);
     let median = values[values.len() / 2];
-    format!("{median:.1} {unit} (range {:.1}–{:.1})", values[0], values[values.len() - 1])
+    let (low, high) = (values[0], values[values.len() - 1]);
+    if unit.is_empty() {
+        return format!("{median:.0} (range {low:.0}–{high:.0})");
+    }
+    format!("{median:.1} {unit} (range {low:.1}–{high:.1})")
 }
 
 fn percentile(values: &mut [f64], p: f64) -> f64 {
