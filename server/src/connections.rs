@@ -64,6 +64,12 @@ pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// Connections past the full count that may still ask `/healthz` at once (and nothing
+/// else, then closed): a load balancer's check is answered while the server is full.
+const HEALTH_SLOTS: usize = 4;
+/// How long such a connection has to send its request, and to be done.
+const HEALTH_READ: Duration = Duration::from_secs(2);
+
 /// How connections are held and let go.
 #[derive(Debug, Clone)]
 pub struct ConnectionSettings {
@@ -80,6 +86,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let shares = ConnectionShares::new(settings.limits.clone());
+    let health_slots = Arc::new(tokio::sync::Semaphore::new(HEALTH_SLOTS));
     let (stop, stopping) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -99,6 +106,12 @@ pub async fn serve(
             Ok(slot) => slot,
             Err(refused) => {
                 tracing::debug!(%peer, ?refused, "refused a connection");
+                // Not for an address over its own share: only a full server takes the check.
+                if refused != vault::ConnectionRefused::AddressShare
+                    && let Ok(permit) = health_slots.clone().try_acquire_owned()
+                {
+                    tokio::spawn(health_only(stream, router.clone(), permit));
+                }
                 continue;
             }
         };
@@ -120,6 +133,33 @@ pub async fn serve(
         tracing::warn!("requests still in flight after {DRAIN:?}; stopping anyway");
     }
     Ok(())
+}
+
+/// A connection the full server takes only to answer `/healthz`: one HTTP/1 request, then
+/// closed; any other path is answered 503.
+async fn health_only(
+    stream: tokio::net::TcpStream,
+    router: Router,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+) {
+    use axum::response::IntoResponse;
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let router = router.clone();
+        async move {
+            if request.uri().path() != "/healthz" {
+                let full = (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "the server holds all the connections it may",
+                );
+                return Ok::<_, Infallible>(full.into_response());
+            }
+            Ok(router.oneshot(request.map(Body::new)).await.unwrap_or_else(|e| match e {}))
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.keep_alive(false).timer(TokioTimer::new()).header_read_timeout(HEALTH_READ);
+    let served = builder.serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(HEALTH_READ * 2, served).await;
 }
 
 /// One accepted connection.

@@ -169,3 +169,39 @@ async fn idle_connections_are_closed_over_http1_and_http2() {
     assert!(closed_within(&mut silent, Duration::from_secs(3)).await, "a silent connection is closed");
     assert!(closed_within(&mut half, Duration::from_secs(3)).await, "half a preface is closed");
 }
+
+#[tokio::test]
+async fn a_full_server_still_answers_its_health_check_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = spawn_app_with(dir, |config| {
+        config.max_connections = 10;
+        config.connections_per_address = 100;
+    })
+    .await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    // Nine from one address, and the last, kept for addresses holding few, from another.
+    let mut held = Vec::new();
+    for _ in 0..9 {
+        let mut stream = TcpStream::connect(&address).await.expect("connect");
+        assert_eq!(health_on(&mut stream).await, "HTTP/1.1 200 OK", "within the count");
+        held.push(stream);
+    }
+    let mut last = connect_from("127.0.0.2", &address).await;
+    assert_eq!(health_on(&mut last).await, "HTTP/1.1 200 OK", "the last place");
+    held.push(last);
+    let mut check = TcpStream::connect(&address).await.expect("connect");
+    assert_eq!(health_on(&mut check).await, "HTTP/1.1 200 OK", "the health check gets in");
+    assert!(closed_within(&mut check, Duration::from_secs(3)).await, "and is closed after it");
+    let mut other = TcpStream::connect(&address).await.expect("connect");
+    other.write_all(b"GET /v1/prompts/x HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    let mut buffer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), other.read(&mut buffer))
+        .await
+        .expect("answer")
+        .expect("read");
+    assert!(
+        String::from_utf8_lossy(&buffer[..n]).starts_with("HTTP/1.1 503"),
+        "anything else waits for room"
+    );
+    drop(held);
+}
