@@ -16,16 +16,21 @@
 //!    fast receiver: how long the fast one's delivery takes.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Parser;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
+
+mod receivers;
+mod server;
+
+use receivers::{fast_receiver, silent_receiver};
+use server::{ADDR, Server, seed};
 
 #[derive(Parser)]
 struct Args {
@@ -41,122 +46,12 @@ struct Args {
     connections: usize,
 }
 
-const ADDR: &str = "127.0.0.1:3961";
 /// The idle limit the connections part runs with, and the grace after it.
 const IDLE: Duration = Duration::from_secs(5);
 const GRACE: Duration = Duration::from_secs(1);
 /// The send timeout the deliveries part runs with.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(3);
 const SLOW_WEBHOOKS: usize = 200;
-
-/// A release server on its own data directory, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    client: reqwest::Client,
-}
-
-impl Server {
-    async fn start(binary: &Path, data: &Path, extra: &[&str]) -> anyhow::Result<Server> {
-        let child = Command::new(binary)
-            .args(["--addr", ADDR, "--data-dir"])
-            .arg(data)
-            .args(extra)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let server = Server { child, base: format!("http://{ADDR}"), client: reqwest::Client::new() };
-        for _ in 0..400 {
-            if server
-                .client
-                .get(format!("{}/healthz", server.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                return Ok(server);
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        bail!("the server did not start")
-    }
-
-    async fn call(
-        &self,
-        token: &str,
-        method: reqwest::Method,
-        path: &str,
-        body: Value,
-    ) -> anyhow::Result<Value> {
-        let response = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("{path}: {status} {body}");
-        }
-        Ok(body)
-    }
-
-    /// A prompt with `source` as its live v1, and a live key reading it.
-    async fn live_prompt(&self, token: &str, name: &str, source: &str) -> anyhow::Result<()> {
-        let post = reqwest::Method::POST;
-        self.call(token, post.clone(), "/v1/manage/prompts", json!({ "name": name })).await?;
-        let versions = format!("/v1/manage/prompts/{name}/versions");
-        self.call(token, post.clone(), &versions, json!({ "source": source, "message": "bench" })).await?;
-        self.call(token, post, &format!("{versions}/1/promote"), json!({})).await?;
-        Ok(())
-    }
-
-    async fn live_key(&self, token: &str) -> anyhow::Result<String> {
-        let key = self
-            .call(token, reqwest::Method::POST, "/v1/manage/keys", json!({"kind": "live", "name": "bench"}))
-            .await?;
-        Ok(key["token"].as_str().context("the key")?.to_owned())
-    }
-
-    /// The server's resident memory in MB.
-    fn memory_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kb: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0.0);
-        kb / 1024.0
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A new data directory with workspace "Loud" set up and a second, "Quiet", owned by the same
-/// person, made with the vault before the server starts; their owner's tokens.
-async fn seed(data: &Path) -> anyhow::Result<(String, String)> {
-    let _ = std::fs::remove_dir_all(data);
-    let vault = vault::Vault::open(&vault::Storage::in_dir(data)).await?;
-    let setup = vault::SetUp {
-        workspace: "Loud".into(),
-        email: "owner@example.com".into(),
-        password: "a bench password".into(),
-        name: "Owner".into(),
-    };
-    let (owner, loud) = vault.set_up(setup).await?;
-    let quiet_owner = vault.create_workspace(&owner, "Quiet").await?;
-    let quiet = vault.create_access_token(&quiet_owner, "bench").await?;
-    vault.close().await;
-    Ok((loud.secret, quiet.secret))
-}
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
@@ -339,51 +234,6 @@ async fn idle_connections(args: &Args, run: usize) -> anyhow::Result<[f64; 4]> {
     let latest = lags.iter().copied().fold(0.0, f64::max);
     drop(server);
     Ok([ms(slowest), held as f64, in_time as f64, latest])
-}
-
-/// A receiver that takes requests and never answers.
-async fn silent_receiver() -> anyhow::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/slow", listener.local_addr()?);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buffer = [0u8; 4096];
-                while matches!(stream.read(&mut buffer).await, Ok(n) if n > 0) {}
-            });
-        }
-    });
-    Ok(url)
-}
-
-/// A receiver that answers 204 at once and remembers when the first request came.
-async fn fast_receiver() -> anyhow::Result<(String, Arc<Mutex<Option<Instant>>>)> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/fast", listener.local_addr()?);
-    let first = Arc::new(Mutex::new(None));
-    let seen = first.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(answer_at_once(stream, seen.clone()));
-        }
-    });
-    Ok((url, first))
-}
-
-async fn answer_at_once(mut stream: TcpStream, seen: Arc<Mutex<Option<Instant>>>) {
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 8192];
-    while let Ok(n) = stream.read(&mut buffer).await {
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buffer[..n]);
-        if request.windows(4).any(|w| w == b"\r\n\r\n") {
-            seen.lock().expect("seen").get_or_insert_with(Instant::now);
-            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
-            return;
-        }
-    }
 }
 
 /// Part 4: the fast receiver's delivery latency in ms.
