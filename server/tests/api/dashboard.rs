@@ -224,6 +224,8 @@ async fn behind_a_trusted_https_proxy_the_cookie_is_secure_and_the_public_origin
         config.public_url = Some("https://prompts.example.com".parse().expect("url"));
     })
     .await;
+    // A browser on the public URL says so in its Origin.
+    app.client = crate::helpers::browser_client("https://prompts.example.com");
     app.set_up().await;
     let (status, cookie) = sign_in_cookie(&app, &[("origin", "https://prompts.example.com")]).await;
     assert_eq!(status, 200, "the public origin is this site");
@@ -265,8 +267,13 @@ async fn only_a_trusted_proxy_makes_the_cookie_secure() {
     })
     .await;
     proxied.set_up().await;
-    let (_, cookie) = sign_in_cookie(&proxied, &[("x-forwarded-proto", "https")]).await;
+    // Over HTTPS the browser's Origin says https (the scheme counts: an http one is refused).
+    let https_origin = proxied.base.replace("http://", "https://");
+    let (_, cookie) =
+        sign_in_cookie(&proxied, &[("x-forwarded-proto", "https"), ("origin", &https_origin)]).await;
     assert!(cookie.contains("; Secure"), "{cookie}");
+    let (status, _) = sign_in_cookie(&proxied, &[("x-forwarded-proto", "https")]).await;
+    assert_eq!(status, 403, "an http Origin over HTTPS is another site");
     let (_, cookie) = sign_in_cookie(&proxied, &[]).await;
     assert!(!cookie.contains("Secure"), "plain HTTP through the proxy: {cookie}");
 }
