@@ -9,10 +9,11 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
+use crate::access::{Actor, Credential, Permission, Role};
 use crate::activity::{self, ActivityKind};
 use crate::credentials::{new_bearer_token, random_token, token_hash};
 use crate::db::Timestamp;
-use crate::members::{Actor, Credential, Permission, Role, actor_in};
+use crate::members::actor_in;
 use crate::names::{Email, new_password, short_text};
 use crate::{Conflict, Result, Vault, VaultError};
 

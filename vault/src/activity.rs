@@ -6,10 +6,10 @@
 use serde_json::Value;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use crate::access::Actor;
 use crate::db::Timestamp;
-use crate::history::{Cursor, Page, PageRequest};
-use crate::members::Actor;
 use crate::names::Email;
+use crate::pages::{Cursor, Page, PageRequest};
 use crate::{Result, Vault, VaultError};
 
 /// What kind of change an entry records.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::prompts::Version;
+use crate::version::Version;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {

@@ -6,9 +6,9 @@
 use serde_json::json;
 use sqlx::{Any, Transaction};
 
+use crate::access::Actor;
 use crate::db::Timestamp;
-use crate::members::Actor;
-use crate::prompts::Version;
+use crate::version::Version;
 use crate::{Result, VaultError};
 
 pub use types::EventKind;

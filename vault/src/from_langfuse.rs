@@ -11,18 +11,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
+use crate::access::LiveChanges;
+use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
-use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
-use crate::prompts::{
-    PromptRow, find_version, insert_version, lock_or_create_prompt, stage_in, workspace_staging_enabled,
+use crate::prompts::PromptRow;
+use crate::prompts::steps::{
+    find_version, insert_version, lock_or_create_prompt, stage_in, workspace_staging_enabled,
 };
 use crate::push::MAX_ITEMS_PER_WRITE;
 use crate::push::naming;
 use crate::quotas::{Quota, Room};
-use crate::reviews::GoingLive;
-use crate::settings::{self, LiveChanges};
+use crate::requests::GoingLive;
+use crate::settings;
 use crate::{Conflict, Result, Status, Vault, VaultError};
 
 /// One version in a Langfuse export, as Langfuse's API returns it. Fields this import does
@@ -214,7 +216,7 @@ async fn history_status(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<
     match settings::live_changes(tx, actor.workspace_id).await? {
         LiveChanges::Review => Ok(Status::Draft),
         rule => {
-            actor.require_live_right(rule).map_err(|_| {
+            actor.live_right(rule).map_err(|_| {
                 VaultError::Forbidden(
                     "an import publishes versions, and in this workspace only admins and owners do".into(),
                 )

@@ -2,87 +2,21 @@
 //! the 2,000th page costs what the first does), and keyword search over messages and
 //! authors, per prompt and across the workspace.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::access::Actor;
 use crate::content::{self, PromptType};
 use crate::db::Timestamp;
-use crate::members::Actor;
 use crate::names::VersionNumber;
-use crate::prompts::{
-    Named, Status, VERSION_COLUMNS, Version, VersionJson, find_prompt, number_from_db, version_from_row,
-};
+use crate::pages::{Cursor, Page, PageRequest};
+use crate::prompts::steps::find_prompt;
 use crate::search::{Highlighter, Marks, Scope};
-use crate::{Result, Vault, VaultError};
-
-/// Where a page starts: an opaque token naming the last version already seen (its number
-/// in one prompt's history, its id across the workspace).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor(i64);
-
-impl Cursor {
-    pub fn parse(raw: &str) -> Result<Cursor> {
-        let malformed = || VaultError::Malformed("cursor is not one this server handed out".into());
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| malformed())?;
-        let text = String::from_utf8(bytes).map_err(|_| malformed())?;
-        let number =
-            text.strip_prefix("before:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(malformed)?;
-        if number < 1 {
-            return Err(malformed());
-        }
-        Ok(Cursor(number))
-    }
-
-    pub fn encode(self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("before:{}", self.0))
-    }
-
-    pub(crate) fn new(id: i64) -> Cursor {
-        Cursor(id)
-    }
-
-    pub(crate) fn get(self) -> i64 {
-        self.0
-    }
-}
-
-/// Which page to list: its size, where it starts, and the words to search for, if any.
-#[derive(Debug, Clone, Default)]
-pub struct PageRequest {
-    pub limit: Option<i64>,
-    pub cursor: Option<Cursor>,
-    /// A person's query, parsed leniently: whatever is typed gives results or none.
-    pub search: Option<String>,
-}
-
-impl PageRequest {
-    pub const DEFAULT_LIMIT: i64 = 50;
-    pub const MAX_LIMIT: i64 = 200;
-
-    pub(crate) fn limit(&self) -> Result<i64> {
-        match self.limit {
-            None => Ok(Self::DEFAULT_LIMIT),
-            Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => {
-                Err(VaultError::invalid("limit", format!("limit is between 1 and {}", Self::MAX_LIMIT)))
-            }
-        }
-    }
-
-    /// The search words, unless there are none.
-    fn search(&self) -> Option<&str> {
-        self.search.as_deref().map(str::trim).filter(|q| !q.is_empty())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
+use crate::version::{
+    Named, Status, VERSION_COLUMNS, Version, VersionJson, number_from_db, status_from_db, version_from_row,
+};
+use crate::{Result, Vault};
 
 /// A version as a history list shows it: everything but its source, and the words a
 /// search matched.
@@ -209,7 +143,8 @@ impl Vault {
         let Some(text) = page.search() else {
             return Ok(Page { items: Vec::new(), next_cursor: None });
         };
-        let scope = Scope::Workspace { workspace_id: actor.workspace_id, before: page.cursor.map(|c| c.0) };
+        let scope =
+            Scope::Workspace { workspace_id: actor.workspace_id, before: page.cursor.map(Cursor::get) };
         let hits = self.search_index.search(scope, text, limit as usize).await?;
         let rows = if hits.keys.is_empty() {
             Vec::new()
@@ -256,7 +191,7 @@ impl Vault {
         let mut conn = self.db.read.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let before = page.cursor.map(|c| c.0);
+        let before = page.cursor.map(Cursor::get);
         let Some(text) = page.search() else {
             let mut rows = sqlx::query(AssertSqlSafe(format!(
                 "select {columns} from versions v join accounts m on m.id = v.author_id \
@@ -302,7 +237,7 @@ fn entry_from_row(row: &AnyRow, highlighter: Option<&Highlighter>) -> Result<His
     let marks = highlighter.map(|h| h.marks(&message, &author, &author_email)).unwrap_or_default();
     Ok(HistoryEntry {
         number: number_from_db(row.try_get("number")?)?,
-        status: crate::prompts::status_from_db(&row.try_get::<String, _>("status")?)?,
+        status: status_from_db(&row.try_get::<String, _>("status")?)?,
         kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
         variables: content::variables_from_db(row.try_get::<Option<String>, _>("variables")?.as_deref()),
         message,
@@ -315,7 +250,7 @@ fn entry_from_row(row: &AnyRow, highlighter: Option<&Highlighter>) -> Result<His
 
 /// The cursor after the page ending with `keys`' last, when more follow.
 fn next_cursor(more: bool, keys: &[i64]) -> Option<String> {
-    if more { keys.last().map(|&k| Cursor(k).encode()) } else { None }
+    if more { keys.last().map(|&k| Cursor::new(k).encode()) } else { None }
 }
 
 /// `$first, $first+1, …`: `count` numbered placeholders.

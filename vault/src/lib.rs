@@ -4,6 +4,7 @@
 //! functions of `app` parse their input, call one [`Vault`] operation and map its
 //! [`VaultError`]; they hold no rules of their own.
 
+mod access;
 mod accounts;
 mod activity;
 mod changes;
@@ -22,17 +23,21 @@ mod invitations;
 mod limits;
 mod members;
 mod names;
+mod pages;
 mod prompts;
 mod push;
 mod quotas;
+mod requests;
 mod reviews;
 mod search;
 mod serving;
 mod settings;
 mod transfer;
+mod version;
 mod webhooks;
 mod workspaces;
 
+pub use access::{Actor, Credential, LiveChanges, LiveRight, Permission, Role};
 pub use accounts::{AccessToken, NewAccessToken, NewMember, SessionCookie, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use changes::{CHECK_EVERY, FEED_KEPT_FOR};
@@ -46,26 +51,27 @@ pub use deliveries::{IN_FLIGHT_PER_WORKSPACE, MANUAL_SENDS_PER_MINUTE};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
 pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
-pub use history::{Cursor, Found, HistoryEntry, MAX_PAGE_CONTENT, Page, PageRequest};
+pub use history::{Found, HistoryEntry, MAX_PAGE_CONTENT};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
-pub use members::{Actor, Credential, Member, MemberOffered, Permission, Role};
+pub use members::{Member, MemberOffered};
 pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
+pub use pages::{Cursor, Page, PageRequest};
 pub use prompts::{
-    Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, Status, Version,
-    VersionJson, offered,
+    Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, offered,
 };
 pub use push::{MAX_ITEMS_PER_WRITE, PromptFile, Push, PushReport, PushStep, Pushed};
 pub use quotas::{Quota, Quotas};
-pub use reviews::{ChangeRequest, RequestAction, RequestOffered, RequestState};
+pub use requests::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{
     AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, DEFAULT_STREAMS_PER_KEY,
     DEFAULT_STREAMS_PER_WORKSPACE, KeyKind, LangfuseRefused, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
     NewApiKey, ReadRefused, Resume, Served, StreamEvent, StreamRefused, Subscription, prompt_filter,
 };
-pub use settings::{LiveChanges, Settings, SettingsPatch};
+pub use settings::{Settings, SettingsPatch};
 pub use transfer::Export;
+pub use version::{Status, Version, VersionJson};
 pub use webhooks::{
     Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
     WebhookSecret, retry_delay, url_for_logs,

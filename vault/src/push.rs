@@ -8,15 +8,16 @@
 use serde_json::Value;
 use sqlx::{Any, Transaction};
 
+use crate::access::{Actor, Permission};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
-use crate::members::{Actor, Permission};
 use crate::names::{self, PromptName, VersionNumber};
-use crate::prompts::{
-    NewDraft, Version, lock_or_create_prompt, newest_version, save_draft_in, stage_in,
-    workspace_staging_enabled,
+use crate::prompts::NewDraft;
+use crate::prompts::steps::{
+    lock_or_create_prompt, newest_version, save_draft_in, stage_in, workspace_staging_enabled,
 };
 use crate::quotas::{Quota, Room};
-use crate::reviews::GoingLive;
+use crate::requests::GoingLive;
+use crate::version::Version;
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// One prompt file as a push carries it: the prompt's name, type and content.

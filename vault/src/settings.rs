@@ -4,10 +4,9 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
+use crate::access::{Actor, LiveChanges, Permission};
 use crate::activity::{self, ActivityKind};
-
-use crate::members::{Actor, Permission};
-use crate::{Result, Vault, VaultError};
+use crate::{Result, Vault};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Settings {
@@ -22,38 +21,6 @@ pub struct Settings {
 pub struct SettingsPatch {
     pub staging_enabled: Option<bool>,
     pub live_changes: Option<LiveChanges>,
-}
-
-/// Who promotes and rolls back in a workspace (see [`crate::Role::may_change_live`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LiveChanges {
-    /// Editors, admins and owners, directly (the default).
-    #[default]
-    Editors,
-    /// Admins and owners only; editors still draft and stage.
-    Admins,
-    /// Every promote and rollback is a request that a second entitled member approves.
-    Review,
-}
-
-impl LiveChanges {
-    pub fn parse(raw: &str) -> Result<LiveChanges> {
-        match raw {
-            "editors" => Ok(LiveChanges::Editors),
-            "admins" => Ok(LiveChanges::Admins),
-            "review" => Ok(LiveChanges::Review),
-            _ => Err(VaultError::invalid("live_changes", "live_changes is editors, admins or review")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LiveChanges::Editors => "editors",
-            LiveChanges::Admins => "admins",
-            LiveChanges::Review => "review",
-        }
-    }
 }
 
 impl Vault {

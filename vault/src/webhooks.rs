@@ -10,11 +10,11 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tokio::sync::Notify;
 
+use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::credentials::random_token;
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
-use crate::members::{Actor, Permission};
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// Attempts per delivery: the first, then retries `RETRY_BACKOFF` apart.

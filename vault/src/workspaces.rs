@@ -6,9 +6,9 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
+use crate::access::{Actor, Role};
 use crate::accounts::insert_workspace;
 use crate::activity::{self, ActivityKind};
-use crate::members::{Actor, Role};
 use crate::names::short_text;
 use crate::quotas::Quota;
 use crate::{Result, Vault, VaultError};

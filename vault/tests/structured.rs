@@ -38,7 +38,7 @@ async fn a_chat_version_keeps_its_messages_config_and_variables() {
         .await
         .expect("save");
     assert_eq!(saved.kind(), PromptType::Chat);
-    assert_eq!(saved.variables(), ["product", "tone", "question"]);
+    assert_eq!(saved.variables, ["product", "tone", "question"]);
     let Body::Chat(kept) = &saved.body else { panic!("a chat body") };
     assert_eq!(kept[1], ChatMessage::Placeholder { name: "history".into() });
     assert_eq!(kept[2], ChatMessage::new(MessageRole::User, "{{question}}"));
@@ -65,7 +65,7 @@ async fn a_text_version_lists_its_variables_and_defaults_to_an_empty_config() {
     let draft = NewDraft::text("Hi {{ name }}, on {{plan}}: {{name}} {{ 1 }}", "first");
     let saved = vault.save_draft(&owner, "support/triage", draft).await.expect("save");
     assert_eq!(
-        (saved.kind(), saved.variables()),
+        (saved.kind(), saved.variables.clone()),
         (PromptType::Text, vec!["name".to_owned(), "plan".to_owned()])
     );
     let json = serde_json::to_value(saved.to_json(true)).expect("json");
@@ -128,7 +128,7 @@ async fn a_published_chat_version_is_frozen_with_its_config_and_its_type_for_eve
     let rewrite = Rewrite { config: Some(json!({"model": "gpt-4o-mini"})), ..Default::default() };
     let rewritten = vault.rewrite_draft(&owner, CHAT, v(1), rewrite).await.expect("rewrite");
     assert_eq!(rewritten.config["model"], "gpt-4o-mini");
-    assert_eq!(rewritten.variables(), ["product", "tone", "question"]);
+    assert_eq!(rewritten.variables, ["product", "tone", "question"]);
     vault.promote(&owner, CHAT, v(1)).await.expect("promote");
 
     let rewrite = Rewrite { config: Some(json!({"model": "o3"})), ..Default::default() };
@@ -285,7 +285,7 @@ async fn a_database_of_the_previous_release_opens_with_its_prompts_unchanged() {
         "{}",
         welcome.text()
     );
-    assert_eq!(welcome.variables(), ["name", "plan"]);
+    assert_eq!(welcome.variables, ["name", "plan"]);
     assert!(welcome.config.is_empty());
     let listed =
         vault.history(&owner, "onboarding/welcome-email", Default::default()).await.expect("history");
@@ -315,7 +315,7 @@ async fn a_megabyte_of_braces_saves_serves_and_lists_at_once() {
     let braces = "{".repeat(vault::MAX_SOURCE_BYTES);
     vault.create_prompt(&owner, "braces").await.expect("create");
     let saved = vault.save_draft(&owner, "braces", NewDraft::text(braces.clone(), "")).await.expect("draft");
-    assert!(saved.variables().is_empty());
+    assert!(saved.variables.is_empty());
     vault.promote(&owner, "braces", v(1)).await.expect("promote");
     let key = vault.create_api_key(&owner, KeyKind::Live, "app").await.expect("key").token;
     let served = vault.read_prompt(&key, "braces", None).await.expect("served");

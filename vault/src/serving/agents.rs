@@ -10,9 +10,10 @@
 
 use std::collections::HashMap;
 
-use super::{ReadRefused, hash_token};
 use crate::Vault;
 use crate::content::{Body, ChatMessage, MessageRole};
+use crate::serving::keys::hash_token;
+use crate::serving::model::ReadRefused;
 use types::template::Mode;
 
 /// A prompt as an agent lists it.
@@ -82,7 +83,7 @@ impl Vault {
                 let version = &served.version;
                 Some(AgentPrompt {
                     name: name.clone(),
-                    description: describe(&version.message, version.number),
+                    description: describe(&version.message, version.number.get()),
                     arguments: version.variables.clone(),
                 })
             })
@@ -124,7 +125,7 @@ impl Vault {
             Ok(Body::Chat(messages)) => messages.into_iter().filter_map(agent_message).collect(),
             Err(error) => return Err(AgentRefused::InvalidArguments(error.to_string())),
         };
-        Ok(AgentMessages { description: describe(&version.message, version.number), messages })
+        Ok(AgentMessages { description: describe(&version.message, version.number.get()), messages })
     }
 }
 

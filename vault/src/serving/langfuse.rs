@@ -12,9 +12,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde::Serialize;
 
-use super::{KeyKind, PromptEntry, ReadModel, ReadRefused, VersionData};
 use crate::Vault;
 use crate::names::VersionNumber;
+use crate::serving::keys::KeyKind;
+use crate::serving::model::{Pinned, PromptEntry, ReadModel, ReadRefused};
+use crate::serving::rendering::Served;
+use crate::version::Version;
 
 /// Why a Langfuse read got nothing, as the SDKs expect to be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,9 +100,9 @@ impl ReadModel {
             }
             (Wanted::Latest, _) => prompt.latest.clone(),
             (Wanted::Version(number), kind) => match model.pinned(prompt, number, kind) {
-                super::Pinned::Served(served) => Some(served.version.clone()),
-                super::Pinned::NotPublished => return Outcome::Refused(not_published(number)),
-                super::Pinned::Unknown => return Outcome::Pinned { prompt_id: prompt.id, kind, number },
+                Pinned::Served(served) => Some(served.version.clone()),
+                Pinned::NotPublished => return Outcome::Refused(not_published(number)),
+                Pinned::Unknown => return Outcome::Pinned { prompt_id: prompt.id, kind, number },
             },
         };
         match version {
@@ -117,7 +120,7 @@ impl ReadModel {
 
 /// Langfuse's text prompt: the fields its SDKs require, and the labels (pointers) at this
 /// version as they are now.
-fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::Result<Bytes> {
+fn body(name: &str, prompt: &PromptEntry, version: &Version) -> serde_json::Result<Bytes> {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct TextPrompt<'a> {
@@ -135,8 +138,8 @@ fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::
         updated_at: String,
         created_by: &'a str,
     }
-    let n = version.number;
-    let at = |served: &Option<Arc<super::Served>>| served.as_ref().is_some_and(|s| s.version.number == n);
+    let n = version.number.get();
+    let at = |served: &Option<Arc<Served>>| served.as_ref().is_some_and(|s| s.version.number.get() == n);
     let mut labels = Vec::new();
     if at(&prompt.live) {
         labels.push("production");
@@ -144,7 +147,7 @@ fn body(name: &str, prompt: &PromptEntry, version: &VersionData) -> serde_json::
     if at(&prompt.staging) {
         labels.push("staging");
     }
-    if prompt.latest.as_ref().is_some_and(|latest| latest.number == n) {
+    if prompt.latest.as_ref().is_some_and(|latest| latest.number.get() == n) {
         labels.push("latest");
     }
     let created = version.created_at.to_rfc3339();

@@ -1,0 +1,249 @@
+//! Who may do what: the roles, the permission matrix, the actor every operation runs for,
+//! and the live-change policy. Every refusal for want of a right, and every action the
+//! dashboard offers or hides for that reason, is decided by the functions here.
+//!
+//! A leaf: it imports nothing else of the vault but the error.
+
+use serde::Serialize;
+
+use crate::Result;
+use crate::error::{Conflict, VaultError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Editor,
+    Viewer,
+}
+
+impl Role {
+    pub fn parse(raw: &str) -> Result<Role> {
+        match raw {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "editor" => Ok(Role::Editor),
+            "viewer" => Ok(Role::Viewer),
+            _ => Err(VaultError::invalid("role", "a role is owner, admin, editor or viewer")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Whether the role allows `permission`: the permission matrix, decided here only.
+    pub fn may(self, permission: Permission) -> bool {
+        match permission {
+            Permission::Read | Permission::OwnTokens => true,
+            Permission::EditPrompts | Permission::ChangeLive => !matches!(self, Role::Viewer),
+            Permission::Administer | Permission::ManageMembers => matches!(self, Role::Owner | Role::Admin),
+            Permission::ManageOwners => self == Role::Owner,
+        }
+    }
+
+    /// Whether the role may move live (promote, roll back; under review, request, approve
+    /// and reject) while the workspace's setting is `rule`.
+    pub fn may_change_live(self, rule: LiveChanges) -> bool {
+        match rule {
+            LiveChanges::Editors | LiveChanges::Review => self.may(Permission::ChangeLive),
+            LiveChanges::Admins => self.may(Permission::ChangeLive) && self.may(Permission::Administer),
+        }
+    }
+
+    /// Editors and above change prompts and move pointers.
+    pub fn can_edit(self) -> bool {
+        self.may(Permission::EditPrompts)
+    }
+
+    /// Admins and owners change settings, keys and integrations.
+    pub fn can_administer(self) -> bool {
+        self.may(Permission::Administer)
+    }
+}
+
+/// What a member may do in a workspace, by role (see [`Role::may`]):
+///
+/// | permission | viewer | editor | admin | owner |
+/// | --- | :-: | :-: | :-: | :-: |
+/// | `Read`: prompts, versions, diffs, search, deployments, activity | ✔ | ✔ | ✔ | ✔ |
+/// | `EditPrompts`: create prompts; save, rewrite, delete drafts; set staging | | ✔ | ✔ | ✔ |
+/// | `ChangeLive`: promote and roll back (admins only, or by review: `live_changes`) | | ✔ | ✔ | ✔ |
+/// | `Administer`: settings, API keys, webhooks | | | ✔ | ✔ |
+/// | `ManageMembers`: invite, change roles, remove members (not owners) | | | ✔ | ✔ |
+/// | `ManageOwners`: make or remove owners | | | | ✔ |
+/// | `OwnTokens`: personal access tokens | ✔ | ✔ | ✔ | ✔ |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    Read,
+    EditPrompts,
+    ChangeLive,
+    Administer,
+    ManageMembers,
+    ManageOwners,
+    OwnTokens,
+}
+
+/// The signed-in member on whose behalf an operation runs, in one workspace; every change
+/// records them. Resolved on every request, so a new role or a removal counts at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// The person: authors, actors and creators point at their account.
+    pub account_id: i64,
+    /// Their membership of this workspace.
+    pub member_id: i64,
+    pub workspace_id: i64,
+    pub workspace: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// What they proved themselves with on this request.
+    pub credential: Credential,
+}
+
+/// How the member behind a request signed in: with their password (a dashboard session, a
+/// setup or a join), or with a personal access token. A token acts as its member in
+/// everything but making credentials: it cannot create another token, so a leaked one
+/// cannot outlive its own revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    Password,
+    AccessToken,
+}
+
+impl Actor {
+    /// Refuses what the actor's role does not allow, saying who may.
+    pub(crate) fn require(&self, permission: Permission) -> Result<()> {
+        if self.role.may(permission) {
+            return Ok(());
+        }
+        let who = match permission {
+            Permission::Read | Permission::OwnTokens => "every member",
+            Permission::EditPrompts => "editors, admins and owners (viewers cannot change prompts)",
+            Permission::ChangeLive => "editors, admins and owners (viewers cannot change what is live)",
+            Permission::Administer | Permission::ManageMembers => "admins and owners",
+            Permission::ManageOwners => "owners",
+        };
+        Err(VaultError::Forbidden(format!("only {who} can do this")))
+    }
+}
+
+impl Actor {
+    /// Refuses a change to live the workspace's `rule` does not allow the actor.
+    pub(crate) fn require_live_right(&self, rule: LiveChanges) -> Result<()> {
+        self.require(Permission::ChangeLive)?;
+        if !self.role.may_change_live(rule) {
+            return Err(VaultError::Forbidden(
+                "in this workspace only admins and owners change what is live".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Actor {
+    /// The roles the actor may give by inviting or changing a role: none for editors and
+    /// viewers, up to admin for admins, every role for owners.
+    pub fn roles_to_give(&self) -> Vec<Role> {
+        let mut roles = Vec::new();
+        if self.role.may(Permission::ManageMembers) {
+            roles.extend([Role::Viewer, Role::Editor, Role::Admin]);
+        }
+        if self.role.may(Permission::ManageOwners) {
+            roles.push(Role::Owner);
+        }
+        roles
+    }
+}
+
+/// Who promotes and rolls back in a workspace (see [`crate::Role::may_change_live`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LiveChanges {
+    /// Editors, admins and owners, directly (the default).
+    #[default]
+    Editors,
+    /// Admins and owners only; editors still draft and stage.
+    Admins,
+    /// Every promote and rollback is a request that a second entitled member approves.
+    Review,
+}
+
+impl LiveChanges {
+    pub fn parse(raw: &str) -> Result<LiveChanges> {
+        match raw {
+            "editors" => Ok(LiveChanges::Editors),
+            "admins" => Ok(LiveChanges::Admins),
+            "review" => Ok(LiveChanges::Review),
+            _ => Err(VaultError::invalid("live_changes", "live_changes is editors, admins or review")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveChanges::Editors => "editors",
+            LiveChanges::Admins => "admins",
+            LiveChanges::Review => "review",
+        }
+    }
+}
+
+/// How an actor changes live when they may: directly, or by a request another entitled
+/// member approves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveRight {
+    Directly,
+    ByRequest,
+}
+
+impl Actor {
+    /// Whether and how the actor may move live (promote, roll back; under review, request,
+    /// approve and reject) while the workspace's setting is `rule`; 403 naming who may when
+    /// they may not. The operations' refusals and the dashboard's offers both come from here.
+    pub fn live_right(&self, rule: LiveChanges) -> Result<LiveRight> {
+        self.require_live_right(rule)?;
+        Ok(if rule == LiveChanges::Review { LiveRight::ByRequest } else { LiveRight::Directly })
+    }
+
+    /// Refuses a direct promote or rollback `rule` does not allow: not entitled (403), or
+    /// every change by review (409 `review_required`).
+    pub(crate) fn require_direct_live_change(&self, rule: LiveChanges) -> Result<()> {
+        match self.live_right(rule)? {
+            LiveRight::Directly => Ok(()),
+            LiveRight::ByRequest => Err(VaultError::conflict(
+                Conflict::ReviewRequired,
+                "this workspace reviews every change to live: request it, and another member approves it",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod permission_tests {
+    use super::*;
+
+    #[test]
+    fn the_permission_matrix() {
+        use Permission::*;
+        let rows = [
+            (Read, [true, true, true, true]),
+            (EditPrompts, [false, true, true, true]),
+            (ChangeLive, [false, true, true, true]),
+            (Administer, [false, false, true, true]),
+            (ManageMembers, [false, false, true, true]),
+            (ManageOwners, [false, false, false, true]),
+            (OwnTokens, [true, true, true, true]),
+        ];
+        for (permission, allowed) in rows {
+            let roles = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
+            assert_eq!(roles.map(|role| role.may(permission)), allowed, "{permission:?}");
+        }
+    }
+}

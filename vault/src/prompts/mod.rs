@@ -1,0 +1,11 @@
+//! Prompts, their versions, and the two pointers: the types callers see (`model`), the
+//! operations (`operations`), and the transaction steps other modules compose (`steps`).
+
+pub(crate) mod model;
+mod operations;
+pub(crate) mod steps;
+
+pub(crate) use model::PromptRow;
+pub use model::{
+    Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, offered,
+};

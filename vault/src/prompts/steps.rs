@@ -1,0 +1,382 @@
+//! The steps a change to a prompt is made of, each inside the caller's transaction: find
+//! or lock the prompt, create it, save a version, move a pointer. The prompt operations,
+//! reviews, pushes and imports compose them.
+
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+use crate::Result;
+use crate::access::Actor;
+use crate::activity::{self, ActivityKind};
+use crate::content::{self, Body, Config, PromptType};
+use crate::db::Timestamp;
+use crate::error::{Conflict, VaultError};
+use crate::events::{self, EventKind};
+use crate::names::{self, PromptName, VersionNumber};
+use crate::prompts::model::{Channel, NewDraft, PromptRow, PromptState, Requester, roll_back_refusal};
+use crate::requests;
+use crate::version::{Status, VERSION_COLUMNS, Version, number_from_db, version_from_row};
+
+pub(crate) fn optional_number(row: &AnyRow, column: &str) -> Result<Option<VersionNumber>> {
+    row.try_get::<Option<i64>, _>(column)?.map(number_from_db).transpose()
+}
+
+/// Creates an empty prompt inside the caller's transaction; 409 when the name is taken.
+pub(crate) async fn create_prompt_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &PromptName,
+    kind: PromptType,
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    let inserted = sqlx::query(
+        "insert into prompts (workspace_id, name, kind, created_at, updated_at) values ($1, $2, $3, $4, $4)",
+    )
+    .bind(actor.workspace_id)
+    .bind(name.as_str())
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(VaultError::conflict(
+                Conflict::AlreadyExists,
+                format!("a prompt named {name} already exists"),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let details = json!({ "type": kind.as_str() });
+    activity::record(tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await
+}
+
+/// The prompt named `name`, locked, or, when there is none, created with type `kind`
+/// (`true`: created now). Two transactions creating the same prompt at once both go on:
+/// the second waits for the first, finds the prompt made, and uses it.
+pub(crate) async fn lock_or_create_prompt(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &PromptName,
+    kind: PromptType,
+) -> Result<(PromptRow, bool)> {
+    let now = Timestamp::now().0;
+    let created = sqlx::query(
+        "insert into prompts (workspace_id, name, kind, created_at, updated_at) values ($1, $2, $3, $4, $4) \
+         on conflict (workspace_id, name) do nothing",
+    )
+    .bind(actor.workspace_id)
+    .bind(name.as_str())
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if created {
+        let details = json!({ "type": kind.as_str() });
+        activity::record(tx, actor, ActivityKind::PromptCreated, Some(name.as_str()), details).await?;
+    }
+    Ok((lock_prompt(tx, actor, name.as_str()).await?, created))
+}
+
+/// Saves `draft` as the prompt's next version, inside the caller's transaction (which holds
+/// the prompt's row lock). Its content is checked against the prompt's type first.
+pub(crate) async fn save_draft_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    draft: NewDraft,
+) -> Result<Version> {
+    let body = content::body(prompt.kind, &prompt.name, draft.body)?;
+    let config = content::config(draft.config)?;
+    let message = names::message(&draft.message)?;
+    let number: i64 = sqlx::query_scalar(
+        "update prompts set last_number = last_number + 1, updated_at = $1 where id = $2 returning last_number",
+    )
+    .bind(Timestamp::now().0)
+    .bind(prompt.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let number = number_from_db(number)?;
+    insert_version(tx, actor, prompt, number, Status::Draft, &body, &config, message).await?;
+    let version = find_version(tx, prompt, number).await?;
+    let details = json!({ "version": version.number.label(), "message": version.message });
+    activity::record(tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;
+    Ok(version)
+}
+
+/// Writes one version row; the caller has checked its content and chosen its number.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_version(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    number: VersionNumber,
+    status: Status,
+    body: &Body,
+    config: &Config,
+    message: &str,
+) -> Result<()> {
+    sqlx::query(
+        "insert into versions (prompt_id, number, status, source, config, variables, message, author_id, \
+         created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(prompt.id)
+    .bind(number.get())
+    .bind(status.as_str())
+    .bind(content::stored_source(body))
+    .bind(content::stored_config(config))
+    .bind(content::stored_variables(body))
+    .bind(message)
+    .bind(actor.account_id)
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Makes version `number` live (publishing a draft); nothing changes if it is live already.
+pub(crate) async fn promote_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    number: VersionNumber,
+    requested_by: Option<&Requester>,
+) -> Result<()> {
+    let version = find_version(tx, prompt, number).await?;
+    if prompt.live == Some(number) {
+        return Ok(());
+    }
+    if version.status == Status::Draft {
+        sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
+            .bind(prompt.id)
+            .bind(number.get())
+            .execute(&mut **tx)
+            .await?;
+    }
+    move_pointer(tx, actor, prompt, Channel::Live, Some(number), EventKind::VersionPromoted, requested_by)
+        .await
+}
+
+/// Points staging at version `to`, or clears it with `None`; the caller has checked that
+/// staging is enabled and that `to` is not where staging points already.
+pub(crate) async fn stage_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    to: Option<VersionNumber>,
+) -> Result<()> {
+    move_pointer(tx, actor, prompt, Channel::Staging, to, EventKind::StagingChanged, None).await
+}
+
+/// Points live back at older published version `number`; returns that version.
+pub(crate) async fn roll_back_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    number: VersionNumber,
+    requested_by: Option<&Requester>,
+) -> Result<Version> {
+    let version = find_version(tx, prompt, number).await?;
+    if let Some(refusal) = roll_back_refusal(&prompt.name, prompt.live, version.status, number) {
+        return Err(refusal);
+    }
+    move_pointer(tx, actor, prompt, Channel::Live, Some(number), EventKind::VersionRolledBack, requested_by)
+        .await?;
+    Ok(version)
+}
+
+pub(crate) fn channel_from_db(raw: &str) -> Result<Channel> {
+    Channel::parse(raw).ok_or_else(|| VaultError::Internal(format!("unknown channel {raw:?}").into()))
+}
+
+/// The prompt named `name` in the actor's workspace; prompts of other workspaces do not
+/// exist as far as the actor can tell.
+pub(crate) async fn find_prompt(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &str,
+) -> Result<PromptRow> {
+    prompt_row(tx, actor, name, "").await
+}
+
+/// [`find_prompt`] for a change to the prompt: its row is held until the transaction ends,
+/// so two instances changing the same prompt take turns, each seeing the other's result
+/// (its pointers, its next number). Taken before anything else the change writes.
+pub(crate) async fn lock_prompt(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &str,
+) -> Result<PromptRow> {
+    let lock = crate::db::row_lock(tx);
+    prompt_row(tx, actor, name, lock).await
+}
+
+async fn prompt_row(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    name: &str,
+    lock: &'static str,
+) -> Result<PromptRow> {
+    let name = PromptName::parse(name)?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "select id, name, kind, live_number, staging_number from prompts where workspace_id = $1 and name = $2{lock}"
+    )))
+    .bind(actor.workspace_id)
+    .bind(name.as_str())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| VaultError::NotFound(format!("no prompt named {name}")))?;
+    Ok(PromptRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
+        live: optional_number(&row, "live_number")?,
+        staging: optional_number(&row, "staging_number")?,
+    })
+}
+
+pub(crate) async fn find_version(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+    number: VersionNumber,
+) -> Result<Version> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "select {VERSION_COLUMNS} from versions v join accounts m on m.id = v.author_id \
+         where v.prompt_id = $1 and v.number = $2"
+    )))
+    .bind(prompt.id)
+    .bind(number.get())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| VaultError::NotFound(format!("{} has no version {number}", prompt.name)))?;
+    version_from_row(&row)
+}
+
+/// The prompt's newest version (by number), draft or published; `None` before its first.
+pub(crate) async fn newest_version(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+) -> Result<Option<Version>> {
+    let newest: Option<i64> = sqlx::query_scalar("select max(number) from versions where prompt_id = $1")
+        .bind(prompt.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    match newest {
+        Some(n) => Ok(Some(find_version(tx, prompt, number_from_db(n)?).await?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn workspace_staging_enabled(
+    tx: &mut Transaction<'_, Any>,
+    workspace_id: i64,
+) -> Result<bool> {
+    let enabled: i64 = sqlx::query_scalar("select staging_enabled from workspaces where id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(enabled != 0)
+}
+
+pub(crate) async fn state_of(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+) -> Result<PromptState> {
+    let versions: i64 = sqlx::query_scalar("select count(*) from versions where prompt_id = $1")
+        .bind(prompt.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let staging_enabled = workspace_staging_enabled(tx, actor.workspace_id).await?;
+    let under_review = requests::drafts_under_review(&mut **tx, actor.workspace_id, Some(prompt.id)).await?;
+    Ok(PromptState {
+        name: prompt.name.clone(),
+        kind: prompt.kind,
+        live: prompt.live,
+        staging: prompt.staging.filter(|_| staging_enabled),
+        versions,
+        under_review: under_review.into_values().next().unwrap_or_default(),
+    })
+}
+
+pub(crate) async fn touch(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> Result<()> {
+    sqlx::query("update prompts set updated_at = $1 where id = $2")
+        .bind(Timestamp::now().0)
+        .bind(prompt.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn move_pointer(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    channel: Channel,
+    to: Option<VersionNumber>,
+    kind: EventKind,
+    requested_by: Option<&Requester>,
+) -> Result<()> {
+    let (column, from) = match channel {
+        Channel::Live => ("live_number", prompt.live),
+        Channel::Staging => ("staging_number", prompt.staging),
+    };
+    let now = Timestamp::now().0;
+    sqlx::query(AssertSqlSafe(format!("update prompts set {column} = $1, updated_at = $2 where id = $3")))
+        .bind(to.map(VersionNumber::get))
+        .bind(now)
+        .bind(prompt.id)
+        .execute(&mut **tx)
+        .await?;
+    let event_id = events::new_event_id();
+    sqlx::query(
+        "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id, requested_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(prompt.id)
+    .bind(channel.as_str())
+    .bind(from.map(VersionNumber::get))
+    .bind(to.map(VersionNumber::get))
+    .bind(actor.account_id)
+    .bind(now)
+    .bind(&event_id)
+    .bind(requested_by.map(|r| r.account_id))
+    .execute(&mut **tx)
+    .await?;
+    let version = match to {
+        Some(n) => Some(find_version(tx, prompt, n).await?),
+        None => None,
+    };
+    let previous = match from {
+        Some(n) => Some(find_version(tx, prompt, n).await?),
+        None => None,
+    };
+    let mut details = json!({
+        "channel": channel.as_str(),
+        "from": from.map(VersionNumber::label),
+        "to": to.map(VersionNumber::label),
+        "event_id": event_id,
+    });
+    if let Some(requester) = requested_by {
+        details["requested_by"] = json!(requester.name);
+    }
+    let activity_kind = match kind {
+        EventKind::VersionPromoted => ActivityKind::VersionPromoted,
+        EventKind::VersionRolledBack => ActivityKind::VersionRolledBack,
+        _ => ActivityKind::StagingChanged,
+    };
+    activity::record(tx, actor, activity_kind, Some(&prompt.name), details).await?;
+    let change = events::Change {
+        id: event_id,
+        kind,
+        prompt: Some(&prompt.name),
+        version: version.as_ref(),
+        previous: previous.as_ref(),
+        extra: requested_by.map(|r| ("requested_by", json!({ "name": r.name, "email": r.email }))),
+    };
+    events::record(tx, actor, change, None).await
+}

@@ -1,0 +1,227 @@
+//! API keys: what a key reads, making, listing and revoking them, and the in-memory entry a
+//! read finds by the hash of its token (with its last use, written back in batches).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::access::{Actor, Permission};
+use crate::activity::{self, ActivityKind};
+use crate::credentials::new_bearer_token;
+use crate::db::Timestamp;
+use crate::error::VaultError;
+use crate::names::short_text;
+use crate::prompts::Channel;
+use crate::{Result, Vault};
+
+/// Which pointer a key reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyKind {
+    /// `pv_live_…`: the live pointer.
+    Live,
+    /// `pv_test_…`: the staging pointer, falling back to live.
+    Test,
+}
+
+impl KeyKind {
+    pub fn parse(raw: &str) -> Result<KeyKind> {
+        match raw {
+            "live" => Ok(KeyKind::Live),
+            "test" => Ok(KeyKind::Test),
+            _ => Err(VaultError::invalid("kind", "a key's kind is live or test")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Live => "live",
+            KeyKind::Test => "test",
+        }
+    }
+
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Live => "pv_live_",
+            KeyKind::Test => "pv_test_",
+        }
+    }
+
+    /// The pointer the key reads (a test key falls back to live).
+    pub fn channel(self) -> Channel {
+        match self {
+            KeyKind::Live => Channel::Live,
+            KeyKind::Test => Channel::Staging,
+        }
+    }
+}
+
+/// An API key as listed: never the token itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub kind: KeyKind,
+    pub name: String,
+    pub prefix: &'static str,
+    pub last_four: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A key just created: the only time its token is seen.
+#[derive(Clone)]
+pub struct NewApiKey {
+    pub key: ApiKey,
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApiKey").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+pub(super) type TokenHash = [u8; 32];
+
+pub(super) struct KeyEntry {
+    pub(super) id: i64,
+    pub(super) workspace_id: i64,
+    pub(super) kind: KeyKind,
+    /// Unix ms of the last read; flushed to the database in batches.
+    pub(super) last_used: AtomicI64,
+    pub(super) flushed: AtomicI64,
+}
+
+pub(super) fn hash_token(token: &str) -> TokenHash {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+pub(super) const KEY_COLUMNS: &str =
+    "select id, workspace_id, kind, token_hash, last_used_at, revoked_at from api_keys";
+
+pub(super) fn key_from_row(row: &sqlx::any::AnyRow) -> Result<(TokenHash, KeyEntry)> {
+    let hash: String = row.try_get("token_hash")?;
+    let mut token_hash = [0u8; 32];
+    hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
+    let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
+    let entry = KeyEntry {
+        id: row.try_get("id")?,
+        workspace_id: row.try_get("workspace_id")?,
+        kind: KeyKind::parse(&row.try_get::<String, _>("kind")?)?,
+        last_used: AtomicI64::new(last_used),
+        flushed: AtomicI64::new(last_used),
+    };
+    Ok((token_hash, entry))
+}
+
+impl Vault {
+    /// Creates an API key (admins only). The token is returned here and never again.
+    pub async fn create_api_key(&self, actor: &Actor, kind: KeyKind, name: &str) -> Result<NewApiKey> {
+        actor.require(Permission::Administer)?;
+        let name = short_text("name", name)?;
+        let (token, last_four) = new_bearer_token(kind.prefix());
+        let token_hash = hash_token(&token);
+        let created_at = Timestamp::now();
+        let mut tx = self.db.write.begin().await?;
+        self.room(&mut tx, crate::Quota::ApiKeysPerWorkspace, actor.workspace_id).await?.take(1)?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into api_keys (workspace_id, kind, name, token_hash, last_four, created_by, created_at) \
+             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        )
+        .bind(actor.workspace_id)
+        .bind(kind.as_str())
+        .bind(&name)
+        .bind(hex::encode(token_hash))
+        .bind(&last_four)
+        .bind(actor.account_id)
+        .bind(created_at.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        let details = json!({ "id": id, "name": name, "kind": kind.as_str() });
+        activity::record(&mut tx, actor, ActivityKind::KeyCreated, None, details).await?;
+        tx.commit().await?;
+        self.follow_changes().await;
+        let key = ApiKey { id, kind, name, prefix: kind.prefix(), last_four, created_at, last_used_at: None };
+        Ok(NewApiKey { key, token })
+    }
+
+    /// The workspace's keys that are not revoked, newest first (admins only). "Last used"
+    /// comes from memory, so it is current even before it is flushed.
+    pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
+        actor.require(Permission::Administer)?;
+        let rows = sqlx::query(
+            "select id, kind, name, last_four, created_at, last_used_at from api_keys \
+             where workspace_id = $1 and revoked_at is null order by id desc",
+        )
+        .bind(actor.workspace_id)
+        .fetch_all(&self.db.read)
+        .await?;
+        let in_memory: HashMap<i64, i64> = self
+            .serving
+            .lock_read()
+            .keys
+            .values()
+            .map(|k| (k.id, k.last_used.load(Ordering::Relaxed)))
+            .collect();
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("id")?;
+                let stored = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
+                let last_used = in_memory.get(&id).copied().unwrap_or(0).max(stored);
+                let kind = KeyKind::parse(&row.try_get::<String, _>("kind")?)?;
+                Ok(ApiKey {
+                    id,
+                    kind,
+                    name: row.try_get("name")?,
+                    prefix: kind.prefix(),
+                    last_four: row.try_get("last_four")?,
+                    created_at: Timestamp(row.try_get("created_at")?),
+                    last_used_at: (last_used > 0).then_some(Timestamp(last_used)),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a key (admins only); its very next read on this instance is refused, and
+    /// on the others as soon as they follow the change feed.
+    pub async fn revoke_api_key(&self, actor: &Actor, id: i64) -> Result<()> {
+        actor.require(Permission::Administer)?;
+        let mut tx = self.db.write.begin().await?;
+        let revoked = sqlx::query(
+            "update api_keys set revoked_at = $1 where id = $2 and workspace_id = $3 and revoked_at is null \
+             returning name",
+        )
+        .bind(Timestamp::now().0)
+        .bind(id)
+        .bind(actor.workspace_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| VaultError::NotFound(format!("no API key {id}")))?;
+        let details = json!({ "id": id, "name": revoked.try_get::<String, _>("name")? });
+        activity::record(&mut tx, actor, ActivityKind::KeyRevoked, None, details).await?;
+        tx.commit().await?;
+        self.follow_changes().await;
+        Ok(())
+    }
+
+    /// Writes the keys' "last used" times gathered in memory; the server calls this every
+    /// few seconds and at shutdown, so reads never write.
+    pub async fn flush_key_usage(&self) -> Result<()> {
+        for (key, last) in self.serving.unflushed_usage() {
+            // Another instance may have recorded a later read of the same key.
+            sqlx::query(
+                "update api_keys set last_used_at = $1 where id = $2 and (last_used_at is null or last_used_at < $1)",
+            )
+                .bind(last)
+                .bind(key.id)
+                .execute(&self.db.write)
+                .await?;
+            key.flushed.store(last, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,372 @@
+//! The read model: per prompt and key kind, the response a read sends, and every API key by
+//! the hash of its token, all in memory. Every operation that changes what a key reads
+//! rebuilds the affected entries before it returns, so the next read serves the new state.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::{Db, Timestamp};
+use crate::error::VaultError;
+use crate::names::VersionNumber;
+use crate::prompts::Channel;
+use crate::serving::keys::{KEY_COLUMNS, KeyEntry, KeyKind, TokenHash, hash_token, key_from_row};
+use crate::serving::rendering::{Served, serve, version_row};
+use crate::serving::updates::{StreamCounts, Update, Updates};
+use crate::version::{Status, Version};
+use crate::{Result, Vault};
+
+/// Why a read got nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadRefused {
+    /// Missing, unknown or revoked key: 401.
+    Unauthorized,
+    /// No such prompt, nothing live, or no such published version: 404.
+    NotFound,
+    /// A pinned version not in memory, and the database cannot be read: 503.
+    Unavailable,
+    /// The key read more than its configured rate: 429, to try again after this.
+    Limited(std::time::Duration),
+}
+
+/// What one prompt serves.
+#[derive(Default)]
+pub(super) struct PromptEntry {
+    pub(super) id: i64,
+    pub(super) live: Option<Arc<Served>>,
+    /// Set only while staging is enabled and points somewhere.
+    pub(super) staging: Option<Arc<Served>>,
+    /// The newest published version (Langfuse's `latest` label).
+    pub(super) latest: Option<Arc<Version>>,
+    /// The change-feed revisions at which what live keys, and test keys, read of it last
+    /// changed: the ids of the stream events that report it.
+    pub(super) live_changed: i64,
+    pub(super) test_changed: i64,
+}
+
+impl PromptEntry {
+    /// Keeps `old`'s revisions for the kinds of key whose view did not change; whether
+    /// any did.
+    pub(super) fn keep_unchanged(&mut self, old: &PromptEntry) -> bool {
+        let mut changed = false;
+        for kind in [KeyKind::Live, KeyKind::Test] {
+            let tag = |entry: &PromptEntry| entry.view(kind).0.map(|served| served.etag.clone());
+            if tag(self) == tag(old) {
+                let kept = old.view(kind).1;
+                match kind {
+                    KeyKind::Live => self.live_changed = kept,
+                    KeyKind::Test => self.test_changed = kept,
+                }
+            } else {
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Model {
+    pub(super) keys: HashMap<TokenHash, Arc<KeyEntry>>,
+    /// workspace → prompt name → entry.
+    pub(super) prompts: HashMap<i64, HashMap<String, PromptEntry>>,
+    /// Published versions read by number: immutable, so cached once read.
+    pub(super) pinned: HashMap<(i64, i64, KeyKind), Arc<Served>>,
+    /// Numbers (up to the prompt's newest published one) found not published when read
+    /// by number, so that asking again costs no query; forgotten when the prompt changes.
+    pub(super) unpublished: HashSet<(i64, i64)>,
+}
+
+/// What memory knows of a version read by number.
+pub(crate) enum Pinned {
+    Served(Arc<Served>),
+    /// Not published: newer than the newest published version, or found a draft before.
+    NotPublished,
+    /// Not read yet: the database says.
+    Unknown,
+}
+
+impl Model {
+    pub(crate) fn pinned(&self, prompt: &PromptEntry, number: VersionNumber, kind: KeyKind) -> Pinned {
+        let n = number.get();
+        if prompt.latest.as_ref().is_none_or(|latest| n > latest.number.get())
+            || self.unpublished.contains(&(prompt.id, n))
+        {
+            return Pinned::NotPublished;
+        }
+        self.pinned
+            .get(&(prompt.id, n, kind))
+            .map_or(Pinned::Unknown, |served| Pinned::Served(served.clone()))
+    }
+}
+
+#[derive(Clone, Default)]
+pub(crate) struct ReadModel {
+    pub(super) model: Arc<RwLock<Model>>,
+    /// Refreshes run one at a time, each reading the latest committed state, so an older
+    /// state can never overwrite a newer one.
+    pub(super) refreshing: Arc<tokio::sync::Mutex<()>>,
+    /// The last entry of the change feed applied (see `changes.rs`).
+    pub(crate) revision: Arc<AtomicI64>,
+    /// Reads allowed per key and second, when configured (off by default).
+    pub(crate) read_limit: Option<Arc<governor::DefaultKeyedRateLimiter<i64>>>,
+    /// What open streams are told of changes.
+    pub(super) updates: Updates,
+    /// Open streams per key.
+    pub(super) streams: Arc<StreamCounts>,
+}
+
+impl ReadModel {
+    /// Loads every key and every prompt's served versions; called once at start-up.
+    pub async fn load(db: &Db) -> Result<ReadModel> {
+        let model = ReadModel::default();
+        model.reload(db).await?;
+        Ok(model)
+    }
+
+    /// Reads everything again from the database: every key that is not revoked (keeping
+    /// what memory knows of their last use) and every prompt. The revision is the feed's
+    /// end as it was before reading, so any change committed meanwhile is applied again
+    /// by the next [`Vault::follow_changes`] (applying a change twice does no harm).
+    pub async fn reload(&self, db: &Db) -> Result<()> {
+        let revision = crate::changes::feed_end(db).await?;
+        let rows = sqlx::query(AssertSqlSafe(format!("{KEY_COLUMNS} where revoked_at is null")))
+            .fetch_all(&db.read)
+            .await?;
+        let mut keys = HashMap::with_capacity(rows.len());
+        {
+            let model = self.lock_read();
+            for row in &rows {
+                let (token_hash, entry) = key_from_row(row)?;
+                let entry = model.keys.get(&token_hash).cloned().unwrap_or_else(|| Arc::new(entry));
+                keys.insert(token_hash, entry);
+            }
+        }
+        {
+            let mut model = self.lock_write();
+            model.keys = keys;
+            model.pinned.clear();
+        }
+        self.updates.send(Update::Keys);
+        let prompts: Vec<i64> = sqlx::query_scalar("select id from prompts").fetch_all(&db.read).await?;
+        for id in prompts {
+            self.refresh_prompt(db, id, revision).await?;
+        }
+        self.revision.fetch_max(revision, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Reads key `id` again: added if it is new here, dropped if it was revoked.
+    pub async fn refresh_key(&self, db: &Db, id: i64) -> Result<()> {
+        let Some(row) = sqlx::query(AssertSqlSafe(format!("{KEY_COLUMNS} where id = $1")))
+            .bind(id)
+            .fetch_optional(&db.read)
+            .await?
+        else {
+            return Ok(());
+        };
+        let revoked = row.try_get::<Option<i64>, _>("revoked_at")?.is_some();
+        let (token_hash, entry) = key_from_row(&row)?;
+        let mut model = self.lock_write();
+        if revoked {
+            model.keys.remove(&token_hash);
+            drop(model);
+            // Its open streams end at once.
+            self.updates.send(Update::Keys);
+        } else {
+            model.keys.entry(token_hash).or_insert_with(|| Arc::new(entry));
+        }
+        Ok(())
+    }
+
+    /// The key `token` as it reads now: a read of its counted against its rate and its last
+    /// use noted. Every read path (SDK, Langfuse, MCP, streams) comes through here.
+    pub(super) fn reader<'m>(&self, model: &'m Model, token: &str) -> Result<&'m KeyEntry, ReadRefused> {
+        let key = model.keys.get(&hash_token(token)).ok_or(ReadRefused::Unauthorized)?;
+        self.within_read_limit(key.id).map_err(ReadRefused::Limited)?;
+        key.last_used.store(Timestamp::now().0, Ordering::Relaxed);
+        Ok(key)
+    }
+
+    /// Counts a read by key `id` against the configured rate; how long to wait when over.
+    pub(crate) fn within_read_limit(&self, id: i64) -> Result<(), std::time::Duration> {
+        use governor::clock::{Clock, DefaultClock};
+        let Some(limiter) = &self.read_limit else { return Ok(()) };
+        limiter.check_key(&id).map_err(|not_until| {
+            crate::limits::wait_for(not_until.wait_time_from(DefaultClock::default().now()))
+        })
+    }
+
+    /// Forgets the published versions read by number: they carry their author's name.
+    pub fn forget_pinned(&self) {
+        self.lock_write().pinned.clear();
+    }
+
+    pub(super) fn lock_write(&self) -> std::sync::RwLockWriteGuard<'_, Model> {
+        // A panic while holding the lock cannot leave the maps half-updated (each update is
+        // one insert), so a poisoned lock is still safe to use.
+        self.model.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn lock_read(&self) -> std::sync::RwLockReadGuard<'_, Model> {
+        self.model.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Rebuilds what prompt `id` serves from the database (a prompt that is not there has
+    /// nothing to serve), as of change-feed revision `revision`: what changed for a kind of
+    /// key is marked changed then, and open streams are told.
+    pub async fn refresh_prompt(&self, db: &Db, id: i64, revision: i64) -> Result<()> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let row = sqlx::query(
+            "select p.workspace_id, p.name, p.live_number, p.staging_number, w.staging_enabled \
+             from prompts p join workspaces w on w.id = p.workspace_id where p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+        let Some(row) = row else { return Ok(()) };
+        let workspace_id: i64 = row.try_get("workspace_id")?;
+        let name: String = row.try_get("name")?;
+        let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
+        let served = |number: Option<i64>, channel: Channel| {
+            let name = name.clone();
+            async move {
+                let Some(number) = number else { return Ok::<_, VaultError>(None) };
+                let version = version_row(db, id, number).await?.ok_or(sqlx::Error::RowNotFound)?;
+                Ok(Some(Arc::new(serve(&name, version, channel)?)))
+            }
+        };
+        let live = served(row.try_get("live_number")?, Channel::Live).await?;
+        let staging_number = row.try_get::<Option<i64>, _>("staging_number")?.filter(|_| staging_enabled);
+        let staging = served(staging_number, Channel::Staging).await?;
+        let latest_number: Option<i64> =
+            sqlx::query_scalar("select max(number) from versions where prompt_id = $1 and status = 'live'")
+                .bind(id)
+                .fetch_one(&db.read)
+                .await?;
+        let latest = match &live {
+            Some(live) if Some(live.version.number.get()) == latest_number => Some(live.version.clone()),
+            _ => served(latest_number, Channel::Live).await?.map(|served| served.version.clone()),
+        };
+        let mut entry =
+            PromptEntry { id, live, staging, latest, live_changed: revision, test_changed: revision };
+        let mut model = self.lock_write();
+        model.unpublished.retain(|(prompt, _)| *prompt != id);
+        let prompts = model.prompts.entry(workspace_id).or_default();
+        let changed = match prompts.get(&name) {
+            Some(old) => entry.keep_unchanged(old),
+            None => true,
+        };
+        let name: Arc<str> = Arc::from(name.as_str());
+        prompts.insert(name.to_string(), entry);
+        drop(model);
+        if changed {
+            self.updates.send(Update::Prompt { workspace_id, name });
+        }
+        Ok(())
+    }
+
+    /// What `token` reads for prompt `name`: the key's channel, or a pinned published version.
+    pub(super) fn read(&self, token: &str, name: &str, pinned: Option<VersionNumber>) -> ReadOutcome {
+        let model = self.lock_read();
+        let key = match self.reader(&model, token) {
+            Ok(key) => key,
+            Err(refused) => return ReadOutcome::Refused(refused),
+        };
+        let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
+            return ReadOutcome::Refused(ReadRefused::NotFound);
+        };
+        let served = match (pinned, key.kind) {
+            (Some(number), kind) => match model.pinned(prompt, number, kind) {
+                Pinned::Served(served) => Some(served),
+                Pinned::NotPublished => None,
+                Pinned::Unknown => return ReadOutcome::Pinned { prompt_id: prompt.id, kind },
+            },
+            (None, KeyKind::Live) => prompt.live.clone(),
+            (None, KeyKind::Test) => prompt.staging.clone().or_else(|| prompt.live.clone()),
+        };
+        served.map_or(ReadOutcome::Refused(ReadRefused::NotFound), ReadOutcome::Served)
+    }
+
+    /// Loads a published version for a pinned read and keeps it: published versions never
+    /// change. Drafts are not found here.
+    pub(super) async fn load_pinned(
+        &self,
+        db: &Db,
+        prompt_id: i64,
+        name: &str,
+        number: VersionNumber,
+        kind: KeyKind,
+    ) -> Result<Option<Arc<Served>>> {
+        let version = version_row(db, prompt_id, number.get()).await?;
+        let Some(version) = version.filter(|version| version.status == Status::Published) else {
+            self.lock_write().unpublished.insert((prompt_id, number.get()));
+            return Ok(None);
+        };
+        let served = Arc::new(serve(name, version, kind.channel())?);
+        self.lock_write().pinned.insert((prompt_id, number.get(), kind), served.clone());
+        Ok(Some(served))
+    }
+
+    /// Keys read since their last flush, with the time of their last read.
+    pub(super) fn unflushed_usage(&self) -> Vec<(Arc<KeyEntry>, i64)> {
+        self.lock_read()
+            .keys
+            .values()
+            .filter_map(|key| {
+                let last = key.last_used.load(Ordering::Relaxed);
+                (last > key.flushed.load(Ordering::Relaxed)).then(|| (key.clone(), last))
+            })
+            .collect()
+    }
+}
+
+/// The outcome of a read against the model.
+pub(super) enum ReadOutcome {
+    Served(Arc<Served>),
+    Refused(ReadRefused),
+    /// A pinned version not read before: [`Vault::read_prompt`] loads it once.
+    Pinned {
+        prompt_id: i64,
+        kind: KeyKind,
+    },
+}
+
+impl Vault {
+    /// An SDK read: the key's channel, or with `pinned` a published version by number.
+    /// Served from memory; the first read of a pinned version loads it once.
+    pub async fn read_prompt(
+        &self,
+        token: &str,
+        name: &str,
+        pinned: Option<VersionNumber>,
+    ) -> Result<Arc<Served>, ReadRefused> {
+        match self.serving.read(token, name, pinned) {
+            ReadOutcome::Served(served) => Ok(served),
+            ReadOutcome::Refused(refused) => Err(refused),
+            ReadOutcome::Pinned { prompt_id, kind } => {
+                let number = pinned.ok_or(ReadRefused::NotFound)?;
+                match self.serving.load_pinned(&self.db, prompt_id, name, number, kind).await {
+                    Ok(Some(served)) => Ok(served),
+                    Ok(None) => Err(ReadRefused::NotFound),
+                    Err(error) => {
+                        tracing::error!(%error, "loading a pinned version failed");
+                        Err(ReadRefused::Unavailable)
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl PromptEntry {
+    /// What a key of `kind` reads, and the revision at which that last changed.
+    pub(crate) fn view(&self, kind: KeyKind) -> (Option<&Arc<Served>>, i64) {
+        match kind {
+            KeyKind::Live => (self.live.as_ref(), self.live_changed),
+            KeyKind::Test => (self.staging.as_ref().or(self.live.as_ref()), self.test_changed),
+        }
+    }
+}

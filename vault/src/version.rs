@@ -1,0 +1,134 @@
+//! A version as every part of the vault reads it: one type, one column list, one row
+//! mapper, and the version JSON of the API, webhooks and SDK reads.
+//!
+//! A leaf: it imports only the values a version is made of (names, content, timestamps)
+//! and the error.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::Result;
+use crate::content::{self, Body, Config, PromptType};
+use crate::db::Timestamp;
+use crate::error::VaultError;
+use crate::names::VersionNumber;
+
+pub use types::{Status, VersionJson};
+
+pub(crate) fn status_from_db(raw: &str) -> Result<Status> {
+    Status::parse(raw).ok_or_else(|| VaultError::Internal(format!("unknown version status {raw:?}").into()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub number: VersionNumber,
+    pub status: Status,
+    /// Its text or chat messages (the prompt's type).
+    pub body: Body,
+    /// Its `{{variables}}`, each once, in order, as saved with it (never scanned again on
+    /// the way to a reader).
+    pub variables: Vec<String>,
+    pub config: Config,
+    pub message: String,
+    /// The member who saved it.
+    pub author: String,
+    pub author_email: String,
+    pub created_at: Timestamp,
+    /// Bumped by every rewrite of a draft; what a conditional rewrite must name.
+    pub revision: i64,
+}
+
+impl Version {
+    /// The version JSON of the API, webhooks and SDK reads; with its source (or messages) or
+    /// without.
+    pub fn to_json(&self, with_source: bool) -> VersionJson {
+        let named = Named {
+            number: self.number,
+            status: self.status,
+            kind: self.body.kind(),
+            variables: self.variables.clone(),
+            message: &self.message,
+            author: &self.author,
+            created_at: self.created_at,
+        };
+        let json = VersionJson { config: Some(self.config.clone()), ..named.into_json() };
+        if !with_source {
+            return json;
+        }
+        match &self.body {
+            Body::Text(text) => VersionJson { source: Some(text.clone()), ..json },
+            Body::Chat(messages) => VersionJson { messages: Some(messages.clone()), ..json },
+        }
+    }
+
+    pub fn kind(&self) -> PromptType {
+        self.body.kind()
+    }
+
+    /// A text prompt's text; empty for a chat prompt (see `body`).
+    pub fn text(&self) -> &str {
+        match &self.body {
+            Body::Text(text) => text,
+            Body::Chat(_) => "",
+        }
+    }
+}
+
+/// What the version JSON of a version only named (a list, a search hit) carries.
+pub(crate) struct Named<'a> {
+    pub number: VersionNumber,
+    pub status: Status,
+    pub kind: PromptType,
+    pub variables: Vec<String>,
+    pub message: &'a str,
+    pub author: &'a str,
+    pub created_at: Timestamp,
+}
+
+impl Named<'_> {
+    pub(crate) fn into_json(self) -> VersionJson {
+        VersionJson {
+            version: self.number.label(),
+            number: self.number.get(),
+            status: self.status,
+            kind: self.kind,
+            source: None,
+            messages: None,
+            config: None,
+            variables: self.variables,
+            message: self.message.to_owned(),
+            author: self.author.to_owned(),
+            created_at: self.created_at.to_rfc3339(),
+        }
+    }
+}
+
+impl From<Version> for VersionJson {
+    fn from(version: Version) -> Self {
+        version.to_json(true)
+    }
+}
+
+pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.variables, v.config, v.message, v.created_at, \
+     v.revision, m.name as author, m.email as author_email, \
+     (select kind from prompts where id = v.prompt_id) as kind";
+
+pub(crate) fn version_from_row(row: &AnyRow) -> Result<Version> {
+    Ok(Version {
+        number: number_from_db(row.try_get("number")?)?,
+        status: status_from_db(&row.try_get::<String, _>("status")?)?,
+        body: content::body_from_db(&row.try_get::<String, _>("kind")?, row.try_get("source")?)?,
+        variables: content::variables_from_db(row.try_get::<Option<String>, _>("variables")?.as_deref()),
+        config: content::config_from_db(&row.try_get::<String, _>("config")?)?,
+        message: row.try_get("message")?,
+        author: row.try_get("author")?,
+        author_email: row.try_get("author_email")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+        revision: row.try_get("revision")?,
+    })
+}
+
+pub(crate) fn number_from_db(n: i64) -> Result<VersionNumber> {
+    VersionNumber::new(n)
+        .map_err(|_| VaultError::Internal(format!("bad version number {n} in the database").into()))
+}
