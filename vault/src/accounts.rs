@@ -1,29 +1,20 @@
-//! People's accounts and how they prove who they are: first-run setup, sign-in with
-//! sessions (each showing one workspace at a time), personal access tokens (each acting in
-//! one workspace), and the account's own name and password.
+//! People's accounts: first-run setup, members added with a password, signing in, and the
+//! account's own name and password. Sessions are in `sessions`, personal access tokens in
+//! `tokens`.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
-use serde::Serialize;
-use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
-use crate::access::{Actor, Credential, Permission, Role};
-use crate::activity::{self, ActivityKind};
-use crate::credentials::{new_bearer_token, random_token, token_hash};
+use crate::access::{Actor, Permission, Role};
+use crate::credentials::{random_token, token_hash};
 use crate::db::Timestamp;
+use crate::error::{Conflict, VaultError};
 use crate::members::actor_in;
 use crate::names::{Email, new_password, short_text};
-use crate::{Conflict, Result, Vault, VaultError};
-
-/// How long a browser session lasts.
-const SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 60 * 60);
-/// A session unused this long ends, however young it is.
-pub const SESSION_IDLE: Duration = Duration::from_secs(3 * 24 * 60 * 60);
-const ACCESS_TOKEN_PREFIX: &str = "pv_pat_";
-/// "Last seen" and "last used" are kept to the minute: one write a minute, not per request.
-const TOUCH_EVERY_MS: i64 = 60_000;
+use crate::sessions::SessionCookie;
+use crate::tokens::{NewAccessToken, insert_access_token};
+use crate::{Result, Vault};
 
 /// First-run setup: the workspace and its owner.
 #[derive(Clone)]
@@ -62,43 +53,6 @@ impl std::fmt::Debug for NewMember {
             .field("name", &self.name)
             .field("role", &self.role)
             .finish_non_exhaustive()
-    }
-}
-
-/// A signed session cookie value and when it expires.
-#[derive(Clone)]
-pub struct SessionCookie {
-    pub value: String,
-    pub expires_at: Timestamp,
-}
-
-impl std::fmt::Debug for SessionCookie {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionCookie").field("expires_at", &self.expires_at).finish_non_exhaustive()
-    }
-}
-
-/// A personal access token as listed: never the token itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct AccessToken {
-    pub id: i64,
-    pub name: String,
-    pub prefix: &'static str,
-    pub last_four: String,
-    pub created_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
-}
-
-/// A token just created: the only time its secret is seen.
-#[derive(Clone)]
-pub struct NewAccessToken {
-    pub token: AccessToken,
-    pub secret: String,
-}
-
-impl std::fmt::Debug for NewAccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewAccessToken").field("token", &self.token).finish_non_exhaustive()
     }
 }
 
@@ -203,142 +157,6 @@ impl Vault {
         Ok((actor, cookie))
     }
 
-    /// Opens a browser session for the actor, showing their workspace.
-    pub async fn open_session(&self, actor: &Actor) -> Result<SessionCookie> {
-        let token = random_token(32);
-        let now = Timestamp::now();
-        let expires_at = now.plus(SESSION_LIFETIME);
-        let mut tx = self.db.write.begin().await?;
-        // Sweep ended sessions here: sign-ins are rare, so this costs nothing noticeable.
-        sqlx::query("delete from sessions where expires_at <= $1").bind(now.0).execute(&mut *tx).await?;
-        sqlx::query(
-            "insert into sessions (token_hash, account_id, workspace_id, created_at, expires_at) \
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(token_hash(&token))
-        .bind(actor.account_id)
-        .bind(actor.workspace_id)
-        .bind(now.0)
-        .bind(expires_at.0)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(SessionCookie { value: self.cookie_key.sign(&token), expires_at })
-    }
-
-    /// The member a session cookie belongs to, in the workspace the session shows; refused
-    /// when the cookie is forged, unknown, signed out or expired. A session whose member was
-    /// removed from its workspace is refused (403), once if it can move to another workspace
-    /// of theirs, else until they sign out.
-    pub async fn session_actor(&self, cookie: &str) -> Result<Actor> {
-        let token = self
-            .cookie_key
-            .verify(cookie)
-            .ok_or_else(|| VaultError::Unauthorized("please sign in".into()))?;
-        let hash = token_hash(token);
-        let row = sqlx::query(
-            "select account_id, workspace_id, created_at, expires_at, last_used_at from sessions where token_hash = $1",
-        )
-        .bind(&hash)
-        .fetch_optional(&self.db.read)
-        .await?
-        .ok_or_else(|| VaultError::Unauthorized("your session has ended; please sign in again".into()))?;
-        let now = Timestamp::now();
-        if row.try_get::<i64, _>("expires_at")? <= now.0 {
-            return Err(VaultError::Unauthorized("your session has expired; please sign in again".into()));
-        }
-        let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(row.try_get("created_at")?);
-        if now.0 - last_used > i64::try_from(SESSION_IDLE.as_millis()).unwrap_or(i64::MAX) {
-            sqlx::query("delete from sessions where token_hash = $1")
-                .bind(&hash)
-                .execute(&self.db.write)
-                .await?;
-            return Err(VaultError::Unauthorized(
-                "your session ended after three days without use; please sign in again".into(),
-            ));
-        }
-        if now.0 - last_used > TOUCH_EVERY_MS {
-            sqlx::query("update sessions set last_used_at = $1 where token_hash = $2")
-                .bind(now.0)
-                .bind(&hash)
-                .execute(&self.db.write)
-                .await?;
-        }
-        let account_id: i64 = row.try_get("account_id")?;
-        let workspace_id: Option<i64> = row.try_get("workspace_id")?;
-        if let Some(workspace_id) = workspace_id
-            && let Some((actor, last_seen)) = actor_in(&self.db.read, account_id, workspace_id).await?
-        {
-            self.touch_member(&actor, last_seen).await?;
-            return Ok(actor);
-        }
-        // The member was removed from the workspace this session shows: say so once, and
-        // show another workspace of theirs next time. With none left, the session stays
-        // refused in the same words (rather than ending silently) until they sign out.
-        if let Some(next) = self.last_workspace(account_id).await? {
-            sqlx::query("update sessions set workspace_id = $1 where token_hash = $2")
-                .bind(next)
-                .bind(&hash)
-                .execute(&self.db.write)
-                .await?;
-        }
-        Err(VaultError::Forbidden(
-            "you are no longer a member of this workspace; ask an admin to invite you again, or sign out"
-                .into(),
-        ))
-    }
-
-    /// Shows another of the person's workspaces in this session.
-    pub async fn switch_workspace(&self, cookie: &str, workspace_id: i64) -> Result<Actor> {
-        let current = self.session_actor(cookie).await?;
-        let actor = actor_in(&self.db.read, current.account_id, workspace_id)
-            .await?
-            .ok_or_else(|| VaultError::NotFound(format!("you are not a member of workspace {workspace_id}")))?
-            .0;
-        let token = self.cookie_key.verify(cookie).unwrap_or_default();
-        sqlx::query("update sessions set workspace_id = $1 where token_hash = $2")
-            .bind(workspace_id)
-            .bind(token_hash(token))
-            .execute(&self.db.write)
-            .await?;
-        Ok(actor)
-    }
-
-    /// The workspace the person used last (or joined last), if they are a member anywhere.
-    async fn last_workspace(&self, account_id: i64) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "select workspace_id from members where account_id = $1 and removed_at is null \
-             order by coalesce(last_seen_at, joined_at) desc, id desc limit 1",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.db.read)
-        .await?)
-    }
-
-    /// Records that the member was seen, at most once a minute.
-    async fn touch_member(&self, actor: &Actor, last_seen: Option<Timestamp>) -> Result<()> {
-        let now = Timestamp::now();
-        if last_seen.is_none_or(|at| now.0 - at.0 > TOUCH_EVERY_MS) {
-            sqlx::query("update members set last_seen_at = $1 where id = $2")
-                .bind(now.0)
-                .bind(actor.member_id)
-                .execute(&self.db.write)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Ends a session; signing out twice is harmless.
-    pub async fn sign_out(&self, cookie: &str) -> Result<()> {
-        if let Some(token) = self.cookie_key.verify(cookie) {
-            sqlx::query("delete from sessions where token_hash = $1")
-                .bind(token_hash(token))
-                .execute(&self.db.write)
-                .await?;
-        }
-        Ok(())
-    }
-
     /// Changes the actor's own name, in every workspace. Their versions show the new name as
     /// author, and search finds them by it (the rename feeds them to the index again).
     pub async fn rename_member(&self, actor: &Actor, name: &str) -> Result<Actor> {
@@ -399,111 +217,6 @@ impl Vault {
         replace_password(&mut tx, account_id, &hash, "").await?;
         tx.commit().await?;
         Ok(password)
-    }
-
-    /// Ends every session of the actor, the current one included.
-    pub async fn sign_out_everywhere(&self, actor: &Actor) -> Result<()> {
-        sqlx::query("delete from sessions where account_id = $1")
-            .bind(actor.account_id)
-            .execute(&self.db.write)
-            .await?;
-        Ok(())
-    }
-
-    /// The member a `pv_pat_…` token belongs to, in the token's workspace; refused when
-    /// unknown or revoked (removing a member revokes their tokens there).
-    pub async fn token_actor(&self, secret: &str) -> Result<Actor> {
-        let refused = || VaultError::Unauthorized("the access token is unknown or revoked".into());
-        if !secret.starts_with(ACCESS_TOKEN_PREFIX) {
-            return Err(refused());
-        }
-        let row = sqlx::query(
-            "select id, account_id, workspace_id, last_used_at from access_tokens \
-             where token_hash = $1 and revoked_at is null",
-        )
-        .bind(token_hash(secret))
-        .fetch_optional(&self.db.read)
-        .await?
-        .ok_or_else(refused)?;
-        let (actor, last_seen) =
-            actor_in(&self.db.read, row.try_get("account_id")?, row.try_get("workspace_id")?)
-                .await?
-                .ok_or_else(refused)?;
-        let now = Timestamp::now();
-        let last_used: Option<i64> = row.try_get("last_used_at")?;
-        if last_used.is_none_or(|at| now.0 - at > TOUCH_EVERY_MS) {
-            sqlx::query("update access_tokens set last_used_at = $1 where id = $2")
-                .bind(now.0)
-                .bind(row.try_get::<i64, _>("id")?)
-                .execute(&self.db.write)
-                .await?;
-        }
-        self.touch_member(&actor, last_seen).await?;
-        Ok(Actor { credential: Credential::AccessToken, ..actor })
-    }
-
-    /// A new token for the actor, acting in the actor's workspace; only with their password
-    /// behind the request (see [`Credential`]).
-    pub async fn create_access_token(&self, actor: &Actor, name: &str) -> Result<NewAccessToken> {
-        if actor.credential == Credential::AccessToken {
-            return Err(VaultError::Forbidden(
-                "a personal access token cannot create tokens: create one in the dashboard's \
-                 Personal access tokens section, signed in with your password"
-                    .into(),
-            ));
-        }
-        let name = short_text("name", name)?;
-        let mut tx = self.db.write.begin().await?;
-        self.room(&mut tx, crate::Quota::AccessTokensPerWorkspace, actor.workspace_id).await?.take(1)?;
-        let token = insert_access_token(&mut tx, actor, &name).await?;
-        let details = json!({ "id": token.token.id, "name": name });
-        activity::record(&mut tx, actor, ActivityKind::TokenCreated, None, details).await?;
-        tx.commit().await?;
-        Ok(token)
-    }
-
-    /// The actor's own tokens for this workspace that are not revoked, newest first.
-    pub async fn access_tokens(&self, actor: &Actor) -> Result<Vec<AccessToken>> {
-        let rows = sqlx::query(
-            "select id, name, last_four, created_at, last_used_at from access_tokens \
-             where account_id = $1 and workspace_id = $2 and revoked_at is null order by id desc",
-        )
-        .bind(actor.account_id)
-        .bind(actor.workspace_id)
-        .fetch_all(&self.db.read)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AccessToken {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    prefix: ACCESS_TOKEN_PREFIX,
-                    last_four: row.try_get("last_four")?,
-                    created_at: Timestamp(row.try_get("created_at")?),
-                    last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes one of the actor's own tokens; it stops working at once.
-    pub async fn revoke_access_token(&self, actor: &Actor, id: i64) -> Result<()> {
-        let mut tx = self.db.write.begin().await?;
-        let name: String = sqlx::query_scalar(
-            "update access_tokens set revoked_at = $1 \
-             where id = $2 and account_id = $3 and workspace_id = $4 and revoked_at is null returning name",
-        )
-        .bind(Timestamp::now().0)
-        .bind(id)
-        .bind(actor.account_id)
-        .bind(actor.workspace_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| VaultError::NotFound(format!("no access token {id}")))?;
-        activity::record(&mut tx, actor, ActivityKind::TokenRevoked, None, json!({ "id": id, "name": name }))
-            .await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 
@@ -577,36 +290,6 @@ pub(crate) async fn insert_workspace(
         .await?
         .ok_or_else(|| VaultError::Internal("the new workspace's owner was not found".into()))?;
     Ok(actor)
-}
-
-pub(crate) async fn insert_access_token(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    name: &str,
-) -> Result<NewAccessToken> {
-    let (secret, last_four) = new_bearer_token(ACCESS_TOKEN_PREFIX);
-    let created_at = Timestamp::now();
-    let id = sqlx::query_scalar(
-        "insert into access_tokens (account_id, workspace_id, name, token_hash, last_four, created_at) \
-         values ($1, $2, $3, $4, $5, $6) returning id",
-    )
-    .bind(actor.account_id)
-    .bind(actor.workspace_id)
-    .bind(name)
-    .bind(token_hash(&secret))
-    .bind(&last_four)
-    .bind(created_at.0)
-    .fetch_one(&mut **tx)
-    .await?;
-    let token = AccessToken {
-        id,
-        name: name.to_owned(),
-        prefix: ACCESS_TOKEN_PREFIX,
-        last_four,
-        created_at,
-        last_used_at: None,
-    };
-    Ok(NewAccessToken { token, secret })
 }
 
 /// Sets an account's password hash; every session but the one whose token hash is `kept`

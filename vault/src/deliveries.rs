@@ -20,8 +20,8 @@ use std::time::Duration;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sqlx::Row;
 
+use crate::attempts::DueDelivery;
 use crate::db::Timestamp;
-use crate::webhooks::DueDelivery;
 use crate::{Result, Vault, VaultError};
 
 /// Deliveries of one workspace being sent at once, over all instances.

@@ -10,15 +10,14 @@ use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
 use crate::access::{Actor, Permission, Role};
-use crate::accounts::{
-    NewAccessToken, account_by_email, insert_access_token, insert_account, insert_membership,
-};
+use crate::accounts::{account_by_email, insert_account, insert_membership};
 use crate::activity::{self, ActivityKind};
 use crate::credentials::{new_bearer_token, token_hash};
 use crate::db::Timestamp;
 use crate::members::actor_in;
 use crate::names::{Email, new_password, short_text};
 use crate::quotas::Quota;
+use crate::tokens::{NewAccessToken, insert_access_token};
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// How long an invitation link works.

@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod activity;
+mod attempts;
 mod changes;
 mod connections;
 pub mod content;
@@ -31,15 +32,20 @@ mod requests;
 mod reviews;
 mod search;
 mod serving;
+mod sessions;
 mod settings;
+mod tokens;
 mod transfer;
 mod version;
 mod webhooks;
 mod workspaces;
 
 pub use access::{Actor, Credential, LiveChanges, LiveRight, Permission, Role};
-pub use accounts::{AccessToken, NewAccessToken, NewMember, SessionCookie, SetUp};
+pub use accounts::{NewMember, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
+pub use attempts::{
+    Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, Outcome, retry_delay, url_for_logs,
+};
 pub use changes::{CHECK_EVERY, FEED_KEPT_FOR};
 pub use connections::{
     ConnectionLimits, ConnectionRefused, ConnectionShares, ConnectionSlot, DEFAULT_CONNECTIONS_PER_ADDRESS,
@@ -69,13 +75,12 @@ pub use serving::{
     DEFAULT_STREAMS_PER_WORKSPACE, KeyKind, LangfuseRefused, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
     NewApiKey, ReadRefused, Resume, Served, StreamEvent, StreamRefused, Subscription, prompt_filter,
 };
+pub use sessions::SessionCookie;
 pub use settings::{Settings, SettingsPatch};
+pub use tokens::{AccessToken, NewAccessToken};
 pub use transfer::Export;
 pub use version::{Status, Version, VersionJson};
-pub use webhooks::{
-    Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, NewWebhook, Outcome, Webhook, WebhookPatch,
-    WebhookSecret, retry_delay, url_for_logs,
-};
+pub use webhooks::{NewWebhook, Webhook, WebhookPatch, WebhookSecret};
 pub use workspaces::{WorkspaceCreators, WorkspaceMembership};
 
 /// How many password hashes run at once unless configured: one per core of a small server.
@@ -90,7 +95,7 @@ pub struct Vault {
     cookie_key: credentials::CookieKey,
     serving: serving::ReadModel,
     search_index: search::SearchIndex,
-    outbox: webhooks::Outbox,
+    outbox: attempts::Outbox,
     manual_sends: deliveries::ManualSends,
     passwords: credentials::PasswordChecks,
     attempts: limits::AttemptLimits,
@@ -184,7 +189,7 @@ impl Vault {
             cookie_key,
             serving,
             search_index,
-            outbox: webhooks::Outbox::default(),
+            outbox: attempts::Outbox::default(),
             manual_sends: deliveries::ManualSends::default(),
             passwords,
             attempts: limits::AttemptLimits::new(DEFAULT_ATTEMPTS_PER_MINUTE),

@@ -1,20 +1,18 @@
-//! The side-by-side diff between two versions: a line diff, then word emphasis inside each
-//! changed line, long unchanged stretches folded. Computed with `similar` under a deadline,
-//! so no pair of texts can stall the server: past it, the diff is coarser but still correct.
+//! The side-by-side diff of two texts: a line diff, then word emphasis inside each changed
+//! line, long unchanged stretches folded. Computed with `similar` under a deadline, so no
+//! pair of texts can stall the server: past it, the diff is coarser but still correct.
 
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use similar::{ChangeTag, DiffOp, DiffTag, TextDiff};
 
-use crate::content::{Body, ChatMessage, Config, MessageRole};
-use crate::names::VersionNumber;
-use crate::{Actor, Result, Vault, VaultError};
-
 /// Unchanged lines shown around each change; longer unchanged stretches are folded.
 const CONTEXT: usize = 3;
+
 /// The whole computation's budget: past it, `similar` settles for a coarser diff.
-const DEADLINE: Duration = Duration::from_millis(40);
+pub(super) const DEADLINE: Duration = Duration::from_millis(40);
+
 /// Changed stretches longer than this (removed plus added lines) are shown line by line,
 /// without word emphasis.
 const MAX_EMPHASISED_LINES: usize = 400;
@@ -52,116 +50,6 @@ pub struct DiffSide {
 pub struct Segment {
     pub text: String,
     pub changed: bool,
-}
-
-/// What `Vault::diff` returns: which versions were compared, and how they differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VersionDiff {
-    pub from: Option<VersionNumber>,
-    pub to: VersionNumber,
-    /// A text prompt's text, line by line; a chat prompt's messages, all counted (rows empty).
-    pub diff: Diff,
-    /// A chat prompt's messages, paired in order; `None` for a text prompt.
-    pub messages: Option<Vec<MessageChange>>,
-    /// The config's keys whose values differ, by key.
-    pub config: Vec<ConfigChange>,
-}
-
-/// One entry of a chat diff. Indexes start at 0, in each version's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MessageChange {
-    Same {
-        old_index: usize,
-        new_index: usize,
-        message: ChatMessage,
-    },
-    Added {
-        new_index: usize,
-        message: ChatMessage,
-    },
-    Removed {
-        old_index: usize,
-        message: ChatMessage,
-    },
-    /// A message whose role or content changed: the content's diff, words emphasised.
-    Changed {
-        old_index: usize,
-        new_index: usize,
-        old_role: MessageRole,
-        new_role: MessageRole,
-        diff: Diff,
-    },
-}
-
-/// A config key added (`old` absent), removed (`new` absent) or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConfigChange {
-    pub key: String,
-    pub old: Option<serde_json::Value>,
-    pub new: Option<serde_json::Value>,
-}
-
-/// Diffs two chat prompts' messages: equal ones kept in order, a removed message paired with
-/// an added one where both are messages (a changed message), the rest added or removed.
-pub fn messages(old: &[ChatMessage], new: &[ChatMessage]) -> (Vec<MessageChange>, Diff) {
-    let deadline = Instant::now() + DEADLINE;
-    let ops = similar::capture_diff_slices_deadline(similar::Algorithm::Myers, old, new, Some(deadline));
-    let mut changes = Vec::new();
-    let mut counts = Diff { rows: Vec::new(), added: 0, removed: 0 };
-    for op in ops {
-        let (olds, news) = (op.old_range(), op.new_range());
-        if op.tag() == DiffTag::Equal {
-            for (old_index, new_index) in olds.zip(news) {
-                changes.push(MessageChange::Same { old_index, new_index, message: new[new_index].clone() });
-            }
-            continue;
-        }
-        let paired = olds.len().min(news.len());
-        for (old_index, new_index) in olds.clone().zip(news.clone()) {
-            match (&old[old_index], &new[new_index]) {
-                (
-                    ChatMessage::Message { role: old_role, content: before },
-                    ChatMessage::Message { role: new_role, content: after },
-                ) => {
-                    let diff = side_by_side(before, after);
-                    counts.added += diff.added.max(1);
-                    counts.removed += diff.removed.max(1);
-                    changes.push(MessageChange::Changed {
-                        old_index,
-                        new_index,
-                        old_role: *old_role,
-                        new_role: *new_role,
-                        diff,
-                    });
-                }
-                (gone, came) => {
-                    changes.push(MessageChange::Removed { old_index, message: gone.clone() });
-                    changes.push(MessageChange::Added { new_index, message: came.clone() });
-                    counts.added += 1;
-                    counts.removed += 1;
-                }
-            }
-        }
-        for old_index in olds.skip(paired) {
-            changes.push(MessageChange::Removed { old_index, message: old[old_index].clone() });
-            counts.removed += 1;
-        }
-        for new_index in news.skip(paired) {
-            changes.push(MessageChange::Added { new_index, message: new[new_index].clone() });
-            counts.added += 1;
-        }
-    }
-    (changes, counts)
-}
-
-/// The keys of two configs whose values differ, by key.
-pub fn config(old: &Config, new: &Config) -> Vec<ConfigChange> {
-    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    keys.into_iter()
-        .filter(|key| old.get(*key) != new.get(*key))
-        .map(|key| ConfigChange { key: key.clone(), old: old.get(key).cloned(), new: new.get(key).cloned() })
-        .collect()
 }
 
 /// A line as shown: without its newline, a carriage return made visible (CRLF vs LF).
@@ -294,40 +182,6 @@ fn pair_up(old: Vec<DiffSide>, new: Vec<DiffSide>, rows: &mut Vec<DiffRow>) -> (
         }
     }
     counts
-}
-
-impl Vault {
-    /// The diff from version `from` to version `to` of a prompt; `from` defaults to the
-    /// version before `to` (the empty text when there is none).
-    pub async fn diff(
-        &self,
-        actor: &Actor,
-        name: &str,
-        from: Option<VersionNumber>,
-        to: VersionNumber,
-    ) -> Result<VersionDiff> {
-        let (older, newer) = self.versions_to_compare(actor, name, from, to).await?;
-        let from = older.as_ref().map(|v| v.number);
-        let old_config = older.as_ref().map(|v| v.config.clone()).unwrap_or_default();
-        let config = config(&old_config, &newer.config);
-        let (diff, messages) =
-            tokio::task::spawn_blocking(move || match (older.map(|v| v.body), newer.body) {
-                (Some(Body::Text(old)), Body::Text(new)) => (side_by_side(&old, &new), None),
-                (None, Body::Text(new)) => (side_by_side("", &new), None),
-                (old, Body::Chat(new)) => {
-                    let old = match old {
-                        Some(Body::Chat(old)) => old,
-                        _ => Vec::new(),
-                    };
-                    let (changes, counts) = messages(&old, &new);
-                    (counts, Some(changes))
-                }
-                (Some(Body::Chat(_)), Body::Text(new)) => (side_by_side("", &new), None),
-            })
-            .await
-            .map_err(VaultError::from)?;
-        Ok(VersionDiff { from, to, diff, messages, config })
-    }
 }
 
 #[cfg(test)]
