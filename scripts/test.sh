@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 
-# The generated-input tests (vault/tests/fuzz.rs, model.rs) draw from one fixed seed here, so a
-# run is repeatable; run them directly (cargo test -p vault --test fuzz) to explore new seeds,
+# The generated-input tests (vault/tests/vault/fuzz.rs, model.rs) draw from one fixed seed here, so
+# a run is repeatable; run them directly (cargo test -p vault --test vault fuzz::) to explore new seeds,
 # and keep what they find as a named case in the ordinary tests.
 export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261125}
 

@@ -133,22 +133,7 @@ impl Actor {
         };
         Err(VaultError::Forbidden(format!("only {who} can do this")))
     }
-}
 
-impl Actor {
-    /// Refuses a change to live the workspace's `rule` does not allow the actor.
-    pub(crate) fn require_live_right(&self, rule: LiveChanges) -> Result<()> {
-        self.require(Permission::ChangeLive)?;
-        if !self.role.may_change_live(rule) {
-            return Err(VaultError::Forbidden(
-                "in this workspace only admins and owners change what is live".into(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl Actor {
     /// The roles the actor may give by inviting or changing a role: none for editors and
     /// viewers, up to admin for admins, every role for owners.
     pub fn roles_to_give(&self) -> Vec<Role> {
@@ -163,7 +148,7 @@ impl Actor {
     }
 }
 
-/// Who promotes and rolls back in a workspace (see [`crate::Role::may_change_live`]).
+/// Who promotes and rolls back in a workspace (see [`Actor::live_right`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LiveChanges {
@@ -208,7 +193,12 @@ impl Actor {
     /// approve and reject) while the workspace's setting is `rule`; 403 naming who may when
     /// they may not. The operations' refusals and the dashboard's offers both come from here.
     pub fn live_right(&self, rule: LiveChanges) -> Result<LiveRight> {
-        self.require_live_right(rule)?;
+        self.require(Permission::ChangeLive)?;
+        if !self.role.may_change_live(rule) {
+            return Err(VaultError::Forbidden(
+                "in this workspace only admins and owners change what is live".into(),
+            ));
+        }
         Ok(if rule == LiveChanges::Review { LiveRight::ByRequest } else { LiveRight::Directly })
     }
 
@@ -244,6 +234,40 @@ mod permission_tests {
         for (permission, allowed) in rows {
             let roles = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
             assert_eq!(roles.map(|role| role.may(permission)), allowed, "{permission:?}");
+        }
+    }
+
+    #[test]
+    fn who_changes_live_and_how() {
+        use LiveRight::*;
+        let actor = |role| Actor {
+            account_id: 1,
+            member_id: 1,
+            workspace_id: 1,
+            workspace: "Acme".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            role,
+            credential: Credential::Password,
+        };
+        let roles = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
+        let rows = [
+            (LiveChanges::Editors, [None, Some(Directly), Some(Directly), Some(Directly)]),
+            (LiveChanges::Admins, [None, None, Some(Directly), Some(Directly)]),
+            (LiveChanges::Review, [None, Some(ByRequest), Some(ByRequest), Some(ByRequest)]),
+        ];
+        for (rule, expected) in rows {
+            let rights = roles.map(|role| actor(role).live_right(rule).ok());
+            assert_eq!(rights, expected, "{rule:?}");
+            for role in roles {
+                let direct = actor(role).require_direct_live_change(rule).map_err(|e| e.code());
+                let expected = match actor(role).live_right(rule) {
+                    Ok(Directly) => Ok(()),
+                    Ok(ByRequest) => Err("review_required"),
+                    Err(_) => Err("forbidden"),
+                };
+                assert_eq!(direct, expected, "{role:?} under {rule:?}");
+            }
         }
     }
 }

@@ -1,4 +1,28 @@
 //! The vault's tests, in one binary (one link of sqlx, tantivy and argon2 instead of one
-//! per file), a module per concern.
+//! per file), a module per concern; `helpers` holds the one fixture and the one way to
+//! assert a refusal. Every test runs on SQLite, and on PostgreSQL when
+//! `PROMPTVAULT_TEST_DATABASE_URL` names a server.
 
+mod activity;
+mod agents;
+mod faults;
+mod from_langfuse;
+mod fuzz;
+mod helpers;
+mod instances;
+mod langfuse;
+mod limits;
+mod logs;
+mod model;
 mod modules;
+mod push;
+mod quotas;
+mod reviews;
+mod rules;
+mod search;
+mod serving;
+mod stream;
+mod structured;
+mod team;
+mod transfer;
+mod webhooks;

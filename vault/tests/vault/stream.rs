@@ -4,43 +4,29 @@
 
 use std::time::Duration;
 
-use tempfile::TempDir;
 use vault::{
-    Actor, KeyKind, NewDraft, Resume, SettingsPatch, Storage, StreamEvent, StreamRefused, Subscription, Vault,
+    KeyKind, NewDraft, Resume, SettingsPatch, Storage, StreamEvent, StreamRefused, Subscription, Vault,
 };
 
-mod common;
-use common::{PROMPT, v};
+use crate::helpers::{Fixture, PROMPT, v};
 
 const OTHER: &str = "support/reply";
-
-struct Fixture {
-    vault: Vault,
-    owner: Actor,
-    live: String,
-    test: String,
-    dir: TempDir,
-}
 
 /// A workspace with staging on, two prompts (PROMPT live at v1 with a draft v2, OTHER with
 /// a draft only) and a live and a test key.
 async fn fixture() -> Fixture {
-    let (vault, owner, dir) = common::workspace("Ada").await;
-    vault
-        .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
-        .await
-        .expect("staging on");
+    let f = Fixture::new("Ada").await;
+    f.staging(true).await;
+    let (vault, owner) = (&f.vault, &f.owner);
     for name in [PROMPT, OTHER] {
-        vault.create_prompt(&owner, name).await.expect("create");
+        vault.create_prompt(owner, name).await.expect("create");
     }
     for source in ["one", "two"] {
-        vault.save_draft(&owner, PROMPT, NewDraft::text(source, source)).await.expect("draft");
+        vault.save_draft(owner, PROMPT, NewDraft::text(source, source)).await.expect("draft");
     }
-    vault.save_draft(&owner, OTHER, NewDraft::text("other", "other")).await.expect("draft");
-    vault.promote(&owner, PROMPT, v(1)).await.expect("promote");
-    let live = vault.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key").token;
-    let test = vault.create_api_key(&owner, KeyKind::Test, "preview").await.expect("key").token;
-    Fixture { vault, owner, live, test, dir }
+    vault.save_draft(owner, OTHER, NewDraft::text("other", "other")).await.expect("draft");
+    vault.promote(owner, PROMPT, v(1)).await.expect("promote");
+    f.with_keys().await
 }
 
 async fn open(vault: &Vault, key: &str, resume: Resume) -> (Subscription, Vec<StreamEvent>) {
@@ -160,7 +146,7 @@ async fn another_instance_resumes_a_stream_from_an_id_this_one_sent() {
     let f = fixture().await;
     let other_dir = tempfile::tempdir().expect("temp dir");
     let storage = Storage {
-        database_url: common::storage(f.dir.path()).await.database_url,
+        database_url: crate::helpers::storage(f.dir.path()).await.database_url,
         data_dir: other_dir.path().to_owned(),
     };
     let second = Vault::open(&storage).await.expect("second instance");

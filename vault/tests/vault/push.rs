@@ -5,11 +5,10 @@
 use serde_json::json;
 use vault::{
     Actor, LiveChanges, NewDraft, NewMember, PromptFile, PromptType, Push, PushStep, Role, SettingsPatch,
-    Vault, VaultError,
+    Vault,
 };
 
-mod common;
-use common::v;
+use crate::helpers::{assert_refused, v};
 
 fn text(name: &str, source: &str) -> PromptFile {
     PromptFile {
@@ -31,16 +30,6 @@ fn chat(name: &str, messages: serde_json::Value, config: serde_json::Value) -> P
 
 fn push(files: Vec<PromptFile>) -> Push {
     Push { files, message: "From the repository".into(), ..Default::default() }
-}
-
-fn assert_refused<T: std::fmt::Debug>(result: Result<T, VaultError>, status: u16, needle: &str) {
-    match result {
-        Err(error) => {
-            assert_eq!(error.status(), status, "{error}");
-            assert!(error.to_string().contains(needle), "{error:?} should mention {needle:?}");
-        }
-        Ok(value) => panic!("expected {status}, got {value:?}"),
-    }
 }
 
 async fn with_staging(vault: &Vault, owner: &Actor) {
@@ -65,7 +54,7 @@ fn files() -> Vec<PromptFile> {
 
 #[tokio::test]
 async fn a_push_creates_prompts_saves_what_differs_and_then_nothing() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let report = vault.push(&owner, push(files())).await.expect("push");
     assert!(report.changed());
     let steps: Vec<_> = report.prompts.iter().map(|p| (p.name.as_str(), p.steps.clone())).collect();
@@ -103,7 +92,7 @@ async fn a_push_creates_prompts_saves_what_differs_and_then_nothing() {
 
 #[tokio::test]
 async fn a_push_stages_and_promotes_each_files_version_once() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     with_staging(&vault, &owner).await;
     let staged = vault.push(&owner, Push { stage: true, ..push(files()) }).await.expect("stage");
     assert_eq!(staged.prompts[0].steps.last(), Some(&PushStep::Staged { version: v(1) }));
@@ -121,7 +110,7 @@ async fn a_push_stages_and_promotes_each_files_version_once() {
 
 #[tokio::test]
 async fn a_dry_run_reports_the_push_and_keeps_nothing() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let report =
         vault.push(&owner, Push { dry_run: true, promote: true, ..push(files()) }).await.expect("dry run");
     assert!(report.dry_run && report.changed());
@@ -131,7 +120,7 @@ async fn a_dry_run_reports_the_push_and_keeps_nothing() {
 
 #[tokio::test]
 async fn one_bad_file_refuses_the_whole_push_naming_its_prompt() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, "plain").await.expect("a text prompt");
     let cases: Vec<(PromptFile, u16, &str)> = vec![
         (text("Bad Name", "x"), 422, "not allowed in a prompt name"),
@@ -161,7 +150,7 @@ async fn one_bad_file_refuses_the_whole_push_naming_its_prompt() {
 
 #[tokio::test]
 async fn roles_and_the_workspace_rule_decide_what_a_push_may_do() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let viewer = member(&vault, &owner, Role::Viewer).await;
     assert_refused(vault.push(&viewer, push(files())).await, 403, "viewers cannot change prompts");
 
@@ -191,7 +180,7 @@ async fn roles_and_the_workspace_rule_decide_what_a_push_may_do() {
 
 #[tokio::test]
 async fn a_push_compares_with_the_newest_version_not_the_live_one() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.push(&owner, Push { promote: true, ..push(vec![text("greeting", "Hello")]) }).await.expect("push");
     vault.save_draft(&owner, "greeting", NewDraft::text("Hi", "someone's draft")).await.expect("draft");
     // The file equals live (v1), but the newest is v2: the file becomes v3.
@@ -202,7 +191,7 @@ async fn a_push_compares_with_the_newest_version_not_the_live_one() {
 
 #[tokio::test]
 async fn two_pushes_of_the_same_folder_at_once_save_one_draft() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.push(&owner, push(files())).await.expect("first push");
     let mut edited = files();
     edited[0] = text("greeting", "Hello again {{name}}");
@@ -218,7 +207,7 @@ async fn two_pushes_of_the_same_folder_at_once_save_one_draft() {
 
 #[tokio::test]
 async fn two_pushes_creating_the_same_prompt_at_once_both_succeed() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let (a, b) = tokio::join!(vault.push(&owner, push(files())), vault.push(&owner, push(files())));
     let steps: Vec<_> = [a.expect("one push"), b.expect("the other")]
         .iter()
@@ -230,7 +219,7 @@ async fn two_pushes_creating_the_same_prompt_at_once_both_succeed() {
 
 #[tokio::test]
 async fn one_push_carries_at_most_its_count_of_files() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let files = (0..=vault::MAX_ITEMS_PER_WRITE).map(|n| text(&format!("p{n}"), "text")).collect();
     assert_refused(vault.push(&owner, push(files)).await, 422, "at most");
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing was pushed");

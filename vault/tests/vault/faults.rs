@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use sqlx::Connection;
 use vault::{KeyKind, NewDraft, VaultError};
 
-mod common;
-use common::{PROMPT, v};
+use crate::helpers::{PROMPT, assert_refused, v};
 
 async fn admin(statement: &str) {
     let server = std::env::var("PROMPTVAULT_TEST_DATABASE_URL").expect("a PostgreSQL server");
@@ -26,12 +25,12 @@ async fn while_the_database_is_unreachable_reads_go_on_and_changes_wait_for_it()
     if std::env::var_os("PROMPTVAULT_TEST_DATABASE_URL").is_none() {
         return;
     }
-    let (vault, owner, dir) = common::workspace("Ada").await;
+    let (vault, owner, dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     vault.save_draft(&owner, PROMPT, draft("one")).await.expect("save");
     vault.promote(&owner, PROMPT, v(1)).await.expect("promote");
     let key = vault.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key").token;
-    let url = common::storage(dir.path()).await.database_url;
+    let url = crate::helpers::storage(dir.path()).await.database_url;
     let database = url.rsplit('/').next().expect("database name").to_owned();
 
     admin(&format!("alter database {database} with allow_connections false")).await;
@@ -44,7 +43,7 @@ async fn while_the_database_is_unreachable_reads_go_on_and_changes_wait_for_it()
     assert!(std::str::from_utf8(&served.body).expect("utf-8").contains("\"version\":\"v1\""));
     let started = Instant::now();
     let refused = vault.save_draft(&owner, PROMPT, draft("two")).await;
-    assert!(matches!(refused, Err(VaultError::Unavailable)), "{refused:?}");
+    assert_refused(refused, 503, "unavailable");
     assert!(started.elapsed() < Duration::from_secs(15), "said within seconds: {:?}", started.elapsed());
     assert_eq!(VaultError::Unavailable.status(), 503);
 

@@ -8,8 +8,7 @@ use vault::{
     Quotas, RequestAction, Role, SettingsPatch, VaultError, WorkspaceCreators,
 };
 
-mod common;
-use common::HERE;
+use crate::helpers::HERE;
 
 fn small() -> Quotas {
     Quotas {
@@ -46,7 +45,7 @@ fn text(name: &str, source: &str) -> PromptFile {
 
 #[tokio::test]
 async fn prompts_and_versions_stop_at_their_quotas_and_a_push_past_them_changes_nothing() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.with_quotas(small());
     vault.create_prompt(&owner, "one").await.expect("first prompt");
     vault.create_prompt(&owner, "two").await.expect("second prompt");
@@ -69,13 +68,13 @@ async fn prompts_and_versions_stop_at_their_quotas_and_a_push_past_them_changes_
     assert_eq!(vault.prompt(&owner, "one").await.expect("one").versions, 3);
 
     // Deleting a draft makes room for another.
-    vault.delete_draft(&owner, "one", common::v(3)).await.expect("delete a draft");
+    vault.delete_draft(&owner, "one", crate::helpers::v(3)).await.expect("delete a draft");
     vault.save_draft(&owner, "two", NewDraft::text("d", "m")).await.expect("room again");
 }
 
 #[tokio::test]
 async fn keys_tokens_and_webhooks_stop_at_their_quotas_and_revoking_makes_room() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.with_quotas(small());
     let first = vault.create_api_key(&owner, KeyKind::Live, "one").await.expect("key");
     vault.create_api_key(&owner, KeyKind::Test, "two").await.expect("key");
@@ -101,7 +100,7 @@ async fn keys_tokens_and_webhooks_stop_at_their_quotas_and_revoking_makes_room()
 
 #[tokio::test]
 async fn an_account_owns_at_most_its_quota_of_workspaces() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.with_quotas(small());
     vault.create_workspace(&owner, "Second").await.expect("the setup's and one more");
     assert_quota(vault.create_workspace(&owner, "Third").await, "--max-workspaces-per-account");
@@ -110,7 +109,7 @@ async fn an_account_owns_at_most_its_quota_of_workspaces() {
 
 #[tokio::test]
 async fn the_server_decides_who_may_create_workspaces() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let invitation = vault.invite(&owner, "bob@example.com", Role::Editor).await.expect("invite");
     let bob = vault.join(&invitation.token, joining("Bob", "bob's password"), HERE).await.expect("join");
 
@@ -127,7 +126,7 @@ async fn the_server_decides_who_may_create_workspaces() {
 
 #[tokio::test]
 async fn an_operator_gives_a_squatted_email_back_to_its_owner() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     // Mallory invites carol's email into a workspace of her own and joins with it first.
     let invitation = vault.invite(&owner, "mallory@example.com", Role::Editor).await.expect("invite");
     let mallory = vault
@@ -171,7 +170,7 @@ fn refusals<T: std::fmt::Debug>(results: &[Result<T, VaultError>]) -> Vec<String
 async fn every_quota_checked_write_succeeds_when_many_come_at_once() {
     // On PostgreSQL the quota check once locked the workspace after the write's foreign
     // keys had share-locked it: two writers at once waited on each other (deadlock, 500).
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let (vault, owner) = (&vault, &owner);
     let created =
         at_once(64, |i| async move { vault.create_prompt(owner, &format!("at-once/{i}")).await }).await;
@@ -208,7 +207,7 @@ async fn every_quota_checked_write_succeeds_when_many_come_at_once() {
 
 #[tokio::test]
 async fn writes_at_once_never_pass_a_quota_together() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault =
         &vault.with_quotas(Quotas { prompts_per_workspace: 10, versions_per_workspace: 12, ..small() });
     let owner = &owner;
@@ -232,7 +231,7 @@ async fn writes_at_once_never_pass_a_quota_together() {
 
 #[tokio::test]
 async fn a_join_whose_token_would_pass_the_quota_joins_nobody() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.with_quotas(small());
     vault.create_access_token(&owner, "ci").await.expect("the second token: the quota is full");
     let invitation = vault.invite(&owner, "bob@example.com", Role::Editor).await.expect("invite");
@@ -252,7 +251,7 @@ async fn a_join_whose_token_would_pass_the_quota_joins_nobody() {
 
 #[tokio::test]
 async fn waiting_invitations_and_open_requests_stop_at_their_quotas() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.with_quotas(Quotas { versions_per_workspace: 10, ..small() });
     let first = vault.invite(&owner, "one@example.com", Role::Editor).await.expect("one");
     vault.invite(&owner, "two@example.com", Role::Editor).await.expect("two");
@@ -273,11 +272,11 @@ async fn waiting_invitations_and_open_requests_stop_at_their_quotas() {
         vault.save_draft(&owner, name, NewDraft::text("s", "m")).await.expect("draft");
     }
     vault
-        .request_change(&owner, "one", RequestAction::Promote, common::v(1), "")
+        .request_change(&owner, "one", RequestAction::Promote, crate::helpers::v(1), "")
         .await
         .expect("first request");
     assert_quota(
-        vault.request_change(&owner, "two", RequestAction::Promote, common::v(1), "").await,
+        vault.request_change(&owner, "two", RequestAction::Promote, crate::helpers::v(1), "").await,
         "--max-open-requests-per-workspace",
     );
     // A push under review asks for a request too, and is refused whole.
@@ -289,7 +288,7 @@ async fn waiting_invitations_and_open_requests_stop_at_their_quotas() {
 
 #[tokio::test]
 async fn the_bytes_of_a_workspaces_versions_stop_at_their_quota_rewrites_included() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     // Each version below takes its text and "{}", its config.
     let vault =
         vault.with_quotas(Quotas { bytes_per_workspace: 2_500, versions_per_workspace: 100, ..small() });
@@ -303,14 +302,14 @@ async fn the_bytes_of_a_workspaces_versions_stop_at_their_quota_rewrites_include
     );
     // A rewrite counts what it adds.
     let grow = |n: usize| vault::Rewrite { body: Some(DraftBody::Text(a(n))), ..Default::default() };
-    vault.rewrite_draft(&owner, "one", common::v(2), grow(1_400)).await.expect("2,404 bytes");
+    vault.rewrite_draft(&owner, "one", crate::helpers::v(2), grow(1_400)).await.expect("2,404 bytes");
     assert_quota(
-        vault.rewrite_draft(&owner, "one", common::v(2), grow(1_600)).await,
+        vault.rewrite_draft(&owner, "one", crate::helpers::v(2), grow(1_600)).await,
         "--max-bytes-per-workspace",
     );
     let push = Push { files: vec![text("one", &a(600))], message: "m".into(), ..Default::default() };
     assert_quota(vault.push(&owner, push).await, "--max-bytes-per-workspace");
     // Deleting a draft makes room.
-    vault.delete_draft(&owner, "one", common::v(2)).await.expect("delete");
+    vault.delete_draft(&owner, "one", crate::helpers::v(2)).await.expect("delete");
     vault.save_draft(&owner, "one", NewDraft::text(a(1_000), "m")).await.expect("room again");
 }

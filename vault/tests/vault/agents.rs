@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use vault::{AgentRefused, AgentRole, KeyKind, NewDraft, PromptType, SettingsPatch};
 
-mod common;
-use common::v;
+use crate::helpers::v;
 
 fn arguments(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -15,7 +14,7 @@ fn arguments(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 
 #[tokio::test]
 async fn an_agent_lists_what_its_key_reads_and_gets_it_compiled() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault
         .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
         .await
@@ -84,7 +83,7 @@ async fn an_agent_lists_what_its_key_reads_and_gets_it_compiled() {
 /// before anything is allocated, as are too many arguments and one too long.
 #[tokio::test]
 async fn a_get_that_would_compile_past_the_limit_is_refused_in_words() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, "many").await.expect("create");
     vault.save_draft(&owner, "many", NewDraft::text("{{x}}".repeat(100_000), "")).await.expect("draft");
     vault.promote(&owner, "many", v(1)).await.expect("promote");

@@ -2,20 +2,19 @@
 //! history, its keys, its members), an import refuses a database that has workspaces, and a
 //! damaged document changes nothing.
 
-use vault::{KeyKind, NewDraft, PageRequest, ReadRefused, Vault, VaultError};
+use vault::{KeyKind, NewDraft, PageRequest, ReadRefused, Vault};
 
-mod common;
-use common::{PROMPT, v};
+use crate::helpers::{PROMPT, assert_refused, v};
 
 async fn empty_vault() -> (Vault, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let vault = Vault::open(&common::storage(dir.path()).await).await.expect("open");
+    let vault = crate::helpers::open(dir.path()).await;
     (vault, dir)
 }
 
 #[tokio::test]
 async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
-    let (source, owner, _dir) = common::workspace("Ada").await;
+    let (source, owner, _dir) = crate::helpers::workspace("Ada").await;
     source.create_prompt(&owner, PROMPT).await.expect("create");
     for i in 1..=3 {
         let draft = NewDraft::text(format!("text {i}"), format!("change {i}"));
@@ -31,8 +30,10 @@ async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
     let served = target.read_prompt(&key.token, PROMPT, None).await.expect("the key reads there");
     let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
     assert_eq!(body["version"], "v2");
-    let (owner_there, _) =
-        target.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("same password");
+    let (owner_there, _) = target
+        .sign_in("ada@example.com", "correct horse", crate::helpers::HERE)
+        .await
+        .expect("same password");
     let history = |vault: &Vault, actor| {
         let vault = vault.clone();
         async move { vault.versions(&actor, PROMPT, PageRequest::default()).await.expect("versions").items }
@@ -52,12 +53,12 @@ async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
 
     // Importing again, into a database with workspaces, is refused.
     let again = target.import(&export).await;
-    assert!(matches!(again, Err(VaultError::Conflict { .. })), "{again:?}");
+    assert_refused(again, 409, "");
 }
 
 #[tokio::test]
 async fn a_damaged_export_changes_nothing() {
-    let (source, owner, _dir) = common::workspace("Ada").await;
+    let (source, owner, _dir) = crate::helpers::workspace("Ada").await;
     source.create_prompt(&owner, PROMPT).await.expect("create");
     let key = source.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key");
     let mut export = source.export(None).await.expect("export");
@@ -66,15 +67,12 @@ async fn a_damaged_export_changes_nothing() {
 
     let (target, _target_dir) = empty_vault().await;
     let refused = target.import(&export).await;
-    assert!(
-        matches!(&refused, Err(VaultError::Invalid { message, .. }) if message.contains("unknown column colour")),
-        "{refused:?}"
-    );
+    assert_refused(refused, 422, "unknown column colour");
     assert!(target.needs_setup().await.expect("setup state"), "nothing was imported");
     assert_eq!(target.read_prompt(&key.token, PROMPT, None).await.err(), Some(ReadRefused::Unauthorized));
 
     export.promptvault_export = 99;
-    assert!(matches!(target.import(&export).await, Err(VaultError::Invalid { .. })));
+    assert_refused(target.import(&export).await, 422, "invalid");
 }
 
 /// Whatever opens the storage (the server, an import, a password reset) makes the data

@@ -3,20 +3,12 @@
 
 use futures::future::join_all;
 use tempfile::TempDir;
-use vault::{ActivityFilter, Actor, Conflict, Joining, NewDraft, NewMember, Role, SetUp, Vault, VaultError};
+use vault::{ActivityFilter, Actor, Conflict, Joining, NewDraft, NewMember, Role, SetUp};
 
-mod common;
-use common::PROMPT;
-
-struct Fixture {
-    vault: Vault,
-    owner: Actor,
-    dir: TempDir,
-}
+use crate::helpers::{Fixture, PROMPT, assert_refused};
 
 async fn fixture() -> Fixture {
-    let (vault, owner, dir) = common::workspace("Ada").await;
-    Fixture { vault, owner, dir }
+    Fixture::new("Ada").await
 }
 
 fn joining(name: &str) -> Joining {
@@ -27,22 +19,12 @@ impl Fixture {
     /// Invites `email` as `role` and joins with a new account; returns the new member.
     async fn joined(&self, email: &str, role: Role) -> Actor {
         let invitation = self.vault.invite(&self.owner, email, role).await.expect("invite");
-        self.vault.join(&invitation.token, joining(email), common::HERE).await.expect("join")
+        self.vault.join(&invitation.token, joining(email), crate::helpers::HERE).await.expect("join")
     }
 
     async fn kinds(&self) -> Vec<String> {
         let page = self.vault.activity(&self.owner, ActivityFilter::default()).await.expect("activity");
         page.items.iter().map(|entry| entry.kind.as_str().to_owned()).collect()
-    }
-}
-
-fn assert_refused<T: std::fmt::Debug>(result: Result<T, VaultError>, status: u16, needle: &str) {
-    match result {
-        Err(error) => {
-            assert_eq!(error.status(), status, "{error}");
-            assert!(error.to_string().contains(needle), "{error:?} should say {needle:?}");
-        }
-        Ok(value) => panic!("expected a {status} refusal, got {value:?}"),
     }
 }
 
@@ -59,15 +41,15 @@ async fn an_invited_person_joins_with_the_role_and_the_link_is_used_up() {
     assert!(!view.has_account);
     assert_eq!(f.vault.invitations(&f.owner).await.expect("pending").len(), 1);
 
-    let bob = f.vault.join(&invitation.token, joining("Bob"), common::HERE).await.expect("join");
+    let bob = f.vault.join(&invitation.token, joining("Bob"), crate::helpers::HERE).await.expect("join");
     assert_eq!((bob.workspace_id, bob.role, bob.name.as_str()), (f.owner.workspace_id, Role::Editor, "Bob"));
     f.vault.create_prompt(&bob, PROMPT).await.expect("an editor creates prompts");
     let (signed_in, _) =
-        f.vault.sign_in("bob@example.com", "long enough", common::HERE).await.expect("sign in");
+        f.vault.sign_in("bob@example.com", "long enough", crate::helpers::HERE).await.expect("sign in");
     assert_eq!(signed_in.member_id, bob.member_id);
 
     assert_refused(
-        f.vault.join(&invitation.token, joining("Bob again"), common::HERE).await,
+        f.vault.join(&invitation.token, joining("Bob again"), crate::helpers::HERE).await,
         410,
         "already been used",
     );
@@ -85,7 +67,8 @@ async fn an_invited_person_joins_with_the_role_and_the_link_is_used_up() {
 async fn two_joins_with_one_link_make_exactly_one_member() {
     let f = fixture().await;
     let invitation = f.vault.invite(&f.owner, "bob@example.com", Role::Viewer).await.expect("invite");
-    let joins = (0..4).map(|i| f.vault.join(&invitation.token, joining(&format!("Bob {i}")), common::HERE));
+    let joins =
+        (0..4).map(|i| f.vault.join(&invitation.token, joining(&format!("Bob {i}")), crate::helpers::HERE));
     let results = join_all(joins).await;
     let joined = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(joined, 1, "{results:?}");
@@ -104,8 +87,8 @@ async fn two_joins_that_would_make_one_account_at_once_let_only_one_password_in(
     let first = Joining { name: "Carol".into(), password: "carol's own password".into() };
     let second = Joining { name: "Not Carol".into(), password: "somebody else's".into() };
     let (a, b) = tokio::join!(
-        f.vault.join(&to_acme.token, first, common::HERE),
-        f.vault.join(&to_lab.token, second, common::HERE)
+        f.vault.join(&to_acme.token, first, crate::helpers::HERE),
+        f.vault.join(&to_lab.token, second, crate::helpers::HERE)
     );
     // Each join hashed a new password for an account that did not exist yet; the second to
     // commit must not be attached to the first one's account without its password.
@@ -120,7 +103,7 @@ async fn two_joins_that_would_make_one_account_at_once_let_only_one_password_in(
     let password =
         if winner.workspace_id == f.owner.workspace_id { "carol's own password" } else { "somebody else's" };
     f.vault
-        .sign_in("carol@example.com", password, common::HERE)
+        .sign_in("carol@example.com", password, crate::helpers::HERE)
         .await
         .expect("the winner's password signs in");
 }
@@ -135,7 +118,7 @@ async fn revoked_expired_and_replaced_invitations_say_so() {
     assert_eq!(pending.iter().map(|i| i.role).collect::<Vec<_>>(), [Role::Editor]);
 
     f.vault.revoke_invitation(&f.owner, second.invitation.id).await.expect("revoke");
-    assert_refused(f.vault.join(&second.token, joining("Bob"), common::HERE).await, 410, "revoked");
+    assert_refused(f.vault.join(&second.token, joining("Bob"), crate::helpers::HERE).await, 410, "revoked");
     assert_refused(
         f.vault.revoke_invitation(&f.owner, second.invitation.id).await,
         404,
@@ -144,12 +127,12 @@ async fn revoked_expired_and_replaced_invitations_say_so() {
 
     let third = f.vault.invite(&f.owner, "carol@example.com", Role::Viewer).await.expect("invite");
     expire_invitations(&f.dir).await;
-    assert_refused(f.vault.join(&third.token, joining("Carol"), common::HERE).await, 410, "expired");
+    assert_refused(f.vault.join(&third.token, joining("Carol"), crate::helpers::HERE).await, 410, "expired");
     assert_eq!(f.vault.members(&f.owner).await.expect("members").len(), 1, "nobody joined");
 }
 
 async fn expire_invitations(dir: &TempDir) {
-    common::sql(dir.path(), "update invitations set expires_at = 0").await.expect("expire");
+    crate::helpers::sql(dir.path(), "update invitations set expires_at = 0").await.expect("expire");
 }
 
 #[tokio::test]
@@ -163,9 +146,13 @@ async fn a_person_with_an_account_joins_with_their_own_password() {
     assert!(f.vault.invitation(&invitation.token).await.expect("view").has_account);
 
     let wrong = Joining { name: "ignored".into(), password: "not her password".into() };
-    assert_refused(f.vault.join(&invitation.token, wrong, common::HERE).await, 401, "already has an account");
+    assert_refused(
+        f.vault.join(&invitation.token, wrong, crate::helpers::HERE).await,
+        401,
+        "already has an account",
+    );
     let right = Joining { name: "ignored".into(), password: "correct horse".into() };
-    let ada = f.vault.join(&invitation.token, right, common::HERE).await.expect("join");
+    let ada = f.vault.join(&invitation.token, right, crate::helpers::HERE).await.expect("join");
     assert_eq!((ada.account_id, ada.name.as_str(), ada.role), (f.owner.account_id, "Ada", Role::Admin));
 
     let names: Vec<(String, Role)> =
@@ -179,12 +166,7 @@ async fn inviting_a_member_or_an_owner_without_the_right_is_refused() {
     let admin = f.joined("admin@example.com", Role::Admin).await;
     let editor = f.joined("editor@example.com", Role::Editor).await;
     let refused = f.vault.invite(&f.owner, "ADMIN@example.com", Role::Viewer).await;
-    match refused {
-        Err(VaultError::Conflict { reason: Conflict::AlreadyExists, message }) => {
-            assert!(message.contains("already a member"), "{message}")
-        }
-        other => panic!("expected already_exists, got {other:?}"),
-    }
+    assert_eq!(assert_refused(refused, 409, "already a member").code(), Conflict::AlreadyExists.code());
     assert_refused(f.vault.invite(&admin, "x@example.com", Role::Owner).await, 403, "only owners");
     assert_refused(f.vault.invite(&editor, "x@example.com", Role::Viewer).await, 403, "admins and owners");
     assert_refused(f.vault.invite(&f.owner, "not an email", Role::Viewer).await, 422, "email");
@@ -204,7 +186,8 @@ async fn the_last_owner_is_never_removed_or_demoted() {
     // With a second owner, the first may step down, and then cannot come back by herself.
     f.vault.change_role(&f.owner, admin.member_id, Role::Owner).await.expect("promote to owner");
     f.vault.change_role(&f.owner, f.owner.member_id, Role::Editor).await.expect("step down");
-    let ada = f.vault.sign_in("ada@example.com", "correct horse", common::HERE).await.expect("sign in").0;
+    let ada =
+        f.vault.sign_in("ada@example.com", "correct horse", crate::helpers::HERE).await.expect("sign in").0;
     assert_eq!(ada.role, Role::Editor);
     assert_refused(f.vault.change_role(&ada, ada.member_id, Role::Owner).await, 403, "admins and owners");
     let kinds = f.kinds_for(&admin).await;
@@ -223,7 +206,8 @@ async fn a_new_role_and_a_removal_count_on_the_next_request() {
     let f = fixture().await;
     let bob = f.joined("bob@example.com", Role::Editor).await;
     let token = f.vault.create_access_token(&bob, "ci").await.expect("token").secret;
-    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough", common::HERE).await.expect("sign in");
+    let (_, cookie) =
+        f.vault.sign_in("bob@example.com", "long enough", crate::helpers::HERE).await.expect("sign in");
     f.vault.create_prompt(&bob, PROMPT).await.expect("editor creates");
 
     f.vault.change_role(&f.owner, bob.member_id, Role::Viewer).await.expect("lower");
@@ -239,7 +223,7 @@ async fn a_new_role_and_a_removal_count_on_the_next_request() {
     // Bob belongs nowhere else: his session stays refused, saying why.
     assert_refused(f.vault.session_actor(&cookie.value).await, 403, "no longer a member");
     assert_refused(
-        f.vault.sign_in("bob@example.com", "long enough", common::HERE).await,
+        f.vault.sign_in("bob@example.com", "long enough", crate::helpers::HERE).await,
         403,
         "not a member of any workspace",
     );
@@ -258,7 +242,8 @@ async fn a_removed_member_with_another_workspace_moves_there() {
     let f = fixture().await;
     let bob = f.joined("bob@example.com", Role::Editor).await;
     let lab = f.vault.create_workspace(&bob, "Lab").await.expect("create");
-    let (_, cookie) = f.vault.sign_in("bob@example.com", "long enough", common::HERE).await.expect("sign in");
+    let (_, cookie) =
+        f.vault.sign_in("bob@example.com", "long enough", crate::helpers::HERE).await.expect("sign in");
     let acme = f.vault.switch_workspace(&cookie.value, f.owner.workspace_id).await.expect("switch");
     assert_eq!(acme.workspace, "Acme");
     f.vault.remove_member(&f.owner, bob.member_id).await.expect("remove");
@@ -285,7 +270,8 @@ async fn members_and_invitations_of_another_workspace_are_out_of_reach() {
 async fn removal_is_backed_by_the_database_too() {
     let f = fixture().await;
     let statement = format!("update members set removed_at = 1 where id = {}", f.owner.member_id);
-    let refused = common::sql(f.dir.path(), &statement).await.expect_err("the database keeps the last owner");
+    let refused =
+        crate::helpers::sql(f.dir.path(), &statement).await.expect_err("the database keeps the last owner");
     assert!(refused.to_string().contains("at least one owner"), "{refused}");
 }
 

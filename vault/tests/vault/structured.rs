@@ -9,8 +9,7 @@ use vault::{
     SettingsPatch, Storage, Vault, VaultError,
 };
 
-mod common;
-use common::v;
+use crate::helpers::{assert_refused, v};
 
 const CHAT: &str = "support/reply";
 
@@ -23,7 +22,7 @@ fn messages() -> Value {
 }
 
 async fn chat_prompt() -> (Vault, vault::Actor, tempfile::TempDir) {
-    let (vault, owner, dir) = common::workspace("Ada").await;
+    let (vault, owner, dir) = crate::helpers::workspace("Ada").await;
     let state = vault.create_prompt_of_type(&owner, CHAT, PromptType::Chat).await.expect("create");
     assert_eq!(state.kind, PromptType::Chat);
     (vault, owner, dir)
@@ -60,7 +59,7 @@ async fn a_chat_version_keeps_its_messages_config_and_variables() {
 
 #[tokio::test]
 async fn a_text_version_lists_its_variables_and_defaults_to_an_empty_config() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, "support/triage").await.expect("create");
     let draft = NewDraft::text("Hi {{ name }}, on {{plan}}: {{name}} {{ 1 }}", "first");
     let saved = vault.save_draft(&owner, "support/triage", draft).await.expect("save");
@@ -133,7 +132,7 @@ async fn a_published_chat_version_is_frozen_with_its_config_and_its_type_for_eve
 
     let rewrite = Rewrite { config: Some(json!({"model": "o3"})), ..Default::default() };
     let refused = vault.rewrite_draft(&owner, CHAT, v(1), rewrite).await;
-    assert!(matches!(refused, Err(VaultError::Conflict { reason: Conflict::Frozen, .. })), "{refused:?}");
+    assert_refused(refused, 409, Conflict::Frozen.code());
     let body = Rewrite {
         body: Some(DraftBody::Chat(json!([{"role": "user", "content": "x"}]))),
         ..Default::default()
@@ -141,9 +140,10 @@ async fn a_published_chat_version_is_frozen_with_its_config_and_its_type_for_eve
     assert!(vault.rewrite_draft(&owner, CHAT, v(1), body).await.is_err());
     // The database refuses too, behind the vault's back.
     let sneaky =
-        common::sql(dir.path(), "update versions set config = '{\"model\":\"o3\"}' where number = 1").await;
+        crate::helpers::sql(dir.path(), "update versions set config = '{\"model\":\"o3\"}' where number = 1")
+            .await;
     assert!(sneaky.is_err(), "the database keeps a published version's config");
-    let retyped = common::sql(dir.path(), "update prompts set kind = 'text'").await;
+    let retyped = crate::helpers::sql(dir.path(), "update prompts set kind = 'text'").await;
     assert!(retyped.is_err(), "the database keeps a prompt's type");
     let kept = vault.version(&owner, CHAT, v(1)).await.expect("v1");
     assert_eq!((kept.config["model"].clone(), kept.kind()), (json!("gpt-4o-mini"), PromptType::Chat));
@@ -275,7 +275,7 @@ async fn a_database_of_the_previous_release_opens_with_its_prompts_unchanged() {
     std::fs::copy(fixture, dir.path().join("promptvault.db")).expect("copy the old database");
     let vault = Vault::open(&Storage::in_dir(dir.path())).await.expect("open and migrate");
     let (owner, _) = vault
-        .sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD, common::HERE)
+        .sign_in(vault::demo::DEMO_EMAIL, vault::demo::DEMO_PASSWORD, crate::helpers::HERE)
         .await
         .expect("sign in");
     let welcome = vault.version(&owner, "onboarding/welcome-email", v(2)).await.expect("v2");
@@ -308,7 +308,7 @@ async fn a_database_of_the_previous_release_opens_with_its_prompts_unchanged() {
 /// serving and listing it for an agent are each one pass over the text.
 #[tokio::test]
 async fn a_megabyte_of_braces_saves_serves_and_lists_at_once() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     // Far above a pass's cost, unoptimised on a busy machine; far below the minutes a scan
     // that looks back at every brace takes.
     let started = std::time::Instant::now();

@@ -4,9 +4,8 @@
 
 use std::net::IpAddr;
 
+use crate::helpers::assert_refused;
 use vault::{NewMember, Role, VaultError};
-
-mod common;
 
 fn busy_for(result: Result<impl std::fmt::Debug, VaultError>) -> u64 {
     match result {
@@ -17,7 +16,7 @@ fn busy_for(result: Result<impl std::fmt::Debug, VaultError>) -> u64 {
 
 #[tokio::test]
 async fn guesses_at_one_account_from_one_address_are_cut_off_after_ten_a_minute_and_others_sign_in() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.limit_attempts(10);
     let grace = NewMember {
         email: "grace@example.com".into(),
@@ -27,20 +26,20 @@ async fn guesses_at_one_account_from_one_address_are_cut_off_after_ten_a_minute_
     };
     vault.add_member(&owner, grace).await.expect("grace");
     for i in 0..10 {
-        let wrong = vault.sign_in("ada@example.com", &format!("guess {i}"), common::HERE).await;
-        assert!(matches!(wrong, Err(VaultError::Unauthorized(_))), "{i}: {wrong:?}");
+        let wrong = vault.sign_in("ada@example.com", &format!("guess {i}"), crate::helpers::HERE).await;
+        assert_refused(wrong, 401, "unauthorized");
     }
     // The eleventh is refused before its password is checked, even the right one, in any case.
-    assert!(busy_for(vault.sign_in("ADA@example.com", "correct horse", common::HERE).await) >= 1);
+    assert!(busy_for(vault.sign_in("ADA@example.com", "correct horse", crate::helpers::HERE).await) >= 1);
     vault
-        .sign_in("grace@example.com", "grace's password", common::HERE)
+        .sign_in("grace@example.com", "grace's password", crate::helpers::HERE)
         .await
         .expect("another account signs in");
 }
 
 #[tokio::test]
 async fn guesses_at_an_account_from_anywhere_never_lock_its_owner_out_of_a_clean_address() {
-    let (vault, _owner, _dir) = common::workspace("Ada").await;
+    let (vault, _owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.limit_attempts(10);
     // Guessers at Ada's email from a handful of addresses; the second IPv6 one is in the
     // first one's /64, which has used up its guesses already.
@@ -67,7 +66,7 @@ async fn guesses_at_an_account_from_anywhere_never_lock_its_owner_out_of_a_clean
 
 #[tokio::test]
 async fn an_address_gets_ten_attempts_a_minute_and_another_address_is_not_affected() {
-    let (vault, _owner, _dir) = common::workspace("Ada").await;
+    let (vault, _owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.limit_attempts(10);
     let flooding: IpAddr = "203.0.113.7".parse().expect("ip");
     for _ in 0..10 {
@@ -82,7 +81,7 @@ async fn an_address_gets_ten_attempts_a_minute_and_another_address_is_not_affect
 
 #[tokio::test]
 async fn an_ipv6_client_counts_by_its_slash_64_not_by_each_of_its_addresses() {
-    let (vault, _owner, _dir) = common::workspace("Ada").await;
+    let (vault, _owner, _dir) = crate::helpers::workspace("Ada").await;
     let vault = vault.limit_attempts(10);
     for host in 0..10 {
         let address: IpAddr = format!("2001:db8:7:7::{host:x}").parse().expect("ip");
@@ -95,36 +94,42 @@ async fn an_ipv6_client_counts_by_its_slash_64_not_by_each_of_its_addresses() {
 
 #[tokio::test]
 async fn reads_past_a_keys_configured_rate_wait_and_other_keys_read_on() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
-    vault.create_prompt(&owner, common::PROMPT).await.expect("prompt");
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    vault.create_prompt(&owner, crate::helpers::PROMPT).await.expect("prompt");
     let draft = vault::NewDraft::text("text", String::new());
-    vault.save_draft(&owner, common::PROMPT, draft).await.expect("save");
-    vault.promote(&owner, common::PROMPT, common::v(1)).await.expect("promote");
+    vault.save_draft(&owner, crate::helpers::PROMPT, draft).await.expect("save");
+    vault.promote(&owner, crate::helpers::PROMPT, crate::helpers::v(1)).await.expect("promote");
     let busy = vault.create_api_key(&owner, vault::KeyKind::Live, "busy").await.expect("key").token;
     let calm = vault.create_api_key(&owner, vault::KeyKind::Live, "calm").await.expect("key").token;
     let unlimited = vault.clone();
     let vault = vault.limit_reads_per_key(5);
     for _ in 0..5 {
-        vault.read_prompt(&busy, common::PROMPT, None).await.expect("within the rate");
+        vault.read_prompt(&busy, crate::helpers::PROMPT, None).await.expect("within the rate");
     }
-    match vault.read_prompt(&busy, common::PROMPT, None).await {
+    match vault.read_prompt(&busy, crate::helpers::PROMPT, None).await {
         Err(vault::ReadRefused::Limited(wait)) => assert!(wait.as_secs() >= 1),
         other => panic!("expected a wait, got {other:?}"),
     }
-    assert!(vault.read_langfuse(&busy, common::PROMPT, None, None).await.is_err(), "both read APIs count");
+    assert!(
+        vault.read_langfuse(&busy, crate::helpers::PROMPT, None, None).await.is_err(),
+        "both read APIs count"
+    );
     assert!(
         matches!(vault.agent_prompts(&busy), Err(vault::ReadRefused::Limited(_))),
         "an agent's listing counts"
     );
     let nothing = std::collections::HashMap::new();
     assert!(
-        matches!(vault.agent_prompt(&busy, common::PROMPT, &nothing), Err(vault::AgentRefused::Limited(_))),
+        matches!(
+            vault.agent_prompt(&busy, crate::helpers::PROMPT, &nothing),
+            Err(vault::AgentRefused::Limited(_))
+        ),
         "an agent's get counts"
     );
     let opened = vault.subscribe(&busy, None, vault::Resume::Fresh).await.map(|_| ());
     assert!(matches!(opened, Err(vault::StreamRefused::Limited(_))), "opening a stream counts: {opened:?}");
-    vault.read_prompt(&calm, common::PROMPT, None).await.expect("another key reads on");
+    vault.read_prompt(&calm, crate::helpers::PROMPT, None).await.expect("another key reads on");
     for _ in 0..20 {
-        unlimited.read_prompt(&busy, common::PROMPT, None).await.expect("no limit unless configured");
+        unlimited.read_prompt(&busy, crate::helpers::PROMPT, None).await.expect("no limit unless configured");
     }
 }

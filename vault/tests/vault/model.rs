@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use vault::{Actor, KeyKind, NewDraft, Rewrite, SettingsPatch, Status, Vault, VaultError, VersionNumber};
 
-mod common;
-use common::PROMPT;
+use crate::helpers::PROMPT;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -138,7 +137,7 @@ async fn served(vault: &Vault, key: &str) -> Option<i64> {
 }
 
 async fn check(ops: Vec<Op>) {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     let live_key = vault.create_api_key(&owner, KeyKind::Live, "live").await.expect("key").token;
     let test_key = vault.create_api_key(&owner, KeyKind::Test, "test").await.expect("key").token;

@@ -1,33 +1,19 @@
 //! SDK reads from the in-memory model: every cell of PRODUCT.md's "Serving SDK reads",
 //! every pointer move seen by the very next read, and API keys.
 
-use tempfile::TempDir;
-use vault::{
-    Actor, KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role, SettingsPatch, Vault, VaultError,
-};
+use vault::{KeyKind, NewDraft, NewMember, ReadRefused, Rewrite, Role};
 
-mod common;
-use common::{PROMPT, v};
-
-struct Fixture {
-    vault: Vault,
-    owner: Actor,
-    live: String,
-    test: String,
-    dir: TempDir,
-}
+use crate::helpers::{Fixture, PROMPT, assert_refused, v};
 
 /// A prompt with drafts v1…v3, a live key and a test key.
 async fn fixture() -> Fixture {
-    let (vault, owner, dir) = common::workspace("Ada").await;
-    vault.create_prompt(&owner, PROMPT).await.expect("create");
+    let f = Fixture::new("Ada").await;
+    f.vault.create_prompt(&f.owner, PROMPT).await.expect("create");
     for i in 1..=3 {
         let draft = NewDraft::text(format!("source {i}"), String::new());
-        vault.save_draft(&owner, PROMPT, draft).await.expect("save");
+        f.vault.save_draft(&f.owner, PROMPT, draft).await.expect("save");
     }
-    let live = vault.create_api_key(&owner, KeyKind::Live, "prod").await.expect("live key").token;
-    let test = vault.create_api_key(&owner, KeyKind::Test, "preview").await.expect("test key").token;
-    Fixture { vault, owner, live, test, dir }
+    f.with_keys().await
 }
 
 impl Fixture {
@@ -45,11 +31,6 @@ impl Fixture {
         let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
         let field = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
         Ok((field("version"), field("channel"), field("source")))
-    }
-
-    async fn staging(&self, on: bool) {
-        let patch = SettingsPatch { staging_enabled: Some(on), ..Default::default() };
-        self.vault.update_settings(&self.owner, patch).await.expect("settings");
     }
 }
 
@@ -140,7 +121,7 @@ async fn unknown_and_revoked_keys_are_refused_at_once() {
     let prod = keys.iter().find(|k| k.name == "prod").expect("prod key");
     f.vault.revoke_api_key(&f.owner, prod.id).await.expect("revoke");
     assert_eq!(f.read(&f.live).await, Err(ReadRefused::Unauthorized));
-    assert!(matches!(f.vault.revoke_api_key(&f.owner, prod.id).await, Err(VaultError::NotFound(_))));
+    assert_refused(f.vault.revoke_api_key(&f.owner, prod.id).await, 404, "not_found");
     assert!(f.read(&f.test).await.is_ok(), "other keys keep working");
 }
 
@@ -160,7 +141,7 @@ async fn keys_are_listed_without_their_token_and_last_use_is_kept_without_a_writ
 
     // Flushed at shutdown, so it survives a restart, like the keys themselves.
     f.vault.close().await;
-    let reopened = Vault::open(&common::storage(f.dir.path()).await).await.expect("reopen");
+    let reopened = crate::helpers::open(f.dir.path()).await;
     let keys = reopened.api_keys(&f.owner).await.expect("keys");
     assert!(keys[1].last_used_at.is_some());
     let served = reopened.read_prompt(&f.live, PROMPT, None).await.expect("read after restart");
@@ -177,15 +158,9 @@ async fn only_admins_manage_keys() {
         role: Role::Editor,
     };
     let editor = f.vault.add_member(&f.owner, member).await.expect("editor");
-    assert!(matches!(
-        f.vault.create_api_key(&editor, KeyKind::Live, "x").await,
-        Err(VaultError::Forbidden(_))
-    ));
-    assert!(matches!(f.vault.api_keys(&editor).await, Err(VaultError::Forbidden(_))));
-    assert!(matches!(
-        f.vault.create_api_key(&f.owner, KeyKind::Live, " ").await,
-        Err(VaultError::Invalid { .. })
-    ));
+    assert_refused(f.vault.create_api_key(&editor, KeyKind::Live, "x").await, 403, "forbidden");
+    assert_refused(f.vault.api_keys(&editor).await, 403, "forbidden");
+    assert_refused(f.vault.create_api_key(&f.owner, KeyKind::Live, " ").await, 422, "invalid");
 }
 
 #[tokio::test]
@@ -197,14 +172,14 @@ async fn pinned_reads_of_unpublished_versions_are_answered_from_memory() {
     assert_eq!(f.read_pinned(&f.live, Some(2)).await.map(|r| r.0), Ok("v2".into()));
 
     // With the versions out of the database's reach, memory still knows all three answers.
-    common::sql(f.dir.path(), "alter table versions rename to versions_away").await.expect("hide");
+    crate::helpers::sql(f.dir.path(), "alter table versions rename to versions_away").await.expect("hide");
     assert_eq!(f.read_pinned(&f.live, Some(1)).await, Err(ReadRefused::NotFound), "no query: remembered");
     assert_eq!(f.read_pinned(&f.live, Some(3)).await, Err(ReadRefused::NotFound), "newer than v2: no query");
     assert_eq!(f.read_pinned(&f.live, Some(99)).await, Err(ReadRefused::NotFound));
     assert_eq!(f.read_pinned(&f.live, Some(2)).await.map(|r| r.0), Ok("v2".into()), "cached");
     // What memory does not know is not claimed missing: the database cannot say.
     assert_eq!(f.read_pinned(&f.test, Some(2)).await, Err(ReadRefused::Unavailable));
-    common::sql(f.dir.path(), "alter table versions_away rename to versions").await.expect("back");
+    crate::helpers::sql(f.dir.path(), "alter table versions_away rename to versions").await.expect("back");
 
     // Publishing v1 later (a rollback target) makes it readable by number.
     f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("promote v1");

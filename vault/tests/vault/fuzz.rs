@@ -7,8 +7,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use vault::{Cursor, Email, NewDraft, PageRequest, PromptName, VaultError, VersionNumber};
 
-mod common;
-use common::PROMPT;
+use crate::helpers::{PROMPT, assert_refused};
 
 /// Text as hostile input is: any characters, often near the limits, sometimes huge.
 fn hostile() -> impl Strategy<Value = String> {
@@ -55,7 +54,7 @@ proptest! {
 #[test]
 fn the_vault_answers_any_draft_search_and_cursor_with_a_result_or_a_refusal_that_changes_nothing() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let (vault, owner, _dir) = runtime.block_on(common::workspace("Ada"));
+    let (vault, owner, _dir) = runtime.block_on(crate::helpers::workspace("Ada"));
     runtime.block_on(vault.create_prompt(&owner, PROMPT)).expect("create");
     let mut runner = TestRunner::new(Config { cases: 128, ..Config::default() });
     let input = (hostile(), hostile(), hostile(), hostile());
@@ -93,14 +92,11 @@ fn the_vault_answers_any_draft_search_and_cursor_with_a_result_or_a_refusal_that
 /// can. Both refuse it now, in the same words, so no backend answers differently.
 #[tokio::test]
 async fn a_nul_character_is_refused_alike_on_both_backends() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, PROMPT).await.expect("create");
     for (source, message) in [("a\0b", ""), ("text", "a\0b")] {
         let draft = NewDraft::text(source, message);
-        match vault.save_draft(&owner, PROMPT, draft).await {
-            Err(VaultError::Invalid { message, .. }) => assert!(message.contains("NUL"), "{message}"),
-            other => panic!("expected a refusal, got {other:?}"),
-        }
+        assert_refused(vault.save_draft(&owner, PROMPT, draft).await, 422, "NUL");
     }
     assert_eq!(vault.prompt(&owner, PROMPT).await.expect("state").versions, 0);
     assert!(vault.rename_member(&owner, "Ada\0").await.is_err());

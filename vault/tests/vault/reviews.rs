@@ -2,49 +2,27 @@
 //! that are approved (applied at once), rejected, cancelled or go stale.
 
 use futures::future::join_all;
-use tempfile::TempDir;
 use vault::{
-    ActivityFilter, Actor, Conflict, LiveChanges, NewDraft, NewMember, RequestAction, RequestState, Role,
-    SettingsPatch, Vault, VaultError,
+    ActivityFilter, Actor, Conflict, LiveChanges, NewDraft, RequestAction, RequestState, Role, SettingsPatch,
 };
 
-mod common;
-use common::{PROMPT, v};
-
-struct Fixture {
-    vault: Vault,
-    owner: Actor,
-    _dir: TempDir,
-}
+use crate::helpers::{Fixture, PROMPT, assert_refused, v};
 
 async fn fixture(rule: LiveChanges) -> Fixture {
-    let (vault, owner, dir) = common::workspace("Ada").await;
+    let f = Fixture::new("Ada").await;
     let patch = SettingsPatch { live_changes: Some(rule), ..Default::default() };
-    vault.update_settings(&owner, patch).await.expect("settings");
-    vault.create_prompt(&owner, PROMPT).await.expect("prompt");
+    f.vault.update_settings(&f.owner, patch).await.expect("settings");
+    f.vault.create_prompt(&f.owner, PROMPT).await.expect("prompt");
     for i in 1..=3 {
         let draft = NewDraft::text(format!("source {i}"), format!("v{i}"));
-        vault.save_draft(&owner, PROMPT, draft).await.expect("draft");
+        f.vault.save_draft(&f.owner, PROMPT, draft).await.expect("draft");
     }
-    Fixture { vault, owner, _dir: dir }
+    f
 }
 
 impl Fixture {
-    async fn member(&self, role: Role) -> Actor {
-        let email = format!("{}@example.com", role.as_str());
-        let input = NewMember { email, password: "long enough".into(), name: role.as_str().into(), role };
-        self.vault.add_member(&self.owner, input).await.expect("member")
-    }
-
     async fn live(&self) -> Option<i64> {
         self.vault.prompt(&self.owner, PROMPT).await.expect("prompt").live.map(|n| n.get())
-    }
-}
-
-fn assert_refused<T: std::fmt::Debug>(result: Result<T, VaultError>, status: u16, code: &str) {
-    match result {
-        Err(error) => assert_eq!((error.status(), error.code()), (status, code), "{error}"),
-        Ok(value) => panic!("expected {status} {code}, got {value:?}"),
     }
 }
 
@@ -117,10 +95,7 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
     let requests = f.vault.requests(&f.owner, Some(RequestState::Open)).await.expect("open");
     f.vault.approve_request(&f.owner, requests[0].id).await.expect("approve v2");
     let refused = f.vault.request_change(&editor, PROMPT, RequestAction::RollBack, v(3), "").await;
-    assert!(
-        matches!(refused, Err(VaultError::Conflict { reason: Conflict::NotPublished, .. })),
-        "{refused:?}"
-    );
+    assert_refused(refused, 409, Conflict::NotPublished.code());
     let back = f
         .vault
         .request_change(&editor, PROMPT, RequestAction::RollBack, v(1), "v2 is rude")
@@ -232,7 +207,7 @@ async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
     let sneaky = rewrite("something nobody reviewed");
     assert_refused(f.vault.rewrite_draft(&editor, PROMPT, v(2), sneaky.clone()).await, 409, "under_review");
     let behind = "update versions set source = 'behind its back' where number = 2";
-    assert!(common::sql(f._dir.path(), behind).await.is_err(), "the database refuses it too");
+    assert!(crate::helpers::sql(f.dir.path(), behind).await.is_err(), "the database refuses it too");
     f.vault.rewrite_draft(&editor, PROMPT, v(3), rewrite("v3 edits on")).await.expect("v3");
 
     f.vault.approve_request(&f.owner, request.id).await.expect("approved");

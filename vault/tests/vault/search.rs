@@ -3,25 +3,16 @@
 
 use std::time::{Duration, Instant};
 
-use tempfile::TempDir;
 use vault::{
-    Actor, Cursor, Found, HistoryEntry, NewDraft, NewMember, Page, PageRequest, Rewrite, Role, Vault,
-    VersionNumber,
+    Actor, Cursor, Found, HistoryEntry, NewDraft, NewMember, Page, PageRequest, Rewrite, Role, VersionNumber,
 };
 
-mod common;
-use common::{PROMPT, v};
-
-struct Fixture {
-    vault: Vault,
-    owner: Actor,
-    dir: TempDir,
-}
+use crate::helpers::{Fixture, PROMPT, v};
 
 async fn fixture() -> Fixture {
-    let (vault, owner, dir) = common::workspace("Ada Lovelace").await;
-    vault.create_prompt(&owner, PROMPT).await.expect("create prompt");
-    Fixture { vault, owner, dir }
+    let f = Fixture::new("Ada Lovelace").await;
+    f.vault.create_prompt(&f.owner, PROMPT).await.expect("create prompt");
+    f
 }
 
 fn search(text: &str) -> PageRequest {
@@ -278,7 +269,7 @@ async fn a_missing_damaged_or_stale_index_is_rebuilt_from_the_database() {
     // Behind: versions written while the index was not looking (a crash before the indexer
     // ran) are in the change feed, and applied at start-up.
     f.vault.close().await;
-    common::sql(f.dir.path(), "update versions set message = 'edited offline' where number = 5")
+    crate::helpers::sql(f.dir.path(), "update versions set message = 'edited offline' where number = 5")
         .await
         .expect("offline edit");
     let f = reopen(f).await;
@@ -287,7 +278,7 @@ async fn a_missing_damaged_or_stale_index_is_rebuilt_from_the_database() {
 }
 
 async fn reopen(f: Fixture) -> Fixture {
-    let vault = Vault::open(&common::storage(f.dir.path()).await).await.expect("reopen");
+    let vault = crate::helpers::open(f.dir.path()).await;
     vault.search_caught_up().await.expect("caught up");
     Fixture { vault, ..f }
 }

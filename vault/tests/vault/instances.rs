@@ -12,8 +12,7 @@ use vault::{
     Role, SettingsPatch, Storage, Vault, VaultError,
 };
 
-mod common;
-use common::{PROMPT, v};
+use crate::helpers::{PROMPT, v};
 
 /// Two vaults on one database, each with a search index of its own.
 struct Pair {
@@ -24,10 +23,10 @@ struct Pair {
 }
 
 async fn pair() -> Pair {
-    let (first, owner, dir) = common::workspace("Ada").await;
+    let (first, owner, dir) = crate::helpers::workspace("Ada").await;
     let other_dir = tempfile::tempdir().expect("temp dir");
     let storage = Storage {
-        database_url: common::storage(dir.path()).await.database_url,
+        database_url: crate::helpers::storage(dir.path()).await.database_url,
         data_dir: other_dir.path().to_owned(),
     };
     let second = Vault::open(&storage).await.expect("second instance");
@@ -247,10 +246,14 @@ async fn a_change_the_read_model_could_not_apply_is_applied_at_the_next_try() {
     p.first.save_draft(&p.owner, PROMPT, draft("one")).await.expect("save");
     p.first.promote(&p.owner, PROMPT, v(1)).await.expect("promote");
     // The second instance cannot read the versions when it first tries to follow.
-    common::sql(p._dirs.0.path(), "alter table versions rename to versions_away").await.expect("hide");
+    crate::helpers::sql(p._dirs.0.path(), "alter table versions rename to versions_away")
+        .await
+        .expect("hide");
     assert!(p.second.catch_up().await.is_err(), "the refresh fails");
     assert!(p.second.revision() < p.first.revision(), "its revision stays behind the change it missed");
-    common::sql(p._dirs.0.path(), "alter table versions_away rename to versions").await.expect("back");
+    crate::helpers::sql(p._dirs.0.path(), "alter table versions_away rename to versions")
+        .await
+        .expect("back");
     // Nothing was skipped: the next try (the periodic check's) applies it.
     p.second.catch_up().await.expect("follow");
     assert_eq!(version_read(&p.second, &key.token).await.as_deref(), Ok("v1"));

@@ -6,8 +6,7 @@ use vault::{
     Body, ChatMessage, LangfuseVersion, MessageRole, NewDraft, PromptType, SettingsPatch, Status, VaultError,
 };
 
-mod common;
-use common::v;
+use crate::helpers::{assert_refused, v};
 
 /// An export as Langfuse's API writes it (fields the import does not use included).
 fn export() -> Vec<LangfuseVersion> {
@@ -32,7 +31,7 @@ fn export() -> Vec<LangfuseVersion> {
 
 #[tokio::test]
 async fn an_export_becomes_prompts_with_their_history_and_a_second_import_changes_nothing() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault
         .update_settings(&owner, SettingsPatch { staging_enabled: Some(true), ..Default::default() })
         .await
@@ -79,7 +78,7 @@ async fn an_export_becomes_prompts_with_their_history_and_a_second_import_change
 
 #[tokio::test]
 async fn an_export_that_disagrees_with_the_history_here_imports_nothing() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, "greeting").await.expect("prompt");
     vault.save_draft(&owner, "greeting", NewDraft::text("Other words", "ours")).await.expect("draft");
     let refused = vault.import_from_langfuse(&owner, export()).await;
@@ -91,7 +90,7 @@ async fn an_export_that_disagrees_with_the_history_here_imports_nothing() {
 
 #[tokio::test]
 async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let cases = [
         (json!([{"name": "Bad Name", "version": 1, "prompt": "x"}]), "\"Bad Name\""),
         (
@@ -124,7 +123,7 @@ async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
 
 #[tokio::test]
 async fn under_review_the_production_version_is_requested_once() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let review = SettingsPatch { live_changes: Some(vault::LiveChanges::Review), ..Default::default() };
     vault.update_settings(&owner, review).await.expect("review");
     let report = vault.import_from_langfuse(&owner, export()).await.expect("import");
@@ -143,7 +142,7 @@ async fn under_review_the_production_version_is_requested_once() {
 /// editor cannot import at all.
 #[tokio::test]
 async fn an_import_never_publishes_without_the_right_to() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let editor = vault::NewMember {
         email: "ed@example.com".into(),
         password: "long enough".into(),
@@ -155,10 +154,7 @@ async fn an_import_never_publishes_without_the_right_to() {
 
     let admins = SettingsPatch { live_changes: Some(vault::LiveChanges::Admins), ..Default::default() };
     vault.update_settings(&owner, admins).await.expect("admins");
-    match vault.import_from_langfuse(&editor, export()).await {
-        Err(VaultError::Forbidden(why)) => assert!(why.contains("only admins and owners"), "{why}"),
-        other => panic!("refused: {other:?}"),
-    }
+    assert_refused(vault.import_from_langfuse(&editor, export()).await, 403, "only admins and owners");
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing imported");
 
     let review = SettingsPatch { live_changes: Some(vault::LiveChanges::Review), ..Default::default() };
@@ -178,18 +174,14 @@ async fn an_import_never_publishes_without_the_right_to() {
 
 #[tokio::test]
 async fn one_import_request_carries_at_most_its_count_of_versions() {
-    let (vault, owner, _dir) = common::workspace("Ada").await;
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let many: Vec<LangfuseVersion> = (1..=vault::MAX_ITEMS_PER_WRITE as i64 + 1)
         .map(|n| {
             serde_json::from_value(json!({"name": format!("p{n}"), "version": 1, "prompt": "text"}))
                 .expect("a version")
         })
         .collect();
-    match vault.import_from_langfuse(&owner, many).await {
-        Err(VaultError::Invalid { field: "versions", message }) => {
-            assert!(message.contains("in parts"), "{message}")
-        }
-        other => panic!("expected the count refused, got {other:?}"),
-    }
+    let refused = assert_refused(vault.import_from_langfuse(&owner, many).await, 422, "in parts");
+    assert_eq!(refused.field(), Some("versions"));
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing was imported");
 }
