@@ -14,8 +14,7 @@ use crate::access::{Actor, LiveChanges};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::names::{MAX_MESSAGE_BYTES, VersionNumber};
-use crate::prompts::PromptRow;
-use crate::prompts::model::Requester;
+use crate::prompts::model::{PromptRow, Requester};
 
 /// What a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

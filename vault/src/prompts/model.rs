@@ -11,6 +11,7 @@ use crate::error::{Conflict, VaultError};
 use crate::names::VersionNumber;
 use crate::settings::Settings;
 use crate::version::{Status, Version};
+
 pub use types::{Channel, Offered};
 
 /// A prompt's pointers as callers see them.

@@ -19,7 +19,7 @@ use crate::prompts::steps::{
 };
 use crate::quotas::Quota;
 use crate::requests;
-use crate::settings::{self};
+use crate::settings;
 use crate::version::{Status, Version, number_from_db};
 use crate::{Result, Vault};
 

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use tempfile::TempDir;
 use vault::{
-    Actor, KeyKind, NewMember, Role, SetUp, SettingsPatch, Storage, Vault, VaultError, VersionNumber,
+    Actor, Conflict, KeyKind, NewDraft, NewMember, PageRequest, Role, SetUp, SettingsPatch, Storage, Vault,
+    VaultError, VersionNumber,
 };
 
 pub const PROMPT: &str = "support/triage";
@@ -69,6 +70,36 @@ impl Fixture {
         let input = NewMember { email, password: "long enough".into(), name: role.as_str().into(), role };
         self.vault.add_member(&self.owner, input).await.expect("add member")
     }
+}
+
+impl Fixture {
+    /// Prompt [`PROMPT`] with drafts v1…v`count` (sources `source {i}`).
+    pub async fn prompt_with_drafts(&self, count: usize) {
+        self.vault.create_prompt(&self.owner, PROMPT).await.expect("create prompt");
+        for i in 1..=count {
+            self.vault.save_draft(&self.owner, PROMPT, draft(&format!("source {i}"))).await.expect("save");
+        }
+    }
+
+    /// [`PROMPT`]'s versions as `v{n}:{status}`, newest first.
+    pub async fn labels(&self) -> Vec<String> {
+        let page = PageRequest { limit: Some(200), ..Default::default() };
+        let page = self.vault.versions(&self.owner, PROMPT, page).await.expect("versions");
+        page.items.iter().map(|v| format!("{}:{}", v.number, v.status.as_str())).collect()
+    }
+}
+
+/// A text draft of `source`, with the message `msg {source}`.
+pub fn draft(source: &str) -> NewDraft {
+    NewDraft::text(source, format!("msg {source}"))
+}
+
+/// A refusal by a rule: 409 with the reason callers act on, and a message that says it in
+/// words.
+#[track_caller]
+pub fn assert_conflict<T: std::fmt::Debug>(result: Result<T, VaultError>, expected: Conflict, needle: &str) {
+    let error = assert_refused(result, 409, needle);
+    assert_eq!(error.code(), expected.code(), "{error:?}");
 }
 
 /// The one way a test asserts a refusal: `result` is an error with `status`, and `what` is

@@ -3,6 +3,7 @@
 //! assert a refusal. Every test runs on SQLite, and on PostgreSQL when
 //! `PROMPTVAULT_TEST_DATABASE_URL` names a server.
 
+mod accounts;
 mod activity;
 mod agents;
 mod faults;
@@ -18,9 +19,11 @@ mod modules;
 mod push;
 mod quotas;
 mod reviews;
+mod roles;
 mod rules;
 mod search;
 mod serving;
+mod storage;
 mod stream;
 mod structured;
 mod team;
