@@ -3,6 +3,8 @@
 //! between the server and the browser.
 
 mod activity;
+mod diff;
+mod editor;
 mod integrations;
 mod prompts;
 mod reviews;
@@ -17,6 +19,8 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 pub use activity::*;
+pub use diff::*;
+pub use editor::*;
 pub use integrations::*;
 pub use prompts::*;
 pub use reviews::*;

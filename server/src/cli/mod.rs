@@ -4,6 +4,7 @@
 //! this is files, requests and words.
 
 mod file;
+mod folder;
 mod langfuse;
 mod prompts;
 mod remote;

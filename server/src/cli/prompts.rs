@@ -7,6 +7,7 @@ use serde_json::Value;
 use types::{Body, PromptType, VersionJson};
 
 use super::file::{self, Content, Pulled};
+use super::folder;
 use super::remote::{Remote, segment};
 use super::{Failure, Outcome, printable};
 use crate::api::code::{CODE_BODY_LIMIT, PromptFileJson, PushReportJson, PushRequest, PushedJson};
@@ -38,7 +39,7 @@ pub async fn pull(
     // Every name is checked before anything is fetched or written: one bad name refuses all.
     let paths = wanted
         .iter()
-        .map(|prompt| file::path_of(dir, &prompt.name))
+        .map(|prompt| folder::path_of(dir, &prompt.name))
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::Refused)?;
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
@@ -57,11 +58,11 @@ pub async fn pull(
     }
     // Checked for every file first, so that a refused pull writes nothing.
     for (path, ..) in &files {
-        file::refuse_links(dir, path)
+        folder::refuse_links(dir, path)
             .map_err(|e| Failure::Error(format!("cannot write {}: {e}", path.display())))?;
     }
     for (path, text, name, version) in &files {
-        file::write_under(dir, path, text)
+        folder::write_under(dir, path, text)
             .map_err(|e| Failure::Error(format!("cannot write {}: {e}", path.display())))?;
         println!("{} ← {name} {}", shown(path), printable(version));
     }
@@ -164,7 +165,7 @@ struct LocalFile {
 /// follows; every problem is reported, and none is sent while there is one.
 fn read_folder(dir: &Path) -> Result<BTreeMap<String, LocalFile>, Failure> {
     let found =
-        file::find(dir).map_err(|e| Failure::Refused(format!("cannot read {}: {e}", dir.display())))?;
+        folder::find(dir).map_err(|e| Failure::Refused(format!("cannot read {}: {e}", dir.display())))?;
     if found.is_empty() {
         let shown = dir.display();
         return Err(Failure::Refused(format!("{shown} holds no prompt files (*.{})", file::EXTENSION)));

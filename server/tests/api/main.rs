@@ -8,6 +8,7 @@ mod crash;
 mod dashboard;
 mod disk;
 mod helpers;
+mod history;
 mod instances;
 mod limits;
 mod manage;

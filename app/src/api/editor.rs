@@ -1,0 +1,213 @@
+//! The editor (a draft's content, saving and rewriting it) and the operations on versions
+//! and pointers: promote, roll back, stage, delete.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+#[cfg(feature = "ssr")]
+use super::ssr;
+use types::{ChatMessage, PromptType};
+#[cfg(feature = "ssr")]
+use types::{MessageRole, Status};
+
+/// What the editor opens with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorContent {
+    pub kind: PromptType,
+    /// A text prompt's text.
+    pub source: String,
+    /// A chat prompt's messages and placeholders.
+    pub messages: Vec<ChatMessage>,
+    /// The config as JSON text, indented (empty for `{}`).
+    pub config: String,
+    pub message: String,
+    pub mode: EditorMode,
+    /// Viewers see the text but cannot save.
+    pub can_edit: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditorMode {
+    /// Saving creates the next version; the text started from `based_on`.
+    NewDraft { based_on: Option<i64>, rolled_back: bool },
+    /// Saving rewrites draft `number`, if nobody changed it since `revision`.
+    Rewrite { number: i64, revision: i64 },
+}
+
+/// The editor's text: draft `edit` to rewrite, or a new draft starting from version
+/// `from`, or (neither) from the newest version.
+#[server]
+pub async fn load_editor(
+    name: String,
+    edit: Option<i64>,
+    from: Option<i64>,
+    rolled_back: bool,
+) -> Result<EditorContent, AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = |n: i64| vault::VersionNumber::new(n).map_err(ssr::app_error);
+    let start = match edit.or(from) {
+        Some(n) => Some(ctx.vault.version(&actor, &name, number(n)?).await.map_err(ssr::app_error)?),
+        None => {
+            let newest = vault::PageRequest { limit: Some(1), ..Default::default() };
+            ctx.vault.versions(&actor, &name, newest).await.map_err(ssr::app_error)?.items.into_iter().next()
+        }
+    };
+    let can_edit = actor.role.can_edit();
+    let kind = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?.kind;
+    let (start, message, mode) = match start {
+        Some(v) if edit.is_some() && v.status == Status::Draft => {
+            let mode = EditorMode::Rewrite { number: v.number.get(), revision: v.revision };
+            let message = v.message.clone();
+            (Some(v), message, mode)
+        }
+        Some(v) => {
+            let mode = EditorMode::NewDraft { based_on: Some(v.number.get()), rolled_back };
+            (Some(v), String::new(), mode)
+        }
+        None => (None, String::new(), EditorMode::NewDraft { based_on: None, rolled_back: false }),
+    };
+    let (source, messages, config) = match start {
+        Some(v) => {
+            let config = if v.config.is_empty() {
+                String::new()
+            } else {
+                serde_json::to_string_pretty(&v.config).unwrap_or_default()
+            };
+            match v.body {
+                vault::Body::Text(text) => (text, Vec::new(), config),
+                vault::Body::Chat(messages) => (String::new(), messages, config),
+            }
+        }
+        // A new chat prompt starts with a system message to write.
+        None if kind == PromptType::Chat => {
+            (String::new(), vec![ChatMessage::new(MessageRole::System, "")], String::new())
+        }
+        None => (String::new(), Vec::new(), String::new()),
+    };
+    Ok(EditorContent { kind, source, messages, config, message, mode, can_edit })
+}
+
+/// What the editor's form sends: the text (a text prompt) or the messages as JSON (a chat
+/// prompt), the config as JSON text, and the change message.
+#[cfg(feature = "ssr")]
+fn draft_parts(
+    source: Option<String>,
+    messages: Option<String>,
+    config: &str,
+) -> Result<(vault::DraftBody, Option<serde_json::Value>), vault::VaultError> {
+    let body = match (source, messages) {
+        (_, Some(messages)) => vault::content::chat_from_text(&messages)?,
+        (source, None) => vault::DraftBody::Text(source.unwrap_or_default()),
+    };
+    let config = serde_json::Value::Object(vault::content::parse_config(config)?);
+    Ok((body, Some(config)))
+}
+
+#[server]
+pub async fn save_draft(
+    name: String,
+    source: Option<String>,
+    messages: Option<String>,
+    config: Option<String>,
+    message: String,
+) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let config = config.unwrap_or_default();
+    let typed = typed_fields(&source, &messages, &config, &message);
+    let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+    let (body, config) = draft_parts(source, messages, &config).map_err(kept)?;
+    let draft = vault::NewDraft { body, config, message };
+    let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(kept)?;
+    leptos_axum::redirect(&format!("/prompts/{name}?edit={}", version.number.get()));
+    Ok(())
+}
+
+/// What was typed, to give back when a save without WASM is refused.
+#[cfg(feature = "ssr")]
+fn typed_fields(
+    source: &Option<String>,
+    messages: &Option<String>,
+    config: &str,
+    message: &str,
+) -> Vec<(&'static str, String)> {
+    let mut typed = vec![("config", config.to_owned()), ("message", message.to_owned())];
+    typed.extend(source.clone().map(|s| ("source", s)));
+    typed.extend(messages.clone().map(|m| ("messages", m)));
+    typed
+}
+
+#[server]
+pub async fn rewrite_draft(
+    name: String,
+    number: i64,
+    revision: i64,
+    source: Option<String>,
+    messages: Option<String>,
+    config: Option<String>,
+    message: String,
+) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let config = config.unwrap_or_default();
+    let typed = typed_fields(&source, &messages, &config, &message);
+    let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+    let (body, config) = draft_parts(source, messages, &config).map_err(kept)?;
+    let rewrite = vault::Rewrite {
+        body: Some(body),
+        config,
+        message: Some(message),
+        expected_revision: Some(revision),
+    };
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    let version = ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(kept)?;
+    leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
+    Ok(())
+}
+
+#[server]
+pub async fn promote(name: String, number: i64, back: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    ctx.vault.promote(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}
+
+/// Rolls live back and opens the editor on the rolled-back version's source.
+#[server]
+pub async fn roll_back(name: String, number: i64) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    let rolled = ctx.vault.roll_back(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&format!("/prompts/{name}?from={}&rolled_back=true", rolled.based_on.get()));
+    Ok(())
+}
+
+/// Points staging at version `number`, or clears it when `number` is empty.
+#[server]
+pub async fn set_staging(name: String, number: String, back: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = match number.trim() {
+        "" => None,
+        n => Some(vault::VersionNumber::parse(n).map_err(ssr::app_error)?),
+    };
+    ctx.vault.set_staging(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}
+
+#[server]
+pub async fn delete_draft(name: String, number: i64, back: String) -> Result<(), AppError> {
+    let ctx = ssr::context()?;
+    let actor = ssr::signed_in(&ctx).await?;
+    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    ctx.vault.delete_draft(&actor, &name, number).await.map_err(ssr::app_error)?;
+    leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
+    Ok(())
+}
