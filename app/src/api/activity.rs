@@ -35,18 +35,16 @@ pub async fn load_activity(
     kind: Option<String>,
     before: Option<String>,
 ) -> Result<ActivityPage, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let blank_is_none = |value: Option<String>| value.filter(|v| !v.trim().is_empty());
-    let cursor =
-        blank_is_none(before).as_deref().map(vault::Cursor::parse).transpose().map_err(ssr::app_error)?;
+    let cursor = blank_is_none(before).as_deref().map(vault::Cursor::parse).transpose()?;
     let filter = vault::ActivityFilter {
         page: vault::PageRequest { cursor, ..Default::default() },
         prompt: blank_is_none(prompt),
         member: blank_is_none(member),
         kind: blank_is_none(kind),
     };
-    let page = ctx.vault.activity(&actor, filter).await.map_err(ssr::app_error)?;
+    let page = ctx.vault.activity(&actor, filter).await?;
     let now = vault::Timestamp::now();
     let items = page
         .items

@@ -80,11 +80,10 @@ pub struct DiffSideView {
 #[server]
 pub async fn load_diff(name: String, to: i64, from: Option<i64>) -> Result<DiffView, AppError> {
     use vault::diff::MessageChange;
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let number = |n: i64| vault::VersionNumber::new(n).map_err(ssr::app_error);
+    let (ctx, actor) = ssr::acting().await?;
+    let number = |n: i64| vault::VersionNumber::new(n).map_err(AppError::from);
     let from = from.map(number).transpose()?;
-    let compared = ctx.vault.diff(&actor, &name, from, number(to)?).await.map_err(ssr::app_error)?;
+    let compared = ctx.vault.diff(&actor, &name, from, number(to)?).await?;
     let messages = compared.messages.map(|changes| {
         changes
             .into_iter()
@@ -172,11 +171,10 @@ pub struct Deployments {
 
 #[server]
 pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
     let (state, settings) = prompt_state(&ctx, &actor, &name).await?;
-    let moves = ctx.vault.deployments(&actor, &name).await.map_err(ssr::app_error)?;
+    let moves = ctx.vault.deployments(&actor, &name).await?;
     let moves = moves
         .into_iter()
         .map(|m| {

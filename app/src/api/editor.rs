@@ -44,18 +44,17 @@ pub async fn load_editor(
     from: Option<i64>,
     rolled_back: bool,
 ) -> Result<EditorContent, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let number = |n: i64| vault::VersionNumber::new(n).map_err(ssr::app_error);
+    let (ctx, actor) = ssr::acting().await?;
+    let number = |n: i64| vault::VersionNumber::new(n).map_err(AppError::from);
     let start = match edit.or(from) {
-        Some(n) => Some(ctx.vault.version(&actor, &name, number(n)?).await.map_err(ssr::app_error)?),
+        Some(n) => Some(ctx.vault.version(&actor, &name, number(n)?).await?),
         None => {
             let newest = vault::PageRequest { limit: Some(1), ..Default::default() };
-            ctx.vault.versions(&actor, &name, newest).await.map_err(ssr::app_error)?.items.into_iter().next()
+            ctx.vault.versions(&actor, &name, newest).await?.items.into_iter().next()
         }
     };
     let can_edit = actor.role.can_edit();
-    let kind = ctx.vault.prompt(&actor, &name).await.map_err(ssr::app_error)?.kind;
+    let kind = ctx.vault.prompt(&actor, &name).await?.kind;
     let (start, message, mode) = match start {
         Some(v) if edit.is_some() && v.status == Status::Draft => {
             let mode = EditorMode::Rewrite { number: v.number.get(), revision: v.revision };
@@ -113,8 +112,7 @@ pub async fn save_draft(
     config: Option<String>,
     message: String,
 ) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let config = config.unwrap_or_default();
     let typed = typed_fields(&source, &messages, &config, &message);
     let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
@@ -149,8 +147,7 @@ pub async fn rewrite_draft(
     config: Option<String>,
     message: String,
 ) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let config = config.unwrap_or_default();
     let typed = typed_fields(&source, &messages, &config, &message);
     let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
@@ -161,7 +158,7 @@ pub async fn rewrite_draft(
         message: Some(message),
         expected_revision: Some(revision),
     };
-    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    let number = vault::VersionNumber::new(number)?;
     let version = ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(kept)?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
     Ok(())
@@ -169,10 +166,9 @@ pub async fn rewrite_draft(
 
 #[server]
 pub async fn promote(name: String, number: i64, back: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
-    ctx.vault.promote(&actor, &name, number).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let number = vault::VersionNumber::new(number)?;
+    ctx.vault.promote(&actor, &name, number).await?;
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }
@@ -180,10 +176,9 @@ pub async fn promote(name: String, number: i64, back: String) -> Result<(), AppE
 /// Rolls live back and opens the editor on the rolled-back version's source.
 #[server]
 pub async fn roll_back(name: String, number: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
-    let rolled = ctx.vault.roll_back(&actor, &name, number).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let number = vault::VersionNumber::new(number)?;
+    let rolled = ctx.vault.roll_back(&actor, &name, number).await?;
     leptos_axum::redirect(&format!("/prompts/{name}?from={}&rolled_back=true", rolled.based_on.get()));
     Ok(())
 }
@@ -191,23 +186,21 @@ pub async fn roll_back(name: String, number: i64) -> Result<(), AppError> {
 /// Points staging at version `number`, or clears it when `number` is empty.
 #[server]
 pub async fn set_staging(name: String, number: String, back: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let number = match number.trim() {
         "" => None,
-        n => Some(vault::VersionNumber::parse(n).map_err(ssr::app_error)?),
+        n => Some(vault::VersionNumber::parse(n)?),
     };
-    ctx.vault.set_staging(&actor, &name, number).await.map_err(ssr::app_error)?;
+    ctx.vault.set_staging(&actor, &name, number).await?;
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }
 
 #[server]
 pub async fn delete_draft(name: String, number: i64, back: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
-    ctx.vault.delete_draft(&actor, &name, number).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let number = vault::VersionNumber::new(number)?;
+    ctx.vault.delete_draft(&actor, &name, number).await?;
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }

@@ -72,10 +72,9 @@ impl EventChoice {
 
 #[server]
 pub async fn load_webhooks() -> Result<Vec<WebhookRow>, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
-    let webhooks = ctx.vault.webhooks(&actor).await.map_err(ssr::app_error)?;
+    let webhooks = ctx.vault.webhooks(&actor).await?;
     Ok(webhooks
         .into_iter()
         .map(|w| WebhookRow {
@@ -97,10 +96,9 @@ pub async fn add_webhook(
     #[server(default)] events: EventChoice,
     #[server(default)] enabled: Option<String>,
 ) -> Result<CreatedToken, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let input = vault::NewWebhook { url, events: events.chosen(), enabled: enabled.is_some() };
-    let made = ctx.vault.create_webhook(&actor, input).await.map_err(ssr::app_error)?;
+    let made = ctx.vault.create_webhook(&actor, input).await?;
     Ok(CreatedToken { name: made.webhook.url, secret: made.secret })
 }
 
@@ -110,54 +108,48 @@ pub async fn edit_webhook(
     url: String,
     #[server(default)] events: EventChoice,
 ) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let patch = vault::WebhookPatch { url: Some(url), events: Some(events.chosen()), enabled: None };
-    ctx.vault.update_webhook(&actor, id, patch).await.map_err(ssr::app_error)?;
+    ctx.vault.update_webhook(&actor, id, patch).await?;
     leptos_axum::redirect("/settings/integrations");
     Ok(())
 }
 
 #[server]
 pub async fn set_webhook_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let patch = vault::WebhookPatch { enabled: Some(enabled), ..Default::default() };
-    ctx.vault.update_webhook(&actor, id, patch).await.map_err(ssr::app_error)?;
+    ctx.vault.update_webhook(&actor, id, patch).await?;
     Ok(())
 }
 
 /// A new signing secret, shown once; the old one stops signing at once.
 #[server]
 pub async fn rotate_secret(id: i64) -> Result<CreatedToken, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let rotated = ctx.vault.rotate_webhook_secret(&actor, id).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let rotated = ctx.vault.rotate_webhook_secret(&actor, id).await?;
     Ok(CreatedToken { name: rotated.webhook.url, secret: rotated.secret })
 }
 
 #[server]
 pub async fn remove_webhook(id: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.delete_webhook(&actor, id).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.delete_webhook(&actor, id).await?;
     Ok(())
 }
 
 /// Queues a `webhook.test` event for this webhook; its delivery shows in the log.
 #[server]
 pub async fn send_test_event(id: i64) -> Result<String, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.send_test_event(&actor, id).await.map_err(ssr::app_error)
+    let (ctx, actor) = ssr::acting().await?;
+    Ok(ctx.vault.send_test_event(&actor, id).await?)
 }
 
 #[server]
 pub async fn load_delivery_log(id: i64) -> Result<Vec<AttemptRow>, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
-    let log = ctx.vault.delivery_log(&actor, id).await.map_err(ssr::app_error)?;
+    let log = ctx.vault.delivery_log(&actor, id).await?;
     Ok(log
         .into_iter()
         .map(|a| AttemptRow {
@@ -175,7 +167,6 @@ pub async fn load_delivery_log(id: i64) -> Result<Vec<AttemptRow>, AppError> {
 
 #[server]
 pub async fn redeliver(id: i64, event_id: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.redeliver(&actor, id, &event_id).await.map_err(ssr::app_error)
+    let (ctx, actor) = ssr::acting().await?;
+    Ok(ctx.vault.redeliver(&actor, id, &event_id).await?)
 }

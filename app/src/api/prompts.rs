@@ -70,11 +70,10 @@ pub struct PromptList {
 
 #[server]
 pub async fn list_prompts() -> Result<PromptList, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
-    let prompts = ctx.vault.prompts(&actor).await.map_err(ssr::app_error)?;
-    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let prompts = ctx.vault.prompts(&actor).await?;
+    let settings = ctx.vault.settings(&actor).await?;
     let rows = prompts
         .into_iter()
         .map(|p| PromptRow {
@@ -91,9 +90,8 @@ pub async fn list_prompts() -> Result<PromptList, AppError> {
 
 #[server]
 pub async fn create_prompt(name: String, kind: Option<String>) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let kind = vault::content::prompt_type(kind.as_deref()).map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let kind = vault::content::prompt_type(kind.as_deref())?;
     let state = ctx
         .vault
         .create_prompt_of_type(&actor, &name, kind)
@@ -111,8 +109,7 @@ pub async fn load_overview(
     q: Option<String>,
     before: Option<String>,
 ) -> Result<PromptOverview, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let (state, settings) = prompt_state(&ctx, &actor, &name).await?;
     let page = history(&ctx, &actor, &name, q, before).await?;
     Ok(PromptOverview {
@@ -134,8 +131,7 @@ pub async fn more_versions(
     cursor: String,
     q: Option<String>,
 ) -> Result<VersionsPage, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     history(&ctx, &actor, &name, q, Some(cursor)).await
 }
 
@@ -146,8 +142,8 @@ pub(super) async fn prompt_state(
     actor: &vault::Actor,
     name: &str,
 ) -> Result<(vault::PromptState, vault::Settings), AppError> {
-    let state = ctx.vault.prompt(actor, name).await.map_err(ssr::app_error)?;
-    let settings = ctx.vault.settings(actor).await.map_err(ssr::app_error)?;
+    let state = ctx.vault.prompt(actor, name).await?;
+    let settings = ctx.vault.settings(actor).await?;
     Ok((state, settings))
 }
 
@@ -161,7 +157,7 @@ async fn history(
 ) -> Result<VersionsPage, AppError> {
     let request = page_request(search, cursor)?;
     let (state, settings) = prompt_state(ctx, actor, name).await?;
-    let page = ctx.vault.history(actor, name, request).await.map_err(ssr::app_error)?;
+    let page = ctx.vault.history(actor, name, request).await?;
     let now = vault::Timestamp::now();
     let items = page
         .items
@@ -176,7 +172,7 @@ async fn history(
 
 #[cfg(feature = "ssr")]
 fn page_request(search: Option<String>, cursor: Option<String>) -> Result<vault::PageRequest, AppError> {
-    let cursor = cursor.as_deref().map(vault::Cursor::parse).transpose().map_err(ssr::app_error)?;
+    let cursor = cursor.as_deref().map(vault::Cursor::parse).transpose()?;
     Ok(vault::PageRequest { limit: Some(HISTORY_PAGE), cursor, search })
 }
 
@@ -214,9 +210,8 @@ pub struct SearchResults {
 /// Searches the messages and authors of every prompt's versions, newest first.
 #[server]
 pub async fn search_versions(q: String, cursor: Option<String>) -> Result<SearchResults, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let page = ctx.vault.search(&actor, page_request(Some(q), cursor)?).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let page = ctx.vault.search(&actor, page_request(Some(q), cursor)?).await?;
     let now = vault::Timestamp::now();
     let items = page
         .items

@@ -36,12 +36,11 @@ pub async fn load_requests(
     prompt: Option<String>,
     state: Option<String>,
 ) -> Result<Vec<RequestRow>, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let state = state.as_deref().map(vault::RequestState::parse).transpose().map_err(ssr::app_error)?;
-    let rule = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?.live_changes;
+    let (ctx, actor) = ssr::acting().await?;
+    let state = state.as_deref().map(vault::RequestState::parse).transpose()?;
+    let rule = ctx.vault.settings(&actor).await?.live_changes;
     let now = vault::Timestamp::now();
-    let requests = ctx.vault.requests(&actor, state).await.map_err(ssr::app_error)?;
+    let requests = ctx.vault.requests(&actor, state).await?;
     let rows = requests
         .into_iter()
         .filter(|request| prompt.as_ref().is_none_or(|p| *p == request.prompt))
@@ -81,10 +80,9 @@ pub async fn request_change(
     note: String,
     back: String,
 ) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let action = vault::RequestAction::parse(&action).map_err(ssr::app_error)?;
-    let number = vault::VersionNumber::new(number).map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let action = vault::RequestAction::parse(&action)?;
+    let number = vault::VersionNumber::new(number)?;
     ctx.vault
         .request_change(&actor, &name, action, number, &note)
         .await
@@ -95,16 +93,14 @@ pub async fn request_change(
 
 #[server]
 pub async fn approve_request(id: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.approve_request(&actor, id).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.approve_request(&actor, id).await?;
     Ok(())
 }
 
 #[server]
 pub async fn reject_request(id: i64, note: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     ctx.vault
         .reject_request(&actor, id, &note)
         .await
@@ -114,19 +110,17 @@ pub async fn reject_request(id: i64, note: String) -> Result<(), AppError> {
 
 #[server]
 pub async fn cancel_request(id: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.cancel_request(&actor, id).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.cancel_request(&actor, id).await?;
     Ok(())
 }
 
 /// Settings → Who can change live: `editors`, `admins` or `review`.
 #[server]
 pub async fn set_live_changes(rule: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let rule = vault::LiveChanges::parse(&rule).map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let rule = vault::LiveChanges::parse(&rule)?;
     let patch = vault::SettingsPatch { live_changes: Some(rule), ..Default::default() };
-    ctx.vault.update_settings(&actor, patch).await.map_err(ssr::app_error)?;
+    ctx.vault.update_settings(&actor, patch).await?;
     Ok(())
 }

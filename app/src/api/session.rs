@@ -17,7 +17,7 @@ pub struct Visitor {
 #[server]
 pub async fn current_visitor() -> Result<Visitor, AppError> {
     let ctx = ssr::context()?;
-    let needs_setup = ctx.vault.needs_setup().await.map_err(ssr::app_error)?;
+    let needs_setup = ctx.vault.needs_setup().await?;
     let member = ssr::visitor(&ctx).await.map(ssr::member);
     Ok(Visitor { needs_setup, member })
 }
@@ -39,7 +39,7 @@ pub async fn set_up(
 ) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let input = vault::SetUp { workspace, email: email.clone(), password: password.clone(), name };
-    ctx.vault.set_up(input).await.map_err(ssr::app_error)?;
+    ctx.vault.set_up(input).await?;
     ssr::open_session(&ctx, &email, &password).await?;
     leptos_axum::redirect("/prompts");
     Ok(())
@@ -57,7 +57,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 pub async fn sign_out() -> Result<(), AppError> {
     let ctx = ssr::context()?;
     if let Some(cookie) = ssr::session_cookie().await {
-        ctx.vault.sign_out(&cookie).await.map_err(ssr::app_error)?;
+        ctx.vault.sign_out(&cookie).await?;
     }
     ssr::set_cookie("", 0);
     leptos_axum::redirect("/sign-in");
@@ -67,8 +67,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Settings → Your account: the member's own name.
 #[server]
 pub async fn rename_self(name: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     ctx.vault.rename_member(&actor, &name).await.map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
     Ok(())
 }
@@ -77,21 +76,19 @@ pub async fn rename_self(name: String) -> Result<(), AppError> {
 /// session of the member ends, this one goes on.
 #[server]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let cookie = ssr::session_cookie().await;
     ctx.vault
         .change_password(&actor, &current_password, &new_password, cookie.as_deref(), ssr::client_address())
         .await
-        .map_err(ssr::app_error)
+        .map_err(AppError::from)
 }
 
 /// Ends every session of the member, this one included.
 #[server]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.sign_out_everywhere(&actor).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.sign_out_everywhere(&actor).await?;
     ssr::set_cookie("", 0);
     leptos_axum::redirect("/sign-in");
     Ok(())

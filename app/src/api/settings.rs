@@ -51,16 +51,11 @@ pub struct CreatedToken {
 
 #[server]
 pub async fn load_settings() -> Result<SettingsView, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let settings = ctx.vault.settings(&actor).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let settings = ctx.vault.settings(&actor).await?;
     let now = vault::Timestamp::now();
-    let tokens = ctx.vault.access_tokens(&actor).await.map_err(ssr::app_error)?;
-    let api_keys = if actor.role.can_administer() {
-        ctx.vault.api_keys(&actor).await.map_err(ssr::app_error)?
-    } else {
-        Vec::new()
-    };
+    let tokens = ctx.vault.access_tokens(&actor).await?;
+    let api_keys = if actor.role.can_administer() { ctx.vault.api_keys(&actor).await? } else { Vec::new() };
     Ok(SettingsView {
         name: actor.name.clone(),
         staging_enabled: settings.staging_enabled,
@@ -93,43 +88,38 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
 /// Settings -> Enable staging.
 #[server]
 pub async fn set_staging_enabled(enabled: bool) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let patch = vault::SettingsPatch { staging_enabled: Some(enabled), ..Default::default() };
-    ctx.vault.update_settings(&actor, patch).await.map_err(ssr::app_error)?;
+    ctx.vault.update_settings(&actor, patch).await?;
     Ok(())
 }
 
 #[server]
 pub async fn create_access_token(name: String) -> Result<CreatedToken, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let created = ctx.vault.create_access_token(&actor, &name).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let created = ctx.vault.create_access_token(&actor, &name).await?;
     Ok(CreatedToken { name: created.token.name, secret: created.secret })
 }
 
 #[server]
 pub async fn revoke_access_token(id: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.revoke_access_token(&actor, id).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.revoke_access_token(&actor, id).await?;
     Ok(())
 }
 
 /// Creates an API key (admins); its token is shown once.
 #[server]
 pub async fn create_api_key(kind: String, name: String) -> Result<CreatedToken, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let kind = vault::KeyKind::parse(&kind).map_err(ssr::app_error)?;
-    let created = ctx.vault.create_api_key(&actor, kind, &name).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let kind = vault::KeyKind::parse(&kind)?;
+    let created = ctx.vault.create_api_key(&actor, kind, &name).await?;
     Ok(CreatedToken { name: created.key.name, secret: created.token })
 }
 
 #[server]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.revoke_api_key(&actor, id).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.revoke_api_key(&actor, id).await?;
     Ok(())
 }

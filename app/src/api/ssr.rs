@@ -168,24 +168,40 @@ pub async fn visitor(ctx: &ServerContext) -> Option<Actor> {
 }
 
 /// The member whose session cookie came with the request.
+/// The server context and the member signed in on this request: how every server function
+/// that acts for someone starts.
+pub async fn acting() -> Result<(ServerContext, Actor), AppError> {
+    let ctx = context()?;
+    let actor = signed_in(&ctx).await?;
+    Ok((ctx, actor))
+}
+
+/// Every server function answers a vault refusal with `?`: the words, status and code of
+/// [`app_error`].
+impl From<VaultError> for AppError {
+    fn from(error: VaultError) -> AppError {
+        app_error(error)
+    }
+}
+
 pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
     let cookie = session_cookie().await.ok_or_else(|| {
         let refused = AppError::new(401, "unauthorized", "please sign in");
         respond_with(&refused);
         refused
     })?;
-    ctx.vault.session_actor(&cookie).await.map_err(app_error)
+    Ok(ctx.vault.session_actor(&cookie).await?)
 }
 
 pub async fn open_session(ctx: &ServerContext, email: &str, password: &str) -> Result<(), AppError> {
-    let (_, cookie) = ctx.vault.sign_in(email, password, client_address()).await.map_err(app_error)?;
+    let (_, cookie) = ctx.vault.sign_in(email, password, client_address()).await?;
     replace_session(ctx, &cookie).await;
     Ok(())
 }
 
 /// Signs `actor` in, in their workspace (after joining one).
 pub async fn start_session(ctx: &ServerContext, actor: &Actor) -> Result<(), AppError> {
-    let cookie = ctx.vault.open_session(actor).await.map_err(app_error)?;
+    let cookie = ctx.vault.open_session(actor).await?;
     replace_session(ctx, &cookie).await;
     Ok(())
 }

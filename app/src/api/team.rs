@@ -76,16 +76,11 @@ pub struct WorkspaceChoice {
 
 #[server]
 pub async fn load_team() -> Result<TeamView, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
-    let members = ctx.vault.members(&actor).await.map_err(ssr::app_error)?;
+    let members = ctx.vault.members(&actor).await?;
     let roles: Vec<String> = actor.roles_to_give().into_iter().map(|r| r.as_str().to_owned()).collect();
-    let invitations = if roles.is_empty() {
-        Vec::new()
-    } else {
-        ctx.vault.invitations(&actor).await.map_err(ssr::app_error)?
-    };
+    let invitations = if roles.is_empty() { Vec::new() } else { ctx.vault.invitations(&actor).await? };
     Ok(TeamView {
         members: members
             .into_iter()
@@ -122,9 +117,8 @@ pub async fn load_team() -> Result<TeamView, AppError> {
 /// Invites an email with a role; the link is shown once.
 #[server]
 pub async fn invite(email: String, role: String) -> Result<InvitationLink, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let role = vault::Role::parse(&role).map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let role = vault::Role::parse(&role)?;
     let made = ctx
         .vault
         .invite(&actor, &email, role)
@@ -136,26 +130,23 @@ pub async fn invite(email: String, role: String) -> Result<InvitationLink, AppEr
 
 #[server]
 pub async fn revoke_invitation(id: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.revoke_invitation(&actor, id).await.map_err(ssr::app_error)
+    let (ctx, actor) = ssr::acting().await?;
+    Ok(ctx.vault.revoke_invitation(&actor, id).await?)
 }
 
 #[server]
 pub async fn change_role(member: i64, role: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let role = vault::Role::parse(&role).map_err(ssr::app_error)?;
-    ctx.vault.change_role(&actor, member, role).await.map_err(ssr::app_error)
+    let (ctx, actor) = ssr::acting().await?;
+    let role = vault::Role::parse(&role)?;
+    Ok(ctx.vault.change_role(&actor, member, role).await?)
 }
 
 /// Removes a member; a member removing themselves leaves the workspace and goes to
 /// another of theirs (or signs out when there is none).
 #[server]
 pub async fn remove_member(member: i64) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    ctx.vault.remove_member(&actor, member).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    ctx.vault.remove_member(&actor, member).await?;
     if member == actor.member_id {
         leptos_axum::redirect("/");
     }
@@ -166,7 +157,7 @@ pub async fn remove_member(member: i64) -> Result<(), AppError> {
 #[server]
 pub async fn load_invitation(token: String) -> Result<InvitationInfo, AppError> {
     let ctx = ssr::context()?;
-    let view = ctx.vault.invitation(&token).await.map_err(ssr::app_error)?;
+    let view = ctx.vault.invitation(&token).await?;
     Ok(InvitationInfo {
         workspace: view.workspace,
         email: view.email,
@@ -192,9 +183,8 @@ pub async fn join(token: String, name: String, password: String) -> Result<(), A
 
 #[server]
 pub async fn load_workspaces() -> Result<Vec<WorkspaceChoice>, AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
-    let workspaces = ctx.vault.workspaces(&actor).await.map_err(ssr::app_error)?;
+    let (ctx, actor) = ssr::acting().await?;
+    let workspaces = ctx.vault.workspaces(&actor).await?;
     Ok(workspaces
         .into_iter()
         .map(|w| WorkspaceChoice {
@@ -212,7 +202,7 @@ pub async fn switch_workspace(workspace: i64) -> Result<(), AppError> {
     let ctx = ssr::context()?;
     let cookie =
         ssr::session_cookie().await.ok_or_else(|| AppError::new(401, "unauthorized", "please sign in"))?;
-    ctx.vault.switch_workspace(&cookie, workspace).await.map_err(ssr::app_error)?;
+    ctx.vault.switch_workspace(&cookie, workspace).await?;
     leptos_axum::redirect("/prompts");
     Ok(())
 }
@@ -220,15 +210,14 @@ pub async fn switch_workspace(workspace: i64) -> Result<(), AppError> {
 /// Creates a workspace owned by the signed-in person and switches to it.
 #[server]
 pub async fn create_workspace(name: String) -> Result<(), AppError> {
-    let ctx = ssr::context()?;
-    let actor = ssr::signed_in(&ctx).await?;
+    let (ctx, actor) = ssr::acting().await?;
     let owner = ctx
         .vault
         .create_workspace(&actor, &name)
         .await
         .map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
     let cookie = ssr::session_cookie().await.unwrap_or_default();
-    ctx.vault.switch_workspace(&cookie, owner.workspace_id).await.map_err(ssr::app_error)?;
+    ctx.vault.switch_workspace(&cookie, owner.workspace_id).await?;
     leptos_axum::redirect("/prompts");
     Ok(())
 }
