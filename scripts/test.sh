@@ -5,6 +5,7 @@
 # Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
 scripts/setup.sh --tests
 
 # The generated-input tests (vault/tests/vault/fuzz.rs, model.rs) draw from one fixed seed here, so
@@ -46,3 +47,6 @@ scripts/schemathesis.sh
 
 echo "==> end-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
+
+elapsed=$((SECONDS - started))
+echo "==> every test passed in $((elapsed / 60)) min $((elapsed % 60)) s"
