@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
+# Each step says when it starts, counted from the start of the run: where the time goes.
+step() { echo "==> $* (at $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s)"; }
 scripts/setup.sh --tests
 
 # The generated-input tests (vault/tests/vault/fuzz.rs, model.rs) draw from one fixed seed here, so
@@ -15,7 +17,7 @@ export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261125}
 
 # One set of packages for both passes, so the second reuses the first one's build.
 PACKAGES=(-p promptvault-types -p vault -p app -p server -p promptvault-sdk)
-echo "==> unit and integration tests (types, vault, app, server, sdk) on SQLite"
+step "unit and integration tests (types, vault, app, server, sdk) on SQLite"
 cargo test --locked "${PACKAGES[@]}"
 
 # The same tests again on PostgreSQL: the vault's rules, the API, the server functions, and
@@ -27,7 +29,7 @@ drop_test_databases() {
   psql "$PG/postgres" -tAc "select datname from pg_database where datname like 'pv\_test\_%'" |
     while read -r db; do psql "$PG/postgres" -qc "drop database if exists \"$db\" with (force)"; done
 }
-echo "==> the same tests on PostgreSQL ($PG)"
+step "the same tests on PostgreSQL ($PG)"
 if ! psql "$PG/postgres" -qtAc "select 1" > /dev/null; then
   echo "PostgreSQL is not reachable at $PG; start it, or set PROMPTVAULT_TEST_POSTGRES" >&2
   exit 1
@@ -36,16 +38,16 @@ fi
 trap drop_test_databases EXIT
 PROMPTVAULT_TEST_DATABASE_URL=$PG cargo test --locked "${PACKAGES[@]}"
 
-echo "==> release build"
+step "release build"
 scripts/build.sh
 
-echo "==> password flood: bounded hashing keeps memory under 200 MB"
+step "password flood: bounded hashing keeps memory under 200 MB"
 scripts/load-passwords.py target/release/promptvault
 
-echo "==> schemathesis against /v1/openapi.json"
+step "schemathesis against /v1/openapi.json"
 scripts/schemathesis.sh
 
-echo "==> end-to-end tests (Playwright, Chromium)"
+step "end-to-end tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
 
 elapsed=$((SECONDS - started))
