@@ -6,9 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
 use reqwest::header::CONTENT_TYPE;
-use sha2::Sha256;
 use tokio::task::JoinSet;
 use vault::{DueDelivery, Outcome, Vault};
 
@@ -24,13 +22,6 @@ pub struct DeliverySettings {
     pub allow_private: bool,
     pub timeout: Duration,
     pub retry_base: Duration,
-}
-
-/// Signs `body` as PromptVault does: hex HMAC-SHA256 of `"<timestamp>.<body>"`.
-pub fn signature(secret: &str, timestamp: u64, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
 }
 
 #[derive(Clone)]
@@ -107,7 +98,7 @@ impl Deliverer {
             .header("PromptVault-Delivery", &delivery.event_id)
             .header(
                 "PromptVault-Signature",
-                format!("t={timestamp},v1={}", signature(&delivery.secret, timestamp, &delivery.body)),
+                types::signature::header(&delivery.secret, timestamp, delivery.body.as_bytes()),
             )
             .body(delivery.body.clone());
         match request.send().await {
@@ -374,14 +365,5 @@ mod tests {
         let refused = PublicAddressesOnly.resolve(name).await.err().expect("refused").to_string();
         assert!(refused.contains("no public address"), "{refused}");
         assert!(!refused.contains("127.0.0.1") && !refused.contains("::1"), "{refused}");
-    }
-
-    #[test]
-    fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
-        // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_test
-        assert_eq!(
-            signature("whsec_test", 1_700_000_000, r#"{"a":1}"#),
-            "38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
-        );
     }
 }

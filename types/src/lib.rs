@@ -12,6 +12,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod content;
+#[cfg(feature = "signatures")]
+pub mod signature;
 pub mod template;
 
 pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
