@@ -91,6 +91,25 @@ pub enum Conflict {
 }
 
 impl Conflict {
+    /// Every reason, for the documentation of the error codes.
+    pub const ALL: [Conflict; 15] = [
+        Conflict::Frozen,
+        Conflict::NotPublished,
+        Conflict::NotOlder,
+        Conflict::NothingLive,
+        Conflict::StagingDisabled,
+        Conflict::AlreadyExists,
+        Conflict::AlreadySetUp,
+        Conflict::WebhookDisabled,
+        Conflict::LastOwner,
+        Conflict::UnderReview,
+        Conflict::ReviewRequired,
+        Conflict::ReviewOff,
+        Conflict::NotOpen,
+        Conflict::NotEmpty,
+        Conflict::QuotaReached,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Conflict::Frozen => "frozen",
@@ -138,6 +157,37 @@ impl VaultError {
             VaultError::Unavailable => "unavailable",
             VaultError::StorageFull => "storage_full",
             VaultError::Internal(_) => "internal",
+        }
+    }
+
+    /// Every code [`VaultError::code`] answers with, a conflict's reasons included: what the
+    /// API documents for its error body.
+    pub fn codes() -> Vec<&'static str> {
+        let fixed = [
+            "invalid",
+            "malformed",
+            "too_large",
+            "not_found",
+            "stale",
+            "gone",
+            "unauthorized",
+            "forbidden",
+            "busy",
+            "rate_limited",
+            "unavailable",
+            "storage_full",
+            "internal",
+        ];
+        fixed.into_iter().chain(Conflict::ALL.map(Conflict::code)).collect()
+    }
+
+    /// What a person is told, the same through the API and the dashboard: the error's own
+    /// words, except for a fault of ours, whose cause is for the logs (the edge logs it) and
+    /// whose words are generic.
+    pub fn public_message(&self) -> String {
+        match self {
+            VaultError::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+            other => other.to_string(),
         }
     }
 
@@ -228,5 +278,23 @@ impl From<sqlx::migrate::MigrateError> for VaultError {
 impl From<tokio::task::JoinError> for VaultError {
     fn from(error: tokio::task::JoinError) -> Self {
         VaultError::Internal(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_codes_are_listed_once_each_with_every_reason() {
+        let codes = VaultError::codes();
+        let unique: std::collections::HashSet<_> = codes.iter().collect();
+        assert_eq!(unique.len(), codes.len(), "{codes:?}");
+        for reason in Conflict::ALL {
+            assert!(codes.contains(&VaultError::conflict(reason, "").code()), "{reason:?}");
+        }
+        let internal = VaultError::Internal("disk on fire".into());
+        assert!(codes.contains(&internal.code()));
+        assert!(!internal.public_message().contains("disk"), "a fault's cause is for the logs");
     }
 }

@@ -61,17 +61,17 @@ pub fn context() -> Result<ServerContext, AppError> {
 /// Words for the page, with the vault's status and code; internal failures are logged and
 /// shown generically. The response answers with the error's status.
 pub fn app_error(error: VaultError) -> AppError {
+    if let VaultError::Internal(source) = &error {
+        tracing::error!(error = %source, "dashboard operation failed");
+    }
     let message = match &error {
-        VaultError::Internal(source) => {
-            tracing::error!(error = %source, "dashboard operation failed");
-            "something went wrong on our side; please try again".to_owned()
-        }
+        // The page's advice: what was typed is kept, and how to see the other version.
         VaultError::Stale { current } => format!(
             "{} was changed by someone else since you opened it. Your text is still here: \
              copy it, then reload to see their version.",
             current.number
         ),
-        other => other.to_string(),
+        other => other.public_message(),
     };
     let mut refused = AppError::new(error.status(), error.code(), message);
     refused.field = error.field().map(str::to_owned);

@@ -354,11 +354,13 @@ pub(crate) struct ErrorJson {
 
 #[derive(Debug, Serialize, ToSchema)]
 struct ErrorBody {
-    /// What went wrong, for programs: `invalid`, `malformed`, `bad_request`, `too_large`,
-    /// `unsupported_media_type`, `not_found`, `stale`, `unauthorized`, `forbidden`, `busy`,
-    /// `internal`, or a conflict's reason (`frozen`, `not_published`, `not_older`,
-    /// `nothing_live`, `staging_disabled`, `already_exists`, `already_set_up`,
-    /// `webhook_disabled`, `last_owner`, `review_required`, `review_off`, `not_open`), or `gone` (410: an invitation used, revoked or expired).
+    /// What went wrong, for programs: a refusal's code (`invalid`, `malformed`, `too_large`,
+    /// `not_found`, `stale`, `gone`, `unauthorized`, `forbidden`, `busy`, `rate_limited`,
+    /// `unavailable`, `storage_full`, `internal`), a conflict's reason (`frozen`,
+    /// `not_published`, `not_older`, `nothing_live`, `staging_disabled`, `already_exists`,
+    /// `already_set_up`, `webhook_disabled`, `last_owner`, `under_review`, `review_required`,
+    /// `review_off`, `not_open`, `not_empty`, `quota_reached`), or, for a request the API
+    /// cannot read, `bad_request` or `unsupported_media_type`.
     code: String,
     message: String,
     /// The field the error is about, where there is one.

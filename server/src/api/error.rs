@@ -40,13 +40,10 @@ impl ApiError {
 impl From<VaultError> for ApiError {
     fn from(error: VaultError) -> Self {
         let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let message = match &error {
-            VaultError::Internal(source) => {
-                tracing::error!(error = %source, "request failed");
-                "something went wrong on our side; it has been logged".to_owned()
-            }
-            other => other.to_string(),
-        };
+        if let VaultError::Internal(source) = &error {
+            tracing::error!(error = %source, "request failed");
+        }
+        let message = error.public_message();
         ApiError {
             status,
             code: error.code(),

@@ -106,3 +106,14 @@ async fn every_documented_route_is_served() {
         assert_ne!(body["error"]["message"], "no such API route", "{method} {path}");
     }
 }
+
+#[tokio::test]
+async fn the_error_body_documents_every_code() {
+    let app = spawn_app().await;
+    let (_, document) = app.get("/v1/openapi.json").await;
+    let text = document.to_string();
+    let api_only = ["bad_request", "unsupported_media_type"];
+    for code in vault::VaultError::codes().into_iter().chain(api_only) {
+        assert!(text.contains(&format!("`{code}`")), "the error body does not document {code}");
+    }
+}
