@@ -35,6 +35,13 @@ pub struct Invitation {
     pub expires_at: Timestamp,
 }
 
+impl Invitation {
+    /// Whether the link no longer works because its lifetime is over (at `now`).
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.expires_at <= now
+    }
+}
+
 /// An invitation just made: the only time its token is seen. The link is `/join/<token>`.
 #[derive(Clone)]
 pub struct NewInvitation {

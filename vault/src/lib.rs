@@ -77,7 +77,7 @@ pub use serving::{
 };
 pub use sessions::SessionCookie;
 pub use settings::{Settings, SettingsPatch};
-pub use tokens::{AccessToken, NewAccessToken};
+pub use tokens::{ACCESS_TOKEN_PREFIX, AccessToken, NewAccessToken};
 pub use transfer::Export;
 pub use version::{Status, Version, VersionJson};
 pub use webhooks::{NewWebhook, Webhook, WebhookPatch, WebhookSecret};

@@ -68,14 +68,21 @@ impl Vault {
         Ok(request)
     }
 
-    /// The workspace's requests, newest first (the last 200), of one state if given.
-    pub async fn requests(&self, actor: &Actor, state: Option<RequestState>) -> Result<Vec<ChangeRequest>> {
+    /// The workspace's requests, newest first (the last 200), of one state and one prompt if
+    /// given.
+    pub async fn requests(
+        &self,
+        actor: &Actor,
+        state: Option<RequestState>,
+        prompt: Option<&str>,
+    ) -> Result<Vec<ChangeRequest>> {
         actor.require(Permission::Read)?;
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "{REQUEST_QUERY} and ($2 = '' or r.state = $2) order by r.id desc limit 200"
+            "{REQUEST_QUERY} and ($2 = '' or r.state = $2) and ($3 = '' or p.name = $3) order by r.id desc limit 200"
         )))
         .bind(actor.workspace_id)
         .bind(state.map_or("", RequestState::as_str))
+        .bind(prompt.unwrap_or(""))
         .fetch_all(&self.db.read)
         .await?;
         rows.iter().map(request_from_row).collect()

@@ -15,7 +15,8 @@ use crate::names::short_text;
 use crate::sessions::TOUCH_EVERY_MS;
 use crate::{Result, Vault};
 
-const ACCESS_TOKEN_PREFIX: &str = "pv_pat_";
+/// How every personal access token begins (so a client can tell one from an API key).
+pub const ACCESS_TOKEN_PREFIX: &str = "pv_pat_";
 
 /// A personal access token as listed: never the token itself.
 #[derive(Debug, Clone, Serialize)]

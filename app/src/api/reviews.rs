@@ -40,10 +40,9 @@ pub async fn load_requests(
     let state = state.as_deref().map(vault::RequestState::parse).transpose()?;
     let rule = ctx.vault.settings(&actor).await?.live_changes;
     let now = vault::Timestamp::now();
-    let requests = ctx.vault.requests(&actor, state).await?;
+    let requests = ctx.vault.requests(&actor, state, prompt.as_deref()).await?;
     let rows = requests
         .into_iter()
-        .filter(|request| prompt.as_ref().is_none_or(|p| *p == request.prompt))
         .map(|request| {
             let offered = request.offered(&actor, rule);
             let n = request.number.get();

@@ -103,7 +103,7 @@ pub async fn load_team() -> Result<TeamView, AppError> {
             .into_iter()
             .map(|i| InvitationRow {
                 id: i.id,
-                expired: i.expires_at <= now,
+                expired: i.expired(now),
                 email: i.email,
                 role: i.role.as_str().to_owned(),
                 invited_by: i.invited_by,

@@ -41,7 +41,7 @@ pub(crate) async fn requests(
     Query(query): Query<RequestsQuery>,
 ) -> ApiResult<Json<Items<RequestJson>>> {
     let state = query.state.as_deref().map(RequestState::parse).transpose()?;
-    Ok(Json(Items::all(vault.requests(&actor, state).await?)))
+    Ok(Json(Items::all(vault.requests(&actor, state, None).await?)))
 }
 
 #[utoipa::path(post, path = "/manage/requests/{id}/approve", tag = "reviews", params(("id" = i64, Path)),

@@ -17,7 +17,7 @@ pub struct Remote {
 
 impl Remote {
     pub fn new(base: url::Url, token: String) -> Result<Remote, Failure> {
-        if !token.starts_with("pv_pat_") {
+        if !token.starts_with(vault::ACCESS_TOKEN_PREFIX) {
             return Err(Failure::Refused(
                 "the token is a personal access token (pv_pat_…); create one under Settings → Personal access tokens"
                     .into(),

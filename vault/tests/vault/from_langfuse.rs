@@ -134,7 +134,7 @@ async fn under_review_the_production_version_is_requested_once() {
     let again = vault.import_from_langfuse(&owner, export()).await.expect("again");
     assert!(again.iter().all(|p| !p.changed()), "{again:?}");
     assert_eq!((again[0].requested, again[0].request_opened), (Some(request), false));
-    assert_eq!(vault.requests(&owner, None).await.expect("requests").len(), 2, "one per prompt");
+    assert_eq!(vault.requests(&owner, None, None).await.expect("requests").len(), 2, "one per prompt");
 }
 
 /// An import publishes versions, which `latest` serves to live keys: under `review` nobody

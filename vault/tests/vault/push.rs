@@ -175,7 +175,7 @@ async fn roles_and_the_workspace_rule_decide_what_a_push_may_do() {
     let again = vault.push(&editor, Push { promote: true, ..push(files()) }).await.expect("again");
     assert!(!again.changed());
     assert_eq!(again.prompts[0].awaiting_review, Some(request));
-    assert_eq!(vault.requests(&owner, None).await.expect("requests").len(), 2);
+    assert_eq!(vault.requests(&owner, None, None).await.expect("requests").len(), 2);
 }
 
 #[tokio::test]

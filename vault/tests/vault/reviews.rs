@@ -73,9 +73,9 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
     assert_eq!(state.live.map(|n| n.get()), Some(1));
     let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("deployments");
     assert_eq!((moves[0].actor.as_str(), moves[0].requested_by.as_deref()), ("Ada", Some("editor")));
-    let open = f.vault.requests(&f.owner, Some(RequestState::Open)).await.expect("requests");
+    let open = f.vault.requests(&f.owner, Some(RequestState::Open), None).await.expect("requests");
     assert!(open.is_empty());
-    let all = f.vault.requests(&f.owner, None).await.expect("requests");
+    let all = f.vault.requests(&f.owner, None, None).await.expect("requests");
     assert_eq!((all[0].state, all[0].decided_by.as_deref()), (RequestState::Applied, Some("Ada")));
     assert_refused(f.vault.approve_request(&f.owner, request.id).await, 409, "not_open");
 
@@ -92,7 +92,7 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
 
     // A rollback is requested the same way, and must be one the operation allows.
     f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request v2");
-    let requests = f.vault.requests(&f.owner, Some(RequestState::Open)).await.expect("open");
+    let requests = f.vault.requests(&f.owner, Some(RequestState::Open), None).await.expect("open");
     f.vault.approve_request(&f.owner, requests[0].id).await.expect("approve v2");
     let refused = f.vault.request_change(&editor, PROMPT, RequestAction::RollBack, v(3), "").await;
     assert_refused(refused, 409, Conflict::NotPublished.code());
@@ -144,7 +144,7 @@ async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_st
     let third =
         f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(3), "").await.expect("request");
     f.vault.delete_draft(&f.owner, PROMPT, v(3)).await.expect("delete");
-    let all = f.vault.requests(&f.owner, None).await.expect("requests");
+    let all = f.vault.requests(&f.owner, None, None).await.expect("requests");
     assert_eq!(all.iter().find(|r| r.id == third.id).map(|r| r.state), Some(RequestState::Stale));
     assert_refused(f.vault.approve_request(&f.owner, third.id).await, 409, "not_open");
     assert_eq!(f.live().await, None);
@@ -219,4 +219,26 @@ async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
         f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(3), "next").await.expect("request");
     f.vault.reject_request(&f.owner, request.id, "not yet").await.expect("rejected");
     f.vault.rewrite_draft(&editor, PROMPT, v(3), sneaky).await.expect("editable again");
+}
+
+/// A prompt's requests are chosen by the query, not picked out of the workspace's newest
+/// afterwards (which would lose them behind 200 of other prompts').
+#[tokio::test]
+async fn one_prompts_requests_are_listed_by_the_vault() {
+    let f = fixture(LiveChanges::Review).await;
+    let editor = f.member(Role::Editor).await;
+    f.vault.create_prompt(&f.owner, "other").await.expect("other prompt");
+    f.vault.save_draft(&f.owner, "other", NewDraft::text("x", "x")).await.expect("draft");
+    for (name, number) in [(PROMPT, 1), ("other", 1), (PROMPT, 2)] {
+        f.vault.request_change(&editor, name, RequestAction::Promote, v(number), "").await.expect("request");
+    }
+    let f = &f;
+    let listed = |prompt| async move {
+        let requests = f.vault.requests(&f.owner, None, prompt).await.expect("requests");
+        requests.iter().map(|r| (r.prompt.clone(), r.number.get())).collect::<Vec<_>>()
+    };
+    assert_eq!(listed(Some(PROMPT)).await, [(PROMPT.to_owned(), 2), (PROMPT.to_owned(), 1)]);
+    assert_eq!(listed(Some("other")).await, [("other".to_owned(), 1)]);
+    assert_eq!(listed(None).await.len(), 3);
+    assert!(listed(Some("nothing/here")).await.is_empty());
 }
