@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::AppError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use types::{ChatMessage, PromptType};
 #[cfg(feature = "ssr")]
-use types::{MessageRole, Status};
+use types::MessageRole;
+use types::{ChatMessage, PromptType};
 
 /// What the editor opens with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,9 +54,14 @@ pub async fn load_editor(
         }
     };
     let can_edit = actor.role.can_edit();
-    let kind = ctx.vault.prompt(&actor, &name).await?.kind;
+    let state = ctx.vault.prompt(&actor, &name).await?;
+    let settings = ctx.vault.settings(&actor).await?;
+    let kind = state.kind;
+    // A version is rewritten in place when the vault offers its editing (a draft, not under
+    // review, for a member who edits); otherwise the editor starts a new draft from it.
+    let rewrite = |v: &vault::Version| vault::offered(&actor, &state, settings, v.status, v.number).edit;
     let (start, message, mode) = match start {
-        Some(v) if edit.is_some() && v.status == Status::Draft => {
+        Some(v) if edit.is_some() && rewrite(&v) => {
             let mode = EditorMode::Rewrite { number: v.number.get(), revision: v.revision };
             let message = v.message.clone();
             (Some(v), message, mode)
