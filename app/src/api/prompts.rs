@@ -117,7 +117,7 @@ pub async fn load_overview(
         live: state.live.map(vault::VersionNumber::get),
         staging: state.staging.map(vault::VersionNumber::get),
         staging_enabled: settings.staging_enabled,
-        review: settings.live_changes == vault::LiveChanges::Review,
+        review: matches!(actor.live_right(settings.live_changes), Ok(vault::LiveRight::ByRequest)),
         can_edit: actor.role.can_edit(),
         versions: page.items,
         next_cursor: page.next_cursor,
