@@ -6,12 +6,15 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vault::{
     DraftBody, ImportedPrompt, LangfuseVersion, PromptFile, Push, PushReport, PushStep, Pushed, Vault,
 };
 
 use super::dto::{Body, ErrorJson, VersionJson};
 use super::{ApiError, Member};
+use crate::AppState;
 
 /// A push carries every file of a folder at once (it is one transaction), and an import a
 /// whole export: more than one source's worth, so these two calls take up to 16 MiB.
@@ -197,4 +200,18 @@ pub(crate) async fn import_from_langfuse(
     let changed = prompts.iter().any(ImportedPrompt::changed);
     let prompts = prompts.into_iter().map(Into::into).collect();
     Ok(Json(ImportReportJson { changed, prompts }).into_response())
+}
+
+/// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(larger_bodies(routes!(push)))
+        .routes(larger_bodies(routes!(import_from_langfuse)))
+}
+
+/// The route with the larger body limit of prompts as code (a whole folder, a whole export).
+fn larger_bodies(
+    (schemas, paths, route): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    (schemas, paths, route.layer(axum::extract::DefaultBodyLimit::max(CODE_BODY_LIMIT)))
 }

@@ -6,6 +6,8 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vault::{DraftBody, NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
 
 use super::dto::{
@@ -15,6 +17,7 @@ use super::dto::{
     SettingsJson, SettingsRequest, StagingRequest, VersionJson, VersionsQuery, WorkspaceTokenJson,
 };
 use super::{ApiError, Member};
+use crate::AppState;
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -349,4 +352,26 @@ pub(crate) async fn diff(
         "messages": compared.messages,
         "config": compared.config,
     })))
+}
+
+/// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(set_up))
+        .routes(routes!(create_prompt, list_prompts))
+        .routes(routes!(prompt))
+        .routes(routes!(versions, save_draft))
+        .routes(routes!(version, rewrite_draft, delete_draft))
+        .routes(routes!(promote))
+        .routes(routes!(roll_back))
+        .routes(routes!(set_staging))
+        .routes(routes!(deployments))
+        .routes(routes!(diff))
+        .routes(routes!(search))
+        .routes(routes!(activity))
+        .routes(routes!(settings, update_settings))
+        .routes(routes!(access_tokens, create_access_token))
+        .routes(routes!(revoke_access_token))
+        .routes(routes!(api_keys, create_api_key))
+        .routes(routes!(revoke_api_key))
 }

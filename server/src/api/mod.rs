@@ -27,7 +27,6 @@ use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use vault::Actor;
 
 use crate::AppState;
@@ -81,42 +80,11 @@ impl utoipa::Modify for BearerSchemes {
 /// from the handlers' annotations, so the document cannot drift from what is served.
 pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
     let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(manage::set_up))
-        .routes(routes!(team::join))
-        .routes(routes!(team::members))
-        .routes(routes!(team::change_role, team::remove_member))
-        .routes(routes!(team::invite, team::invitations))
-        .routes(routes!(team::revoke_invitation))
-        .routes(routes!(team::workspaces, team::create_workspace))
-        .routes(routes!(reviews::open_request))
-        .routes(routes!(reviews::requests))
-        .routes(routes!(reviews::approve))
-        .routes(routes!(reviews::reject))
-        .routes(routes!(reviews::cancel))
-        .routes(routes!(manage::create_prompt, manage::list_prompts))
-        .routes(routes!(manage::prompt))
-        .routes(routes!(manage::versions, manage::save_draft))
-        .routes(routes!(manage::version, manage::rewrite_draft, manage::delete_draft))
-        .routes(routes!(manage::promote))
-        .routes(routes!(manage::roll_back))
-        .routes(routes!(manage::set_staging))
-        .routes(routes!(manage::deployments))
-        .routes(routes!(manage::diff))
-        .routes(routes!(manage::search))
-        .routes(routes!(manage::activity))
-        .routes(routes!(manage::settings, manage::update_settings))
-        .routes(routes!(manage::access_tokens, manage::create_access_token))
-        .routes(routes!(manage::revoke_access_token))
-        .routes(routes!(manage::api_keys, manage::create_api_key))
-        .routes(routes!(manage::revoke_api_key))
-        .routes(routes!(webhooks::create_webhook, webhooks::webhooks))
-        .routes(routes!(webhooks::webhook, webhooks::update_webhook, webhooks::delete_webhook))
-        .routes(routes!(webhooks::rotate_webhook_secret))
-        .routes(routes!(webhooks::send_test_event))
-        .routes(routes!(webhooks::deliveries))
-        .routes(routes!(webhooks::redeliver))
-        .routes(larger_bodies(routes!(code::push)))
-        .routes(larger_bodies(routes!(code::import_from_langfuse)))
+        .merge(manage::routes())
+        .merge(team::routes())
+        .merge(reviews::routes())
+        .merge(webhooks::routes())
+        .merge(code::routes())
         .split_for_parts();
     let mut openapi = openapi;
     list_common_statuses(&mut openapi);
@@ -132,13 +100,6 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         )
         .fallback(|| async { ApiError::not_found("no such API route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT)))
-}
-
-/// The route with the larger body limit of prompts as code (a whole folder, a whole export).
-fn larger_bodies(
-    (schemas, paths, route): utoipa_axum::router::UtoipaMethodRouter<AppState>,
-) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
-    (schemas, paths, route.layer(DefaultBodyLimit::max(code::CODE_BODY_LIMIT)))
 }
 
 /// Adds the statuses that every operation of a kind can answer, where its annotation does

@@ -5,6 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vault::{RequestAction, RequestState, Vault};
 
 use super::dto::{
@@ -12,6 +14,7 @@ use super::dto::{
     RequestsQuery,
 };
 use super::{ApiError, Member};
+use crate::AppState;
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -81,4 +84,14 @@ pub(crate) async fn cancel(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RequestJson>> {
     Ok(Json(vault.cancel_request(&actor, id).await?.into()))
+}
+
+/// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(open_request))
+        .routes(routes!(requests))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(cancel))
 }

@@ -5,6 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vault::{Joining, Role, Vault};
 
 use super::dto::{
@@ -12,6 +14,7 @@ use super::dto::{
     RoleRequest, WorkspaceJson, WorkspaceTokenJson,
 };
 use super::{ApiError, Member};
+use crate::AppState;
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -147,4 +150,15 @@ pub(crate) async fn create_workspace(
     let created =
         vault::WorkspaceMembership { id: owner.workspace_id, name: owner.workspace, role: owner.role };
     Ok((StatusCode::CREATED, Json(WorkspaceJson::from(created))).into_response())
+}
+
+/// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(join))
+        .routes(routes!(members))
+        .routes(routes!(change_role, remove_member))
+        .routes(routes!(invite, invitations))
+        .routes(routes!(revoke_invitation))
+        .routes(routes!(workspaces, create_workspace))
 }

@@ -6,10 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use vault::Vault;
 
 use super::dto::{Body, ErrorJson, Items, Path};
 use super::{ApiError, Member};
+use crate::AppState;
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -199,4 +202,15 @@ pub(crate) async fn redeliver(
 ) -> ApiResult {
     vault.redeliver(&actor, id, &event_id).await?;
     Ok((StatusCode::ACCEPTED, Json(EventQueued { event_id })).into_response())
+}
+
+/// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_webhook, webhooks))
+        .routes(routes!(webhook, update_webhook, delete_webhook))
+        .routes(routes!(rotate_webhook_secret))
+        .routes(routes!(send_test_event))
+        .routes(routes!(deliveries))
+        .routes(routes!(redeliver))
 }
