@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use vault::{AccessToken, PointerMove, PromptState, PromptSummary, VersionNumber};
 
 use super::ApiError;
+pub(crate) use super::error::ErrorJson;
 
 /// A JSON body; malformed or oversized bodies get the API's error shape.
 #[derive(FromRequest)]
@@ -140,13 +141,6 @@ impl ApiKeyJson {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewKeyRequest {
-    pub kind: String,
-    pub name: String,
-}
-
 /// `{"items": […]}`, and the cursor of the next page where there is one.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct Items<T> {
@@ -183,111 +177,10 @@ impl VersionRef {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SetUpRequest {
-    pub workspace: String,
-    pub email: String,
-    pub password: String,
-    pub name: String,
-}
-
-/// Never the password: a `Debug` print may end up in a log.
-impl std::fmt::Debug for SetUpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetUpRequest")
-            .field("workspace", &self.workspace)
-            .field("email", &self.email)
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NamedRequest {
     pub name: String,
-}
-
-/// `POST /v1/manage/prompts`: its name, and its type (`text` when absent).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CreatePromptRequest {
-    pub name: String,
-    /// `text` (the default) or `chat`; never changes.
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-}
-
-/// A new draft: `source` for a text prompt, `messages` for a chat prompt; `config` (an
-/// object, `{}` when absent) and the change `message` for either.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SaveDraftRequest {
-    pub source: Option<String>,
-    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
-    pub messages: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
-    pub config: Option<serde_json::Value>,
-    #[serde(default)]
-    pub message: String,
-}
-
-/// A draft's rewrite: what is given replaces what was.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RewriteRequest {
-    pub source: Option<String>,
-    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
-    pub messages: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
-    pub config: Option<serde_json::Value>,
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RollBackRequest {
-    pub version: VersionRef,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StagingRequest {
-    pub version: Option<VersionRef>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SettingsRequest {
-    pub staging_enabled: Option<bool>,
-    /// `editors`, `admins` or `review`.
-    pub live_changes: Option<String>,
-}
-
-/// `POST /v1/manage/prompts/{name}/requests`: what to change live to, and why.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ChangeRequestBody {
-    /// `promote` or `rollback`.
-    pub action: String,
-    pub version: VersionRef,
-    #[serde(default)]
-    pub note: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RejectBody {
-    #[serde(default)]
-    pub note: String,
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct RequestsQuery {
-    /// Only requests in this state: `open`, `applied`, `rejected`, `cancelled` or `stale`.
-    pub state: Option<String>,
 }
 
 /// A request to change live: `{"id","prompt","action","version","state","requested_by","note","created_at",…}`.
@@ -325,47 +218,6 @@ impl From<vault::ChangeRequest> for RequestJson {
             decision_note: r.decision_note,
         }
     }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct VersionsQuery {
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Words to search for in messages and authors' names and emails; every word must
-    /// match. Parsed leniently: any text gives results or none.
-    pub q: Option<String>,
-}
-
-impl VersionsQuery {
-    pub fn page(self) -> Result<vault::PageRequest, vault::VaultError> {
-        let cursor = self.cursor.as_deref().map(vault::Cursor::parse).transpose()?;
-        Ok(vault::PageRequest { limit: self.limit, cursor, search: self.q })
-    }
-}
-
-/// Every error: `{"error": {"code", "message"}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ErrorJson {
-    error: ErrorBody,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-struct ErrorBody {
-    /// What went wrong, for programs: a refusal's code (`invalid`, `malformed`, `too_large`,
-    /// `not_found`, `stale`, `gone`, `unauthorized`, `forbidden`, `busy`, `rate_limited`,
-    /// `unavailable`, `storage_full`, `internal`), a conflict's reason (`frozen`,
-    /// `not_published`, `not_older`, `nothing_live`, `staging_disabled`, `already_exists`,
-    /// `already_set_up`, `webhook_disabled`, `last_owner`, `under_review`, `review_required`,
-    /// `review_off`, `not_open`, `not_empty`, `quota_reached`), or, for a request the API
-    /// cannot read, `bad_request` or `unsupported_media_type`.
-    code: String,
-    message: String,
-    /// The field the error is about, where there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
 }
 
 /// What `POST /v1/setup` and `POST /v1/join` return: a
@@ -449,38 +301,6 @@ impl InvitationJson {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct InviteRequest {
-    pub email: String,
-    /// `owner`, `admin`, `editor` or `viewer`.
-    pub role: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RoleRequest {
-    /// `owner`, `admin`, `editor` or `viewer`.
-    pub role: String,
-}
-
-/// `POST /v1/join`: the invitation's token, and a new person's name and password (a person
-/// with an account gives its password; the name is then ignored).
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct JoinRequest {
-    pub token: String,
-    #[serde(default)]
-    pub name: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for JoinRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JoinRequest").field("name", &self.name).finish_non_exhaustive()
-    }
-}
-
 /// A rollback's result: the prompt's new state and the source copied to the editor.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct RollBackJson {
@@ -557,58 +377,6 @@ impl From<vault::ActivityEntry> for ActivityJson {
             kind: e.kind.as_str(),
             prompt: e.prompt,
             details: e.details,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct ActivityQuery {
-    /// Only changes to this prompt.
-    pub prompt: Option<String>,
-    /// Only changes made by the member with this email.
-    pub member: Option<String>,
-    /// Only changes of this kind.
-    pub kind: Option<String>,
-    /// Page size, 1 to 200 (default 50).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl ActivityQuery {
-    pub fn filter(self) -> Result<vault::ActivityFilter, vault::VaultError> {
-        let cursor = self.cursor.as_deref().map(vault::Cursor::parse).transpose()?;
-        let page = vault::PageRequest { limit: self.limit, cursor, search: None };
-        Ok(vault::ActivityFilter { page, prompt: self.prompt, member: self.member, kind: self.kind })
-    }
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct DiffQuery {
-    /// The older version (`3` or `v3`); by default the version before `to`.
-    pub from: Option<String>,
-    /// The newer version (`3` or `v3`).
-    pub to: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{JoinRequest, SetUpRequest};
-
-    #[test]
-    fn requests_with_passwords_print_without_them() {
-        let setup: SetUpRequest = serde_json::from_str(
-            r#"{"workspace":"Acme","email":"ada@example.com","password":"correct horse battery","name":"Ada"}"#,
-        )
-        .expect("setup");
-        let join: JoinRequest = serde_json::from_str(
-            r#"{"token":"pv_inv_secret","name":"Grace","password":"correct horse battery"}"#,
-        )
-        .expect("join");
-        for printed in [format!("{setup:?}"), format!("{join:?}")] {
-            assert!(!printed.contains("correct horse") && !printed.contains("pv_inv_"), "{printed}");
         }
     }
 }

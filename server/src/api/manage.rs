@@ -6,22 +6,22 @@ use axum::extract::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vault::{DraftBody, NewDraft, Rewrite, SettingsPatch, Vault, Version, VersionNumber};
+use vault::{DraftBody, NewDraft, Rewrite, Vault, Version, VersionNumber};
 
 use super::dto::{
-    AccessTokenJson, ActivityJson, ActivityQuery, ApiKeyJson, Body, CreatePromptRequest, DiffQuery,
-    EditorJson, ErrorJson, Items, NamedRequest, NewKeyRequest, Path, PointerMoveJson, PromptJson, Query,
-    RewriteRequest, RollBackJson, RollBackRequest, SaveDraftRequest, SearchHitJson, SetUpRequest,
-    SettingsJson, SettingsRequest, StagingRequest, VersionJson, VersionsQuery, WorkspaceTokenJson,
+    Body, EditorJson, ErrorJson, Items, Path, PromptJson, Query, RollBackJson, VersionJson, VersionRef,
+    WorkspaceTokenJson,
 };
 use super::{ApiError, Member};
 use crate::AppState;
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
-fn version_number(raw: &str) -> ApiResult<VersionNumber> {
+pub(super) fn version_number(raw: &str) -> ApiResult<VersionNumber> {
     Ok(VersionNumber::parse(raw)?)
 }
 
@@ -104,17 +104,6 @@ pub(crate) async fn versions(
 ) -> ApiResult<Json<Items<VersionJson>>> {
     let page = vault.versions(&actor, &name, query.page()?).await?;
     Ok(Json(Items::page(page)))
-}
-
-#[utoipa::path(get, path = "/manage/search", tag = "versions", params(VersionsQuery),
-    security(("access_token" = [])),
-    responses((status = 200, description = "The versions of every prompt whose message or author matches `q`, newest first; none without `q`", body = Items<SearchHitJson>), (status = 400, body = ErrorJson), (status = 401, body = ErrorJson)))]
-pub(crate) async fn search(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Query(query): Query<VersionsQuery>,
-) -> ApiResult<Json<Items<SearchHitJson>>> {
-    Ok(Json(Items::page(vault.search(&actor, query.page()?).await?)))
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}/versions/{n}", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`")), security(("access_token" = [])),
@@ -214,146 +203,6 @@ pub(crate) async fn set_staging(
     Ok(Json(vault.set_staging(&actor, &name, number).await?.into()))
 }
 
-#[utoipa::path(get, path = "/manage/prompts/{name}/deployments", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), security(("access_token" = [])),
-    responses((status = 200, description = "Every pointer move, newest first", body = Items<PointerMoveJson>), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
-pub(crate) async fn deployments(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Path(name): Path<String>,
-) -> ApiResult<Json<Items<PointerMoveJson>>> {
-    Ok(Json(Items::all(vault.deployments(&actor, &name).await?)))
-}
-
-#[utoipa::path(get, path = "/manage/activity", tag = "activity", params(ActivityQuery), security(("access_token" = [])),
-    responses((status = 200, description = "Every change in the workspace, newest first, a page at a time", body = Items<ActivityJson>), (status = 401, body = ErrorJson)))]
-pub(crate) async fn activity(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Query(query): Query<ActivityQuery>,
-) -> ApiResult<Json<Items<ActivityJson>>> {
-    Ok(Json(Items::page(vault.activity(&actor, query.filter()?).await?)))
-}
-
-#[utoipa::path(get, path = "/manage/settings", tag = "settings", security(("access_token" = [])),
-    responses((status = 200, body = SettingsJson), (status = 401, body = ErrorJson)))]
-pub(crate) async fn settings(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-) -> ApiResult<Json<SettingsJson>> {
-    Ok(Json(vault.settings(&actor).await?.into()))
-}
-
-#[utoipa::path(patch, path = "/manage/settings", tag = "settings", request_body = SettingsRequest, security(("access_token" = [])),
-    responses((status = 200, body = SettingsJson), (status = 403, body = ErrorJson), (status = 401, body = ErrorJson)))]
-pub(crate) async fn update_settings(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Body(req): Body<SettingsRequest>,
-) -> ApiResult<Json<SettingsJson>> {
-    let live_changes = req.live_changes.as_deref().map(vault::LiveChanges::parse).transpose()?;
-    let patch = SettingsPatch { staging_enabled: req.staging_enabled, live_changes };
-    Ok(Json(vault.update_settings(&actor, patch).await?.into()))
-}
-
-/// Made with a password behind the request only: over the API a token cannot make another
-/// (403), so new tokens come from the dashboard, a setup or a join.
-#[utoipa::path(post, path = "/manage/tokens", tag = "tokens", request_body = NamedRequest, security(("access_token" = [])),
-    responses((status = 201, description = "The token, shown this once", body = AccessTokenJson), (status = 401, body = ErrorJson),
-        (status = 403, description = "A personal access token cannot create tokens", body = ErrorJson), (status = 409, description = "Past a quota (`quota_reached`)", body = ErrorJson)))]
-pub(crate) async fn create_access_token(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Body(req): Body<NamedRequest>,
-) -> ApiResult {
-    let created = vault.create_access_token(&actor, &req.name).await?;
-    let body = AccessTokenJson::new(created.token, Some(created.secret));
-    Ok((StatusCode::CREATED, Json(body)).into_response())
-}
-
-#[utoipa::path(get, path = "/manage/tokens", tag = "tokens", security(("access_token" = [])),
-    responses((status = 200, body = Items<AccessTokenJson>), (status = 401, body = ErrorJson)))]
-pub(crate) async fn access_tokens(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-) -> ApiResult<Json<Items<AccessTokenJson>>> {
-    let tokens = vault.access_tokens(&actor).await?;
-    Ok(Json(Items {
-        items: tokens.into_iter().map(|t| AccessTokenJson::new(t, None)).collect(),
-        next_cursor: None,
-    }))
-}
-
-#[utoipa::path(delete, path = "/manage/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), security(("access_token" = [])),
-    responses((status = 204, description = "Revoked"), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
-pub(crate) async fn revoke_access_token(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
-    vault.revoke_access_token(&actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(post, path = "/manage/keys", tag = "keys", request_body = NewKeyRequest, security(("access_token" = [])),
-    responses((status = 201, description = "The key, its token shown this once", body = ApiKeyJson), (status = 403, body = ErrorJson), (status = 409, description = "Past a quota (`quota_reached`)", body = ErrorJson), (status = 422, body = ErrorJson)))]
-pub(crate) async fn create_api_key(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Body(req): Body<NewKeyRequest>,
-) -> ApiResult {
-    let kind = vault::KeyKind::parse(&req.kind)?;
-    let created = vault.create_api_key(&actor, kind, &req.name).await?;
-    Ok((StatusCode::CREATED, Json(ApiKeyJson::new(created.key, Some(created.token)))).into_response())
-}
-
-#[utoipa::path(get, path = "/manage/keys", tag = "keys", security(("access_token" = [])),
-    responses((status = 200, body = Items<ApiKeyJson>), (status = 403, body = ErrorJson)))]
-pub(crate) async fn api_keys(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-) -> ApiResult<Json<Items<ApiKeyJson>>> {
-    let keys = vault.api_keys(&actor).await?;
-    Ok(Json(Items { items: keys.into_iter().map(|k| ApiKeyJson::new(k, None)).collect(), next_cursor: None }))
-}
-
-#[utoipa::path(delete, path = "/manage/keys/{id}", tag = "keys", params(("id" = i64, Path)), security(("access_token" = [])),
-    responses((status = 204, description = "Revoked: its next read is refused"), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
-pub(crate) async fn revoke_api_key(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
-    vault.revoke_api_key(&actor, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/manage/prompts/{name}/diff", tag = "versions",
-    params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), DiffQuery),
-    security(("access_token" = [])),
-    responses((status = 200, description = "The side-by-side rows: `{\"from\",\"to\",\"added\",\"removed\",\"rows\":[…]}`; \
-            a row is `same` (old_line, new_line, text), `changed` (old and new sides, each with line, \
-            segments of text marked `changed`, no_newline) or `folded` (unchanged lines, for unfolding)",
-            body = serde_json::Value),
-        (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 422, body = ErrorJson)))]
-pub(crate) async fn diff(
-    State(vault): State<Vault>,
-    Member(actor): Member,
-    Path(name): Path<String>,
-    Query(query): Query<DiffQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let from = query.from.as_deref().map(version_number).transpose()?;
-    let compared = vault.diff(&actor, &name, from, version_number(&query.to)?).await?;
-    Ok(Json(serde_json::json!({
-        "from": compared.from.map(VersionNumber::label),
-        "to": compared.to.label(),
-        "added": compared.diff.added,
-        "removed": compared.diff.removed,
-        "rows": compared.diff.rows,
-        "messages": compared.messages,
-        "config": compared.config,
-    })))
-}
-
 /// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -365,13 +214,113 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(promote))
         .routes(routes!(roll_back))
         .routes(routes!(set_staging))
-        .routes(routes!(deployments))
-        .routes(routes!(diff))
-        .routes(routes!(search))
-        .routes(routes!(activity))
-        .routes(routes!(settings, update_settings))
-        .routes(routes!(access_tokens, create_access_token))
-        .routes(routes!(revoke_access_token))
-        .routes(routes!(api_keys, create_api_key))
-        .routes(routes!(revoke_api_key))
+}
+
+// The bodies and queries of these calls.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetUpRequest {
+    pub workspace: String,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// Never the password: a `Debug` print may end up in a log.
+impl std::fmt::Debug for SetUpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetUpRequest")
+            .field("workspace", &self.workspace)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /v1/manage/prompts`: its name, and its type (`text` when absent).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreatePromptRequest {
+    pub name: String,
+    /// `text` (the default) or `chat`; never changes.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// A new draft: `source` for a text prompt, `messages` for a chat prompt; `config` (an
+/// object, `{}` when absent) and the change `message` for either.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SaveDraftRequest {
+    pub source: Option<String>,
+    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
+    pub messages: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A draft's rewrite: what is given replaces what was.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RewriteRequest {
+    pub source: Option<String>,
+    #[schema(value_type = Option<Vec<types::content::WireMessage>>)]
+    pub messages: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RollBackRequest {
+    pub version: VersionRef,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StagingRequest {
+    pub version: Option<VersionRef>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct VersionsQuery {
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Words to search for in messages and authors' names and emails; every word must
+    /// match. Parsed leniently: any text gives results or none.
+    pub q: Option<String>,
+}
+
+impl VersionsQuery {
+    pub fn page(self) -> Result<vault::PageRequest, vault::VaultError> {
+        let cursor = self.cursor.as_deref().map(vault::Cursor::parse).transpose()?;
+        Ok(vault::PageRequest { limit: self.limit, cursor, search: self.q })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SetUpRequest;
+    use crate::api::team::JoinRequest;
+
+    #[test]
+    fn requests_with_passwords_print_without_them() {
+        let setup: SetUpRequest = serde_json::from_str(
+            r#"{"workspace":"Acme","email":"ada@example.com","password":"correct horse battery","name":"Ada"}"#,
+        )
+        .expect("setup");
+        let join: JoinRequest = serde_json::from_str(
+            r#"{"token":"pv_inv_secret","name":"Grace","password":"correct horse battery"}"#,
+        )
+        .expect("join");
+        for printed in [format!("{setup:?}"), format!("{join:?}")] {
+            assert!(!printed.contains("correct horse") && !printed.contains("pv_inv_"), "{printed}");
+        }
+    }
 }

@@ -5,12 +5,14 @@
 pub(crate) mod code;
 pub(crate) mod dto;
 mod error;
+mod history;
 mod langfuse;
 mod manage;
 mod reads;
 mod reviews;
+mod settings;
 mod stream;
-mod team;
+pub(crate) mod team;
 mod webhooks;
 
 pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
@@ -81,8 +83,10 @@ impl utoipa::Modify for BearerSchemes {
 pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
     let (routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(manage::routes())
+        .merge(history::routes())
         .merge(team::routes())
         .merge(reviews::routes())
+        .merge(settings::routes())
         .merge(webhooks::routes())
         .merge(code::routes())
         .split_for_parts();

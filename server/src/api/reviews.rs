@@ -5,14 +5,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::{RequestAction, RequestState, Vault};
 
-use super::dto::{
-    Body, ChangeRequestBody, ErrorJson, Items, Path, PromptJson, Query, RejectBody, RequestJson,
-    RequestsQuery,
-};
+use super::dto::{Body, ErrorJson, Items, Path, PromptJson, Query, RequestJson, VersionRef};
 use super::{ApiError, Member};
 use crate::AppState;
 
@@ -94,4 +93,29 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(reject))
         .routes(routes!(cancel))
+}
+
+/// `POST /v1/manage/prompts/{name}/requests`: what to change live to, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeRequestBody {
+    /// `promote` or `rollback`.
+    pub action: String,
+    pub version: VersionRef,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RejectBody {
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RequestsQuery {
+    /// Only requests in this state: `open`, `applied`, `rejected`, `cancelled` or `stale`.
+    pub state: Option<String>,
 }

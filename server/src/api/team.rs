@@ -5,13 +5,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::{Joining, Role, Vault};
 
 use super::dto::{
-    Body, ErrorJson, InvitationJson, InviteRequest, Items, JoinRequest, MemberJson, NamedRequest, Path,
-    RoleRequest, WorkspaceJson, WorkspaceTokenJson,
+    Body, ErrorJson, InvitationJson, Items, MemberJson, NamedRequest, Path, WorkspaceJson, WorkspaceTokenJson,
 };
 use super::{ApiError, Member};
 use crate::AppState;
@@ -161,4 +162,36 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invite, invitations))
         .routes(routes!(revoke_invitation))
         .routes(routes!(workspaces, create_workspace))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InviteRequest {
+    pub email: String,
+    /// `owner`, `admin`, `editor` or `viewer`.
+    pub role: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RoleRequest {
+    /// `owner`, `admin`, `editor` or `viewer`.
+    pub role: String,
+}
+
+/// `POST /v1/join`: the invitation's token, and a new person's name and password (a person
+/// with an account gives its password; the name is then ignored).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JoinRequest {
+    pub token: String,
+    #[serde(default)]
+    pub name: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for JoinRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinRequest").field("name", &self.name).finish_non_exhaustive()
+    }
 }
