@@ -55,7 +55,11 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
     let settings = ctx.vault.settings(&actor).await?;
     let now = vault::Timestamp::now();
     let tokens = ctx.vault.access_tokens(&actor).await?;
-    let api_keys = if actor.role.can_administer() { ctx.vault.api_keys(&actor).await? } else { Vec::new() };
+    // The keys are the vault's to show: a member it does not show them to sees none.
+    let api_keys = match ctx.vault.api_keys(&actor).await {
+        Err(vault::VaultError::Forbidden(_)) => Vec::new(),
+        listed => listed?,
+    };
     Ok(SettingsView {
         name: actor.name.clone(),
         staging_enabled: settings.staging_enabled,
