@@ -11,12 +11,29 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod code;
 pub mod content;
+pub mod history;
+pub mod prompts;
+pub mod settings;
 #[cfg(feature = "signatures")]
 pub mod signature;
+pub mod team;
 pub mod template;
+pub mod webhooks;
+pub mod words;
 
+pub use code::{ImportReportJson, ImportedJson, PushReportJson, PushStepJson, PushedJson};
 pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
+pub use history::{ActivityJson, PointerMoveJson, RequestJson};
+pub use prompts::{EditorJson, Items, PromptJson, RollBackJson};
+pub use settings::{AccessTokenJson, ApiKeyJson, SettingsJson};
+pub use team::{InvitationJson, MemberJson, WorkspaceJson, WorkspaceTokenJson};
+pub use webhooks::{AttemptJson, EventQueued, WebhookJson};
+pub use words::{
+    ActivityKind, DeliveryState, EventKind, KeyKind, LiveChanges, PushAction, RequestAction, RequestState,
+    Role, UnknownWord,
+};
 
 /// The largest prompt source accepted: 1 MiB.
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
@@ -187,69 +204,6 @@ pub struct Offered {
     /// The workspace reviews changes to live: promote and roll back open a request for
     /// another member to approve.
     pub by_request: bool,
-}
-
-/// What happened, as webhooks hear of it. The first four are what a webhook subscribes to;
-/// `webhook.test` is sent by "send test event" to one webhook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum EventKind {
-    #[serde(rename = "version.promoted")]
-    VersionPromoted,
-    #[serde(rename = "version.rolled_back")]
-    VersionRolledBack,
-    #[serde(rename = "staging.changed")]
-    StagingChanged,
-    #[serde(rename = "draft.deleted")]
-    DraftDeleted,
-    #[serde(rename = "request.opened")]
-    RequestOpened,
-    #[serde(rename = "request.rejected")]
-    RequestRejected,
-    #[serde(rename = "webhook.test")]
-    WebhookTest,
-}
-
-impl EventKind {
-    /// The events a webhook can subscribe to.
-    pub const SUBSCRIBABLE: [EventKind; 6] = [
-        EventKind::VersionPromoted,
-        EventKind::VersionRolledBack,
-        EventKind::StagingChanged,
-        EventKind::DraftDeleted,
-        EventKind::RequestOpened,
-        EventKind::RequestRejected,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::VersionPromoted => "version.promoted",
-            EventKind::VersionRolledBack => "version.rolled_back",
-            EventKind::StagingChanged => "staging.changed",
-            EventKind::DraftDeleted => "draft.deleted",
-            EventKind::RequestOpened => "request.opened",
-            EventKind::RequestRejected => "request.rejected",
-            EventKind::WebhookTest => "webhook.test",
-        }
-    }
-
-    /// What the dashboard calls it.
-    pub fn description(self) -> &'static str {
-        match self {
-            EventKind::VersionPromoted => "A version is promoted (published)",
-            EventKind::VersionRolledBack => "Live is rolled back",
-            EventKind::StagingChanged => "Staging moves",
-            EventKind::DraftDeleted => "A draft is deleted",
-            EventKind::RequestOpened => "A change to live is requested (under review)",
-            EventKind::RequestRejected => "A request is rejected",
-            EventKind::WebhookTest => "A test event is sent",
-        }
-    }
-
-    /// One of the subscribable types, by its name.
-    pub fn parse_subscribable(raw: &str) -> Option<EventKind> {
-        EventKind::SUBSCRIBABLE.into_iter().find(|kind| kind.as_str() == raw)
-    }
 }
 
 #[cfg(test)]

@@ -9,66 +9,11 @@ use serde::Serialize;
 use crate::Result;
 use crate::error::{Conflict, VaultError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Owner,
-    Admin,
-    Editor,
-    Viewer,
-}
+/// The words: roles and the live-change rule are the API's vocabulary (`types`); what
+/// each allows is decided below.
+pub use types::{LiveChanges, Role};
 
-impl Role {
-    pub fn parse(raw: &str) -> Result<Role> {
-        match raw {
-            "owner" => Ok(Role::Owner),
-            "admin" => Ok(Role::Admin),
-            "editor" => Ok(Role::Editor),
-            "viewer" => Ok(Role::Viewer),
-            _ => Err(VaultError::invalid("role", "a role is owner, admin, editor or viewer")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    /// Whether the role allows `permission`: the permission matrix, decided here only.
-    pub fn may(self, permission: Permission) -> bool {
-        match permission {
-            Permission::Read | Permission::OwnTokens => true,
-            Permission::EditPrompts | Permission::ChangeLive => !matches!(self, Role::Viewer),
-            Permission::Administer | Permission::ManageMembers => matches!(self, Role::Owner | Role::Admin),
-            Permission::ManageOwners => self == Role::Owner,
-        }
-    }
-
-    /// Whether the role may move live (promote, roll back; under review, request, approve
-    /// and reject) while the workspace's setting is `rule`.
-    pub fn may_change_live(self, rule: LiveChanges) -> bool {
-        match rule {
-            LiveChanges::Editors | LiveChanges::Review => self.may(Permission::ChangeLive),
-            LiveChanges::Admins => self.may(Permission::ChangeLive) && self.may(Permission::Administer),
-        }
-    }
-
-    /// Editors and above change prompts and move pointers.
-    pub fn can_edit(self) -> bool {
-        self.may(Permission::EditPrompts)
-    }
-
-    /// Admins and owners change settings, keys and integrations.
-    pub fn can_administer(self) -> bool {
-        self.may(Permission::Administer)
-    }
-}
-
-/// What a member may do in a workspace, by role (see [`Role::may`]):
+/// What a member may do in a workspace, by role (see [`Permission::allows`]):
 ///
 /// | permission | viewer | editor | admin | owner |
 /// | --- | :-: | :-: | :-: | :-: |
@@ -88,6 +33,18 @@ pub enum Permission {
     ManageMembers,
     ManageOwners,
     OwnTokens,
+}
+
+impl Permission {
+    /// Whether `role` has this permission: the permission matrix, decided here only.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Permission::Read | Permission::OwnTokens => true,
+            Permission::EditPrompts | Permission::ChangeLive => role != Role::Viewer,
+            Permission::Administer | Permission::ManageMembers => matches!(role, Role::Owner | Role::Admin),
+            Permission::ManageOwners => role == Role::Owner,
+        }
+    }
 }
 
 /// The signed-in member on whose behalf an operation runs, in one workspace; every change
@@ -119,9 +76,24 @@ pub enum Credential {
 }
 
 impl Actor {
+    /// Whether the actor's role allows `permission`.
+    pub fn may(&self, permission: Permission) -> bool {
+        permission.allows(self.role)
+    }
+
+    /// Editors and above change prompts and move pointers.
+    pub fn can_edit(&self) -> bool {
+        self.may(Permission::EditPrompts)
+    }
+
+    /// Admins and owners change settings, keys and integrations.
+    pub fn can_administer(&self) -> bool {
+        self.may(Permission::Administer)
+    }
+
     /// Refuses what the actor's role does not allow, saying who may.
     pub(crate) fn require(&self, permission: Permission) -> Result<()> {
-        if self.role.may(permission) {
+        if self.may(permission) {
             return Ok(());
         }
         let who = match permission {
@@ -138,45 +110,13 @@ impl Actor {
     /// viewers, up to admin for admins, every role for owners.
     pub fn roles_to_give(&self) -> Vec<Role> {
         let mut roles = Vec::new();
-        if self.role.may(Permission::ManageMembers) {
+        if self.may(Permission::ManageMembers) {
             roles.extend([Role::Viewer, Role::Editor, Role::Admin]);
         }
-        if self.role.may(Permission::ManageOwners) {
+        if self.may(Permission::ManageOwners) {
             roles.push(Role::Owner);
         }
         roles
-    }
-}
-
-/// Who promotes and rolls back in a workspace (see [`Actor::live_right`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LiveChanges {
-    /// Editors, admins and owners, directly (the default).
-    #[default]
-    Editors,
-    /// Admins and owners only; editors still draft and stage.
-    Admins,
-    /// Every promote and rollback is a request that a second entitled member approves.
-    Review,
-}
-
-impl LiveChanges {
-    pub fn parse(raw: &str) -> Result<LiveChanges> {
-        match raw {
-            "editors" => Ok(LiveChanges::Editors),
-            "admins" => Ok(LiveChanges::Admins),
-            "review" => Ok(LiveChanges::Review),
-            _ => Err(VaultError::invalid("live_changes", "live_changes is editors, admins or review")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LiveChanges::Editors => "editors",
-            LiveChanges::Admins => "admins",
-            LiveChanges::Review => "review",
-        }
     }
 }
 
@@ -194,7 +134,7 @@ impl Actor {
     /// they may not. The operations' refusals and the dashboard's offers both come from here.
     pub fn live_right(&self, rule: LiveChanges) -> Result<LiveRight> {
         self.require(Permission::ChangeLive)?;
-        if !self.role.may_change_live(rule) {
+        if rule == LiveChanges::Admins && !self.may(Permission::Administer) {
             return Err(VaultError::Forbidden(
                 "in this workspace only admins and owners change what is live".into(),
             ));
@@ -233,7 +173,7 @@ mod permission_tests {
         ];
         for (permission, allowed) in rows {
             let roles = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
-            assert_eq!(roles.map(|role| role.may(permission)), allowed, "{permission:?}");
+            assert_eq!(roles.map(|role| permission.allows(role)), allowed, "{permission:?}");
         }
     }
 

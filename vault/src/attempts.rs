@@ -14,6 +14,7 @@ use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::events::{self, EventKind};
 use crate::{Result, Vault};
+pub use types::DeliveryState;
 
 /// Attempts per delivery: the first, then retries `RETRY_BACKOFF` apart.
 pub const MAX_ATTEMPTS: i64 = RETRY_BACKOFF.len() as i64 + 1;
@@ -29,14 +30,14 @@ pub const DISABLE_AFTER_FAILURES: i64 = 15;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attempt {
     pub event_id: String,
-    pub event_type: String,
+    pub event_type: EventKind,
     pub attempt: i64,
     pub at: Timestamp,
     pub status_code: Option<i64>,
     pub duration_ms: i64,
     pub error: Option<String>,
-    /// Where the delivery stands now: `pending`, `delivered` or `failed`.
-    pub delivery_state: String,
+    /// Where the delivery stands now.
+    pub delivery_state: DeliveryState,
 }
 
 /// A delivery a worker should send now: where, with which secret, what.
@@ -154,13 +155,13 @@ impl Vault {
             .map(|row| {
                 Ok(Attempt {
                     event_id: row.try_get("event_id")?,
-                    event_type: row.try_get("type")?,
+                    event_type: EventKind::parse(&row.try_get::<String, _>("type")?)?,
                     attempt: row.try_get("attempt")?,
                     at: Timestamp(row.try_get("at")?),
                     status_code: row.try_get("status_code")?,
                     duration_ms: row.try_get("duration_ms")?,
                     error: row.try_get("error")?,
-                    delivery_state: row.try_get("state")?,
+                    delivery_state: DeliveryState::parse(&row.try_get::<String, _>("state")?)?,
                 })
             })
             .collect()

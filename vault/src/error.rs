@@ -227,6 +227,13 @@ impl VaultError {
     }
 }
 
+/// A word a field does not take (a role, a kind, a state…): 422 naming the field.
+impl From<types::UnknownWord> for VaultError {
+    fn from(wrong: types::UnknownWord) -> Self {
+        VaultError::invalid(wrong.field, wrong.message)
+    }
+}
+
 impl From<sqlx::Error> for VaultError {
     fn from(error: sqlx::Error) -> Self {
         match &error {

@@ -38,13 +38,15 @@ mod tokens;
 mod transfer;
 mod version;
 mod webhooks;
+mod wire;
 mod workspaces;
 
 pub use access::{Actor, Credential, LiveChanges, LiveRight, Permission, Role};
 pub use accounts::{NewMember, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use attempts::{
-    Attempt, DISABLE_AFTER_FAILURES, DueDelivery, MAX_ATTEMPTS, Outcome, retry_delay, url_for_logs,
+    Attempt, DISABLE_AFTER_FAILURES, DeliveryState, DueDelivery, MAX_ATTEMPTS, Outcome, retry_delay,
+    url_for_logs,
 };
 pub use changes::{CHECK_EVERY, FEED_KEPT_FOR};
 pub use connections::{

@@ -71,8 +71,8 @@ impl Member {
     /// What `actor` may do with this member: admins manage non-owners, owners everyone;
     /// anyone may leave. (Keeping the last owner is a state rule, checked on the change.)
     pub fn offered(&self, actor: &Actor) -> MemberOffered {
-        let manage = actor.role.may(Permission::ManageMembers)
-            && (self.role != Role::Owner || actor.role.may(Permission::ManageOwners));
+        let manage = actor.may(Permission::ManageMembers)
+            && (self.role != Role::Owner || actor.may(Permission::ManageOwners));
         MemberOffered { change_role: manage, remove: manage || self.id == actor.member_id }
     }
 }

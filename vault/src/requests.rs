@@ -16,66 +16,8 @@ use crate::error::{Conflict, VaultError};
 use crate::names::{MAX_MESSAGE_BYTES, VersionNumber};
 use crate::prompts::model::{PromptRow, Requester};
 
-/// What a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum RequestAction {
-    #[serde(rename = "promote")]
-    Promote,
-    #[serde(rename = "rollback")]
-    RollBack,
-}
-
-impl RequestAction {
-    pub fn parse(raw: &str) -> Result<RequestAction> {
-        match raw {
-            "promote" => Ok(RequestAction::Promote),
-            "rollback" => Ok(RequestAction::RollBack),
-            _ => Err(VaultError::invalid("action", "action is promote or rollback")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestAction::Promote => "promote",
-            RequestAction::RollBack => "rollback",
-        }
-    }
-}
-
-/// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestState {
-    Open,
-    Applied,
-    Rejected,
-    Cancelled,
-    /// Its version was deleted.
-    Stale,
-}
-
-impl RequestState {
-    pub fn parse(raw: &str) -> Result<RequestState> {
-        match raw {
-            "open" => Ok(RequestState::Open),
-            "applied" => Ok(RequestState::Applied),
-            "rejected" => Ok(RequestState::Rejected),
-            "cancelled" => Ok(RequestState::Cancelled),
-            "stale" => Ok(RequestState::Stale),
-            _ => Err(VaultError::invalid("state", "state is open, applied, rejected, cancelled or stale")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestState::Open => "open",
-            RequestState::Applied => "applied",
-            RequestState::Rejected => "rejected",
-            RequestState::Cancelled => "cancelled",
-            RequestState::Stale => "stale",
-        }
-    }
-}
+/// What a request asks for, and where it stands: words of the API's vocabulary.
+pub use types::{RequestAction, RequestState};
 
 /// What a member may do with a request now: the dashboard offers this; the operations
 /// refuse the rest.

@@ -80,5 +80,5 @@ pub(crate) async fn live_changes(tx: &mut Transaction<'_, Any>, workspace_id: i6
         .bind(workspace_id)
         .fetch_one(&mut **tx)
         .await?;
-    LiveChanges::parse(&raw)
+    Ok(LiveChanges::parse(&raw)?)
 }

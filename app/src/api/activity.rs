@@ -8,23 +8,18 @@ use super::ssr;
 use super::{AppError, When};
 
 /// One change as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityRow {
+    pub entry: types::ActivityJson,
     pub at: When,
-    pub actor: String,
-    /// `version.promoted`, …
-    pub kind: String,
-    pub prompt: Option<String>,
     /// What happened, in words: "promoted v3 (live was v2)".
     pub summary: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityPage {
     pub items: Vec<ActivityRow>,
     pub next_cursor: Option<String>,
-    /// Every kind, for the filter.
-    pub kinds: Vec<String>,
 }
 
 /// The page of changes after `before` (the newest without), matching the filters given.
@@ -52,13 +47,10 @@ pub async fn load_activity(
         .map(|entry| ActivityRow {
             at: ssr::when(entry.at, now),
             summary: summary(&entry),
-            actor: entry.actor,
-            kind: entry.kind.as_str().to_owned(),
-            prompt: entry.prompt,
+            entry: entry.into(),
         })
         .collect();
-    let kinds = vault::ActivityKind::ALL.iter().map(|k| k.as_str().to_owned()).collect();
-    Ok(ActivityPage { items, next_cursor: page.next_cursor, kinds })
+    Ok(ActivityPage { items, next_cursor: page.next_cursor })
 }
 
 /// A change in words, from its kind and details.

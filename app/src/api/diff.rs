@@ -151,16 +151,10 @@ fn diff_rows(rows: Vec<vault::diff::DiffRow>) -> Vec<DiffRowView> {
 /// One move of a pointer, as the Deployments timeline shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentRow {
-    pub channel: Channel,
-    pub from: Option<i64>,
-    pub to: Option<i64>,
-    pub actor: String,
-    /// For a move that approved a request: who requested it (`actor` approved it).
-    pub requested_by: Option<String>,
+    pub deployment: types::PointerMoveJson,
     pub at: When,
-    pub event_id: String,
-    /// "Roll back to this": the version this move made live may be rolled back to now.
-    pub roll_back: bool,
+    /// "Roll back to this": the version this move made live, when live may go back to it now.
+    pub roll_back: Option<i64>,
 }
 
 /// The Deployments timeline: the pointer moves, newest first.
@@ -179,20 +173,13 @@ pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
         .into_iter()
         .map(|m| {
             // A version that was made live is published: may live go back to it?
-            let roll_back = m
-                .to
-                .filter(|_| m.channel == Channel::Live)
-                .is_some_and(|to| vault::offered(&actor, &state, settings, Status::Published, to).roll_back);
-            DeploymentRow {
-                channel: m.channel,
-                from: m.from.map(vault::VersionNumber::get),
-                to: m.to.map(vault::VersionNumber::get),
-                actor: m.actor,
-                requested_by: m.requested_by,
-                at: ssr::when(m.at, now),
-                event_id: m.event_id,
-                roll_back,
-            }
+            let roll_back =
+                m.to.filter(|&to| {
+                    m.channel == Channel::Live
+                        && vault::offered(&actor, &state, settings, Status::Published, to).roll_back
+                })
+                .map(vault::VersionNumber::get);
+            DeploymentRow { at: ssr::when(m.at, now), roll_back, deployment: m.into() }
         })
         .collect();
     Ok(Deployments { moves })

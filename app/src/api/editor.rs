@@ -53,7 +53,7 @@ pub async fn load_editor(
             ctx.vault.versions(&actor, &name, newest).await?.items.into_iter().next()
         }
     };
-    let can_edit = actor.role.can_edit();
+    let can_edit = actor.can_edit();
     let state = ctx.vault.prompt(&actor, &name).await?;
     let settings = ctx.vault.settings(&actor).await?;
     let kind = state.kind;

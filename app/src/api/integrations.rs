@@ -10,27 +10,18 @@ use super::{AppError, CreatedToken, When};
 
 pub use types::EventKind;
 
+/// A webhook as the page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookRow {
-    pub id: i64,
-    pub url: String,
-    pub events: Vec<String>,
-    pub enabled: bool,
-    pub disabled_reason: Option<String>,
+    pub webhook: types::WebhookJson,
     pub created: When,
 }
 
+/// A delivery attempt as the log lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptRow {
-    pub event_id: String,
-    pub event_type: String,
-    pub attempt: i64,
+    pub attempt: types::AttemptJson,
     pub at: When,
-    pub status_code: Option<i64>,
-    pub duration_ms: i64,
-    pub error: Option<String>,
-    /// `pending`, `delivered` or `failed`: where the delivery stands now.
-    pub delivery: String,
 }
 
 /// The checked event types of a webhook form: one checkbox per type, named after it with
@@ -77,14 +68,7 @@ pub async fn load_webhooks() -> Result<Vec<WebhookRow>, AppError> {
     let webhooks = ctx.vault.webhooks(&actor).await?;
     Ok(webhooks
         .into_iter()
-        .map(|w| WebhookRow {
-            id: w.id,
-            url: w.url,
-            events: w.events.iter().map(|e| e.as_str().to_owned()).collect(),
-            enabled: w.enabled,
-            disabled_reason: w.disabled_reason,
-            created: ssr::when(w.created_at, now),
-        })
+        .map(|w| WebhookRow { created: ssr::when(w.created_at, now), webhook: w.into() })
         .collect())
 }
 
@@ -150,19 +134,7 @@ pub async fn load_delivery_log(id: i64) -> Result<Vec<AttemptRow>, AppError> {
     let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
     let log = ctx.vault.delivery_log(&actor, id).await?;
-    Ok(log
-        .into_iter()
-        .map(|a| AttemptRow {
-            event_id: a.event_id,
-            event_type: a.event_type,
-            attempt: a.attempt,
-            at: ssr::when(a.at, now),
-            status_code: a.status_code,
-            duration_ms: a.duration_ms,
-            error: a.error,
-            delivery: a.delivery_state,
-        })
-        .collect())
+    Ok(log.into_iter().map(|a| AttemptRow { at: ssr::when(a.at, now), attempt: a.into() }).collect())
 }
 
 #[server]

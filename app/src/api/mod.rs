@@ -102,7 +102,7 @@ pub struct Member {
     pub name: String,
     pub email: String,
     pub workspace: String,
-    pub role: String,
+    pub role: types::Role,
     pub can_edit: bool,
     pub can_administer: bool,
 }

@@ -13,11 +13,7 @@ pub use types::{Channel, ChatMessage, MessageRole, Offered, PromptType, Status};
 /// One row of the prompts list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptRow {
-    pub name: String,
-    pub kind: PromptType,
-    pub live: Option<String>,
-    pub staging: Option<String>,
-    pub versions: i64,
+    pub prompt: types::PromptJson,
     pub updated: When,
 }
 
@@ -76,16 +72,9 @@ pub async fn list_prompts() -> Result<PromptList, AppError> {
     let settings = ctx.vault.settings(&actor).await?;
     let rows = prompts
         .into_iter()
-        .map(|p| PromptRow {
-            name: p.state.name,
-            kind: p.state.kind,
-            live: p.state.live.map(|n| n.label()),
-            staging: p.state.staging.map(|n| n.label()),
-            versions: p.state.versions,
-            updated: ssr::when(p.updated_at, now),
-        })
+        .map(|p| PromptRow { updated: ssr::when(p.updated_at, now), prompt: p.into() })
         .collect();
-    Ok(PromptList { staging_enabled: settings.staging_enabled, can_edit: actor.role.can_edit(), rows })
+    Ok(PromptList { staging_enabled: settings.staging_enabled, can_edit: actor.can_edit(), rows })
 }
 
 #[server]
@@ -118,7 +107,7 @@ pub async fn load_overview(
         staging: state.staging.map(vault::VersionNumber::get),
         staging_enabled: settings.staging_enabled,
         review: matches!(actor.live_right(settings.live_changes), Ok(vault::LiveRight::ByRequest)),
-        can_edit: actor.role.can_edit(),
+        can_edit: actor.can_edit(),
         versions: page.items,
         next_cursor: page.next_cursor,
     })
@@ -194,16 +183,17 @@ fn version_row(entry: vault::HistoryEntry, offered: Offered, now: vault::Timesta
     }
 }
 
-/// A version found by a search across the workspace.
+/// A version found by a search across the workspace, with what matched marked (the API's
+/// `types::SearchHit` without the marks).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SearchHit {
+pub struct FoundRow {
     pub prompt: String,
     pub row: VersionRow,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchResults {
-    pub items: Vec<SearchHit>,
+    pub items: Vec<FoundRow>,
     pub next_cursor: Option<String>,
 }
 
@@ -217,7 +207,7 @@ pub async fn search_versions(q: String, cursor: Option<String>) -> Result<Search
         .items
         .into_iter()
         // Search results link to their prompt, where the actions are.
-        .map(|f| SearchHit { prompt: f.prompt, row: version_row(f.entry, Offered::default(), now) })
+        .map(|f| FoundRow { prompt: f.prompt, row: version_row(f.entry, Offered::default(), now) })
         .collect();
     Ok(SearchResults { items, next_cursor: page.next_cursor })
 }

@@ -11,18 +11,10 @@ use super::{AppError, When};
 /// A request as the Requests page and the prompt page show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRow {
-    pub id: i64,
-    pub prompt: String,
+    pub request: types::RequestJson,
     /// "promote v3" or "roll back to v2".
     pub what: String,
-    pub number: i64,
-    /// `open`, `applied`, `rejected`, `cancelled` or `stale`.
-    pub state: String,
-    pub note: String,
-    pub requested_by: String,
     pub created: When,
-    pub decided_by: Option<String>,
-    pub decision_note: Option<String>,
     /// The viewer opened it (and it is open): they may cancel it, not approve it.
     pub yours: bool,
     /// The viewer may approve or reject it.
@@ -34,10 +26,9 @@ pub struct RequestRow {
 #[server]
 pub async fn load_requests(
     prompt: Option<String>,
-    state: Option<String>,
+    state: Option<types::RequestState>,
 ) -> Result<Vec<RequestRow>, AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let state = state.as_deref().map(vault::RequestState::parse).transpose()?;
     let rule = ctx.vault.settings(&actor).await?.live_changes;
     let now = vault::Timestamp::now();
     let requests = ctx.vault.requests(&actor, state, prompt.as_deref()).await?;
@@ -48,22 +39,15 @@ pub async fn load_requests(
             let n = request.number.get();
             let against = request.live.map(|l| format!("&against={}", l.get())).unwrap_or_default();
             RequestRow {
-                id: request.id,
                 what: match request.action {
                     vault::RequestAction::Promote => format!("promote v{n}"),
                     vault::RequestAction::RollBack => format!("roll back to v{n}"),
                 },
                 diff: format!("/prompts/{}?diff={n}{against}", request.prompt),
-                prompt: request.prompt,
-                number: n,
-                state: request.state.as_str().to_owned(),
-                note: request.note,
-                requested_by: request.requested_by,
                 created: ssr::when(request.created_at, now),
-                decided_by: request.decided_by,
-                decision_note: request.decision_note,
                 yours: offered.cancel,
                 may_decide: offered.decide,
+                request: request.into(),
             }
         })
         .collect();
@@ -116,9 +100,8 @@ pub async fn cancel_request(id: i64) -> Result<(), AppError> {
 
 /// Settings → Who can change live: `editors`, `admins` or `review`.
 #[server]
-pub async fn set_live_changes(rule: String) -> Result<(), AppError> {
+pub async fn set_live_changes(rule: types::LiveChanges) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let rule = vault::LiveChanges::parse(&rule)?;
     let patch = vault::SettingsPatch { live_changes: Some(rule), ..Default::default() };
     ctx.vault.update_settings(&actor, patch).await?;
     Ok(())

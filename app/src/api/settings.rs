@@ -11,33 +11,25 @@ use super::{AppError, When};
 pub struct SettingsView {
     /// The member's own name.
     pub name: String,
-    pub staging_enabled: bool,
-    /// Who can change live: `editors`, `admins` or `review`.
-    pub live_changes: String,
+    pub settings: types::SettingsJson,
     pub can_administer: bool,
     pub tokens: Vec<TokenRow>,
-    /// The workspace's API keys; empty for members who are not admins.
+    /// The workspace's API keys; empty for members the vault does not show them to.
     pub api_keys: Vec<ApiKeyRow>,
 }
 
+/// An API key as listed, with its times as the page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyRow {
-    pub id: i64,
-    pub name: String,
-    /// `live` or `test`.
-    pub kind: String,
-    /// `pv_live_…abcd`: enough to recognise it, never the key.
-    pub hint: String,
+    pub key: types::ApiKeyJson,
     pub created: When,
     pub last_used: Option<When>,
 }
 
+/// A personal access token as listed, with its times as the page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRow {
-    pub id: i64,
-    pub name: String,
-    /// `pv_pat_…abcd`: enough to recognise it, never the token.
-    pub hint: String,
+    pub token: types::AccessTokenJson,
     pub created: When,
     pub last_used: Option<When>,
 }
@@ -62,28 +54,22 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
     };
     Ok(SettingsView {
         name: actor.name.clone(),
-        staging_enabled: settings.staging_enabled,
-        live_changes: settings.live_changes.as_str().to_owned(),
-        can_administer: actor.role.can_administer(),
+        settings: settings.into(),
+        can_administer: actor.can_administer(),
         api_keys: api_keys
             .into_iter()
             .map(|k| ApiKeyRow {
-                id: k.id,
-                hint: format!("{}…{}", k.prefix, k.last_four),
-                kind: k.kind.as_str().to_owned(),
-                name: k.name,
                 created: ssr::when(k.created_at, now),
                 last_used: k.last_used_at.map(|at| ssr::when(at, now)),
+                key: k.into(),
             })
             .collect(),
         tokens: tokens
             .into_iter()
             .map(|t| TokenRow {
-                id: t.id,
-                hint: format!("{}…{}", t.prefix, t.last_four),
-                name: t.name,
                 created: ssr::when(t.created_at, now),
                 last_used: t.last_used_at.map(|at| ssr::when(at, now)),
+                token: t.into(),
             })
             .collect(),
     })
@@ -114,9 +100,8 @@ pub async fn revoke_access_token(id: i64) -> Result<(), AppError> {
 
 /// Creates an API key (admins); its token is shown once.
 #[server]
-pub async fn create_api_key(kind: String, name: String) -> Result<CreatedToken, AppError> {
+pub async fn create_api_key(kind: types::KeyKind, name: String) -> Result<CreatedToken, AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let kind = vault::KeyKind::parse(&kind)?;
     let created = ctx.vault.create_api_key(&actor, kind, &name).await?;
     Ok(CreatedToken { name: created.key.name, secret: created.token })
 }

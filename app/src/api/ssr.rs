@@ -123,12 +123,12 @@ pub fn respond_with(error: &AppError) {
 
 pub fn member(actor: Actor) -> Member {
     Member {
-        can_edit: actor.role.can_edit(),
-        can_administer: actor.role.can_administer(),
+        can_edit: actor.can_edit(),
+        can_administer: actor.can_administer(),
         name: actor.name,
         email: actor.email,
         workspace: actor.workspace,
-        role: actor.role.as_str().into(),
+        role: actor.role,
     }
 }
 
@@ -181,6 +181,13 @@ pub async fn acting() -> Result<(ServerContext, Actor), AppError> {
 impl From<VaultError> for AppError {
     fn from(error: VaultError) -> AppError {
         app_error(error)
+    }
+}
+
+/// A word a field does not take (a role, a kind…): the vault's 422.
+impl From<types::UnknownWord> for AppError {
+    fn from(wrong: types::UnknownWord) -> AppError {
+        app_error(VaultError::from(wrong))
     }
 }
 

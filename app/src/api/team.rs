@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::ssr;
+use types::{InvitationJson, MemberJson, Role, WorkspaceJson};
+
 use super::{AppError, When};
 
 /// Settings → Members: who is in the workspace, and, for admins, the pending invitations
@@ -16,15 +18,13 @@ pub struct TeamView {
     pub invitations: Vec<InvitationRow>,
     /// The roles the viewer may give (inviting or changing a role); empty for editors and
     /// viewers, who manage nobody.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
 }
 
+/// A member, with what the viewer may do to them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberRow {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub role: String,
+    pub member: MemberJson,
     pub joined: When,
     pub last_seen: Option<When>,
     /// The member viewing the page.
@@ -35,22 +35,12 @@ pub struct MemberRow {
     pub may_remove: bool,
 }
 
+/// A pending invitation, and whether its link still works.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationRow {
-    pub id: i64,
-    pub email: String,
-    pub role: String,
-    pub invited_by: String,
+    pub invitation: InvitationJson,
     pub expires: When,
     pub expired: bool,
-}
-
-/// An invitation just made: its link, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationLink {
-    pub email: String,
-    pub role: String,
-    pub url: String,
 }
 
 /// What the join page shows about a usable invitation.
@@ -58,7 +48,7 @@ pub struct InvitationLink {
 pub struct InvitationInfo {
     pub workspace: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub invited_by: String,
     /// The email has an account here: the person gives its password instead of choosing a
     /// name and password.
@@ -68,9 +58,7 @@ pub struct InvitationInfo {
 /// A workspace of the signed-in person's, for the switcher.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceChoice {
-    pub id: i64,
-    pub name: String,
-    pub role: String,
+    pub workspace: WorkspaceJson,
     pub current: bool,
 }
 
@@ -79,7 +67,7 @@ pub async fn load_team() -> Result<TeamView, AppError> {
     let (ctx, actor) = ssr::acting().await?;
     let now = vault::Timestamp::now();
     let members = ctx.vault.members(&actor).await?;
-    let roles: Vec<String> = actor.roles_to_give().into_iter().map(|r| r.as_str().to_owned()).collect();
+    let roles = actor.roles_to_give();
     let invitations = if roles.is_empty() { Vec::new() } else { ctx.vault.invitations(&actor).await? };
     Ok(TeamView {
         members: members
@@ -90,42 +78,35 @@ pub async fn load_team() -> Result<TeamView, AppError> {
                     is_you: m.id == actor.member_id,
                     may_change: offered.change_role,
                     may_remove: offered.remove,
-                    id: m.id,
-                    name: m.name,
-                    email: m.email,
-                    role: m.role.as_str().to_owned(),
                     joined: ssr::when(m.joined_at, now),
                     last_seen: m.last_seen_at.map(|at| ssr::when(at, now)),
+                    member: m.into(),
                 }
             })
             .collect(),
         invitations: invitations
             .into_iter()
             .map(|i| InvitationRow {
-                id: i.id,
                 expired: i.expired(now),
-                email: i.email,
-                role: i.role.as_str().to_owned(),
-                invited_by: i.invited_by,
                 expires: ssr::when(i.expires_at, now),
+                invitation: i.into(),
             })
             .collect(),
         roles,
     })
 }
 
-/// Invites an email with a role; the link is shown once.
+/// Invites an email with a role; the link (`url`) is shown once.
 #[server]
-pub async fn invite(email: String, role: String) -> Result<InvitationLink, AppError> {
+pub async fn invite(email: String, role: Role) -> Result<InvitationJson, AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let role = vault::Role::parse(&role)?;
     let made = ctx
         .vault
         .invite(&actor, &email, role)
         .await
         .map_err(|e| ssr::refused_keeping(e, &[("email", &email)]))?;
     let url = format!("{}/join/{}", ssr::origin().await, made.token);
-    Ok(InvitationLink { email: made.invitation.email, role: role.as_str().to_owned(), url })
+    Ok(InvitationJson { url: Some(url), ..made.invitation.into() })
 }
 
 #[server]
@@ -135,9 +116,8 @@ pub async fn revoke_invitation(id: i64) -> Result<(), AppError> {
 }
 
 #[server]
-pub async fn change_role(member: i64, role: String) -> Result<(), AppError> {
+pub async fn change_role(member: i64, role: Role) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let role = vault::Role::parse(&role)?;
     Ok(ctx.vault.change_role(&actor, member, role).await?)
 }
 
@@ -161,7 +141,7 @@ pub async fn load_invitation(token: String) -> Result<InvitationInfo, AppError> 
     Ok(InvitationInfo {
         workspace: view.workspace,
         email: view.email,
-        role: view.role.as_str().to_owned(),
+        role: view.role,
         invited_by: view.invited_by,
         has_account: view.has_account,
     })
@@ -187,12 +167,7 @@ pub async fn load_workspaces() -> Result<Vec<WorkspaceChoice>, AppError> {
     let workspaces = ctx.vault.workspaces(&actor).await?;
     Ok(workspaces
         .into_iter()
-        .map(|w| WorkspaceChoice {
-            current: w.id == actor.workspace_id,
-            id: w.id,
-            name: w.name,
-            role: w.role.as_str().to_owned(),
-        })
+        .map(|w| WorkspaceChoice { current: w.id == actor.workspace_id, workspace: w.into() })
         .collect())
 }
 

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{Loading, Moment, SignedIn, shown, with_query};
 use crate::api::{self, ActivityPage};
+use types::ActivityKind;
 
 /// The filters the URL names.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,7 +61,7 @@ pub fn ActivityPage() -> impl IntoView {
 
 #[component]
 fn ActivityTable(page: ActivityPage, filters: Filters, older: bool) -> impl IntoView {
-    let ActivityPage { items, next_cursor, kinds } = page;
+    let ActivityPage { items, next_cursor } = page;
     let newest = with_query("/activity", &filters.query());
     let next = next_cursor.map(|cursor| {
         let mut query = filters.query();
@@ -75,9 +76,9 @@ fn ActivityTable(page: ActivityPage, filters: Filters, older: bool) -> impl Into
                 <label>"Kind"
                     <select name="kind">
                         <option value="" selected=filters.kind.is_empty()>"Every kind"</option>
-                        {kinds.into_iter().map(|kind| {
-                            let selected = kind == filters.kind;
-                            view! { <option value=kind.clone() selected=selected>{kind.clone()}</option> }
+                        {ActivityKind::ALL.iter().map(|kind| {
+                            let selected = kind.as_str() == filters.kind;
+                            view! { <option value=kind.as_str() selected=selected>{kind.as_str()}</option> }
                         }).collect_view()}
                     </select>
                 </label>
@@ -97,11 +98,11 @@ fn ActivityTable(page: ActivityPage, filters: Filters, older: bool) -> impl Into
                 </tr></thead>
                 <tbody>
                     {items.into_iter().map(|row| view! {
-                        <tr class="activity-row" data-kind=row.kind>
+                        <tr class="activity-row" data-kind=row.entry.kind.as_str()>
                             <td><Moment when=row.at/></td>
-                            <td>{row.actor}</td>
+                            <td>{row.entry.actor}</td>
                             <td>{row.summary}</td>
-                            <td class="mono">{row.prompt.map(|name| {
+                            <td class="mono">{row.entry.prompt.map(|name| {
                                 let href = format!("/prompts/{name}");
                                 view! { <A href=href>{name}</A> }
                             })}</td>

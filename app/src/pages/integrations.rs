@@ -84,7 +84,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 </Transition>
                 <h3>"Add a webhook"</h3>
                 <ActionForm action=actions.add>
-                    <WebhookFields url=String::new() events=EventKind::SUBSCRIBABLE.iter().map(|k| k.as_str().to_owned()).collect()/>
+                    <WebhookFields url=String::new() events=EventKind::SUBSCRIBABLE.to_vec()/>
                     <label class="check"><input type="checkbox" name="enabled" checked/>"Enabled: send events from now on"</label>
                     {action_error(actions.add)}
                     <button type="submit" class="primary" disabled=move || actions.add.pending().get()>"Add webhook"</button>
@@ -96,7 +96,7 @@ pub fn IntegrationsPage() -> impl IntoView {
 
 /// The URL field and one checkbox per event type.
 #[component]
-fn WebhookFields(url: String, events: Vec<String>) -> impl IntoView {
+fn WebhookFields(url: String, events: Vec<EventKind>) -> impl IntoView {
     view! {
         <label>"Payload URL"
             <input type="url" name="url" required value=url placeholder="https://example.com/hooks/promptvault"/>
@@ -104,11 +104,12 @@ fn WebhookFields(url: String, events: Vec<String>) -> impl IntoView {
         <fieldset class="events">
             <legend>"Events"</legend>
             {EventKind::SUBSCRIBABLE.iter().map(|kind| {
+                let checked = events.contains(kind);
                 let (kind, label) = (kind.as_str(), kind.description());
                 let name = format!("events[{}]", kind.replace('.', "_"));
                 view! {
                     <label class="check">
-                        <input type="checkbox" name=name checked=events.iter().any(|e| e == kind)/>
+                        <input type="checkbox" name=name checked=checked/>
                         {label}" " <code>{kind}</code>
                     </label>
                 }
@@ -144,6 +145,7 @@ fn WebhookRowView(
     editing: Memo<Option<i64>>,
     actions: Actions,
 ) -> impl IntoView {
+    let w = w.webhook;
     let id = w.id;
     let status = if w.enabled {
         view! { <span class="badge live">"enabled"</span> }.into_any()
@@ -158,7 +160,7 @@ fn WebhookRowView(
     view! {
         <tr class="webhook-row" data-url=row_url>
             <td class="mono url">{w.url.clone()}</td>
-            <td>{w.events.iter().map(|e| view! { <code class="event">{e.clone()}</code>" " }).collect_view()}</td>
+            <td>{w.events.iter().map(|e| view! { <code class="event">{e.as_str()}</code>" " }).collect_view()}</td>
             <td>{status}</td>
             <td><div class="actions">
                 <A href=log_link attr:class="button small">"Delivery log"</A>
@@ -242,7 +244,7 @@ fn AttemptTable(id: i64, list: Vec<AttemptRow>, actions: Actions) -> impl IntoVi
                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
             <tbody>
-                {list.into_iter().map(|a| {
+                {list.into_iter().map(|AttemptRow { attempt: a, at }| {
                     // "Redeliver" once per event, on its newest attempt.
                     let first_of_event = seen.insert(a.event_id.clone());
                     let answer = match (a.status_code, &a.error) {
@@ -250,15 +252,15 @@ fn AttemptTable(id: i64, list: Vec<AttemptRow>, actions: Actions) -> impl IntoVi
                         (None, Some(error)) => error.clone(),
                         (None, None) => "—".to_owned(),
                     };
-                    let (event_id, row_event, row_delivery) = (a.event_id.clone(), a.event_id.clone(), a.delivery.clone());
+                    let (event_id, row_event, row_delivery) = (a.event_id.clone(), a.event_id.clone(), a.delivery.as_str());
                     view! {
                         <tr class="attempt-row" data-event=row_event data-delivery=row_delivery>
-                            <td><code class="event">{a.event_type}</code><br/><span class="mono hint">{a.event_id}</span></td>
+                            <td><code class="event">{a.event_type.as_str()}</code><br/><span class="mono hint">{a.event_id}</span></td>
                             <td>{a.attempt}</td>
-                            <td><Moment when=a.at/></td>
+                            <td><Moment when=at/></td>
                             <td class="answer" title=a.error.clone().unwrap_or_default()>{answer}</td>
                             <td>{a.duration_ms}" ms"</td>
-                            <td><span class=format!("delivery {}", a.delivery)>{a.delivery.clone()}</span></td>
+                            <td><span class=format!("delivery {}", a.delivery)>{a.delivery.as_str()}</span></td>
                             <td>{first_of_event.then(|| view! {
                                 <ActionForm action=actions.redeliver>
                                     <input type="hidden" name="id" value=id/>

@@ -61,7 +61,7 @@ fn JoinForm(info: InvitationInfo, token: String) -> impl IntoView {
     };
     view! {
         <h1>"Join " {info.workspace.clone()}</h1>
-        <p class="hint">{info.invited_by}" invited "<strong>{info.email.clone()}</strong>" as "{info.role}"."</p>
+        <p class="hint">{info.invited_by}" invited "<strong>{info.email.clone()}</strong>" as "{info.role.as_str()}"."</p>
         <ActionForm action=action>
             <input type="hidden" name="token" value=token/>
             <label>"Email"<input type="email" value=info.email readonly autocomplete="username"/></label>

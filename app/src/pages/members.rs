@@ -6,9 +6,9 @@ use leptos_router::components::A;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
 use crate::api::{
-    self, ChangeRole, InvitationLink, InvitationRow, Invite, MemberRow, RemoveMember, RevokeInvitation,
-    TeamView,
+    self, ChangeRole, InvitationRow, Invite, MemberRow, RemoveMember, RevokeInvitation, TeamView,
 };
+use types::{InvitationJson, Role};
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -81,21 +81,15 @@ fn TeamBody(team: TeamView, actions: Actions) -> impl IntoView {
 
 /// One member: their role, changeable by admins (owners for an owner), and Remove.
 #[component]
-fn MemberLine(member: MemberRow, roles: Vec<String>, actions: Actions) -> impl IntoView {
-    let you = member.is_you.then(|| view! { <span class="hint">" (you)"</span> });
-    let role_label = format!("Role of {}", member.name);
-    let role = if member.may_change {
-        let options = roles
-            .into_iter()
-            .map(|r| {
-                let selected = r == member.role;
-                let label = r.clone();
-                view! { <option value=r selected=selected>{label}</option> }
-            })
-            .collect_view();
+fn MemberLine(member: MemberRow, roles: Vec<Role>, actions: Actions) -> impl IntoView {
+    let MemberRow { member: person, joined, last_seen, is_you, may_change, may_remove } = member;
+    let you = is_you.then(|| view! { <span class="hint">" (you)"</span> });
+    let role_label = format!("Role of {}", person.name);
+    let role = if may_change {
+        let options = role_options(roles, person.role);
         view! {
             <ActionForm action=actions.change>
-                <input type="hidden" name="member" value=member.id/>
+                <input type="hidden" name="member" value=person.id/>
                 <div class="row">
                     <select name="role" aria-label=role_label>{options}</select>
                     <button type="submit" class="small">"Change"</button>
@@ -104,26 +98,26 @@ fn MemberLine(member: MemberRow, roles: Vec<String>, actions: Actions) -> impl I
         }
         .into_any()
     } else {
-        view! { <span class="badge">{member.role.clone()}</span> }.into_any()
+        view! { <span class="badge">{person.role.as_str()}</span> }.into_any()
     };
-    let label = if member.is_you { "Leave".to_owned() } else { format!("Remove {}", member.name) };
-    let remove = member.may_remove.then(|| {
+    let label = if is_you { "Leave".to_owned() } else { format!("Remove {}", person.name) };
+    let remove = may_remove.then(|| {
         view! {
             <ActionForm action=actions.remove>
-                <input type="hidden" name="member" value=member.id/>
+                <input type="hidden" name="member" value=person.id/>
                 <button type="submit" class="small danger" aria-label=label.clone()>
-                    {if member.is_you { "Leave" } else { "Remove" }}
+                    {if is_you { "Leave" } else { "Remove" }}
                 </button>
             </ActionForm>
         }
     });
     view! {
         <tr class="member-row">
-            <td>{member.name.clone()}{you}</td>
-            <td>{member.email}</td>
+            <td>{person.name.clone()}{you}</td>
+            <td>{person.email}</td>
             <td>{role}</td>
-            <td><Moment when=member.joined/></td>
-            <td>{match member.last_seen {
+            <td><Moment when=joined/></td>
+            <td>{match last_seen {
                 Some(when) => view! { <Moment when/> }.into_any(),
                 None => view! { <span class="none">"not yet"</span> }.into_any(),
             }}</td>
@@ -134,17 +128,10 @@ fn MemberLine(member: MemberRow, roles: Vec<String>, actions: Actions) -> impl I
 
 /// Invite: an email and a role give a link to pass on, shown once.
 #[component]
-fn InviteCard(actions: Actions, roles: Vec<String>) -> impl IntoView {
+fn InviteCard(actions: Actions, roles: Vec<Role>) -> impl IntoView {
     let made =
         move || actions.invite.value().get().and_then(Result::ok).map(|link| view! { <LinkShownOnce link/> });
-    let options = roles
-        .into_iter()
-        .map(|r| {
-            let selected = r == "editor";
-            let label = r.clone();
-            view! { <option value=r selected=selected>{label}</option> }
-        })
-        .collect_view();
+    let options = role_options(roles, Role::Editor);
     view! {
         <section class="card" aria-labelledby="invite-title">
             <h2 id="invite-title">"Invite someone"</h2>
@@ -162,11 +149,19 @@ fn InviteCard(actions: Actions, roles: Vec<String>) -> impl IntoView {
     }
 }
 
+/// The roles to choose from, `selected` chosen.
+fn role_options(roles: Vec<Role>, selected: Role) -> impl IntoView {
+    roles
+        .into_iter()
+        .map(|r| view! { <option value=r.as_str() selected=r == selected>{r.as_str()}</option> })
+        .collect_view()
+}
+
 #[component]
-fn LinkShownOnce(link: InvitationLink) -> impl IntoView {
+fn LinkShownOnce(link: InvitationJson) -> impl IntoView {
     view! {
         <div class="secret" role="status">
-            <p>"Invitation for " <strong>{link.email}</strong> " as " {link.role} ". Copy the link now: it will not be shown again."</p>
+            <p>"Invitation for " <strong>{link.email}</strong> " as " {link.role.as_str()} ". Copy the link now: it will not be shown again."</p>
             <code class="mono invitation-link">{link.url}</code>
         </div>
     }
@@ -184,12 +179,12 @@ fn Invitations(invitations: Vec<InvitationRow>, revoke: ServerAction<RevokeInvit
                     <th scope="col">"Expires"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
-                    {invitations.into_iter().map(|i| view! {
+                    {invitations.into_iter().map(|InvitationRow { invitation: i, expires, expired }| view! {
                         <tr class="invitation-row">
                             <td>{i.email.clone()}</td>
-                            <td>{i.role}</td>
+                            <td>{i.role.as_str()}</td>
                             <td>{i.invited_by}</td>
-                            <td>{i.expired.then_some("expired ")}<Moment when=i.expires/></td>
+                            <td>{expired.then_some("expired ")}<Moment when=expires/></td>
                             <td><div class="actions">
                                 <ActionForm action=revoke>
                                     <input type="hidden" name="id" value=i.id/>

@@ -97,7 +97,7 @@ fn WorkspaceSwitcher(current: String, choices: Vec<api::WorkspaceChoice>) -> imp
     let options = choices
         .into_iter()
         .map(
-            |w| view! { <option value=w.id selected=w.current>{format!("{} ({})", w.name, w.role)}</option> },
+            |w| view! { <option value=w.workspace.id selected=w.current>{format!("{} ({})", w.workspace.name, w.workspace.role)}</option> },
         )
         .collect_view();
     view! {

@@ -5,7 +5,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
-use crate::api::{self, CreatePrompt, PromptList, PromptType};
+use crate::api::{self, CreatePrompt, PromptList, PromptRow, PromptType};
 use types::MAX_PROMPT_NAME_CHARS;
 
 #[component]
@@ -100,7 +100,7 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
     };
     let visible = move || {
         let needle = filter.get().trim().to_lowercase();
-        rows.get_value().into_iter().filter(move |row| row.name.contains(&needle)).collect::<Vec<_>>()
+        rows.get_value().into_iter().filter(move |row| row.prompt.name.contains(&needle)).collect::<Vec<_>>()
     };
     view! {
         <table class="prompts">
@@ -124,7 +124,7 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
                     }
                     visible
                         .into_iter()
-                        .map(|row| {
+                        .map(|PromptRow { prompt: row, updated }| {
                             let href = format!("/prompts/{}", row.name);
                             view! {
                                 <tr class="prompt-row">
@@ -135,7 +135,7 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
                                     <td>{badge(row.live, "badge live")}</td>
                                     {staging.then(|| view! { <td>{badge(row.staging, "badge staging")}</td> })}
                                     <td>{row.versions}</td>
-                                    <td><Moment when=row.updated/></td>
+                                    <td><Moment when=updated/></td>
                                 </tr>
                             }
                         })

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
 use crate::api::{self, ApproveRequest, CancelRequest, RejectRequest, RequestRow};
+use types::RequestState;
 
 /// What a request's buttons do.
 #[derive(Clone, Copy)]
@@ -35,7 +36,7 @@ impl RequestActions {
 pub fn RequestsPage() -> impl IntoView {
     let actions = RequestActions::new();
     let requests =
-        Resource::new(move || actions.version(), |_| api::load_requests(None, Some("open".into())));
+        Resource::new(move || actions.version(), |_| api::load_requests(None, Some(RequestState::Open)));
     view! {
         <SignedIn>
             <h1>"Requests"</h1>
@@ -60,13 +61,13 @@ pub(super) fn RequestList(
     }
     let items = rows
         .into_iter()
-        .map(|r| {
+        .map(|RequestRow { request: r, what, created, yours, may_decide, diff }| {
             let prompt = show_prompt.then(|| {
                 view! { <A href=format!("/prompts/{}", r.prompt) attr:class="mono">{r.prompt.clone()}</A>" · " }
             });
             let note = (!r.note.is_empty()).then(|| view! { <blockquote class="note">{r.note.clone()}</blockquote> });
-            let approve_label = format!("Approve: {}", r.what);
-            let decide = r.may_decide.then(|| {
+            let approve_label = format!("Approve: {what}");
+            let decide = may_decide.then(|| {
                 view! {
                     <ActionForm action=actions.approve>
                         <input type="hidden" name="id" value=r.id/>
@@ -82,7 +83,7 @@ pub(super) fn RequestList(
                     </ActionForm>
                 }
             });
-            let cancel = r.yours.then(|| {
+            let cancel = yours.then(|| {
                 view! {
                     <ActionForm action=actions.cancel>
                         <input type="hidden" name="id" value=r.id/>
@@ -92,8 +93,8 @@ pub(super) fn RequestList(
             });
             view! {
                 <li class="request" data-request=r.id>
-                    <p>{prompt}<strong>{r.requested_by.clone()}</strong>" asks to "<strong>{r.what.clone()}</strong>
-                        " · "<Moment when=r.created/>" · "<A href=r.diff>"What would change"</A></p>
+                    <p>{prompt}<strong>{r.requested_by.clone()}</strong>" asks to "<strong>{what.clone()}</strong>
+                        " · "<Moment when=created/>" · "<A href=diff>"What would change"</A></p>
                     {note}
                     <div class="row">{decide}{cancel}</div>
                 </li>

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::{
     AuthorCell, ErrorNote, LoadMore, Loading, MarkedText, Moment, SearchBox, SignedIn, StatusMark, with_query,
 };
-use crate::api::{self, SearchHit, SearchResults};
+use crate::api::{self, FoundRow, SearchResults};
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
@@ -95,8 +95,8 @@ fn Results(found: SearchResults, q: String, before: Option<String>) -> impl Into
 }
 
 #[component]
-fn HitRow(hit: SearchHit, q: String) -> impl IntoView {
-    let SearchHit { prompt, row } = hit;
+fn HitRow(hit: FoundRow, q: String) -> impl IntoView {
+    let FoundRow { prompt, row } = hit;
     let page = format!("/prompts/{prompt}");
     let in_prompt = with_query(&page, &[("q", q)]);
     let diff = with_query(&page, &[("diff", row.number.to_string())]);

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
-use types::MAX_SHORT_TEXT_CHARS;
+use types::{KeyKind, LiveChanges, MAX_SHORT_TEXT_CHARS};
 
 use crate::api::{
     self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreateWorkspace, CreatedToken,
@@ -56,7 +56,7 @@ fn SettingsBody(
     keys: KeyActions,
     account: AccountActions,
 ) -> impl IntoView {
-    let enabled = settings.staging_enabled;
+    let enabled = settings.settings.staging_enabled;
     let api_keys =
         settings.can_administer.then(|| view! { <ApiKeys keys=settings.api_keys.clone() actions=keys/> });
     let integrations = settings.can_administer.then(|| {
@@ -99,7 +99,7 @@ fn SettingsBody(
             <A href="/settings/members" attr:class="button">"Members and invitations"</A>
         </section>
         <WorkspacesCard/>
-        <LiveChangesCard rule=settings.live_changes.clone() can_administer=settings.can_administer/>
+        <LiveChangesCard rule=settings.settings.live_changes can_administer=settings.can_administer/>
         <section class="card" aria-labelledby="staging-title">
             <h2 id="staging-title">"Staging"</h2>
             <p class="hint">
@@ -126,14 +126,14 @@ fn SettingsBody(
                         <tbody>
                             {tokens.into_iter().map(|t| view! {
                                 <tr class="token-row">
-                                    <td>{t.name.clone()}</td>
-                                    <td class="mono">{t.hint}</td>
+                                    <td>{t.token.name.clone()}</td>
+                                    <td class="mono">{t.token.hint()}</td>
                                     <td><Moment when=t.created/></td>
                                     <td>{last_used(t.last_used)}</td>
                                     <td><div class="actions">
                                         <ActionForm action=revoke>
-                                            <input type="hidden" name="id" value=t.id/>
-                                            <button type="submit" class="small danger" aria-label=format!("Revoke {}", t.name)>"Revoke"</button>
+                                            <input type="hidden" name="id" value=t.token.id/>
+                                            <button type="submit" class="small danger" aria-label=format!("Revoke {}", t.token.name)>"Revoke"</button>
                                         </ActionForm>
                                     </div></td>
                                 </tr>
@@ -190,15 +190,15 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
                 <tbody>
                     {keys.into_iter().map(|k| view! {
                         <tr class="key-row">
-                            <td>{k.name.clone()}</td>
-                            <td><span class=format!("badge {}", if k.kind == "live" { "live" } else { "staging" })>{k.kind.clone()}</span></td>
-                            <td class="mono">{k.hint}</td>
+                            <td>{k.key.name.clone()}</td>
+                            <td><span class=format!("badge {}", if k.key.kind == KeyKind::Live { "live" } else { "staging" })>{k.key.kind.as_str()}</span></td>
+                            <td class="mono">{k.key.hint()}</td>
                             <td><Moment when=k.created/></td>
                             <td>{last_used(k.last_used)}</td>
                             <td><div class="actions">
                                 <ActionForm action=actions.revoke>
-                                    <input type="hidden" name="id" value=k.id/>
-                                    <button type="submit" class="small danger" aria-label=format!("Revoke {}", k.name)>"Revoke"</button>
+                                    <input type="hidden" name="id" value=k.key.id/>
+                                    <button type="submit" class="small danger" aria-label=format!("Revoke {}", k.key.name)>"Revoke"</button>
                                 </ActionForm>
                             </div></td>
                         </tr>
@@ -251,11 +251,11 @@ struct AccountActions {
 
 /// Who can change live: editors (directly), admins only, or review by a second person.
 #[component]
-fn LiveChangesCard(rule: String, can_administer: bool) -> impl IntoView {
-    const RULES: [(&str, &str); 3] = [
-        ("editors", "Editors, admins and owners promote and roll back directly."),
-        ("admins", "Only admins and owners promote and roll back; editors still draft and stage."),
-        ("review", "Every promote and rollback is a request that a second person approves."),
+fn LiveChangesCard(rule: LiveChanges, can_administer: bool) -> impl IntoView {
+    const RULES: [(LiveChanges, &str); 3] = [
+        (LiveChanges::Editors, "Editors, admins and owners promote and roll back directly."),
+        (LiveChanges::Admins, "Only admins and owners promote and roll back; editors still draft and stage."),
+        (LiveChanges::Review, "Every promote and rollback is a request that a second person approves."),
     ];
     let save = ServerAction::<SetLiveChanges>::new();
     let current = RULES.iter().find(|(r, _)| *r == rule).map_or("", |(_, words)| words);
@@ -265,7 +265,7 @@ fn LiveChangesCard(rule: String, can_administer: bool) -> impl IntoView {
             .map(|(value, words)| {
                 view! {
                     <label class="choice">
-                        <input type="radio" name="rule" value=value checked=value == rule/>
+                        <input type="radio" name="rule" value=value.as_str() checked=value == rule/>
                         {words}
                     </label>
                 }

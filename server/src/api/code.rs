@@ -5,14 +5,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use types::{ImportReportJson, PushReportJson};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vault::{
-    DraftBody, ImportedPrompt, LangfuseVersion, PromptFile, Push, PushReport, PushStep, Pushed, Vault,
-};
+use vault::{DraftBody, ImportedPrompt, LangfuseVersion, PromptFile, Push, Vault};
 
-use super::dto::{Body, ErrorJson, VersionJson};
+use super::dto::{Body, ErrorJson};
 use super::{ApiError, Member};
 use crate::AppState;
 
@@ -62,75 +61,6 @@ pub(crate) struct PushRequest {
     pub(crate) dry_run: bool,
 }
 
-/// One step of a push: `{"action":"created"}`, `{"action":"saved"|"staged"|"promoted","version":"v4"}`,
-/// `{"action":"requested","version":"v4","request":12}`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct PushStepJson {
-    pub(crate) action: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) request: Option<i64>,
-}
-
-impl From<PushStep> for PushStepJson {
-    fn from(step: PushStep) -> Self {
-        let (action, version, request) = match step {
-            PushStep::Created => ("created", None, None),
-            PushStep::Saved { version } => ("saved", Some(version), None),
-            PushStep::Staged { version } => ("staged", Some(version), None),
-            PushStep::Promoted { version } => ("promoted", Some(version), None),
-            PushStep::Requested { version, request } => ("requested", Some(version), Some(request)),
-        };
-        PushStepJson { action: action.into(), version: version.map(vault::VersionNumber::label), request }
-    }
-}
-
-/// What a push did to one prompt.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct PushedJson {
-    pub(crate) name: String,
-    /// The version holding the file's content.
-    pub(crate) version: String,
-    /// Empty when the file changed nothing.
-    pub(crate) steps: Vec<PushStepJson>,
-    /// The newest version before the push, with its content, when a draft was saved.
-    pub(crate) previous: Option<VersionJson>,
-    /// The open request to promote `version`, under review.
-    pub(crate) awaiting_review: Option<i64>,
-}
-
-impl From<Pushed> for PushedJson {
-    fn from(p: Pushed) -> Self {
-        PushedJson {
-            name: p.name,
-            version: p.version.label(),
-            steps: p.steps.into_iter().map(Into::into).collect(),
-            previous: p.previous.map(VersionJson::from),
-            awaiting_review: p.awaiting_review,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct PushReportJson {
-    pub(crate) dry_run: bool,
-    /// Whether anything changed (in a dry run: would).
-    pub(crate) changed: bool,
-    /// By name.
-    pub(crate) prompts: Vec<PushedJson>,
-}
-
-impl From<PushReport> for PushReportJson {
-    fn from(report: PushReport) -> Self {
-        PushReportJson {
-            dry_run: report.dry_run,
-            changed: report.changed(),
-            prompts: report.prompts.into_iter().map(Into::into).collect(),
-        }
-    }
-}
-
 #[utoipa::path(post, path = "/manage/push", tag = "prompts as code", request_body = PushRequest, security(("access_token" = [])),
     responses((status = 200, description = "What the push did, prompt by prompt; all of it or, on any refusal, none of it", body = PushReportJson),
         (status = 403, body = ErrorJson), (status = 409, description = "Staging disabled, a name taken meanwhile", body = ErrorJson),
@@ -145,44 +75,6 @@ pub(crate) async fn push(
         Push { files, message: req.message, stage: req.stage, promote: req.promote, dry_run: req.dry_run };
     let report = vault.push(&actor, push).await?;
     Ok(Json(PushReportJson::from(report)).into_response())
-}
-
-/// What an import did to one prompt.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct ImportedJson {
-    pub(crate) name: String,
-    pub(crate) created: bool,
-    pub(crate) added: Vec<String>,
-    pub(crate) unchanged: Vec<String>,
-    pub(crate) promoted: Option<String>,
-    pub(crate) requested: Option<i64>,
-    pub(crate) staged: Option<String>,
-    /// What PromptVault does not keep: other labels, tags.
-    pub(crate) left_out: Vec<String>,
-}
-
-impl From<ImportedPrompt> for ImportedJson {
-    fn from(p: ImportedPrompt) -> Self {
-        let labels = |numbers: Vec<vault::VersionNumber>| numbers.into_iter().map(|n| n.label()).collect();
-        ImportedJson {
-            name: p.name,
-            created: p.created,
-            added: labels(p.added),
-            unchanged: labels(p.unchanged),
-            promoted: p.promoted.map(|n| n.label()),
-            requested: p.requested,
-            staged: p.staged.map(|n| n.label()),
-            left_out: p.left_out,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct ImportReportJson {
-    /// Whether anything changed: `false` for an export imported before.
-    pub(crate) changed: bool,
-    /// By name.
-    pub(crate) prompts: Vec<ImportedJson>,
 }
 
 #[utoipa::path(post, path = "/manage/imports/langfuse", tag = "prompts as code",

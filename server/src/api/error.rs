@@ -55,6 +55,13 @@ impl From<VaultError> for ApiError {
     }
 }
 
+/// A word a field does not take: the vault's 422.
+impl From<types::UnknownWord> for ApiError {
+    fn from(wrong: types::UnknownWord) -> Self {
+        ApiError::from(VaultError::from(wrong))
+    }
+}
+
 /// A body that is not JSON, not the expected shape, or too large.
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {

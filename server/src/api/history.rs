@@ -3,19 +3,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::{Vault, VersionNumber};
 
 use super::dto::{ActivityJson, ErrorJson, Items, Path, PointerMoveJson, Query, SearchHitJson};
-use super::{ApiError, Member};
+use super::{ApiResult, Member};
 use crate::AppState;
 
 use super::manage::{VersionsQuery, version_number};
-
-type ApiResult<T = Response> = Result<T, ApiError>;
 
 #[utoipa::path(get, path = "/manage/search", tag = "versions", params(VersionsQuery),
     security(("access_token" = [])),
@@ -25,7 +22,7 @@ pub(crate) async fn search(
     Member(actor): Member,
     Query(query): Query<VersionsQuery>,
 ) -> ApiResult<Json<Items<SearchHitJson>>> {
-    Ok(Json(Items::page(vault.search(&actor, query.page()?).await?)))
+    Ok(Json(Items::from(vault.search(&actor, query.page()?).await?)))
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}/deployments", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), security(("access_token" = [])),
@@ -45,7 +42,7 @@ pub(crate) async fn activity(
     Member(actor): Member,
     Query(query): Query<ActivityQuery>,
 ) -> ApiResult<Json<Items<ActivityJson>>> {
-    Ok(Json(Items::page(vault.activity(&actor, query.filter()?).await?)))
+    Ok(Json(Items::from(vault.activity(&actor, query.filter()?).await?)))
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}/diff", tag = "versions",

@@ -16,10 +16,8 @@ use super::dto::{
     Body, EditorJson, ErrorJson, Items, Path, PromptJson, Query, RollBackJson, VersionJson, VersionRef,
     WorkspaceTokenJson,
 };
-use super::{ApiError, Member};
+use super::{ApiResult, Member};
 use crate::AppState;
-
-type ApiResult<T = Response> = Result<T, ApiError>;
 
 pub(super) fn version_number(raw: &str) -> ApiResult<VersionNumber> {
     Ok(VersionNumber::parse(raw)?)
@@ -103,7 +101,7 @@ pub(crate) async fn versions(
     Query(query): Query<VersionsQuery>,
 ) -> ApiResult<Json<Items<VersionJson>>> {
     let page = vault.versions(&actor, &name, query.page()?).await?;
-    Ok(Json(Items::page(page)))
+    Ok(Json(Items::from(page)))
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}/versions/{n}", tag = "versions", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("n" = String, Path, description = "The version: `3` or `v3`")), security(("access_token" = [])),
@@ -186,7 +184,7 @@ pub(crate) async fn roll_back(
     Body(req): Body<RollBackRequest>,
 ) -> ApiResult<Json<RollBackJson>> {
     let rolled = vault.roll_back(&actor, &name, req.version.parse()?).await?;
-    let editor = EditorJson::of(rolled.version);
+    let editor = EditorJson::from(rolled.version);
     Ok(Json(RollBackJson { state: rolled.state.into(), editor }))
 }
 

@@ -34,6 +34,9 @@ use vault::Actor;
 use crate::AppState;
 pub(crate) use error::ApiError;
 
+/// What a handler answers: its response (or a body), or the API's error.
+pub(crate) type ApiResult<T = axum::response::Response> = Result<T, ApiError>;
+
 /// A request body may hold a 1 MiB source plus JSON escaping; larger bodies are refused
 /// with 413 before they are read.
 const BODY_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES;

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,10 +12,8 @@ use utoipa_axum::routes;
 use vault::{RequestAction, RequestState, Vault};
 
 use super::dto::{Body, ErrorJson, Items, Path, PromptJson, Query, RequestJson, VersionRef};
-use super::{ApiError, Member};
+use super::{ApiResult, Member};
 use crate::AppState;
-
-type ApiResult<T = Response> = Result<T, ApiError>;
 
 #[utoipa::path(post, path = "/manage/prompts/{name}/requests", tag = "reviews",
     params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")),

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,10 +12,8 @@ use utoipa_axum::routes;
 use vault::{SettingsPatch, Vault};
 
 use super::dto::{AccessTokenJson, ApiKeyJson, Body, ErrorJson, Items, NamedRequest, Path, SettingsJson};
-use super::{ApiError, Member};
+use super::{ApiResult, Member};
 use crate::AppState;
-
-type ApiResult<T = Response> = Result<T, ApiError>;
 
 #[utoipa::path(get, path = "/manage/settings", tag = "settings", security(("access_token" = [])),
     responses((status = 200, body = SettingsJson), (status = 401, body = ErrorJson)))]
@@ -49,7 +47,7 @@ pub(crate) async fn create_access_token(
     Body(req): Body<NamedRequest>,
 ) -> ApiResult {
     let created = vault.create_access_token(&actor, &req.name).await?;
-    let body = AccessTokenJson::new(created.token, Some(created.secret));
+    let body = AccessTokenJson { token: Some(created.secret), ..created.token.into() };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -60,10 +58,7 @@ pub(crate) async fn access_tokens(
     Member(actor): Member,
 ) -> ApiResult<Json<Items<AccessTokenJson>>> {
     let tokens = vault.access_tokens(&actor).await?;
-    Ok(Json(Items {
-        items: tokens.into_iter().map(|t| AccessTokenJson::new(t, None)).collect(),
-        next_cursor: None,
-    }))
+    Ok(Json(Items { items: tokens.into_iter().map(AccessTokenJson::from).collect(), next_cursor: None }))
 }
 
 #[utoipa::path(delete, path = "/manage/tokens/{id}", tag = "tokens", params(("id" = i64, Path)), security(("access_token" = [])),
@@ -86,7 +81,8 @@ pub(crate) async fn create_api_key(
 ) -> ApiResult {
     let kind = vault::KeyKind::parse(&req.kind)?;
     let created = vault.create_api_key(&actor, kind, &req.name).await?;
-    Ok((StatusCode::CREATED, Json(ApiKeyJson::new(created.key, Some(created.token)))).into_response())
+    Ok((StatusCode::CREATED, Json(ApiKeyJson { token: Some(created.token), ..created.key.into() }))
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/manage/keys", tag = "keys", security(("access_token" = [])),
@@ -96,7 +92,7 @@ pub(crate) async fn api_keys(
     Member(actor): Member,
 ) -> ApiResult<Json<Items<ApiKeyJson>>> {
     let keys = vault.api_keys(&actor).await?;
-    Ok(Json(Items { items: keys.into_iter().map(|k| ApiKeyJson::new(k, None)).collect(), next_cursor: None }))
+    Ok(Json(Items { items: keys.into_iter().map(ApiKeyJson::from).collect(), next_cursor: None }))
 }
 
 #[utoipa::path(delete, path = "/manage/keys/{id}", tag = "keys", params(("id" = i64, Path)), security(("access_token" = [])),

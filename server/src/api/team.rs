@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,10 +14,8 @@ use vault::{Joining, Role, Vault};
 use super::dto::{
     Body, ErrorJson, InvitationJson, Items, MemberJson, NamedRequest, Path, WorkspaceJson, WorkspaceTokenJson,
 };
-use super::{ApiError, Member};
+use super::{ApiResult, Member};
 use crate::AppState;
-
-type ApiResult<T = Response> = Result<T, ApiError>;
 
 /// The join link for an invitation token: on the public URL when one is configured, else on
 /// the address the inviter reached this server by (the dashboard builds its links alike).
@@ -78,8 +76,9 @@ pub(crate) async fn invite(
     Body(req): Body<InviteRequest>,
 ) -> ApiResult {
     let created = vault.invite(&actor, &req.email, Role::parse(&req.role)?).await?;
-    let link = (join_url(&headers, reached.as_deref(), &created.token), created.token);
-    Ok((StatusCode::CREATED, Json(InvitationJson::new(created.invitation, Some(link)))).into_response())
+    let url = join_url(&headers, reached.as_deref(), &created.token);
+    let body = InvitationJson { url: Some(url), token: Some(created.token), ..created.invitation.into() };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[utoipa::path(get, path = "/manage/invitations", tag = "members", security(("access_token" = [])),
@@ -89,7 +88,7 @@ pub(crate) async fn invitations(
     State(vault): State<Vault>,
     Member(actor): Member,
 ) -> ApiResult<Json<Items<InvitationJson>>> {
-    let items = vault.invitations(&actor).await?.into_iter().map(|i| InvitationJson::new(i, None)).collect();
+    let items = vault.invitations(&actor).await?.into_iter().map(InvitationJson::from).collect();
     Ok(Json(Items { items, next_cursor: None }))
 }
 

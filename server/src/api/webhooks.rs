@@ -3,55 +3,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use axum::response::IntoResponse;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::Vault;
 
-use super::dto::{Body, ErrorJson, Items, Path};
-use super::{ApiError, Member};
+use super::dto::{AttemptJson, Body, ErrorJson, EventQueued, Items, Path, WebhookJson};
+use super::{ApiResult, Member};
 use crate::AppState;
-
-type ApiResult<T = Response> = Result<T, ApiError>;
-
-/// A webhook. `secret` only in the answers that create or rotate it.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct WebhookJson {
-    id: i64,
-    url: String,
-    /// `version.promoted`, `version.rolled_back`, `staging.changed`, `draft.deleted`
-    events: Vec<&'static str>,
-    enabled: bool,
-    /// Why the server disabled it (repeated failures), if it did.
-    disabled_reason: Option<String>,
-    created_at: String,
-    updated_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret: Option<String>,
-}
-
-impl WebhookJson {
-    fn new(w: vault::Webhook, secret: Option<String>) -> Self {
-        WebhookJson {
-            id: w.id,
-            url: w.url,
-            events: w.events.iter().map(|e| e.as_str()).collect(),
-            enabled: w.enabled,
-            disabled_reason: w.disabled_reason,
-            created_at: w.created_at.to_rfc3339(),
-            updated_at: w.updated_at.to_rfc3339(),
-            secret,
-        }
-    }
-}
-
-impl From<vault::WebhookSecret> for WebhookJson {
-    fn from(made: vault::WebhookSecret) -> Self {
-        WebhookJson::new(made.webhook, Some(made.secret))
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,41 +29,6 @@ pub(crate) struct WebhookPatchRequest {
     url: Option<String>,
     events: Option<Vec<String>>,
     enabled: Option<bool>,
-}
-
-/// One delivery attempt.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct AttemptJson {
-    event_id: String,
-    #[serde(rename = "type")]
-    event_type: String,
-    attempt: i64,
-    at: String,
-    status_code: Option<i64>,
-    duration_ms: i64,
-    error: Option<String>,
-    /// Where the delivery stands now: `pending` (a retry is scheduled), `delivered`, `failed`.
-    delivery: String,
-}
-
-impl From<vault::Attempt> for AttemptJson {
-    fn from(a: vault::Attempt) -> Self {
-        AttemptJson {
-            event_id: a.event_id,
-            event_type: a.event_type,
-            attempt: a.attempt,
-            at: a.at.to_rfc3339(),
-            status_code: a.status_code,
-            duration_ms: a.duration_ms,
-            error: a.error,
-            delivery: a.delivery_state,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct EventQueued {
-    event_id: String,
 }
 
 #[utoipa::path(post, path = "/manage/webhooks", tag = "webhooks", request_body = NewWebhookRequest, security(("access_token" = [])),
@@ -124,7 +50,7 @@ pub(crate) async fn webhooks(
     Member(actor): Member,
 ) -> ApiResult<Json<Items<WebhookJson>>> {
     let all = vault.webhooks(&actor).await?;
-    Ok(Json(Items { items: all.into_iter().map(|w| WebhookJson::new(w, None)).collect(), next_cursor: None }))
+    Ok(Json(Items { items: all.into_iter().map(WebhookJson::from).collect(), next_cursor: None }))
 }
 
 #[utoipa::path(get, path = "/manage/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)), security(("access_token" = [])),
@@ -134,7 +60,7 @@ pub(crate) async fn webhook(
     Member(actor): Member,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<WebhookJson>> {
-    Ok(Json(WebhookJson::new(vault.webhook(&actor, id).await?, None)))
+    Ok(Json(WebhookJson::from(vault.webhook(&actor, id).await?)))
 }
 
 #[utoipa::path(patch, path = "/manage/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)), request_body = WebhookPatchRequest,
@@ -147,7 +73,7 @@ pub(crate) async fn update_webhook(
     Body(req): Body<WebhookPatchRequest>,
 ) -> ApiResult<Json<WebhookJson>> {
     let patch = vault::WebhookPatch { url: req.url, events: req.events, enabled: req.enabled };
-    Ok(Json(WebhookJson::new(vault.update_webhook(&actor, id, patch).await?, None)))
+    Ok(Json(WebhookJson::from(vault.update_webhook(&actor, id, patch).await?)))
 }
 
 #[utoipa::path(delete, path = "/manage/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)), security(("access_token" = [])),

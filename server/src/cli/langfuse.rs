@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use types::{ImportReportJson, ImportedJson};
 use vault::LangfuseVersion;
 
 use super::remote::Remote;
 use super::{Failure, Outcome};
-use crate::api::code::{CODE_BODY_LIMIT, ImportReportJson, ImportedJson};
+use crate::api::code::CODE_BODY_LIMIT;
 
 /// Reads and checks the whole export, then sends it: in one request (all of it or none),
 /// or, for an export larger than a request may be, prompt by prompt in parts (each all or

@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use types::{Body, PromptType, VersionJson};
+use types::{Body, PromptType, PushAction, PushReportJson, PushedJson, VersionJson};
 
 use super::file::{self, Content, Pulled};
 use super::folder;
 use super::remote::{Remote, segment};
 use super::{Failure, Outcome, printable};
-use crate::api::code::{CODE_BODY_LIMIT, PromptFileJson, PushReportJson, PushRequest, PushedJson};
+use crate::api::code::{CODE_BODY_LIMIT, PromptFileJson, PushRequest};
 use crate::api::dto::{Items, PromptJson};
 
 /// Which version of each prompt `pull` writes.
@@ -138,7 +138,7 @@ pub async fn diff(remote: &Remote, dir: &Path) -> Result<Outcome, Failure> {
     let options = PushOptions { dry_run: true, ..PushOptions::default() };
     let report = send(remote, &files, "diff", options).await?;
     let mut differs = false;
-    for pushed in report.prompts.iter().filter(|p| p.steps.iter().any(|s| s.action == "saved")) {
+    for pushed in report.prompts.iter().filter(|p| p.steps.iter().any(|s| s.action == PushAction::Saved)) {
         differs = true;
         let local = &files[&pushed.name];
         let (old, label) = match &pushed.previous {
@@ -294,13 +294,13 @@ fn describe(pushed: &PushedJson) -> String {
     let steps: Vec<String> = pushed
         .steps
         .iter()
-        .map(|step| match (step.action.as_str(), &step.version, step.request) {
-            ("saved", Some(v), _) => format!("saved {v} (draft)"),
-            ("requested", Some(v), Some(request)) => {
+        .map(|step| match (step.action, &step.version, step.request) {
+            (PushAction::Saved, Some(v), _) => format!("saved {v} (draft)"),
+            (PushAction::Requested, Some(v), Some(request)) => {
                 format!("promotion of {v} requested (request {request}, awaiting review)")
             }
             (action, Some(v), _) => format!("{action} {v}"),
-            (action, None, _) => action.to_owned(),
+            (action, None, _) => action.as_str().to_owned(),
         })
         .collect();
     steps.join(", ")

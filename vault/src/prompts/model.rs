@@ -150,7 +150,7 @@ pub fn offered(
     number: VersionNumber,
 ) -> Offered {
     let staging_enabled = settings.staging_enabled;
-    let may_edit = actor.role.may(Permission::EditPrompts);
+    let may_edit = actor.may(Permission::EditPrompts);
     // Under review, promote and rollback are offered as requests.
     let live_right = actor.live_right(settings.live_changes).ok();
     let may_change_live = live_right.is_some();

@@ -15,50 +15,10 @@ use crate::credentials::new_bearer_token;
 use crate::db::Timestamp;
 use crate::error::VaultError;
 use crate::names::short_text;
-use crate::prompts::Channel;
 use crate::{Result, Vault};
 
-/// Which pointer a key reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyKind {
-    /// `pv_live_…`: the live pointer.
-    Live,
-    /// `pv_test_…`: the staging pointer, falling back to live.
-    Test,
-}
-
-impl KeyKind {
-    pub fn parse(raw: &str) -> Result<KeyKind> {
-        match raw {
-            "live" => Ok(KeyKind::Live),
-            "test" => Ok(KeyKind::Test),
-            _ => Err(VaultError::invalid("kind", "a key's kind is live or test")),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Live => "live",
-            KeyKind::Test => "test",
-        }
-    }
-
-    pub fn prefix(self) -> &'static str {
-        match self {
-            KeyKind::Live => "pv_live_",
-            KeyKind::Test => "pv_test_",
-        }
-    }
-
-    /// The pointer the key reads (a test key falls back to live).
-    pub fn channel(self) -> Channel {
-        match self {
-            KeyKind::Live => Channel::Live,
-            KeyKind::Test => Channel::Staging,
-        }
-    }
-}
+/// Which pointer a key reads: a word of the API's vocabulary.
+pub use types::KeyKind;
 
 /// An API key as listed: never the token itself.
 #[derive(Debug, Clone, Serialize)]

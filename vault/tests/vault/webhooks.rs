@@ -166,7 +166,9 @@ async fn failed_attempts_retry_on_a_growing_schedule_then_give_up() {
     assert!(vault.claim_due_deliveries(10, HOLD).await.expect("due").is_empty(), "given up after the last");
     let log = vault.delivery_log(&owner, webhook.id).await.expect("log");
     assert_eq!(log.len() as i64, vault::MAX_ATTEMPTS);
-    assert!(log.iter().all(|a| a.delivery_state == "failed" && a.status_code == Some(500)));
+    assert!(
+        log.iter().all(|a| a.delivery_state == vault::DeliveryState::Failed && a.status_code == Some(500))
+    );
 
     // Redeliver: one more attempt, now.
     vault.redeliver(&owner, webhook.id, &log[0].event_id).await.expect("redeliver");

@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use super::super::{Loading, Moment, shown};
 use super::state::Confirm;
 use super::{Actions, View};
-use crate::api::{self, Deployments};
+use crate::api::{self, DeploymentRow, Deployments};
 
 /// The Deployments timeline: every move of live and staging, who made it, when, from which
 /// version to which, and its event id; "Roll back to this" on versions live before.
@@ -43,7 +43,6 @@ pub(super) fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoVi
 
 #[component]
 fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView {
-    let label = |n: Option<i64>, none: &str| n.map_or_else(|| none.to_owned(), |n| format!("v{n}"));
     let Deployments { moves } = deployments;
     view! {
         <table class="tokens timeline">
@@ -53,8 +52,8 @@ fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView 
                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
             <tbody>
-                {moves.into_iter().map(|m| {
-                    let roll_back = m.to.filter(|_| m.roll_back).map(|to| view! {
+                {moves.into_iter().map(|DeploymentRow { deployment: m, at, roll_back }| {
+                    let roll_back = roll_back.map(|to| view! {
                             <A href=move || view.get().confirming(Confirm::RollBack, to) attr:class="button small">
                                 "Roll back to this"
                             </A>
@@ -64,9 +63,9 @@ fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView 
                     view! {
                         <tr class="deployment-row" data-event=row_event>
                             <td><span class=badge>{m.channel.as_str()}</span></td>
-                            <td class="mono">{label(m.from, "nothing")}" → "{label(m.to, "cleared")}</td>
+                            <td class="mono">{m.from.unwrap_or_else(|| "nothing".into())}" → "{m.to.unwrap_or_else(|| "cleared".into())}</td>
                             <td>{m.actor}{m.requested_by.map(|r| format!(", approving {r}'s request"))}</td>
-                            <td><Moment when=m.at/></td>
+                            <td><Moment when=at/></td>
                             <td class="mono hint">{m.event_id}</td>
                             <td>{roll_back}</td>
                         </tr>

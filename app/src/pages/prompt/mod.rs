@@ -123,7 +123,7 @@ pub fn PromptPage() -> impl IntoView {
         move || {
             (view_state.with(|v| v.name.clone()), actions.request.version().get(), actions.reviews.version())
         },
-        |(name, ..)| api::load_requests(Some(name), Some("open".into())),
+        |(name, ..)| api::load_requests(Some(name), Some(types::RequestState::Open)),
     );
     let draft = Draft::new();
     // Keyed on the editor's part of the URL only: opening a confirmation leaves it alone.

@@ -1,0 +1,269 @@
+//! The fixed words of the API: roles, the live-change rule, key kinds, request actions and
+//! states, activity kinds. Each is an enum here, written on the wire as its word, so the
+//! server, the dashboard, the CLI and the SDK name the same values the same way; what each
+//! one *allows* is the vault's to decide.
+
+use std::fmt;
+
+/// A word a field does not accept: which field, and what it accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownWord {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for UnknownWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UnknownWord {}
+
+/// `a, b or c`.
+fn one_of(words: &[&str]) -> String {
+    match words.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// An enum of words: each variant is written on the wire as its word, `ALL` lists them,
+/// `as_str` and `parse` convert, and a wrong word is refused naming the field (`$field`)
+/// and every word it accepts (`$noun is a, b or c`).
+macro_rules! words {
+    ($(#[$meta:meta])* pub enum $name:ident ($field:literal, $noun:literal) {
+        $($(#[$variant_meta:meta])* $variant:ident = $word:literal,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $($(#[$variant_meta])* #[serde(rename = $word)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word,)+
+                }
+            }
+
+            pub fn parse(raw: &str) -> Result<$name, UnknownWord> {
+                $name::ALL.iter().copied().find(|value| value.as_str() == raw).ok_or_else(|| {
+                    let words: Vec<&str> = $name::ALL.iter().map(|value| value.as_str()).collect();
+                    UnknownWord { field: $field, message: format!("{} is {}", $noun, one_of(&words)) }
+                })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+words! {
+    /// A member's role in a workspace; what each may do is the vault's permission matrix.
+    pub enum Role ("role", "a role") {
+        Owner = "owner",
+        Admin = "admin",
+        Editor = "editor",
+        Viewer = "viewer",
+    }
+}
+
+words! {
+    /// Who promotes and rolls back in a workspace.
+    #[derive(Default)]
+    pub enum LiveChanges ("live_changes", "live_changes") {
+        /// Editors, admins and owners, directly (the default).
+        #[default]
+        Editors = "editors",
+        /// Admins and owners only; editors still draft and stage.
+        Admins = "admins",
+        /// Every promote and rollback is a request that a second entitled member approves.
+        Review = "review",
+    }
+}
+
+words! {
+    /// Which pointer an API key reads.
+    pub enum KeyKind ("kind", "a key's kind") {
+        /// `pv_live_…`: the live pointer.
+        Live = "live",
+        /// `pv_test_…`: the staging pointer, falling back to live.
+        Test = "test",
+    }
+}
+
+impl KeyKind {
+    /// How its tokens begin.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Live => "pv_live_",
+            KeyKind::Test => "pv_test_",
+        }
+    }
+
+    /// The pointer it reads (a test key falls back to live).
+    pub fn channel(self) -> crate::Channel {
+        match self {
+            KeyKind::Live => crate::Channel::Live,
+            KeyKind::Test => crate::Channel::Staging,
+        }
+    }
+}
+
+words! {
+    /// What a request to change live asks for.
+    pub enum RequestAction ("action", "action") {
+        Promote = "promote",
+        RollBack = "rollback",
+    }
+}
+
+words! {
+    /// Where a request to change live stands.
+    pub enum RequestState ("state", "state") {
+        Open = "open",
+        Applied = "applied",
+        Rejected = "rejected",
+        Cancelled = "cancelled",
+        /// Its version was deleted.
+        Stale = "stale",
+    }
+}
+
+words! {
+    /// What a push did to a prompt, one step.
+    pub enum PushAction ("action", "a push step") {
+        Created = "created",
+        /// A draft was saved.
+        Saved = "saved",
+        Staged = "staged",
+        Promoted = "promoted",
+        /// Under review: a request to promote was opened.
+        Requested = "requested",
+    }
+}
+
+words! {
+    /// Where a webhook delivery stands.
+    pub enum DeliveryState ("delivery", "a delivery") {
+        /// Not sent yet, or a retry is scheduled.
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Every attempt failed.
+        Failed = "failed",
+    }
+}
+
+words! {
+    /// What kind of change an activity entry records.
+    pub enum ActivityKind ("kind", "kind") {
+        PromptCreated = "prompt.created",
+        VersionSaved = "version.saved",
+        VersionRewritten = "version.rewritten",
+        DraftDeleted = "draft.deleted",
+        VersionPromoted = "version.promoted",
+        VersionRolledBack = "version.rolled_back",
+        StagingChanged = "staging.changed",
+        SettingChanged = "setting.changed",
+        KeyCreated = "key.created",
+        KeyRevoked = "key.revoked",
+        TokenCreated = "token.created",
+        TokenRevoked = "token.revoked",
+        WebhookCreated = "webhook.created",
+        WebhookChanged = "webhook.changed",
+        WebhookDeleted = "webhook.deleted",
+        WebhookSecretRotated = "webhook.secret_rotated",
+        WorkspaceCreated = "workspace.created",
+        MemberInvited = "member.invited",
+        InvitationRevoked = "invitation.revoked",
+        MemberJoined = "member.joined",
+        MemberChanged = "member.changed",
+        MemberRemoved = "member.removed",
+        RequestOpened = "request.opened",
+        RequestApproved = "request.approved",
+        RequestRejected = "request.rejected",
+        RequestCancelled = "request.cancelled",
+    }
+}
+
+words! {
+    /// What happened, as webhooks hear of it. The first six are what a webhook subscribes
+    /// to; `webhook.test` is sent by "send test event" to one webhook.
+    pub enum EventKind ("type", "an event type") {
+        VersionPromoted = "version.promoted",
+        VersionRolledBack = "version.rolled_back",
+        StagingChanged = "staging.changed",
+        DraftDeleted = "draft.deleted",
+        RequestOpened = "request.opened",
+        RequestRejected = "request.rejected",
+        WebhookTest = "webhook.test",
+    }
+}
+
+impl EventKind {
+    /// The events a webhook can subscribe to.
+    pub const SUBSCRIBABLE: [EventKind; 6] = [
+        EventKind::VersionPromoted,
+        EventKind::VersionRolledBack,
+        EventKind::StagingChanged,
+        EventKind::DraftDeleted,
+        EventKind::RequestOpened,
+        EventKind::RequestRejected,
+    ];
+
+    /// What the dashboard calls it.
+    pub fn description(self) -> &'static str {
+        match self {
+            EventKind::VersionPromoted => "A version is promoted (published)",
+            EventKind::VersionRolledBack => "Live is rolled back",
+            EventKind::StagingChanged => "Staging moves",
+            EventKind::DraftDeleted => "A draft is deleted",
+            EventKind::RequestOpened => "A change to live is requested (under review)",
+            EventKind::RequestRejected => "A request is rejected",
+            EventKind::WebhookTest => "A test event is sent",
+        }
+    }
+
+    /// One of the subscribable types, by its name.
+    pub fn parse_subscribable(raw: &str) -> Option<EventKind> {
+        EventKind::SUBSCRIBABLE.into_iter().find(|kind| kind.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_round_trips_and_serialises_as_itself() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(*role));
+            assert_eq!(serde_json::to_string(role).ok(), Some(format!("\"{role}\"")));
+        }
+        for kind in ActivityKind::ALL {
+            let json = serde_json::to_string(kind).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<ActivityKind>(&json).ok(), Some(*kind));
+        }
+        assert_eq!(ActivityKind::ALL.len(), 26);
+    }
+
+    #[test]
+    fn a_wrong_word_names_the_field_and_every_word_it_takes() {
+        let wrong = Role::parse("boss").err();
+        assert_eq!(wrong.as_ref().map(|w| w.field), Some("role"));
+        assert_eq!(wrong.map(|w| w.message).as_deref(), Some("a role is owner, admin, editor or viewer"));
+        let wrong = KeyKind::parse("prod").err().map(|w| w.message);
+        assert_eq!(wrong.as_deref(), Some("a key's kind is live or test"));
+        assert_eq!(LiveChanges::default(), LiveChanges::Editors);
+    }
+}
