@@ -8,8 +8,13 @@
 //! // Then dedupe on the `PromptVault-Delivery` header (the event id): a delivery may repeat.
 //! # Ok(()) }
 //! ```
+//!
+//! The body, once verified, is an [`Event`] (`serde_json::from_slice::<Event>(raw_body)`):
+//! the shape the server writes, from the same definition.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use types::{EventJson as Event, EventKind, EventRequestJson as EventRequest, PersonJson as Person};
 
 /// How old a signed timestamp may be (either way) before a delivery is refused as a replay.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(300);

@@ -29,7 +29,9 @@ pub use history::{ActivityJson, PointerMoveJson, RequestJson};
 pub use prompts::{EditorJson, Items, PromptJson, RollBackJson};
 pub use settings::{AccessTokenJson, ApiKeyJson, SettingsJson};
 pub use team::{InvitationJson, MemberJson, WorkspaceJson, WorkspaceTokenJson};
-pub use webhooks::{AttemptJson, EventQueued, WebhookJson};
+pub use webhooks::{
+    AttemptJson, EVENT_API_VERSION, EventJson, EventQueued, EventRequestJson, PersonJson, WebhookJson,
+};
 pub use words::{
     ActivityKind, DeliveryState, EventKind, KeyKind, LiveChanges, PushAction, RequestAction, RequestState,
     Role, UnknownWord,

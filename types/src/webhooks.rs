@@ -1,10 +1,63 @@
-//! Webhooks on the wire: the webhook as listed, its delivery attempts, and the answer to a
-//! test send. The event kinds and the body a webhook receives are in the crate root and
-//! `signature` signs it.
+//! Webhooks on the wire: the body every delivery carries (`signature` signs it), the webhook
+//! as listed, its delivery attempts, and the answer to a test send.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DeliveryState, EventKind};
+use crate::{DeliveryState, EventKind, RequestAction, RequestState, VersionJson};
+
+/// The body of every webhook delivery: what happened (`type`), where, to which version, and
+/// who did it. The versions leave their source out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventJson {
+    /// `evt_…`, also the `PromptVault-Delivery` header: dedupe on it.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub created_at: String,
+    /// `v1`.
+    pub api_version: String,
+    /// The workspace's name.
+    pub workspace: String,
+    pub prompt: Option<String>,
+    /// The version the pointer moved to (for `draft.deleted`, the deleted draft; for a
+    /// request's events, the requested version).
+    pub version: Option<VersionJson>,
+    /// The version the pointer left (for a request's events, the live one).
+    pub previous: Option<VersionJson>,
+    pub actor: PersonJson,
+    /// For a move made by approving a request: who requested it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<PersonJson>,
+    /// For `request.opened` and `request.rejected`: the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<EventRequestJson>,
+}
+
+/// The version of the event body, `api_version`.
+pub const EVENT_API_VERSION: &str = "v1";
+
+/// A member, as an event names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PersonJson {
+    pub name: String,
+    pub email: String,
+}
+
+/// A request, as its events (and its activity entries) describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventRequestJson {
+    pub id: i64,
+    pub action: RequestAction,
+    pub version: String,
+    pub state: RequestState,
+    pub note: String,
+    /// The requester's name.
+    pub requested_by: String,
+    pub decision_note: Option<String>,
+}
 
 /// A webhook. `secret` only in the answers that create or rotate it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

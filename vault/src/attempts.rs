@@ -132,7 +132,8 @@ impl Vault {
             prompt: None,
             version: None,
             previous: None,
-            extra: None,
+            requested_by: None,
+            request: None,
         };
         events::record(&mut tx, actor, change, Some(id)).await?;
         tx.commit().await?;

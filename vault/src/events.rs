@@ -3,8 +3,8 @@
 //! transaction as the change: the change and its deliveries are saved together or not at
 //! all, so a crash can never lose a delivery.
 
-use serde_json::json;
 use sqlx::{Any, Transaction};
+use types::{EVENT_API_VERSION, EventJson, EventRequestJson, PersonJson};
 
 use crate::access::Actor;
 use crate::db::Timestamp;
@@ -36,9 +36,10 @@ pub(crate) struct Change<'a> {
     pub prompt: Option<&'a str>,
     pub version: Option<&'a Version>,
     pub previous: Option<&'a Version>,
-    /// One more field of the body, for the events that carry one (`requested_by` of an
-    /// approved request, `request` of a request's events).
-    pub extra: Option<(&'static str, serde_json::Value)>,
+    /// For a move made by approving a request: who requested it.
+    pub requested_by: Option<PersonJson>,
+    /// For a request's events: the request.
+    pub request: Option<EventRequestJson>,
 }
 
 /// Writes the event and a pending delivery for every webhook of the workspace that
@@ -52,25 +53,24 @@ pub(crate) async fn record(
     only: Option<i64>,
 ) -> Result<()> {
     let now = Timestamp::now();
-    let mut body = json!({
-        "id": change.id,
-        "type": change.kind.as_str(),
-        "created_at": now.to_rfc3339(),
-        "api_version": "v1",
-        "workspace": actor.workspace,
-        "prompt": change.prompt,
-        "version": change.version.map(|v| v.to_json(false)),
-        "previous": change.previous.map(|v| v.to_json(false)),
-        "actor": {"name": actor.name, "email": actor.email},
-    });
-    if let Some((key, value)) = change.extra {
-        body[key] = value;
-    }
+    let body = EventJson {
+        id: change.id.clone(),
+        kind: change.kind,
+        created_at: now.to_rfc3339(),
+        api_version: EVENT_API_VERSION.to_owned(),
+        workspace: actor.workspace.clone(),
+        prompt: change.prompt.map(str::to_owned),
+        version: change.version.map(|v| v.to_json(false)),
+        previous: change.previous.map(|v| v.to_json(false)),
+        actor: PersonJson { name: actor.name.clone(), email: actor.email.clone() },
+        requested_by: change.requested_by,
+        request: change.request,
+    };
     sqlx::query("insert into events (id, workspace_id, type, body, created_at) values ($1, $2, $3, $4, $5)")
         .bind(&change.id)
         .bind(actor.workspace_id)
         .bind(change.kind.as_str())
-        .bind(body.to_string())
+        .bind(serde_json::to_string(&body).map_err(|e| VaultError::Internal(Box::new(e)))?)
         .bind(now.0)
         .execute(&mut **tx)
         .await?;

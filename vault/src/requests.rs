@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use types::EventRequestJson;
 
 use crate::Result;
 use crate::access::{Actor, LiveChanges};
@@ -107,16 +107,16 @@ pub(crate) fn note(raw: &str) -> Result<String> {
 }
 
 /// A request as events and the activity log describe it.
-pub(crate) fn request_json(request: &ChangeRequest) -> Value {
-    json!({
-        "id": request.id,
-        "action": request.action.as_str(),
-        "version": request.number.label(),
-        "state": request.state.as_str(),
-        "note": request.note,
-        "requested_by": request.requested_by,
-        "decision_note": request.decision_note,
-    })
+pub(crate) fn request_json(request: &ChangeRequest) -> EventRequestJson {
+    EventRequestJson {
+        id: request.id,
+        action: request.action,
+        version: request.number.label(),
+        state: request.state,
+        note: request.note.clone(),
+        requested_by: request.requested_by.clone(),
+        decision_note: request.decision_note.clone(),
+    }
 }
 
 pub(crate) async fn load(tx: &mut Transaction<'_, Any>, actor: &Actor, id: i64) -> Result<ChangeRequest> {

@@ -220,7 +220,8 @@ impl Vault {
         event: Option<EventKind>,
     ) -> Result<()> {
         let details = request_json(request);
-        activity::record(tx, actor, kind, Some(&prompt.name), details.clone()).await?;
+        let entry = serde_json::to_value(&details).map_err(|e| VaultError::Internal(Box::new(e)))?;
+        activity::record(tx, actor, kind, Some(&prompt.name), entry).await?;
         let Some(event) = event else { return Ok(()) };
         let version = find_version(tx, prompt, request.number).await?;
         let previous = match prompt.live {
@@ -233,7 +234,8 @@ impl Vault {
             prompt: Some(&prompt.name),
             version: Some(&version),
             previous: previous.as_ref(),
-            extra: Some(("request", details)),
+            requested_by: None,
+            request: Some(details),
         };
         events::record(tx, actor, change, None).await
     }

@@ -10,7 +10,7 @@ use super::ssr;
 use super::{AppError, When};
 #[cfg(feature = "ssr")]
 use types::Status;
-use types::{Channel, ChatMessage, MessageRole};
+use types::{ChatMessage, MessageRole};
 
 /// A diff as the diff view shows it (the vault's rows, in types the browser knows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +175,7 @@ pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
             // A version that was made live is published: may live go back to it?
             let roll_back =
                 m.to.filter(|&to| {
-                    m.channel == Channel::Live
+                    m.channel == types::Channel::Live
                         && vault::offered(&actor, &state, settings, Status::Published, to).roll_back
                 })
                 .map(vault::VersionNumber::get);

@@ -93,20 +93,45 @@ pub async fn load_editor(
     Ok(EditorContent { kind, source, messages, config, message, mode, can_edit })
 }
 
-/// What the editor's form sends: the text (a text prompt) or the messages as JSON (a chat
-/// prompt), the config as JSON text, and the change message.
+/// What was typed into the editor's form, to give back when a save without WASM is refused.
 #[cfg(feature = "ssr")]
-fn draft_parts(
+struct Typed(Vec<(&'static str, String)>);
+
+#[cfg(feature = "ssr")]
+impl Typed {
+    /// The refusal, keeping what was typed.
+    fn keeping(&self, error: vault::VaultError) -> AppError {
+        let fields: Vec<(&str, &str)> = self.0.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ssr::refused_keeping(error, &fields)
+    }
+}
+
+/// What the editor's form sends, decoded: the text (a text prompt) or the messages as JSON
+/// (a chat prompt) become the draft's body, the config's JSON text its config; and what was
+/// typed, kept for a refusal.
+#[cfg(feature = "ssr")]
+fn read_form(
     source: Option<String>,
     messages: Option<String>,
-    config: &str,
-) -> Result<(vault::DraftBody, Option<serde_json::Value>), vault::VaultError> {
-    let body = match (source, messages) {
-        (_, Some(messages)) => vault::content::chat_from_text(&messages)?,
-        (source, None) => vault::DraftBody::Text(source.unwrap_or_default()),
+    config: Option<String>,
+    message: &str,
+) -> Result<(Typed, vault::DraftBody, Option<serde_json::Value>), AppError> {
+    let config = config.unwrap_or_default();
+    let mut typed = vec![("config", config.clone()), ("message", message.to_owned())];
+    typed.extend(source.clone().map(|s| ("source", s)));
+    typed.extend(messages.clone().map(|m| ("messages", m)));
+    let typed = Typed(typed);
+    let parts = || -> Result<_, vault::VaultError> {
+        let body = match (source, messages) {
+            (_, Some(messages)) => vault::content::chat_from_text(&messages)?,
+            (source, None) => vault::DraftBody::Text(source.unwrap_or_default()),
+        };
+        Ok((body, serde_json::Value::Object(vault::content::parse_config(&config)?)))
     };
-    let config = serde_json::Value::Object(vault::content::parse_config(config)?);
-    Ok((body, Some(config)))
+    match parts() {
+        Ok((body, config)) => Ok((typed, body, Some(config))),
+        Err(error) => Err(typed.keeping(error)),
+    }
 }
 
 #[server]
@@ -118,28 +143,11 @@ pub async fn save_draft(
     message: String,
 ) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let config = config.unwrap_or_default();
-    let typed = typed_fields(&source, &messages, &config, &message);
-    let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
-    let (body, config) = draft_parts(source, messages, &config).map_err(kept)?;
+    let (typed, body, config) = read_form(source, messages, config, &message)?;
     let draft = vault::NewDraft { body, config, message };
-    let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(kept)?;
+    let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(|e| typed.keeping(e))?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}", version.number.get()));
     Ok(())
-}
-
-/// What was typed, to give back when a save without WASM is refused.
-#[cfg(feature = "ssr")]
-fn typed_fields(
-    source: &Option<String>,
-    messages: &Option<String>,
-    config: &str,
-    message: &str,
-) -> Vec<(&'static str, String)> {
-    let mut typed = vec![("config", config.to_owned()), ("message", message.to_owned())];
-    typed.extend(source.clone().map(|s| ("source", s)));
-    typed.extend(messages.clone().map(|m| ("messages", m)));
-    typed
 }
 
 #[server]
@@ -153,10 +161,7 @@ pub async fn rewrite_draft(
     message: String,
 ) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let config = config.unwrap_or_default();
-    let typed = typed_fields(&source, &messages, &config, &message);
-    let kept = |e| ssr::refused_keeping(e, &typed.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
-    let (body, config) = draft_parts(source, messages, &config).map_err(kept)?;
+    let (typed, body, config) = read_form(source, messages, config, &message)?;
     let rewrite = vault::Rewrite {
         body: Some(body),
         config,
@@ -164,7 +169,8 @@ pub async fn rewrite_draft(
         expected_revision: Some(revision),
     };
     let number = vault::VersionNumber::new(number)?;
-    let version = ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(kept)?;
+    let version =
+        ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(|e| typed.keeping(e))?;
     leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
     Ok(())
 }

@@ -100,6 +100,12 @@ async fn a_promotion_reaches_the_receiver_once_signed() {
     assert_eq!(body["version"]["version"], "v1");
     assert_eq!(body["previous"], Value::Null);
     assert_eq!(body["actor"], json!({"name": "Ada", "email": "ada@example.com"}));
+    // The SDK reads the body as the one typed event the server writes.
+    let event: promptvault::webhooks::Event = serde_json::from_str(&delivery.body).expect("a typed event");
+    assert_eq!(
+        (event.kind, event.version.map(|v| v.number)),
+        (promptvault::webhooks::EventKind::VersionPromoted, Some(1))
+    );
 
     // Another secret does not verify; the log shows the one attempt, delivered.
     assert!(

@@ -207,7 +207,8 @@ impl Vault {
             prompt: Some(&prompt.name),
             version: Some(&version),
             previous: None,
-            extra: None,
+            requested_by: None,
+            request: None,
         };
         events::record(&mut tx, actor, change, None).await?;
         // Requests to promote or roll back to it can no longer be applied.

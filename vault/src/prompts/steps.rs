@@ -5,6 +5,7 @@
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use types::PersonJson;
 
 use crate::Result;
 use crate::access::Actor;
@@ -376,7 +377,8 @@ async fn move_pointer(
         prompt: Some(&prompt.name),
         version: version.as_ref(),
         previous: previous.as_ref(),
-        extra: requested_by.map(|r| ("requested_by", json!({ "name": r.name, "email": r.email }))),
+        requested_by: requested_by.map(|r| PersonJson { name: r.name.clone(), email: r.email.clone() }),
+        request: None,
     };
     events::record(tx, actor, change, None).await
 }

@@ -53,7 +53,7 @@ async fn an_imported_workspace_keeps_its_history_keys_and_sign_in() {
 
     // Importing again, into a database with workspaces, is refused.
     let again = target.import(&export).await;
-    assert_refused(again, 409, "");
+    assert_refused(again, 409, "not_empty");
 }
 
 #[tokio::test]
