@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod code;
 pub mod content;
+pub mod diff;
 pub mod history;
 pub mod prompts;
 pub mod settings;
@@ -25,6 +26,7 @@ pub mod words;
 
 pub use code::{ImportReportJson, ImportedJson, PushReportJson, PushStepJson, PushedJson};
 pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
+pub use diff::DiffJson;
 pub use history::{ActivityJson, PointerMoveJson, RequestJson};
 pub use prompts::{EditorJson, Items, PromptJson, RollBackJson};
 pub use settings::{AccessTokenJson, ApiKeyJson, SettingsJson};

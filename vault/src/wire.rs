@@ -3,14 +3,15 @@
 //! key's token, an invitation's link) are added by the caller that has them.
 
 use types::{
-    AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, EditorJson, ImportedJson, InvitationJson, Items,
-    MemberJson, PointerMoveJson, PromptJson, PushAction, PushReportJson, PushStepJson, PushedJson,
-    RequestJson, SettingsJson, VersionJson, WebhookJson, WorkspaceJson,
+    AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, DiffJson, EditorJson, ImportedJson,
+    InvitationJson, Items, MemberJson, PointerMoveJson, PromptJson, PushAction, PushReportJson, PushStepJson,
+    PushedJson, RequestJson, SettingsJson, VersionJson, WebhookJson, WorkspaceJson,
 };
 
 use crate::activity::ActivityEntry;
 use crate::attempts::Attempt;
 use crate::content::Body;
+use crate::diff::VersionDiff;
 use crate::from_langfuse::ImportedPrompt;
 use crate::invitations::Invitation;
 use crate::members::Member;
@@ -261,6 +262,20 @@ impl From<ImportedPrompt> for ImportedJson {
             requested: p.requested,
             staged: p.staged.map(VersionNumber::label),
             left_out: p.left_out,
+        }
+    }
+}
+
+impl From<VersionDiff> for DiffJson {
+    fn from(d: VersionDiff) -> Self {
+        DiffJson {
+            from: d.from.map(VersionNumber::label),
+            to: d.to.label(),
+            added: d.diff.added,
+            removed: d.diff.removed,
+            rows: d.diff.rows,
+            messages: d.messages,
+            config: d.config,
         }
     }
 }

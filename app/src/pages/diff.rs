@@ -7,9 +7,10 @@ use leptos::prelude::*;
 use leptos_router::components::Form;
 
 use super::{ErrorNote, Loading};
-use crate::api::{
-    self, ChatMessage, ConfigChangeView, DiffRowView, DiffSideView, DiffView, MessageChangeView, VersionRow,
-};
+use types::diff::{ConfigChange, DiffRow, DiffSide, MessageChange};
+use types::{ChatMessage, DiffJson};
+
+use crate::api::{self, VersionRow};
 
 /// The panel under version `to`'s row. `against` is the version chosen to compare with.
 #[component]
@@ -55,8 +56,8 @@ pub(super) fn DiffPanel(
 }
 
 #[component]
-fn DiffTable(diff: DiffView) -> impl IntoView {
-    let from = diff.from.map_or_else(|| "nothing".to_owned(), |n| format!("v{n}"));
+fn DiffTable(diff: DiffJson) -> impl IntoView {
+    let from = diff.from.unwrap_or_else(|| "nothing".to_owned());
     let unit = if diff.messages.is_some() { "messages" } else { "lines" };
     let body = match diff.messages {
         Some(changes) => view! { <ChatDiff changes/> }.into_any(),
@@ -66,14 +67,14 @@ fn DiffTable(diff: DiffView) -> impl IntoView {
     view! {
         <p class="diff-summary">
             <span class="added">"+"{diff.added}</span>" "<span class="removed">"−"{diff.removed}</span>
-            " "{unit}", from "{from}" to v"{diff.to}
+            " "{unit}", from "{from}" to "{diff.to}
         </p>
         {body}
         {(!config.is_empty()).then(|| view! { <ConfigDiff changes=config/> })}
     }
 }
 
-fn rows_table(rows: Vec<DiffRowView>) -> impl IntoView {
+fn rows_table(rows: Vec<DiffRow>) -> impl IntoView {
     view! {
         <table class="diff">
             <tbody>
@@ -84,33 +85,35 @@ fn rows_table(rows: Vec<DiffRowView>) -> impl IntoView {
 }
 
 /// A chat prompt's messages side by side with the other version's: unchanged ones folded,
-/// added and removed ones whole, changed ones as a line diff of their content.
+/// added and removed ones whole, changed ones as a line diff of their content. People count
+/// messages from 1; the diff's indexes start at 0.
 #[component]
-fn ChatDiff(changes: Vec<MessageChangeView>) -> impl IntoView {
+fn ChatDiff(changes: Vec<MessageChange>) -> impl IntoView {
     view! {
         <ol class="chat-diff">
             {changes.into_iter().map(|change| match change {
-                MessageChangeView::Same { new, message, .. } => view! {
+                MessageChange::Same { new_index, message, .. } => view! {
                     <li class="msg same">
                         <details>
-                            <summary>{format!("Message {new}, unchanged: ")}{describe(&message)}</summary>
+                            <summary>{format!("Message {}, unchanged: ", new_index + 1)}{describe(&message)}</summary>
                             <pre class="preview-text">{content(&message)}</pre>
                         </details>
                     </li>
                 }.into_any(),
-                MessageChangeView::Added { new, message } => view! {
+                MessageChange::Added { new_index, message } => view! {
                     <li class="msg added">
-                        <p class="msg-head"><span class="added">"+ "</span>{format!("Message {new}, added: ")}{describe(&message)}</p>
+                        <p class="msg-head"><span class="added">"+ "</span>{format!("Message {}, added: ", new_index + 1)}{describe(&message)}</p>
                         <pre class="preview-text added">{content(&message)}</pre>
                     </li>
                 }.into_any(),
-                MessageChangeView::Removed { old, message } => view! {
+                MessageChange::Removed { old_index, message } => view! {
                     <li class="msg removed">
-                        <p class="msg-head"><span class="removed">"− "</span>{format!("Message {old}, removed: ")}{describe(&message)}</p>
+                        <p class="msg-head"><span class="removed">"− "</span>{format!("Message {}, removed: ", old_index + 1)}{describe(&message)}</p>
                         <pre class="preview-text removed">{content(&message)}</pre>
                     </li>
                 }.into_any(),
-                MessageChangeView::Changed { old, new, old_role, new_role, rows } => {
+                MessageChange::Changed { old_index, new_index, old_role, new_role, diff } => {
+                    let (old, new) = (old_index + 1, new_index + 1);
                     let role = if old_role == new_role {
                         old_role.as_str().to_owned()
                     } else {
@@ -120,7 +123,7 @@ fn ChatDiff(changes: Vec<MessageChangeView>) -> impl IntoView {
                     view! {
                         <li class="msg changed">
                             <p class="msg-head">{format!("{place}, changed: ")}<span class="badge kind">{role}</span></p>
-                            {rows_table(rows)}
+                            {rows_table(diff.rows)}
                         </li>
                     }.into_any()
                 }
@@ -150,9 +153,11 @@ fn content(message: &ChatMessage) -> String {
 
 /// The config's keys that differ: before and after, as JSON.
 #[component]
-fn ConfigDiff(changes: Vec<ConfigChangeView>) -> impl IntoView {
-    let shown = |value: Option<String>, class: &'static str| match value {
-        Some(json) => view! { <td class=format!("text {class}")><code>{json}</code></td> }.into_any(),
+fn ConfigDiff(changes: Vec<ConfigChange>) -> impl IntoView {
+    let shown = |value: Option<serde_json::Value>, class: &'static str| match value {
+        Some(json) => {
+            view! { <td class=format!("text {class}")><code>{json.to_string()}</code></td> }.into_any()
+        }
         None => view! { <td class="text empty">"(absent)"</td> }.into_any(),
     };
     view! {
@@ -169,14 +174,14 @@ fn ConfigDiff(changes: Vec<ConfigChangeView>) -> impl IntoView {
 }
 
 #[component]
-fn DiffRowLines(row: DiffRowView) -> impl IntoView {
+fn DiffRowLines(row: DiffRow) -> impl IntoView {
     match row {
-        DiffRowView::Same { old_line, new_line, text } => same(old_line, new_line, text).into_any(),
-        DiffRowView::Changed { old, new } => view! {
+        DiffRow::Same { old_line, new_line, text } => same(old_line, new_line, text).into_any(),
+        DiffRow::Changed { old, new } => view! {
             <tr class="changed">{side(old, "removed")}{side(new, "added")}</tr>
         }
         .into_any(),
-        DiffRowView::Folded { old_line, new_line, lines } => {
+        DiffRow::Folded { old_line, new_line, lines } => {
             view! { <Folded old_line new_line lines/> }.into_any()
         }
     }
@@ -191,16 +196,16 @@ fn same(old_line: usize, new_line: usize, text: String) -> impl IntoView {
     }
 }
 
-fn side(side: Option<DiffSideView>, class: &'static str) -> impl IntoView {
+fn side(side: Option<DiffSide>, class: &'static str) -> impl IntoView {
     match side {
         None => view! { <td class="num"></td><td class="text empty"></td> }.into_any(),
         Some(side) => view! {
             <td class="num">{side.line}</td>
             <td class=format!("text {class}")>
-                {side.segments.into_iter().map(|(text, changed)| if changed {
-                    view! { <mark>{text}</mark> }.into_any()
+                {side.segments.into_iter().map(|segment| if segment.changed {
+                    view! { <mark>{segment.text}</mark> }.into_any()
                 } else {
-                    view! { <span>{text}</span> }.into_any()
+                    view! { <span>{segment.text}</span> }.into_any()
                 }).collect_view()}
                 {side.no_newline.then(|| view! { <span class="no-newline">" ⏎ no newline at end"</span> })}
             </td>

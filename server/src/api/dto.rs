@@ -28,9 +28,9 @@ pub(crate) use types::{SearchHit as SearchHitJson, ServedPrompt as ServedJson, V
 
 /// The response shapes: the API's vocabulary, shared with the dashboard, the CLI and the SDK.
 pub(crate) use types::{
-    AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, EditorJson, EventQueued, InvitationJson, Items,
-    MemberJson, PointerMoveJson, PromptJson, RequestJson, RollBackJson, SettingsJson, WebhookJson,
-    WorkspaceJson, WorkspaceTokenJson,
+    AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, DiffJson, EditorJson, EventQueued,
+    InvitationJson, Items, MemberJson, PointerMoveJson, PromptJson, RequestJson, RollBackJson, SettingsJson,
+    WebhookJson, WorkspaceJson, WorkspaceTokenJson,
 };
 
 /// A version named in a body: `3` or `"v3"`.

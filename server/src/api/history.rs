@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::{Vault, VersionNumber};
 
-use super::dto::{ActivityJson, ErrorJson, Items, Path, PointerMoveJson, Query, SearchHitJson};
+use super::dto::{ActivityJson, DiffJson, ErrorJson, Items, Path, PointerMoveJson, Query, SearchHitJson};
 use super::{ApiResult, Member};
 use crate::AppState;
 
@@ -51,25 +51,17 @@ pub(crate) async fn activity(
     responses((status = 200, description = "The side-by-side rows: `{\"from\",\"to\",\"added\",\"removed\",\"rows\":[…]}`; \
             a row is `same` (old_line, new_line, text), `changed` (old and new sides, each with line, \
             segments of text marked `changed`, no_newline) or `folded` (unchanged lines, for unfolding)",
-            body = serde_json::Value),
+            body = DiffJson),
         (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn diff(
     State(vault): State<Vault>,
     Member(actor): Member,
     Path(name): Path<String>,
     Query(query): Query<DiffQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<DiffJson>> {
     let from = query.from.as_deref().map(version_number).transpose()?;
     let compared = vault.diff(&actor, &name, from, version_number(&query.to)?).await?;
-    Ok(Json(serde_json::json!({
-        "from": compared.from.map(VersionNumber::label),
-        "to": compared.to.label(),
-        "added": compared.diff.added,
-        "removed": compared.diff.removed,
-        "rows": compared.diff.rows,
-        "messages": compared.messages,
-        "config": compared.config,
-    })))
+    Ok(Json(compared.into()))
 }
 
 /// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).

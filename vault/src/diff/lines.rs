@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use similar::{ChangeTag, DiffOp, DiffTag, TextDiff};
 
 /// Unchanged lines shown around each change; longer unchanged stretches are folded.
@@ -17,40 +16,7 @@ pub(super) const DEADLINE: Duration = Duration::from_millis(40);
 /// without word emphasis.
 const MAX_EMPHASISED_LINES: usize = 400;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Diff {
-    pub rows: Vec<DiffRow>,
-    /// Lines only in the newer text, and only in the older one.
-    pub added: usize,
-    pub removed: usize,
-}
-
-/// One row of the side-by-side view. Line numbers start at 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DiffRow {
-    /// The same line on both sides.
-    Same { old_line: usize, new_line: usize, text: String },
-    /// A removed line paired with an added one; either side may be missing.
-    Changed { old: Option<DiffSide>, new: Option<DiffSide> },
-    /// Unchanged lines folded away, with their text for unfolding.
-    Folded { old_line: usize, new_line: usize, lines: Vec<String> },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DiffSide {
-    pub line: usize,
-    pub segments: Vec<Segment>,
-    /// The text ends on this line without a final newline.
-    pub no_newline: bool,
-}
-
-/// A run of a changed line; `changed` runs are the words that differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Segment {
-    pub text: String,
-    pub changed: bool,
-}
+pub use types::diff::{Diff, DiffRow, DiffSide, Segment};
 
 /// A line as shown: without its newline, a carriage return made visible (CRLF vs LF).
 fn shown(line: &str) -> String {

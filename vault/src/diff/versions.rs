@@ -26,40 +26,7 @@ pub struct VersionDiff {
     pub config: Vec<ConfigChange>,
 }
 
-/// One entry of a chat diff. Indexes start at 0, in each version's list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MessageChange {
-    Same {
-        old_index: usize,
-        new_index: usize,
-        message: ChatMessage,
-    },
-    Added {
-        new_index: usize,
-        message: ChatMessage,
-    },
-    Removed {
-        old_index: usize,
-        message: ChatMessage,
-    },
-    /// A message whose role or content changed: the content's diff, words emphasised.
-    Changed {
-        old_index: usize,
-        new_index: usize,
-        old_role: MessageRole,
-        new_role: MessageRole,
-        diff: Diff,
-    },
-}
-
-/// A config key added (`old` absent), removed (`new` absent) or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConfigChange {
-    pub key: String,
-    pub old: Option<serde_json::Value>,
-    pub new: Option<serde_json::Value>,
-}
+pub use types::diff::{ConfigChange, MessageChange};
 
 /// Diffs two chat prompts' messages: equal ones kept in order, a removed message paired with
 /// an added one where both are messages (a changed message), the rest added or removed.
