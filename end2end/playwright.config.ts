@@ -1,6 +1,11 @@
 import { defineConfig } from "@playwright/test";
+import path from "node:path";
 
-// The release servers built by scripts/build.sh.
+/**
+ * The server under test, as an absolute path: the release binary scripts/build.sh makes, or
+ * the one PROMPTVAULT_BIN names (scripts/test.sh runs the debug binary its Rust tests built).
+ */
+export const serverBinary = path.resolve(__dirname, "..", process.env.PROMPTVAULT_BIN ?? "target/release/promptvault");
 const port = 3917;
 /** The server left empty for the first-run setup page (see tests/journey.spec.ts). */
 export const setupPort = 3918;
@@ -51,7 +56,7 @@ export default defineConfig({
   webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort].map((p) => ({
     cwd: "..",
     command:
-      `rm -rf target/e2e-data-${p} && exec target/release/promptvault --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +
+      `rm -rf target/e2e-data-${p} && exec ${serverBinary} --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +
       (p === integrationsPort ? " --allow-private-webhooks" : ""),
     url: `http://127.0.0.1:${p}/healthz`,
     reuseExistingServer: false,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""A password-hashing flood against a release server, and its peak memory.
+"""A password-hashing flood against a server, and its peak memory.
 
-Starts target/release/promptvault on an empty data directory, then sends 400 first-run
+Starts the server (target/release/promptvault unless given another) on an empty data directory, then sends 400 first-run
 setups (`POST /v1/setup`) and 500 wrong dashboard sign-ins, 64 at a time, as an attacker
 would. Every password check costs an argon2id hash of about 19 MiB; the server limits
 attempts per address and per account (429 past about ten a minute) and bounds how many

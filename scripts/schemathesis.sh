@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Schemathesis against the release server's own OpenAPI document: it generates requests for
-# every operation from the document, and checks that every answer is one the document lists
+# Schemathesis against the server's own OpenAPI document: it generates requests for every
+# operation from the document, and checks that every answer is one the document lists
 # (status, content type, schema) and that none is a server error. Bounded: a few examples per
-# operation. Needs the release build (scripts/build.sh) and the test tools (setup.sh --tests).
+# operation. Needs a server binary (the release build of scripts/build.sh, or the one
+# PROMPTVAULT_BIN names) and the test tools (setup.sh --tests).
 #   scripts/schemathesis.sh [examples per operation, default 25]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLES=${1:-25}
 ADDR=127.0.0.1:3932
 DATA=$(mktemp -d)
-RUST_LOG=warn target/release/promptvault --addr "$ADDR" --data-dir "$DATA" >/dev/null &
+RUST_LOG=warn "${PROMPTVAULT_BIN:-target/release/promptvault}" --addr "$ADDR" --data-dir "$DATA" >/dev/null &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 200); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.05; done

@@ -1,35 +1,50 @@
 #!/usr/bin/env bash
 # Installs what building PromptVault needs, skipping what is already there.
-#   scripts/setup.sh           to build and run: the wasm32 target, wasm-bindgen, wasm-opt
-#   scripts/setup.sh --tests   also what the tests need: Chromium, Playwright, the Langfuse
-#                              SDKs, schemathesis
+#   scripts/setup.sh              to build and run: the wasm32 target, wasm-bindgen, wasm-opt
+#   scripts/setup.sh --tests      also what the tests need: Chromium, Playwright, the Langfuse
+#                                 SDKs, schemathesis
+#   scripts/setup.sh --test-tools only what the tests need (scripts/test.sh installs them
+#                                 while the Rust tests compile)
 # Versions are pinned to ones known to work together: wasm-bindgen must be exactly the
 # version in Cargo.lock, and wasm-opt must be recent enough for the WASM that Rust emits
 # (Debian's binaryen is not: the page dies at hydration).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=${1:-}
+case "$MODE" in
+  "" | --tests | --test-tools) ;;
+  *)
+    echo "usage: scripts/setup.sh [--tests | --test-tools]" >&2
+    exit 2
+    ;;
+esac
+
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
-fi
+# The wasm32 target, wasm-bindgen and wasm-opt: what building needs.
+build_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
 
-# Without --locked: a locked dependency of the CLI is missing from the registry.
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
+  # Without --locked: a locked dependency of the CLI is missing from the registry.
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
 
-if [ ! -x tools/wasm-opt/node_modules/.bin/wasm-opt ]; then
-  say "installing wasm-opt (npm's binaryen) into tools/wasm-opt"
-  (cd tools/wasm-opt && npm ci --no-audit --no-fund)
-fi
+  if [ ! -x tools/wasm-opt/node_modules/.bin/wasm-opt ]; then
+    say "installing wasm-opt (npm's binaryen) into tools/wasm-opt"
+    (cd tools/wasm-opt && npm ci --no-audit --no-fund)
+  fi
+}
 
-[ "${1:-}" = "--tests" ] || exit 0
+[ "$MODE" = --test-tools ] || build_tools
+[ -n "$MODE" ] || exit 0
 
 if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/@langfuse/client ]; then
   say "installing Playwright and the Langfuse TypeScript SDK into end2end"

@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Runs every test: the wire types, the vault's rules, the dashboard's URL state, the API and
-# the server functions against a real server, the SDK; then, on the release build, the
-# password flood, schemathesis against the OpenAPI document, and the browser journeys in
-# Debian's Chromium.
+# the server functions against a real server, the SDK, on SQLite and on PostgreSQL; then, on
+# the server binary those tests built and the dashboard's WASM bundle, the password flood,
+# schemathesis against the OpenAPI document, and the browser journeys in Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 # Each step says when it starts, counted from the start of the run: where the time goes.
 step() { echo "==> $* (at $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s)"; }
-scripts/setup.sh --tests
+scripts/setup.sh
+
+# The test tools (Playwright and the Langfuse SDKs, the Python tools, Debian's Chromium) wait
+# on the network and the Rust tests' compile on the CPU, so they install meanwhile; their
+# output is shown if they fail.
+mkdir -p target
+scripts/setup.sh --test-tools > target/test-tools.log 2>&1 &
+test_tools=$!
+cleanup() {
+  kill "$test_tools" 2> /dev/null || true
+  if [ -n "${PG_DATABASES:-}" ]; then drop_test_databases; fi
+}
+trap cleanup EXIT
 
 # The generated-input tests (vault/tests/vault/fuzz.rs, model.rs) draw from one fixed seed here, so
 # a run is repeatable; run them directly (cargo test -p vault --test vault fuzz::) to explore new seeds,
@@ -34,15 +46,27 @@ if ! psql "$PG/postgres" -qtAc "select 1" > /dev/null; then
   echo "PostgreSQL is not reachable at $PG; start it, or set PROMPTVAULT_TEST_POSTGRES" >&2
   exit 1
 fi
-# Dropped when the run ends, passed or failed.
-trap drop_test_databases EXIT
+# The databases are dropped when the run ends, passed or failed (cleanup, above).
+PG_DATABASES=1
 PROMPTVAULT_TEST_DATABASE_URL=$PG cargo test --locked "${PACKAGES[@]}"
 
-step "release build"
-scripts/build.sh
+# The rest runs the server binary the tests above built (debug, with argon2 optimised):
+# building the release server too would compile every dependency a second time, for the
+# same behaviour. scripts/run.sh builds the release server; CI builds it as well.
+export PROMPTVAULT_BIN=target/debug/promptvault
+step "dashboard bundle (WASM)"
+scripts/build.sh site
+
+step "the test tools"
+if ! wait "$test_tools"; then
+  cat target/test-tools.log
+  echo "installing the test tools failed" >&2
+  exit 1
+fi
+cat target/test-tools.log
 
 step "password flood: bounded hashing keeps memory under 200 MB"
-scripts/load-passwords.py target/release/promptvault
+scripts/load-passwords.py "$PROMPTVAULT_BIN"
 
 step "schemathesis against /v1/openapi.json"
 scripts/schemathesis.sh

@@ -6,7 +6,7 @@ import { LangfuseClient } from "@langfuse/client";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { setUpThroughApi } from "./pages";
-import { langfusePort } from "../playwright.config";
+import { langfusePort, serverBinary } from "../playwright.config";
 
 const baseUrl = `http://127.0.0.1:${langfusePort}`;
 test.use({ baseURL: baseUrl });
@@ -138,9 +138,9 @@ test("both SDKs compile a chat prompt's messages and placeholders and read its c
 });
 
 test("a Langfuse export imported with the command line keeps its numbers and labels for the SDK", async ({ request }) => {
-  // The release binary the servers run; its exit status says what the import did (2: imported).
+  // The binary the servers run; its exit status says what the import did (2: imported).
   const importExport = () =>
-    promisify(execFile)("../target/release/promptvault", ["import", "--from-langfuse", "langfuse/export.json", "--url", baseUrl, "--token", token], {
+    promisify(execFile)(serverBinary, ["import", "--from-langfuse", "langfuse/export.json", "--url", baseUrl, "--token", token], {
       timeout: 60_000,
     }).then(
       ({ stdout }) => ({ code: 0, stdout }),

@@ -31,10 +31,12 @@ fn one_of(words: &[&str]) -> String {
 
 /// An enum of words: each variant is written on the wire as its word, `ALL` lists them,
 /// `as_str` and `parse` convert, and a wrong word is refused naming the field (`$field`)
-/// and every word it accepts (`$noun is a, b or c`).
+/// and every word it accepts (`$noun is a, b or c`). The word is taken as a token tree, not
+/// a `literal` fragment: a fragment reaches the derives wrapped in an invisible group, which
+/// serde reads but utoipa's schema derive does not (the document then named the variants).
 macro_rules! words {
     ($(#[$meta:meta])* pub enum $name:ident ($field:literal, $noun:literal) {
-        $($(#[$variant_meta:meta])* $variant:ident = $word:literal,)+
+        $($(#[$variant_meta:meta])* $variant:ident = $word:tt,)+
     }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -243,6 +245,20 @@ impl EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The OpenAPI document lists the words, as the server writes them.
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn the_schema_of_a_word_lists_the_words() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(ActivityKind::schema()).unwrap_or_default();
+        let words: Vec<&str> =
+            schema["enum"].as_array().into_iter().flatten().filter_map(|w| w.as_str()).collect();
+        let all: Vec<&str> = ActivityKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(words, all, "{schema}");
+        let schema = serde_json::to_value(Role::schema()).unwrap_or_default();
+        assert_eq!(schema["enum"][0], "owner", "{schema}");
+    }
 
     #[test]
     fn every_word_round_trips_and_serialises_as_itself() {

@@ -6,7 +6,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use vault::{Vault, VersionNumber};
+use vault::Vault;
 
 use super::dto::{ActivityJson, DiffJson, ErrorJson, Items, Path, PointerMoveJson, Query, SearchHitJson};
 use super::{ApiResult, Member};

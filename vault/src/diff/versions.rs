@@ -7,7 +7,7 @@ use serde::Serialize;
 use similar::DiffTag;
 
 use crate::access::Actor;
-use crate::content::{Body, ChatMessage, Config, MessageRole};
+use crate::content::{Body, ChatMessage, Config};
 use crate::diff::lines::{DEADLINE, Diff, side_by_side};
 use crate::error::VaultError;
 use crate::names::VersionNumber;
