@@ -43,7 +43,7 @@ pub use prompt::Prompt;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 pub use types::template::Mode;
-pub use types::{Body, ChatMessage, Config, MessageRole, PromptType, template::CompileError};
+pub use types::{Body, Channel, ChatMessage, Config, MessageRole, PromptType, template::CompileError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -1,7 +1,7 @@
 //! A prompt as the client returns it: its version, content and config, compiled with the
 //! application's variables (and, for a chat prompt, the conversation so far).
 
-use crate::{Body, ChatMessage, CompileError, Config, Mode, PromptType};
+use crate::{Body, Channel, ChatMessage, CompileError, Config, Mode, PromptType};
 
 /// A prompt as the server serves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +17,8 @@ pub struct Prompt {
     pub config: Config,
     /// The `{{variables}}` of the text or messages, each once, in order.
     pub variables: Vec<String>,
-    /// `live` or `staging`: what the key read; `fallback` for a fallback.
-    pub channel: String,
+    /// What the key read (`Live` or `Staging`); `None` for a fallback.
+    pub channel: Option<Channel>,
     pub message: String,
     pub author: String,
     pub created_at: String,
@@ -36,7 +36,7 @@ impl From<types::ServedPrompt> for Prompt {
             body,
             config: version.config.unwrap_or_default(),
             variables: version.variables,
-            channel: served.channel.as_str().to_owned(),
+            channel: Some(served.channel),
             message: version.message,
             author: version.author,
             created_at: version.created_at,
@@ -53,7 +53,7 @@ impl Prompt {
             body: Body::Text(source.to_owned()),
             config: Config::new(),
             variables: types::template::variables(source),
-            channel: "fallback".into(),
+            channel: None,
             message: String::new(),
             author: String::new(),
             created_at: String::new(),
@@ -62,7 +62,7 @@ impl Prompt {
 
     /// True when this is the configured fallback text, not something the server sent.
     pub fn is_fallback(&self) -> bool {
-        self.channel == "fallback"
+        self.channel.is_none()
     }
 
     pub fn kind(&self) -> PromptType {

@@ -8,45 +8,16 @@ use std::time::Duration;
 use promptvault::{Body, ChatMessage, Client, CompileError, Error, MessageRole, PromptType};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 
 const PROMPT: &str = "support/triage";
 const MANAGE: &str = "/v1/manage/prompts/support%2Ftriage";
 const CHAT: &str = "support/chat";
 
-struct Server {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
+/// The real server, in the test's process.
+type Server = testkit::RunningServer;
 
 async fn start(dir: &TempDir, addr: SocketAddr) -> Server {
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = oneshot::channel::<()>();
-    let config = server::Config::for_tests(PathBuf::from(dir.path()));
-    let task = tokio::spawn(server::launch(config, listener, async {
-        let _ = stopped.await;
-    }));
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("http://{addr}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
-            return Server { addr, stop, task };
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("server did not start");
-}
-
-impl Server {
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.expect("join").expect("clean stop");
-    }
+    Server::start(server::Config::for_tests(PathBuf::from(dir.path())), addr).await
 }
 
 /// A server with `support/triage` v1 live and v2 a draft; returns the owner's token and a live key.
@@ -112,8 +83,8 @@ async fn serves_from_cache_within_the_ttl_and_revalidates_after_it() {
     let short = Client::builder(server.url(), &key).ttl(Duration::from_millis(100)).build().expect("client");
     let first = long.prompt(PROMPT).await.expect("fetch");
     assert_eq!(
-        (first.version.as_str(), first.text().unwrap_or_default(), first.channel.as_str()),
-        ("v1", "one", "live")
+        (first.version.as_str(), first.text().unwrap_or_default(), first.channel),
+        ("v1", "one", Some(promptvault::Channel::Live))
     );
     assert_eq!(short.prompt(PROMPT).await.expect("fetch").version, "v1");
 

@@ -1,21 +1,19 @@
-//! `spawn_app()`: starts the real server on an ephemeral port with a fresh data directory.
+//! `spawn_app()`: starts the real server on an ephemeral port with a fresh data directory
+//! (the shared test kit's `RunningServer`), and `Process`: the binary as a child process.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use testkit::RunningServer;
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub token: Option<String>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<RunningServer>,
     pub dir: Option<TempDir>,
 }
 
@@ -33,22 +31,14 @@ pub async fn spawn_app_with(dir: TempDir, change: impl FnOnce(&mut server::Confi
     let mut config = server::Config::for_tests(PathBuf::from(dir.path()));
     config.database_url = Some(test_database_url(dir.path()).await);
     change(&mut config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(server::launch(config, listener, async {
-        let _ = stopped.await;
-    }));
-    let app = TestApp {
-        client: browser_client(&base),
-        base,
+    let server = RunningServer::start(config, "127.0.0.1:0".parse().expect("addr")).await;
+    TestApp {
+        client: browser_client(&server.base),
+        base: server.url(),
         token: None,
-        stop: Some(stop),
-        task: Some(task),
+        server: Some(server),
         dir: Some(dir),
-    };
-    app.wait_until_ready().await;
-    app
+    }
 }
 
 /// A client that says where its requests come from as a browser on the dashboard's pages
@@ -112,13 +102,8 @@ impl Process {
             .spawn()
             .expect("start the server binary");
         let process = Process { child, base: format!("http://127.0.0.1:{port}") };
-        for _ in 0..400 {
-            if reqwest::get(format!("{}/healthz", process.base)).await.is_ok_and(|r| r.status() == 200) {
-                return process;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the server binary did not start");
+        testkit::wait_until_healthy(&process.base).await;
+        process
     }
 
     /// SIGKILL: no graceful shutdown, nothing flushed.
@@ -135,17 +120,6 @@ impl Drop for Process {
 }
 
 impl TestApp {
-    async fn wait_until_ready(&self) {
-        for _ in 0..200 {
-            let response = self.client.get(format!("{}/healthz", self.base)).send().await;
-            if response.is_ok_and(|r| r.status() == 200) {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        panic!("the server did not become ready");
-    }
-
     /// Sets the server up through `/v1/setup` and keeps the owner's token.
     pub async fn set_up(&mut self) -> Value {
         let response = self
@@ -186,11 +160,8 @@ impl TestApp {
 
     /// Stops the server gracefully and hands back its data directory.
     pub async fn stop(mut self) -> TempDir {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server ran cleanly");
+        if let Some(server) = self.server.take() {
+            server.stop().await;
         }
         self.dir.take().expect("data dir")
     }
