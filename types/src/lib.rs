@@ -1,8 +1,10 @@
-//! The shapes PromptVault sends and receives, in one place: the version JSON behind the REST
-//! API, the SDK reads, webhook bodies and search hits; chat messages and config; the words
-//! "draft", "live" and "staging" as types; the event types; and the field limits the
-//! dashboard shows. And the `{{variable}}` grammar with its compile (`template`), which the
-//! server, the Rust SDK and the dashboard's preview must apply alike.
+//! The API's vocabulary, in one place: every shape PromptVault sends (the version JSON, the
+//! SDK reads, search hits, and one module per area: `prompts`, `history`, `team`,
+//! `settings`, `webhooks` with the event body, `diff`, `code` for prompts as code); the
+//! fixed words as enums (`words`: roles, key kinds, request states, activity and event
+//! kinds, …; "draft", "live" and "staging" here in the root); chat messages and config; the
+//! field limits the dashboard shows. And the `{{variable}}` grammar with its compile
+//! (`template`), which the server, the Rust SDK and the dashboard's preview must apply alike.
 //!
 //! No I/O and no other rules here (those are the vault's): only what the server, the Rust
 //! SDK and the dashboard's browser side must agree on, so that they cannot drift.
