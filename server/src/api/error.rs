@@ -6,8 +6,6 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
 use vault::VaultError;
 
 #[derive(Debug)]
@@ -106,24 +104,5 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Every error: `{"error": {"code", "message"}}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ErrorJson {
-    pub(super) error: ErrorBody,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(super) struct ErrorBody {
-    /// What went wrong, for programs: a refusal's code (`invalid`, `malformed`, `too_large`,
-    /// `not_found`, `stale`, `gone`, `unauthorized`, `forbidden`, `busy`, `rate_limited`,
-    /// `unavailable`, `storage_full`, `internal`), a conflict's reason (`frozen`,
-    /// `not_published`, `not_older`, `nothing_live`, `staging_disabled`, `already_exists`,
-    /// `already_set_up`, `webhook_disabled`, `last_owner`, `under_review`, `review_required`,
-    /// `review_off`, `not_open`, `not_empty`, `quota_reached`), or, for a request the API
-    /// cannot read, `bad_request` or `unsupported_media_type`.
-    pub(super) code: String,
-    pub(super) message: String,
-    /// The field the error is about, where there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) field: Option<String>,
-}
+/// Every error: `{"error": {"code", "message"}}`, the API's vocabulary.
+pub(crate) use types::{ErrorBody, ErrorJson};

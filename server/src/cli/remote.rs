@@ -60,10 +60,9 @@ impl Remote {
                 Failure::Error(format!("{} answered something that is not PromptVault's API: {e}", self.base))
             });
         }
-        let reason = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|body| body["error"]["message"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        let reason = serde_json::from_slice::<types::ErrorJson>(&bytes)
+            .map(|body| body.error.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
         let reason = format!("{reason} ({} {})", status.as_u16(), status.canonical_reason().unwrap_or(""));
         if status.is_client_error() { Err(Failure::Refused(reason)) } else { Err(Failure::Error(reason)) }
     }
