@@ -34,7 +34,7 @@ pub use errors::{ErrorBody, ErrorJson};
 pub use history::{ActivityJson, PointerMoveJson, RequestJson};
 pub use prompts::{EditorJson, Items, PromptJson, RollBackJson};
 pub use settings::{AccessTokenJson, ApiKeyJson, SettingsJson};
-pub use team::{InvitationJson, MemberJson, WorkspaceJson, WorkspaceTokenJson};
+pub use team::{InvitationJson, InvitationPreviewJson, MemberJson, WorkspaceJson, WorkspaceTokenJson};
 pub use webhooks::{
     AttemptJson, EVENT_API_VERSION, EventJson, EventQueued, EventRequestJson, PersonJson, WebhookJson,
 };

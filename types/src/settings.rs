@@ -33,7 +33,7 @@ pub struct ApiKeyJson {
 impl ApiKeyJson {
     /// `pv_live_…abcd`: enough to recognise it, never the key.
     pub fn hint(&self) -> String {
-        format!("{}…{}", self.prefix, self.last_four)
+        hint(&self.prefix, &self.last_four)
     }
 }
 
@@ -56,6 +56,11 @@ pub struct AccessTokenJson {
 impl AccessTokenJson {
     /// `pv_pat_…abcd`: enough to recognise it, never the token.
     pub fn hint(&self) -> String {
-        format!("{}…{}", self.prefix, self.last_four)
+        hint(&self.prefix, &self.last_four)
     }
+}
+
+/// How a secret is shown once made: its prefix and last four characters.
+fn hint(prefix: &str, last_four: &str) -> String {
+    format!("{prefix}…{last_four}")
 }

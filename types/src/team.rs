@@ -43,6 +43,21 @@ pub struct InvitationJson {
     pub token: Option<String>,
 }
 
+/// What the holder of a usable invitation link is shown before joining: the workspace, the
+/// email and role invited, who invited them, until when, and whether the email already has
+/// an account on this server (they then give its password instead of choosing a name and
+/// password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationPreviewJson {
+    pub workspace: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: String,
+    pub has_account: bool,
+}
+
 /// What `POST /v1/setup` and `POST /v1/join` return: a personal access token acting in the
 /// workspace, and the member it acts as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

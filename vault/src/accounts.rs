@@ -25,16 +25,8 @@ pub struct SetUp {
     pub name: String,
 }
 
-/// Never the password: a `Debug` print may end up in a log.
-impl std::fmt::Debug for SetUp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetUp")
-            .field("workspace", &self.workspace)
-            .field("email", &self.email)
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
+// Never the password: a `Debug` print may end up in a log.
+debug_without_secrets!(SetUp { workspace, email, name });
 
 /// A person added straight to a workspace with a new account, without an invitation: for
 /// the demo, tests and benchmarks (people join through invitations).
@@ -46,15 +38,7 @@ pub struct NewMember {
     pub role: Role,
 }
 
-impl std::fmt::Debug for NewMember {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewMember")
-            .field("email", &self.email)
-            .field("name", &self.name)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(NewMember { email, name, role });
 
 impl Vault {
     /// True while the server has no account: first-run setup is open.

@@ -38,8 +38,8 @@ pub struct ActivityFilter {
     pub prompt: Option<String>,
     /// Only changes made by the member with this email.
     pub member: Option<String>,
-    /// Only changes of this kind (`version.promoted`, …).
-    pub kind: Option<String>,
+    /// Only changes of this kind.
+    pub kind: Option<ActivityKind>,
 }
 
 /// Writes the entry of a change, in the change's transaction.
@@ -68,7 +68,6 @@ impl Vault {
     /// The workspace's changes, newest first, a page at a time; any member may read them.
     pub async fn activity(&self, actor: &Actor, filter: ActivityFilter) -> Result<Page<ActivityEntry>> {
         let limit = filter.page.limit()?;
-        let kind = filter.kind.as_deref().map(ActivityKind::parse).transpose()?;
         let member = filter.member.as_deref().map(Email::parse).transpose()?;
         let before = filter.page.cursor.map_or(i64::MAX, Cursor::get);
         let rows = sqlx::query(AssertSqlSafe(
@@ -82,7 +81,7 @@ impl Vault {
         .bind(before)
         .bind(filter.prompt.as_deref().unwrap_or(""))
         .bind(member.as_ref().map_or("", Email::as_str))
-        .bind(kind.map_or("", ActivityKind::as_str))
+        .bind(filter.kind.map_or("", ActivityKind::as_str))
         .bind(limit + 1)
         .fetch_all(&self.db.read)
         .await?;

@@ -48,7 +48,7 @@ pub struct DueDelivery {
     pub url: String,
     pub secret: String,
     pub event_id: String,
-    pub event_type: String,
+    pub event_type: EventKind,
     pub body: String,
     /// This attempt's number, from 1.
     pub attempt: i64,

@@ -49,11 +49,7 @@ pub struct NewInvitation {
     pub token: String,
 }
 
-impl std::fmt::Debug for NewInvitation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewInvitation").field("invitation", &self.invitation).finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(NewInvitation { invitation });
 
 /// What the join page shows about an invitation that can still be used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,11 +72,7 @@ pub struct Joining {
     pub password: String,
 }
 
-impl std::fmt::Debug for Joining {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Joining").field("name", &self.name).finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(Joining { name });
 
 impl Vault {
     /// Invites `email` to the actor's workspace with `role` (admins; owners for an owner).

@@ -4,6 +4,18 @@
 //! functions of `app` parse their input, call one [`Vault`] operation and map its
 //! [`VaultError`]; they hold no rules of their own.
 
+/// `Debug` that shows only the fields named, for a value that also holds a secret (a
+/// password, a token, a signing key) which must never reach a log.
+macro_rules! debug_without_secrets {
+    ($type:ident { $($shown:ident),* }) => {
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($type))$(.field(stringify!($shown), &self.$shown))*.finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 mod access;
 mod accounts;
 mod activity;

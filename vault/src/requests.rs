@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
-use types::EventRequestJson;
 
 use crate::Result;
 use crate::access::{Actor, LiveChanges};
@@ -104,19 +103,6 @@ pub(crate) fn note(raw: &str) -> Result<String> {
     }
     crate::names::no_nul("note", raw)?;
     Ok(raw.trim().to_owned())
-}
-
-/// A request as events and the activity log describe it.
-pub(crate) fn request_json(request: &ChangeRequest) -> EventRequestJson {
-    EventRequestJson {
-        id: request.id,
-        action: request.action,
-        version: request.number.label(),
-        state: request.state,
-        note: request.note.clone(),
-        requested_by: request.requested_by.clone(),
-        decision_note: request.decision_note.clone(),
-    }
 }
 
 pub(crate) async fn load(tx: &mut Transaction<'_, Any>, actor: &Actor, id: i64) -> Result<ChangeRequest> {

@@ -4,6 +4,7 @@
 //! may cancel; a request whose version is deleted goes stale.
 
 use sqlx::{Any, AssertSqlSafe, Transaction};
+use types::EventRequestJson;
 
 use crate::access::LiveChanges;
 use crate::access::{Actor, Permission};
@@ -17,7 +18,7 @@ use crate::prompts::{PromptRow, PromptState};
 use crate::quotas::Quota;
 use crate::requests::{
     ChangeRequest, GoingLive, REQUEST_QUERY, RequestAction, RequestState, decide, load, note, open_request,
-    open_request_for, request_from_row, request_json,
+    open_request_for, request_from_row,
 };
 use crate::settings;
 use crate::{Conflict, Result, Vault, VaultError};
@@ -219,7 +220,7 @@ impl Vault {
         kind: ActivityKind,
         event: Option<EventKind>,
     ) -> Result<()> {
-        let details = request_json(request);
+        let details = EventRequestJson::from(request);
         let entry = serde_json::to_value(&details).map_err(|e| VaultError::Internal(Box::new(e)))?;
         activity::record(tx, actor, kind, Some(&prompt.name), entry).await?;
         let Some(event) = event else { return Ok(()) };

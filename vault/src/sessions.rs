@@ -28,11 +28,7 @@ pub struct SessionCookie {
     pub expires_at: Timestamp,
 }
 
-impl std::fmt::Debug for SessionCookie {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionCookie").field("expires_at", &self.expires_at).finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(SessionCookie { expires_at });
 
 impl Vault {
     /// Opens a browser session for the actor, showing their workspace.

@@ -36,11 +36,7 @@ pub struct NewAccessToken {
     pub secret: String,
 }
 
-impl std::fmt::Debug for NewAccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewAccessToken").field("token", &self.token).finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(NewAccessToken { token });
 
 impl Vault {
     /// The member a `pv_pat_…` token belongs to, in the token's workspace; refused when

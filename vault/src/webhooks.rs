@@ -35,11 +35,7 @@ pub struct WebhookSecret {
     pub secret: String,
 }
 
-impl std::fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookSecret").field("webhook", &self.webhook).finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(WebhookSecret { webhook });
 
 #[derive(Debug, Clone)]
 pub struct NewWebhook {

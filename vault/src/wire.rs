@@ -3,9 +3,10 @@
 //! key's token, an invitation's link) are added by the caller that has them.
 
 use types::{
-    AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, DiffJson, EditorJson, ImportedJson,
-    InvitationJson, Items, MemberJson, PointerMoveJson, PromptJson, PushAction, PushReportJson, PushStepJson,
-    PushedJson, RequestJson, SettingsJson, VersionJson, WebhookJson, WorkspaceJson,
+    AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, DiffJson, EditorJson, EventRequestJson,
+    ImportedJson, InvitationJson, InvitationPreviewJson, Items, MemberJson, PointerMoveJson, PromptJson,
+    PushAction, PushReportJson, PushStepJson, PushedJson, RequestJson, SettingsJson, VersionJson,
+    WebhookJson, WorkspaceJson,
 };
 
 use crate::activity::ActivityEntry;
@@ -13,7 +14,7 @@ use crate::attempts::Attempt;
 use crate::content::Body;
 use crate::diff::VersionDiff;
 use crate::from_langfuse::ImportedPrompt;
-use crate::invitations::Invitation;
+use crate::invitations::{Invitation, InvitationView};
 use crate::members::Member;
 use crate::names::VersionNumber;
 use crate::pages::Page;
@@ -91,6 +92,21 @@ impl From<ActivityEntry> for ActivityJson {
     }
 }
 
+/// A request as events and the activity log describe it.
+impl From<&ChangeRequest> for EventRequestJson {
+    fn from(request: &ChangeRequest) -> Self {
+        EventRequestJson {
+            id: request.id,
+            action: request.action,
+            version: request.number.label(),
+            state: request.state,
+            note: request.note.clone(),
+            requested_by: request.requested_by.clone(),
+            decision_note: request.decision_note.clone(),
+        }
+    }
+}
+
 impl From<ChangeRequest> for RequestJson {
     fn from(r: ChangeRequest) -> Self {
         RequestJson {
@@ -139,6 +155,19 @@ impl From<Invitation> for InvitationJson {
             expires_at: i.expires_at.to_rfc3339(),
             url: None,
             token: None,
+        }
+    }
+}
+
+impl From<InvitationView> for InvitationPreviewJson {
+    fn from(view: InvitationView) -> Self {
+        InvitationPreviewJson {
+            workspace: view.workspace,
+            email: view.email,
+            role: view.role,
+            invited_by: view.invited_by,
+            expires_at: view.expires_at.to_rfc3339(),
+            has_account: view.has_account,
         }
     }
 }

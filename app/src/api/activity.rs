@@ -37,7 +37,7 @@ pub async fn load_activity(
         page: vault::PageRequest { cursor, ..Default::default() },
         prompt: blank_is_none(prompt),
         member: blank_is_none(member),
-        kind: blank_is_none(kind),
+        kind: blank_is_none(kind).as_deref().map(types::ActivityKind::parse).transpose()?,
     };
     let page = ctx.vault.activity(&actor, filter).await?;
     let now = vault::Timestamp::now();

@@ -17,6 +17,7 @@ mod team;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use types::ErrorBody;
 
 pub use activity::*;
 pub use diff::*;
@@ -30,18 +31,16 @@ pub use settings::*;
 pub use ssr::{Reached, ServerContext, origin_of};
 pub use team::*;
 
-/// The error every server function returns, with the HTTP status it answers with (a
-/// refusal is a 4xx; only a fault of ours is a 500).
+/// The error every server function returns: the API's error body (code, words, field),
+/// with the HTTP status it answers with (a refusal is a 4xx; only a fault of ours is a 500).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{message}")]
+#[error("{}", body.message)]
 pub struct AppError {
-    /// For the page, in plain words.
-    pub message: String,
-    /// For programs and tests: the vault's code (`stale`, `frozen`, `invalid`, …).
-    pub code: String,
+    /// What the API would answer: `message` in plain words for the page, `code` for
+    /// programs and tests (`stale`, `frozen`, `invalid`, …), the `field` where there is one.
+    #[serde(flatten)]
+    pub body: ErrorBody,
     pub status: u16,
-    /// The field the error is about, where there is one.
-    pub field: Option<String>,
     /// For a 429: how many seconds to wait before trying again.
     pub retry_after: Option<u64>,
     /// What was typed into the refused form, given back to a page that has no WASM (whose
@@ -52,10 +51,8 @@ pub struct AppError {
 impl AppError {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> AppError {
         AppError {
-            message: message.into(),
-            code: code.into(),
+            body: ErrorBody { code: code.into(), message: message.into(), field: None },
             status,
-            field: None,
             retry_after: None,
             kept: Vec::new(),
         }

@@ -74,7 +74,7 @@ pub fn app_error(error: VaultError) -> AppError {
         other => other.public_message(),
     };
     let mut refused = AppError::new(error.status(), error.code(), message);
-    refused.field = error.field().map(str::to_owned);
+    refused.body.field = error.field().map(str::to_owned);
     refused.retry_after = error.retry_after().map(|wait| wait.as_secs().max(1));
     respond_with(&refused);
     refused
@@ -167,7 +167,6 @@ pub async fn visitor(ctx: &ServerContext) -> Option<Actor> {
     ctx.vault.session_actor(&cookie).await.ok()
 }
 
-/// The member whose session cookie came with the request.
 /// The server context and the member signed in on this request: how every server function
 /// that acts for someone starts.
 pub async fn acting() -> Result<(ServerContext, Actor), AppError> {
@@ -191,6 +190,7 @@ impl From<types::UnknownWord> for AppError {
     }
 }
 
+/// The member whose session cookie came with the request.
 pub async fn signed_in(ctx: &ServerContext) -> Result<Actor, AppError> {
     let cookie = session_cookie().await.ok_or_else(|| {
         let refused = AppError::new(401, "unauthorized", "please sign in");

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::ssr;
-use types::{InvitationJson, MemberJson, Role, WorkspaceJson};
+use types::{InvitationJson, InvitationPreviewJson, MemberJson, Role, WorkspaceJson};
 
 use super::{AppError, When};
 
@@ -41,18 +41,6 @@ pub struct InvitationRow {
     pub invitation: InvitationJson,
     pub expires: When,
     pub expired: bool,
-}
-
-/// What the join page shows about a usable invitation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationInfo {
-    pub workspace: String,
-    pub email: String,
-    pub role: Role,
-    pub invited_by: String,
-    /// The email has an account here: the person gives its password instead of choosing a
-    /// name and password.
-    pub has_account: bool,
 }
 
 /// A workspace of the signed-in person's, for the switcher.
@@ -135,16 +123,9 @@ pub async fn remove_member(member: i64) -> Result<(), AppError> {
 
 /// The join page's invitation; used, revoked or expired links are refused (410) in words.
 #[server]
-pub async fn load_invitation(token: String) -> Result<InvitationInfo, AppError> {
+pub async fn load_invitation(token: String) -> Result<InvitationPreviewJson, AppError> {
     let ctx = ssr::context()?;
-    let view = ctx.vault.invitation(&token).await?;
-    Ok(InvitationInfo {
-        workspace: view.workspace,
-        email: view.email,
-        role: view.role,
-        invited_by: view.invited_by,
-        has_account: view.has_account,
-    })
+    Ok(ctx.vault.invitation(&token).await?.into())
 }
 
 /// Accepts an invitation and signs the person in, in the workspace they joined.

@@ -6,7 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::{ErrorNote, Loading, action_error};
-use crate::api::{self, InvitationInfo, Join};
+use crate::api::{self, Join};
+use types::InvitationPreviewJson;
 
 #[component]
 pub fn JoinPage() -> impl IntoView {
@@ -36,7 +37,7 @@ pub fn JoinPage() -> impl IntoView {
 }
 
 #[component]
-fn JoinForm(info: InvitationInfo, token: String) -> impl IntoView {
+fn JoinForm(info: InvitationPreviewJson, token: String) -> impl IntoView {
     let action = ServerAction::<Join>::new();
     let fields = if info.has_account {
         view! {

@@ -113,7 +113,7 @@ fn WorkspaceSwitcher(current: String, choices: Vec<api::WorkspaceChoice>) -> imp
 /// An error in plain words, next to what caused it.
 #[component]
 fn ErrorNote(error: AppError) -> impl IntoView {
-    view! { <p class="error" role="alert">{error.message}</p> }
+    view! { <p class="error" role="alert">{error.body.message}</p> }
 }
 
 /// The error of the last submission of `action`, if it failed.

@@ -92,7 +92,8 @@ impl ActivityQuery {
     pub fn filter(self) -> Result<vault::ActivityFilter, vault::VaultError> {
         let cursor = self.cursor.as_deref().map(vault::Cursor::parse).transpose()?;
         let page = vault::PageRequest { limit: self.limit, cursor, search: None };
-        Ok(vault::ActivityFilter { page, prompt: self.prompt, member: self.member, kind: self.kind })
+        let kind = self.kind.as_deref().map(vault::ActivityKind::parse).transpose()?;
+        Ok(vault::ActivityFilter { page, prompt: self.prompt, member: self.member, kind })
     }
 }
 

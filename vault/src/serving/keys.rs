@@ -39,11 +39,7 @@ pub struct NewApiKey {
     pub token: String,
 }
 
-impl std::fmt::Debug for NewApiKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewApiKey").field("key", &self.key).finish_non_exhaustive()
-    }
-}
+debug_without_secrets!(NewApiKey { key });
 
 pub(super) type TokenHash = [u8; 32];
 

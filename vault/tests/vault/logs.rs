@@ -1,7 +1,7 @@
 //! What may reach a log: a `Debug` print of any input or work item shows no password, token
 //! or webhook secret, and a webhook's URL only as scheme and host.
 
-use vault::{DueDelivery, Joining, NewMember, Role, SetUp, url_for_logs};
+use vault::{DueDelivery, EventKind, Joining, NewMember, Role, SetUp, url_for_logs};
 
 const PASSWORD: &str = "correct horse battery";
 const SECRET: &str = "whsec_0123456789abcdef";
@@ -36,7 +36,7 @@ fn a_due_delivery_prints_without_its_secret_or_the_url_path() {
         url: format!("https://hooks.example.com/services/{URL_TOKEN}?key={URL_TOKEN}"),
         secret: SECRET.into(),
         event_id: "evt_1".into(),
-        event_type: "version.promoted".into(),
+        event_type: EventKind::VersionPromoted,
         body: "{}".into(),
         attempt: 1,
     };

@@ -93,8 +93,8 @@ async fn each_change_writes_its_event_for_the_webhooks_that_subscribe() {
     }
     let due: Vec<DueDelivery> =
         first.into_iter().chain(second).chain(deliver_everything(&vault).await).collect();
-    let seen = |webhook: i64| -> Vec<String> {
-        due.iter().filter(|d| d.webhook_id == webhook).map(|d| d.event_type.clone()).collect()
+    let seen = |webhook: i64| -> Vec<&str> {
+        due.iter().filter(|d| d.webhook_id == webhook).map(|d| d.event_type.as_str()).collect()
     };
     assert_eq!(
         seen(all.webhook.id),
@@ -214,14 +214,14 @@ async fn a_webhook_failing_again_and_again_is_disabled_and_gets_what_it_missed_w
     let due = deliver_everything(&vault).await;
     let missed: Vec<Value> = due
         .iter()
-        .filter(|d| d.event_type == EventKind::StagingChanged.as_str())
+        .filter(|d| d.event_type == EventKind::StagingChanged)
         .map(|d| serde_json::from_str::<Value>(&d.body).expect("json"))
         .collect();
     assert!(
         missed.iter().any(|body| body["version"].is_null()),
         "the unstaging made while disabled: {missed:?}"
     );
-    assert!(due.iter().any(|d| d.event_id == test && d.event_type == EventKind::WebhookTest.as_str()));
+    assert!(due.iter().any(|d| d.event_id == test && d.event_type == EventKind::WebhookTest));
 }
 
 #[tokio::test]
