@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building PromptVault needs, skipping what is already there.
-#   scripts/setup.sh              to build and run: the wasm32 target, wasm-bindgen, wasm-opt
+#   scripts/setup.sh              to build and run: the wasm32 target and wasm-opt
 #   scripts/setup.sh --tests      also what the tests need: Chromium, Playwright, the Langfuse
 #                                 SDKs, schemathesis
 #   scripts/setup.sh --test-tools only what the tests need (scripts/test.sh installs them
 #                                 while the Rust tests compile)
-# Versions are pinned to ones known to work together: wasm-bindgen must be exactly the
-# version in Cargo.lock, and wasm-opt must be recent enough for the WASM that Rust emits
-# (Debian's binaryen is not: the page dies at hydration).
+# wasm-opt is pinned to a version recent enough for the WASM that Rust emits (Debian's
+# binaryen is not: the page dies at hydration). wasm-bindgen's step needs no install: the
+# workspace's `bundle` tool runs it (tools/bundle), at the version Cargo.lock pins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,21 +20,13 @@ case "$MODE" in
     ;;
 esac
 
-WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
-
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# The wasm32 target, wasm-bindgen and wasm-opt: what building needs.
+# The wasm32 target and wasm-opt: what building needs.
 build_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
-  fi
-
-  # Without --locked: a locked dependency of the CLI is missing from the registry.
-  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
   fi
 
   if [ ! -x tools/wasm-opt/node_modules/.bin/wasm-opt ]; then

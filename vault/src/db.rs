@@ -7,12 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::Migrator;
 
-use crate::Result;
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+use crate::{Result, migrations};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -83,7 +79,7 @@ impl Db {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect(url).await?;
                 // The writer creates the file and turns on WAL before any reader opens it.
-                SQLITE_MIGRATIONS.run(&write).await?;
+                migrations::migrator(migrations::SQLITE).run(&write).await?;
                 let read = sqlite_pool(8).connect(url).await?;
                 Db { backend, url: url.to_owned(), read, write }
             }
@@ -97,7 +93,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(5))
                     .connect(url)
                     .await?;
-                POSTGRES_MIGRATIONS.run(&pool).await?;
+                migrations::migrator(migrations::POSTGRES).run(&pool).await?;
                 Db { backend, url: url.to_owned(), read: pool.clone(), write: pool }
             }
         };

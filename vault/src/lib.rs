@@ -35,6 +35,7 @@ mod history;
 mod invitations;
 mod limits;
 mod members;
+mod migrations;
 mod names;
 mod pages;
 mod prompts;
