@@ -25,17 +25,29 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done; }
 trap cleanup EXIT
 
-# Starts binary $1 on port $2 with a demo workspace of its own; prints its session cookie.
+# Starts binary $1 on port $2 with a demo workspace of its own (in this shell, so that
+# cleanup stops it).
 start() {
   local binary=$1 addr=127.0.0.1:$2 data=$WORK/data-$2
+  if curl -sf "http://$addr/healthz" > /dev/null; then
+    echo "port $2 is taken: stop what listens there" >&2
+    exit 1
+  fi
   rm -rf "$data"
   RUST_LOG=warn taskset -c 0 "$binary" --demo --addr "$addr" --data-dir "$data" > /dev/null 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 200); do curl -sf "http://$addr/healthz" > /dev/null && break; sleep 0.05; done
+  for _ in $(seq 1 200); do curl -sf "http://$addr/healthz" > /dev/null && return; sleep 0.05; done
+  echo "$binary did not start on $addr" >&2
+  exit 1
+}
+
+# Signs in to the server at port $1 as the demo owner; prints the session cookie.
+sign_in() {
+  local addr=127.0.0.1:$1
   # The sign-in form posts to its server function; its path is read from the page.
   local action
   action=$(curl -sf "http://$addr/sign-in" | grep -o 'action="/api/[^"]*"' | head -1 | cut -d'"' -f2)
-  curl -sf -o /dev/null -D - "http://$addr$action" -H 'Accept: application/json' \
+  curl -sf -o /dev/null -D - "http://$addr$action" -H 'Accept: application/json' -H "Origin: http://$addr" \
     --data-urlencode email=demo@promptvault.dev --data-urlencode password=promptvault-demo |
     grep -i '^set-cookie:' | head -1 | sed -E 's/^[Ss]et-[Cc]ookie: ([^;]*).*/\1/'
 }
@@ -55,7 +67,8 @@ drive() {
 
 cookies=()
 for i in "${!BINARIES[@]}"; do
-  cookies[i]=$(start "${BINARIES[$i]}" $((3980 + i)))
+  start "${BINARIES[$i]}" $((3980 + i))
+  cookies[i]=$(sign_in $((3980 + i)))
   [ -n "${cookies[$i]}" ] || { echo "signing in to ${BINARIES[$i]} failed" >&2; exit 1; }
 done
 

@@ -33,6 +33,18 @@ build_site() {
   cargo build --profile quick --locked -p promptvault-bundle --target-dir "$WASM_TARGET_DIR"
   cargo build --profile wasm-release --locked -p frontend --lib --target wasm32-unknown-unknown \
     --target-dir "$WASM_TARGET_DIR"
+  # What the site is made of; when it has not changed since the last build, neither has
+  # the site (bundling and wasm-opt take most of a minute).
+  local stamp
+  stamp=$({
+    cat "$WASM" style/main.css
+    find public -type f | sort
+    find public -type f -print0 | sort -z | xargs -0r cat
+  } | sha256sum | cut -d' ' -f1)
+  if [ -d "$SITE" ] && [ "$(cat "$SITE.built-from" 2> /dev/null)" = "$stamp" ]; then
+    echo "==> the site is up to date"
+    return
+  fi
   local staging=$SITE.new
   rm -rf "$staging"
   mkdir -p "$staging/pkg"
@@ -44,6 +56,7 @@ build_site() {
   # Swapped in whole, so a running server never serves half a site.
   rm -rf "$SITE"
   mv "$staging" "$SITE"
+  echo "$stamp" > "$SITE.built-from"
 }
 
 case "${1:-all}" in
@@ -51,14 +64,19 @@ case "${1:-all}" in
   site) build_site ;;
   all)
     # Both at once: each build has stretches where one crate compiles alone (the server's
-    # last crates, the bundle's link-time optimisation), and the other fills the idle core.
+    # last crates, the site's wasm-opt), and the other fills the idle core.
     # The site's output goes to a log, shown if it fails.
     echo "==> dashboard bundle, alongside (output in target/site-build.log)"
     mkdir -p target
     build_site > target/site-build.log 2>&1 &
     site=$!
     # A failed server build stops the bundle's too (its cargo, then the shell running it).
-    trap 'pkill -TERM -P "$site" 2> /dev/null; kill "$site" 2> /dev/null || true' EXIT
+    # Each step may find nothing to stop, which must not fail the build (set -e holds in traps).
+    stop_site() {
+      pkill -TERM -P "$site" 2> /dev/null || true
+      kill "$site" 2> /dev/null || true
+    }
+    trap stop_site EXIT
     build_server
     if ! wait "$site"; then
       cat target/site-build.log

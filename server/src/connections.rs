@@ -102,6 +102,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // What is written goes out at once: a page streamed in parts, or a stream's events,
+        // does not wait (Nagle's algorithm) for the client to acknowledge the previous part.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, %peer, "could not turn off Nagle's algorithm");
+        }
         let slot = match shares.take(peer.ip()) {
             Ok(slot) => slot,
             Err(refused) => {
