@@ -30,6 +30,8 @@ build_server() {
 
 build_site() {
   echo "==> dashboard bundle (wasm32, size-optimised)"
+  # The wasm32 target and wasm-opt, when missing.
+  scripts/setup.sh
   cargo build --profile quick --locked -p promptvault-bundle --target-dir "$WASM_TARGET_DIR"
   cargo build --profile wasm-release --locked -p frontend --lib --target wasm32-unknown-unknown \
     --target-dir "$WASM_TARGET_DIR"
@@ -64,11 +66,14 @@ case "${1:-all}" in
   site) build_site ;;
   all)
     # Both at once: each build has stretches where one crate compiles alone (the server's
-    # last crates, the site's wasm-opt), and the other fills the idle core.
-    # The site's output goes to a log, shown if it fails.
+    # last crates, the site's wasm-opt), and the other fills the idle core. The server
+    # takes longer, so the site yields to it (nice). The site's output goes to a log,
+    # shown if it fails.
     echo "==> dashboard bundle, alongside (output in target/site-build.log)"
     mkdir -p target
-    build_site > target/site-build.log 2>&1 &
+    export -f build_site
+    export SITE WASM_TARGET_DIR WASM BUNDLE PATH
+    nice -n 10 bash -c 'set -euo pipefail; build_site' > target/site-build.log 2>&1 &
     site=$!
     # A failed server build stops the bundle's too (its cargo, then the shell running it).
     # Each step may find nothing to stop, which must not fail the build (set -e holds in traps).

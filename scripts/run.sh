@@ -4,6 +4,5 @@
 # For production, build the release profile: scripts/build.sh (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
 PROFILE=quick scripts/build.sh
 exec target/quick/promptvault --demo "$@"
