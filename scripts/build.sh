@@ -66,14 +66,12 @@ case "${1:-all}" in
   site) build_site ;;
   all)
     # Both at once: each build has stretches where one crate compiles alone (the server's
-    # last crates, the site's wasm-opt), and the other fills the idle core. The server
-    # takes longer, so the site yields to it (nice). The site's output goes to a log,
-    # shown if it fails.
+    # last crates, the site's wasm-opt), and the other fills the idle core. (Giving the
+    # server priority made the whole later: the site's single-threaded wasm-opt then ran
+    # alone at the end.) The site's output goes to a log, shown if it fails.
     echo "==> dashboard bundle, alongside (output in target/site-build.log)"
     mkdir -p target
-    export -f build_site
-    export SITE WASM_TARGET_DIR WASM BUNDLE PATH
-    nice -n 10 bash -c 'set -euo pipefail; build_site' > target/site-build.log 2>&1 &
+    build_site > target/site-build.log 2>&1 &
     site=$!
     # A failed server build stops the bundle's too (its cargo, then the shell running it).
     # Each step may find nothing to stop, which must not fail the build (set -e holds in traps).
