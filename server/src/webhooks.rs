@@ -94,7 +94,7 @@ impl Deliverer {
             .client
             .post(&delivery.url)
             .header(CONTENT_TYPE, "application/json")
-            .header("PromptVault-Event", delivery.event_type.as_str())
+            .header("PromptVault-Event", &delivery.event_type)
             .header("PromptVault-Delivery", &delivery.event_id)
             .header(
                 "PromptVault-Signature",

@@ -48,7 +48,9 @@ pub struct DueDelivery {
     pub url: String,
     pub secret: String,
     pub event_id: String,
-    pub event_type: EventKind,
+    /// The event's type as stored, sent on as it is: during an upgrade an instance may
+    /// deliver an event of a type only a newer instance knows, and must not stall on it.
+    pub event_type: String,
     pub body: String,
     /// This attempt's number, from 1.
     pub attempt: i64,

@@ -22,7 +22,6 @@ use sqlx::Row;
 
 use crate::attempts::DueDelivery;
 use crate::db::Timestamp;
-use crate::events::EventKind;
 use crate::{Result, Vault, VaultError};
 
 /// Deliveries of one workspace being sent at once, over all instances.
@@ -171,7 +170,7 @@ impl Vault {
                 url: row.try_get("url")?,
                 secret: row.try_get("secret")?,
                 event_id: row.try_get("event_id")?,
-                event_type: EventKind::parse(&row.try_get::<String, _>("type")?)?,
+                event_type: row.try_get("type")?,
                 body: row.try_get("body")?,
                 attempt: row.try_get::<i64, _>("attempts")? + 1,
             });

@@ -36,7 +36,7 @@ fn a_due_delivery_prints_without_its_secret_or_the_url_path() {
         url: format!("https://hooks.example.com/services/{URL_TOKEN}?key={URL_TOKEN}"),
         secret: SECRET.into(),
         event_id: "evt_1".into(),
-        event_type: EventKind::VersionPromoted,
+        event_type: EventKind::VersionPromoted.as_str().into(),
         body: "{}".into(),
         attempt: 1,
     };
