@@ -19,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, FromRef, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -193,6 +193,7 @@ fn router(
         // `{*name}` lets a raw `/` in the name through as well as `%2F`.
         .route("/v1/prompts/{*name}", get(api::read_prompt))
         .route("/api/public/v2/prompts/{*name}", get(api::read_langfuse_prompt))
+        .route("/api/public/{*rest}", any(api::langfuse_not_served))
         // Streams last as long as their client: past the request timeout too.
         .route("/v1/stream", get(api::stream))
         // MCP for agents: a read key, then the protocol SDK.

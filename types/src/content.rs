@@ -48,29 +48,72 @@ impl fmt::Display for PromptType {
     }
 }
 
-/// Who says a chat message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
+/// The longest role a chat message may name, in bytes.
+pub const MAX_ROLE_BYTES: usize = 64;
+
+/// Who says a chat message. Any role is kept as written, as Langfuse keeps it (`developer`,
+/// `tool`, `model`, …); the four most models know are named so that code can match them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum MessageRole {
     System,
+    Developer,
     User,
     Assistant,
+    /// Any other role: non-empty, printable, at most [`MAX_ROLE_BYTES`].
+    Other(String),
 }
 
 impl MessageRole {
-    pub const ALL: [MessageRole; 3] = [MessageRole::System, MessageRole::User, MessageRole::Assistant];
+    /// The roles the editor offers; any other is kept where it is found.
+    pub const NAMED: [MessageRole; 4] =
+        [MessageRole::System, MessageRole::Developer, MessageRole::User, MessageRole::Assistant];
 
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             MessageRole::System => "system",
+            MessageRole::Developer => "developer",
             MessageRole::User => "user",
             MessageRole::Assistant => "assistant",
+            MessageRole::Other(role) => role,
         }
     }
 
-    pub fn parse(raw: &str) -> Option<MessageRole> {
-        MessageRole::ALL.into_iter().find(|role| role.as_str() == raw)
+    /// The role a string names, or why it cannot name one.
+    pub fn parse(raw: &str) -> Result<MessageRole, String> {
+        if let Some(named) = MessageRole::NAMED.into_iter().find(|role| role.as_str() == raw) {
+            return Ok(named);
+        }
+        if raw.trim().is_empty() {
+            return Err("a message's role cannot be empty (system, developer, user, assistant, …)".into());
+        }
+        if raw.len() > MAX_ROLE_BYTES {
+            return Err(format!("a message's role is at most {MAX_ROLE_BYTES} bytes, not {}", raw.len()));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err("a message's role cannot hold control characters".into());
+        }
+        Ok(MessageRole::Other(raw.to_owned()))
+    }
+}
+
+impl TryFrom<String> for MessageRole {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<MessageRole, String> {
+        MessageRole::parse(&raw)
+    }
+}
+
+impl From<MessageRole> for String {
+    fn from(role: MessageRole) -> String {
+        role.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for MessageRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -106,7 +149,7 @@ pub struct WireMessage {
     /// `placeholder` for a placeholder; absent (or `message`) for a message.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// `system`, `user` or `assistant`.
+    /// `system`, `developer`, `user`, `assistant`, or any other role (at most 64 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,9 +172,9 @@ impl TryFrom<WireMessage> for ChatMessage {
                 None => Err("a placeholder needs a name".into()),
             },
             None | Some("message") => {
-                let role = wire.role.ok_or("a message needs a role: system, user or assistant")?;
-                let role = MessageRole::parse(&role)
-                    .ok_or_else(|| format!("the role must be system, user or assistant, not {role:?}"))?;
+                let role =
+                    wire.role.ok_or("a message needs a role: system, developer, user, assistant, …")?;
+                let role = MessageRole::parse(&role)?;
                 let content = wire.content.ok_or("a message needs its content (a string)")?;
                 if wire.name.is_some() {
                     return Err("a message has a role and content, no name".into());
@@ -148,11 +191,9 @@ impl TryFrom<WireMessage> for ChatMessage {
 impl From<ChatMessage> for WireMessage {
     fn from(message: ChatMessage) -> WireMessage {
         match message {
-            ChatMessage::Message { role, content } => WireMessage {
-                role: Some(role.as_str().into()),
-                content: Some(content),
-                ..WireMessage::default()
-            },
+            ChatMessage::Message { role, content } => {
+                WireMessage { role: Some(role.into()), content: Some(content), ..WireMessage::default() }
+            }
             ChatMessage::Placeholder { name } => {
                 WireMessage { kind: Some("placeholder".into()), name: Some(name), ..WireMessage::default() }
             }
@@ -236,7 +277,7 @@ impl Body {
                     match message {
                         ChatMessage::Message { role, content } => {
                             out.push(ChatMessage::new(
-                                *role,
+                                role.clone(),
                                 template::fill(content, &values, mode, &mut budget)?,
                             ));
                         }
@@ -291,9 +332,21 @@ mod tests {
     }
 
     #[test]
+    fn any_role_langfuse_allows_is_kept_as_written() {
+        let json = json!([{"role":"developer","content":"a"},{"role":"tool","content":"b"},
+                          {"role":"model","content":"c"},{"role":"Narrator 2","content":"d"}]);
+        let messages: Vec<ChatMessage> = serde_json::from_value(json.clone()).expect("every role");
+        assert_eq!(messages[0], ChatMessage::new(MessageRole::Developer, "a"));
+        assert_eq!(messages[1], ChatMessage::new(MessageRole::Other("tool".into()), "b"));
+        assert_eq!(serde_json::to_value(&messages).expect("json"), json);
+    }
+
+    #[test]
     fn a_wrong_message_is_refused_in_words() {
         for (wrong, says) in [
-            (json!({"role":"bot","content":"x"}), "not \"bot\""),
+            (json!({"role":"","content":"x"}), "role cannot be empty"),
+            (json!({"role":"a\u{7}b","content":"x"}), "control characters"),
+            (json!({"role":"r".repeat(65),"content":"x"}), "at most 64 bytes"),
             (json!({"role":"user"}), "needs its content"),
             (json!({"content":"x"}), "needs a role"),
             (json!({"type":"placeholder"}), "needs a name"),

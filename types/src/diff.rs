@@ -86,7 +86,15 @@ pub enum MessageChange {
         message: ChatMessage,
     },
     /// A message whose role or content changed: the content's diff, words emphasised.
-    Changed { old_index: usize, new_index: usize, old_role: MessageRole, new_role: MessageRole, diff: Diff },
+    Changed {
+        old_index: usize,
+        new_index: usize,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        old_role: MessageRole,
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        new_role: MessageRole,
+        diff: Diff,
+    },
 }
 
 /// A config key added (`old` absent), removed (`new` absent) or changed.

@@ -251,7 +251,7 @@ mod tests {
         assert!(refusal(chat(json!([]))).contains("at least one message"));
         assert!(refusal(chat(json!({"role":"user"}))).contains("a list"));
         assert!(
-            refusal(chat(json!([{"role":"user","content":"x"},{"role":"bot","content":"x"}])))
+            refusal(chat(json!([{"role":"user","content":"x"},{"role":"","content":"x"}])))
                 .contains("message 2")
         );
         assert!(refusal(chat(json!([{"type":"placeholder","name":"1x"}]))).contains("not \"1x\""));

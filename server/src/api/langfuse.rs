@@ -46,6 +46,20 @@ pub(crate) async fn read_prompt(
     }
 }
 
+/// Every other `/api/public/` path (a Langfuse SDK with tracing left on posts its traces
+/// there, and retries): a Langfuse-shaped 404 saying what is served, without reading the body.
+pub(crate) async fn not_served(request: Request) -> Response {
+    // The path is echoed, bounded: a client's URL can be long.
+    let path: String = request.uri().path().chars().take(200).collect();
+    let message = format!(
+        "PromptVault serves Langfuse's prompt management only (/api/public/v2/prompts); {} {} is not served \
+         (turn tracing off in the Langfuse SDK, or send traces to a Langfuse server)",
+        request.method(),
+        path
+    );
+    refused(LangfuseRefused::NotFound(message))
+}
+
 /// The secret key of `Authorization: Basic base64(public:secret)`.
 fn basic_secret(headers: &HeaderMap) -> Option<String> {
     let encoded = headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;

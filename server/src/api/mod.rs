@@ -15,7 +15,7 @@ mod stream;
 pub(crate) mod team;
 mod webhooks;
 
-pub(crate) use langfuse::read_prompt as read_langfuse_prompt;
+pub(crate) use langfuse::{not_served as langfuse_not_served, read_prompt as read_langfuse_prompt};
 pub(crate) use reads::{bearer, read_prompt};
 pub use stream::HEARTBEAT as STREAM_HEARTBEAT;
 pub(crate) use stream::stream;

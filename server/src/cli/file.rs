@@ -293,8 +293,8 @@ mod tests {
                 "a text prompt has no [[messages]]",
             ),
             (
-                "+++\ntype = \"chat\"\n[[messages]]\nrole = \"robot\"\ncontent = \"x\"\n+++\n",
-                "message 1: the role",
+                "+++\ntype = \"chat\"\n[[messages]]\nrole = \"\"\ncontent = \"x\"\n+++\n",
+                "message 1: a message's role cannot be empty",
             ),
             ("+++\nconfig = 3\n+++\nx", "config is a table"),
             ("+++\nconfig = \"[1]\"\n+++\nx", "holds a JSON object"),

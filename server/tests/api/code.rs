@@ -203,7 +203,7 @@ async fn bad_files_are_refused_naming_the_file_and_nothing_is_pushed() {
         ("Bad Name.prompt", "x\n", "not allowed in a prompt name"),
         (
             "chatty.prompt",
-            "+++\ntype = \"chat\"\n[[messages]]\nrole = \"robot\"\ncontent = \"x\"\n+++\n",
+            "+++\ntype = \"chat\"\n[[messages]]\nrole = \"\"\ncontent = \"x\"\n+++\n",
             "message 1",
         ),
         // Only the server knows `plain` is a text prompt: its refusal names the file too.

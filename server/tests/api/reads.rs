@@ -186,3 +186,24 @@ async fn the_langfuse_prompt_api_serves_the_same_versions_over_basic_auth() {
     .await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn other_langfuse_paths_answer_a_langfuse_error_naming_what_is_served() {
+    let (app, live, _) = app_with_keys().await;
+    for (method, path) in [
+        (Method::POST, "/api/public/ingestion"),
+        (Method::POST, "/api/public/otel/v1/traces"),
+        (Method::GET, "/api/public/projects"),
+    ] {
+        let request =
+            app.client.request(method.clone(), format!("{}{path}", app.base)).basic_auth("pk", Some(&live));
+        let (status, body) = read(request.body("{\"batch\":[]}").send().await.expect("send")).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (404, &json!("LangfuseNotFoundError")),
+            "{method} {path}: {body}"
+        );
+        let message = body["message"].as_str().expect("a message");
+        assert!(message.contains("prompt management only") && message.contains(path), "{message}");
+    }
+}

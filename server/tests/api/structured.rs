@@ -106,7 +106,7 @@ async fn bad_structured_input_is_a_422_naming_the_field_and_saves_nothing() {
     let big = json!({"notes": "x".repeat(70 * 1024)});
     let cases = [
         (CHAT, json!({"messages": []}), 422, "messages"),
-        (CHAT, json!({"messages": [{"role": "bot", "content": "x"}]}), 422, "messages"),
+        (CHAT, json!({"messages": [{"role": "", "content": "x"}]}), 422, "messages"),
         (CHAT, json!({"messages": [{"type": "placeholder", "name": "1st"}]}), 422, "messages"),
         (
             CHAT,

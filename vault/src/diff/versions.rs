@@ -56,8 +56,8 @@ pub fn messages(old: &[ChatMessage], new: &[ChatMessage]) -> (Vec<MessageChange>
                     changes.push(MessageChange::Changed {
                         old_index,
                         new_index,
-                        old_role: *old_role,
-                        new_role: *new_role,
+                        old_role: old_role.clone(),
+                        new_role: new_role.clone(),
                         diff,
                     });
                 }

@@ -150,15 +150,15 @@ fn describe(message: &str, number: i64) -> String {
     if message.trim().is_empty() { types::label(number) } else { message.to_owned() }
 }
 
-/// A chat message as an agent gets it; a placeholder is left out.
+/// A chat message as an agent gets it; a placeholder is left out. MCP knows two roles:
+/// an assistant's message stays the assistant's, every other role (system, developer,
+/// tool, …) is given as the user's.
 fn agent_message(message: ChatMessage) -> Option<(AgentRole, String)> {
     match message {
         ChatMessage::Message { role: MessageRole::Assistant, content } => {
             Some((AgentRole::Assistant, content))
         }
-        ChatMessage::Message { role: MessageRole::System | MessageRole::User, content } => {
-            Some((AgentRole::User, content))
-        }
+        ChatMessage::Message { content, .. } => Some((AgentRole::User, content)),
         ChatMessage::Placeholder { .. } => None,
     }
 }

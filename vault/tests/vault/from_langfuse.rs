@@ -22,7 +22,8 @@ fn export() -> Vec<LangfuseVersion> {
          "prompt": [
             {"type": "chatmessage", "role": "system", "content": "You triage for {{team}}."},
             {"type": "placeholder", "name": "history"},
-            {"role": "user", "content": "{{question}}"}
+            {"role": "user", "content": "{{question}}"},
+            {"type": "chatmessage", "role": "developer", "content": "Answer in JSON."}
          ],
          "config": {"model": "gpt-4o", "temperature": 0}, "labels": ["production", "latest"], "tags": []}
     ]))
@@ -63,6 +64,7 @@ async fn an_export_becomes_prompts_with_their_history_and_a_second_import_change
     let Body::Chat(messages) = &triage.body else { panic!("a chat body") };
     assert_eq!(messages[0], ChatMessage::new(MessageRole::System, "You triage for {{team}}."));
     assert_eq!(messages[1], ChatMessage::Placeholder { name: "history".into() });
+    assert_eq!(messages[3], ChatMessage::new(MessageRole::Developer, "Answer in JSON."), "any role is kept");
     assert_eq!(triage.config.get("model"), Some(&json!("gpt-4o")));
 
     let moves = vault.deployments(&owner, "greeting").await.expect("moves").len();
@@ -98,7 +100,7 @@ async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
             "c v1: a chat prompt's prompt is a list",
         ),
         (
-            json!([{"name": "c", "version": 2, "type": "chat", "prompt": [{"role": "robot", "content": "x"}]}]),
+            json!([{"name": "c", "version": 2, "type": "chat", "prompt": [{"role": "", "content": "x"}]}]),
             "c v2: message 1",
         ),
         (json!([{"name": "t", "version": 0, "prompt": "x"}]), "t: "),

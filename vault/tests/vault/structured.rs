@@ -79,7 +79,7 @@ async fn bad_structured_input_is_refused_by_field_and_saves_nothing() {
     let big = json!({"notes": "x".repeat(vault::content::MAX_CONFIG_BYTES)});
     let cases: Vec<(&str, NewDraft, &str)> = vec![
         (CHAT, NewDraft::chat(json!([]), "m"), "messages"),
-        (CHAT, NewDraft::chat(json!([{"role": "bot", "content": "x"}]), "m"), "messages"),
+        (CHAT, NewDraft::chat(json!([{"role": " ", "content": "x"}]), "m"), "messages"),
         (CHAT, NewDraft::chat(json!([{"type": "placeholder", "name": "my history"}]), "m"), "messages"),
         (
             CHAT,
@@ -220,7 +220,7 @@ async fn chat_versions_are_diffed_message_by_message_and_config_key_by_key() {
     let MessageChange::Changed { old_role, new_role, diff, .. } = &changes[0] else {
         panic!("{:?}", changes[0])
     };
-    assert_eq!((*old_role, *new_role), (MessageRole::System, MessageRole::System));
+    assert_eq!((old_role, new_role), (&MessageRole::System, &MessageRole::System));
     let emphasised: Vec<String> = diff
         .rows
         .iter()

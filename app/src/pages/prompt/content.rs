@@ -8,21 +8,33 @@ use types::template::Mode;
 use types::{Body, ChatMessage, MessageRole, PromptType};
 
 /// What one entry of a chat prompt is: a message of a role, or a placeholder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Slot {
     Message(MessageRole),
     Placeholder,
 }
 
 impl Slot {
-    const ALL: [Slot; 4] = [
-        Slot::Message(MessageRole::System),
-        Slot::Message(MessageRole::User),
-        Slot::Message(MessageRole::Assistant),
-        Slot::Placeholder,
-    ];
+    /// The choices of a row's select: the named roles, the row's own role when it is
+    /// another (a `tool` message imported from Langfuse keeps its role), and a placeholder.
+    fn offered(own: &Slot) -> Vec<Slot> {
+        let mut slots: Vec<Slot> = MessageRole::NAMED.into_iter().map(Slot::Message).collect();
+        if let Slot::Message(role @ MessageRole::Other(_)) = own {
+            slots.push(Slot::Message(role.clone()));
+        }
+        slots.push(Slot::Placeholder);
+        slots
+    }
 
-    fn as_str(self) -> &'static str {
+    /// The option's value: the role, or nothing for a placeholder (a role is never empty).
+    fn value(&self) -> &str {
+        match self {
+            Slot::Message(role) => role.as_str(),
+            Slot::Placeholder => "",
+        }
+    }
+
+    fn label(&self) -> &str {
         match self {
             Slot::Message(role) => role.as_str(),
             Slot::Placeholder => "placeholder",
@@ -42,6 +54,8 @@ pub(super) struct MessageRow {
     slot: RwSignal<Slot>,
     /// The content of a message, the name of a placeholder.
     text: RwSignal<String>,
+    /// The choices of its select, fixed when the row is made.
+    offered: StoredValue<Vec<Slot>>,
 }
 
 impl MessageRow {
@@ -89,7 +103,8 @@ impl Content {
             ChatMessage::Message { role, content } => (Slot::Message(role), content),
             ChatMessage::Placeholder { name } => (Slot::Placeholder, name),
         };
-        MessageRow { key, slot: RwSignal::new(slot), text: RwSignal::new(text) }
+        let offered = StoredValue::new(Slot::offered(&slot));
+        MessageRow { key, slot: RwSignal::new(slot), text: RwSignal::new(text), offered }
     }
 
     /// The content as the vault reads it.
@@ -158,14 +173,17 @@ pub(super) fn ChatMessages(content: Content, can_edit: bool) -> impl IntoView {
                             }
                         };
                         view! {
-                            <li class="chat-message" class:placeholder=move || row.slot.get() == Slot::Placeholder>
+                            <li class="chat-message" class:placeholder=move || row.slot.with(|s| *s == Slot::Placeholder)>
                                 <div class="row">
                                     <select aria-label=move || format!("Role of message {}", n())
                                         on:change=move |ev| row.slot.set(Slot::parse(&event_target_value(&ev)))>
-                                        {Slot::ALL.into_iter().map(|slot| view! {
-                                            <option value=slot.as_str() selected=move || row.slot.get() == slot>
-                                                {slot.as_str()}
-                                            </option>
+                                        {row.offered.get_value().into_iter().map(|slot| {
+                                            let (value, label) = (slot.value().to_owned(), slot.label().to_owned());
+                                            view! {
+                                                <option value=value selected=move || row.slot.with(|s| *s == slot)>
+                                                    {label}
+                                                </option>
+                                            }
                                         }).collect_view()}
                                     </select>
                                     <span class="grow"></span>
@@ -181,7 +199,7 @@ pub(super) fn ChatMessages(content: Content, can_edit: bool) -> impl IntoView {
                                         "Remove"
                                     </button>
                                 </div>
-                                {move || if row.slot.get() == Slot::Placeholder {
+                                {move || if row.slot.with(|s| *s == Slot::Placeholder) {
                                     view! {
                                         <input type="text" class="mono" placeholder="history" spellcheck="false"
                                             aria-label=move || format!("Name of placeholder {}", n())
@@ -293,7 +311,7 @@ pub(super) fn VariablesAndPreview(content: Content) -> impl IntoView {
                     <ol class="preview-chat">
                         {messages.into_iter().map(|message| match message {
                             ChatMessage::Message { role, content } => view! {
-                                <li><span class="badge kind">{role.as_str()}</span><pre class="preview-text">{content}</pre></li>
+                                <li><span class="badge kind">{role.to_string()}</span><pre class="preview-text">{content}</pre></li>
                             }.into_any(),
                             ChatMessage::Placeholder { name } => view! {
                                 <li class="hint">"⟨ " <code>{name}</code> ": the application's messages ⟩"</li>
