@@ -39,7 +39,7 @@ pub use webhooks::{
     AttemptJson, EVENT_API_VERSION, EventJson, EventQueued, EventRequestJson, PersonJson, WebhookJson,
 };
 pub use words::{
-    ActivityKind, DeliveryState, EventKind, KeyKind, LiveChanges, PushAction, RequestAction, RequestState,
+    ActivityKind, ChangeRule, DeliveryState, EventKind, Fallback, KeyKind, PushAction, RequestAction, RequestState,
     Role, UnknownWord,
 };
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{KeyKind, LiveChanges};
+use crate::{KeyKind, ChangeRule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -11,7 +11,7 @@ pub struct SettingsJson {
     pub staging_enabled: bool,
     /// Who changes live: `editors` (directly; the default), `admins` (only admins and
     /// owners), or `review` (every promote and rollback is a request another member approves).
-    pub live_changes: LiveChanges,
+    pub live_changes: ChangeRule,
 }
 
 /// An API key as listed: never the key itself, but in the response that created it.

@@ -20,6 +20,13 @@ impl fmt::Display for UnknownWord {
 
 impl std::error::Error for UnknownWord {}
 
+impl UnknownWord {
+    /// The same refusal for a field of another name (a change rule given as `live_changes`).
+    pub fn for_field(self, field: &'static str) -> UnknownWord {
+        UnknownWord { field, ..self }
+    }
+}
+
 /// `a, b or c`.
 fn one_of(words: &[&str]) -> String {
     match words.split_last() {
@@ -81,16 +88,25 @@ words! {
 }
 
 words! {
-    /// Who promotes and rolls back in a workspace.
+    /// Who moves a label: its change rule. Live's is the workspace's `live_changes` setting
+    /// (who promotes and rolls back).
     #[derive(Default)]
-    pub enum LiveChanges ("live_changes", "live_changes") {
+    pub enum ChangeRule ("rule", "a change rule") {
         /// Editors, admins and owners, directly (the default).
         #[default]
         Editors = "editors",
         /// Admins and owners only; editors still draft and stage.
         Admins = "admins",
-        /// Every promote and rollback is a request that a second entitled member approves.
+        /// Every move is a request that a second entitled member approves.
         Review = "review",
+    }
+}
+
+words! {
+    /// What a label's keys read where it points at no version of a prompt.
+    pub enum Fallback ("fallback", "a fallback") {
+        /// The prompt's live version.
+        Live = "live",
     }
 }
 
@@ -280,6 +296,6 @@ mod tests {
         assert_eq!(wrong.map(|w| w.message).as_deref(), Some("a role is owner, admin, editor or viewer"));
         let wrong = KeyKind::parse("prod").err().map(|w| w.message);
         assert_eq!(wrong.as_deref(), Some("a key's kind is live or test"));
-        assert_eq!(LiveChanges::default(), LiveChanges::Editors);
+        assert_eq!(ChangeRule::default(), ChangeRule::Editors);
     }
 }

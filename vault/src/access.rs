@@ -11,7 +11,7 @@ use crate::error::{Conflict, VaultError};
 
 /// The words: roles and the live-change rule are the API's vocabulary (`types`); what
 /// each allows is decided below.
-pub use types::{LiveChanges, Role};
+pub use types::{ChangeRule, Role};
 
 /// What a member may do in a workspace, by role (see [`Permission::allows`]):
 ///
@@ -123,7 +123,7 @@ impl Actor {
 /// How an actor changes live when they may: directly, or by a request another entitled
 /// member approves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LiveRight {
+pub enum ChangeRight {
     Directly,
     ByRequest,
 }
@@ -132,22 +132,22 @@ impl Actor {
     /// Whether and how the actor may move live (promote, roll back; under review, request,
     /// approve and reject) while the workspace's setting is `rule`; 403 naming who may when
     /// they may not. The operations' refusals and the dashboard's offers both come from here.
-    pub fn live_right(&self, rule: LiveChanges) -> Result<LiveRight> {
+    pub fn live_right(&self, rule: ChangeRule) -> Result<ChangeRight> {
         self.require(Permission::ChangeLive)?;
-        if rule == LiveChanges::Admins && !self.may(Permission::Administer) {
+        if rule == ChangeRule::Admins && !self.may(Permission::Administer) {
             return Err(VaultError::Forbidden(
                 "in this workspace only admins and owners change what is live".into(),
             ));
         }
-        Ok(if rule == LiveChanges::Review { LiveRight::ByRequest } else { LiveRight::Directly })
+        Ok(if rule == ChangeRule::Review { ChangeRight::ByRequest } else { ChangeRight::Directly })
     }
 
     /// Refuses a direct promote or rollback `rule` does not allow: not entitled (403), or
     /// every change by review (409 `review_required`).
-    pub(crate) fn require_direct_live_change(&self, rule: LiveChanges) -> Result<()> {
+    pub(crate) fn require_direct_live_change(&self, rule: ChangeRule) -> Result<()> {
         match self.live_right(rule)? {
-            LiveRight::Directly => Ok(()),
-            LiveRight::ByRequest => Err(VaultError::conflict(
+            ChangeRight::Directly => Ok(()),
+            ChangeRight::ByRequest => Err(VaultError::conflict(
                 Conflict::ReviewRequired,
                 "this workspace reviews every change to live: request it, and another member approves it",
             )),
@@ -179,7 +179,7 @@ mod permission_tests {
 
     #[test]
     fn who_changes_live_and_how() {
-        use LiveRight::*;
+        use ChangeRight::*;
         let actor = |role| Actor {
             account_id: 1,
             member_id: 1,
@@ -192,9 +192,9 @@ mod permission_tests {
         };
         let roles = [Role::Viewer, Role::Editor, Role::Admin, Role::Owner];
         let rows = [
-            (LiveChanges::Editors, [None, Some(Directly), Some(Directly), Some(Directly)]),
-            (LiveChanges::Admins, [None, None, Some(Directly), Some(Directly)]),
-            (LiveChanges::Review, [None, Some(ByRequest), Some(ByRequest), Some(ByRequest)]),
+            (ChangeRule::Editors, [None, Some(Directly), Some(Directly), Some(Directly)]),
+            (ChangeRule::Admins, [None, None, Some(Directly), Some(Directly)]),
+            (ChangeRule::Review, [None, Some(ByRequest), Some(ByRequest), Some(ByRequest)]),
         ];
         for (rule, expected) in rows {
             let rights = roles.map(|role| actor(role).live_right(rule).ok());

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
-use crate::access::LiveChanges;
+use crate::access::ChangeRule;
 use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
@@ -214,7 +214,7 @@ impl Vault {
 /// approval, so the history comes in as drafts and `production` as a request.
 async fn history_status(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<Status> {
     match settings::live_changes(tx, actor.workspace_id).await? {
-        LiveChanges::Review => Ok(Status::Draft),
+        ChangeRule::Review => Ok(Status::Draft),
         rule => {
             actor.live_right(rule).map_err(|_| {
                 VaultError::Forbidden(

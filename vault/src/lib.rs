@@ -54,7 +54,7 @@ mod webhooks;
 mod wire;
 mod workspaces;
 
-pub use access::{Actor, Credential, LiveChanges, LiveRight, Permission, Role};
+pub use access::{Actor, Credential, ChangeRule, ChangeRight, Permission, Role};
 pub use accounts::{NewMember, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use attempts::{

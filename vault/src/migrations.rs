@@ -34,6 +34,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0012_versions_missing_variables.sql"),
     migration_file!("sqlite", "0013_draft_under_review.sql"),
     migration_file!("sqlite", "0014_delivery_claims.sql"),
+    migration_file!("sqlite", "0015_labels.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -44,6 +45,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0005_versions_missing_variables.sql"),
     migration_file!("postgres", "0006_draft_under_review.sql"),
     migration_file!("postgres", "0007_delivery_claims.sql"),
+    migration_file!("postgres", "0008_labels.sql"),
 ];
 
 /// The migrator of one backend's files.

@@ -55,6 +55,71 @@ impl fmt::Display for PromptName {
     }
 }
 
+/// The longest label name, in characters (Langfuse's limit).
+pub const MAX_LABEL_CHARS: usize = 36;
+
+/// A label's name: lowercase letters, digits, `-`, `_` and `.`, 1 to 36 characters (as
+/// Langfuse's). `live` and `staging` name the built-in labels; `production` is what the
+/// Langfuse API calls live and `latest` always names the newest version, so neither can
+/// name a label of a workspace's own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LabelName(String);
+
+impl LabelName {
+    pub const LIVE: &str = "live";
+    pub const STAGING: &str = "staging";
+
+    pub fn parse(raw: &str) -> Result<Self, VaultError> {
+        let field = "label";
+        if raw.is_empty() || raw.chars().count() > MAX_LABEL_CHARS {
+            return Err(VaultError::invalid(field, format!("a label has 1 to {MAX_LABEL_CHARS} characters")));
+        }
+        if let Some(bad) =
+            raw.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(*c)))
+        {
+            return Err(VaultError::invalid(
+                field,
+                format!("{bad:?} is not allowed in a label: use lowercase letters, digits, '-', '_' and '.'"),
+            ));
+        }
+        Ok(LabelName(raw.to_owned()))
+    }
+
+    /// A name for a new label of the workspace's own: not one of the reserved ones.
+    pub fn parse_new(raw: &str) -> Result<Self, VaultError> {
+        let name = LabelName::parse(raw)?;
+        let why = match name.as_str() {
+            LabelName::LIVE | LabelName::STAGING => "is built in",
+            "production" => "is what the Langfuse API calls live",
+            "latest" => "always names the newest version",
+            _ => return Ok(name),
+        };
+        Err(VaultError::invalid("name", format!("{name} {why}; choose another name for a label")))
+    }
+
+    pub fn live() -> LabelName {
+        LabelName(LabelName::LIVE.to_owned())
+    }
+
+    pub fn staging() -> LabelName {
+        LabelName(LabelName::STAGING.to_owned())
+    }
+
+    pub fn is_built_in(&self) -> bool {
+        matches!(self.as_str(), LabelName::LIVE | LabelName::STAGING)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LabelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A version's number, written `3` or `v3` by callers; its label is `v3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::Result;
-use crate::access::{Actor, LiveChanges};
+use crate::access::{Actor, ChangeRule};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::names::{MAX_MESSAGE_BYTES, VersionNumber};
@@ -30,7 +30,7 @@ pub struct RequestOffered {
 
 impl ChangeRequest {
     /// What `actor` may do with this request while the workspace's setting is `rule`.
-    pub fn offered(&self, actor: &Actor, rule: LiveChanges) -> RequestOffered {
+    pub fn offered(&self, actor: &Actor, rule: ChangeRule) -> RequestOffered {
         let open = self.state == RequestState::Open;
         let own = self.requester_id == actor.account_id;
         RequestOffered { decide: open && !own && actor.live_right(rule).is_ok(), cancel: open && own }

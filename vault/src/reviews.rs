@@ -6,7 +6,7 @@
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use types::EventRequestJson;
 
-use crate::access::LiveChanges;
+use crate::access::ChangeRule;
 use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
@@ -24,7 +24,7 @@ use crate::settings;
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// Refuses a request's decision by someone the workspace's rule does not entitle.
-async fn entitled(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<LiveChanges> {
+async fn entitled(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<ChangeRule> {
     let rule = settings::live_changes(tx, actor.workspace_id).await?;
     actor.live_right(rule)?;
     Ok(rule)
@@ -52,7 +52,7 @@ impl Vault {
         // before it opens (and the request sees it), never after (see the review freeze).
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
-        if entitled(&mut tx, actor).await? != LiveChanges::Review {
+        if entitled(&mut tx, actor).await? != ChangeRule::Review {
             return Err(VaultError::conflict(
                 Conflict::ReviewOff,
                 "this workspace does not review changes to live: promote or roll back directly",
@@ -200,7 +200,7 @@ impl Vault {
         if prompt.live == Some(number) {
             return Ok(GoingLive::AlreadyLive);
         }
-        if entitled(tx, actor).await? != LiveChanges::Review {
+        if entitled(tx, actor).await? != ChangeRule::Review {
             promote_in(tx, actor, prompt, number, None).await?;
             return Ok(GoingLive::Promoted);
         }

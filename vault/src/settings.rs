@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
-use crate::access::{Actor, LiveChanges, Permission};
+use crate::access::{Actor, ChangeRule, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::{Result, Vault};
 
@@ -14,13 +14,13 @@ pub struct Settings {
     /// is hidden and test keys read live; nothing is deleted.
     pub staging_enabled: bool,
     /// Settings -> Who can change live.
-    pub live_changes: LiveChanges,
+    pub live_changes: ChangeRule,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SettingsPatch {
     pub staging_enabled: Option<bool>,
-    pub live_changes: Option<LiveChanges>,
+    pub live_changes: Option<ChangeRule>,
 }
 
 impl Vault {
@@ -31,7 +31,7 @@ impl Vault {
             .await?;
         Ok(Settings {
             staging_enabled: row.try_get::<i64, _>("staging_enabled")? != 0,
-            live_changes: LiveChanges::parse(&row.try_get::<String, _>("live_changes")?)?,
+            live_changes: ChangeRule::parse(&row.try_get::<String, _>("live_changes")?)?,
         })
     }
 
@@ -75,10 +75,10 @@ impl Vault {
 }
 
 /// The workspace's `live_changes` setting, read in the transaction that acts on it.
-pub(crate) async fn live_changes(tx: &mut Transaction<'_, Any>, workspace_id: i64) -> Result<LiveChanges> {
+pub(crate) async fn live_changes(tx: &mut Transaction<'_, Any>, workspace_id: i64) -> Result<ChangeRule> {
     let raw: String = sqlx::query_scalar("select live_changes from workspaces where id = $1")
         .bind(workspace_id)
         .fetch_one(&mut **tx)
         .await?;
-    Ok(LiveChanges::parse(&raw)?)
+    Ok(ChangeRule::parse(&raw)?)
 }

@@ -15,8 +15,9 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use crate::db::{Backend, Timestamp};
 use crate::{Conflict, Result, Vault, VaultError};
 
-/// The document's format; a reader refuses another.
-const FORMAT: u32 = 1;
+/// The document's format; a reader refuses another, except format 1 (before labels), which
+/// it reads as this one (its pointer moves named a `channel`: now their `label`).
+const FORMAT: u32 = 2;
 
 /// One table as it is moved: its columns (text ones named apart, so that a null is bound
 /// with the right type on PostgreSQL), and which rows belong to workspace `$1`.
@@ -94,8 +95,9 @@ const TABLES: &[Table] = &[
             "created_at",
             "last_used_at",
             "revoked_at",
+            "label",
         ],
-        text: &["kind", "name", "token_hash", "last_four"],
+        text: &["kind", "name", "token_hash", "last_four", "label"],
         of_workspace: "workspace_id = $1",
     },
     Table {
@@ -111,6 +113,18 @@ const TABLES: &[Table] = &[
             "updated_at",
         ],
         text: &["name"],
+        of_workspace: "workspace_id = $1",
+    },
+    Table {
+        name: "prompt_tags",
+        columns: &["prompt_id", "tag", "position"],
+        text: &["tag"],
+        of_workspace: "prompt_id in (select id from prompts where workspace_id = $1)",
+    },
+    Table {
+        name: "labels",
+        columns: &["id", "workspace_id", "name", "protected", "rule", "fallback", "created_at"],
+        text: &["name", "rule", "fallback"],
         of_workspace: "workspace_id = $1",
     },
     Table {
@@ -130,11 +144,17 @@ const TABLES: &[Table] = &[
         of_workspace: "prompt_id in (select id from prompts where workspace_id = $1)",
     },
     Table {
+        name: "prompt_labels",
+        columns: &["prompt_id", "label_id", "number"],
+        text: &[],
+        of_workspace: "prompt_id in (select id from prompts where workspace_id = $1)",
+    },
+    Table {
         name: "pointer_moves",
         columns: &[
             "id",
             "prompt_id",
-            "channel",
+            "label",
             "from_number",
             "to_number",
             "actor_id",
@@ -142,7 +162,7 @@ const TABLES: &[Table] = &[
             "event_id",
             "requested_by",
         ],
-        text: &["channel", "event_id"],
+        text: &["label", "event_id"],
         of_workspace: "prompt_id in (select id from prompts where workspace_id = $1)",
     },
     Table {
@@ -160,8 +180,9 @@ const TABLES: &[Table] = &[
             "decided_by",
             "decided_at",
             "decision_note",
+            "label",
         ],
-        text: &["action", "note", "state", "decision_note"],
+        text: &["action", "note", "state", "decision_note", "label"],
         of_workspace: "workspace_id = $1",
     },
     Table {
@@ -255,9 +276,9 @@ impl Vault {
     /// Reads an [`Export`] into this database, which must hold no workspace yet: all of it
     /// in one transaction, or nothing. Other instances on the database serve it at once.
     pub async fn import(&self, export: &Export) -> Result<()> {
-        if export.promptvault_export != FORMAT {
+        if !(1..=FORMAT).contains(&export.promptvault_export) {
             let message = format!(
-                "this file is export format {}; this PromptVault reads format {FORMAT}",
+                "this file is export format {}; this PromptVault reads formats 1 to {FORMAT}",
                 export.promptvault_export
             );
             return Err(VaultError::invalid("file", message));
@@ -279,7 +300,10 @@ impl Vault {
                 }
             };
             for row in rows {
-                insert_row(&mut tx, table, row).await?;
+                match upgraded(export.promptvault_export, table, row) {
+                    Some(row) => insert_row(&mut tx, table, &row).await?,
+                    None => insert_row(&mut tx, table, row).await?,
+                }
             }
         }
         if self.db.backend == Backend::Postgres {
@@ -320,6 +344,18 @@ async fn rows_of(tx: &mut Transaction<'_, Any>, table: &Table, scope: Option<i64
         .collect()
 }
 
+/// A row of an older format as this format writes it, if it differs.
+fn upgraded(format: u32, table: &Table, row: &Value) -> Option<Value> {
+    let Value::Object(object) = row else { return None };
+    if format == 1 && table.name == "pointer_moves" {
+        let mut object = object.clone();
+        let channel = object.remove("channel")?;
+        object.insert("label".to_owned(), channel);
+        return Some(Value::Object(object));
+    }
+    None
+}
+
 async fn insert_row(tx: &mut Transaction<'_, Any>, table: &Table, row: &Value) -> Result<()> {
     let bad = |what: String| VaultError::invalid("file", format!("a row of {}: {what}", table.name));
     let Value::Object(object) = row else { return Err(bad("not an object".into())) };
@@ -356,7 +392,7 @@ async fn insert_row(tx: &mut Transaction<'_, Any>, table: &Table, row: &Value) -
 
 /// PostgreSQL's id sequences start after the imported ids (SQLite follows by itself).
 async fn restart_sequences(tx: &mut Transaction<'_, Any>) -> Result<()> {
-    for table in TABLES.iter().filter(|t| t.name != "events") {
+    for table in TABLES.iter().filter(|t| t.name != "events" && t.columns.contains(&"id")) {
         let sql = format!(
             "select setval(pg_get_serial_sequence('{0}', 'id'), (select coalesce(max(id), 0) + 1 from {0}), false)",
             table.name

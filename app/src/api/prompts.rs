@@ -106,7 +106,7 @@ pub async fn load_overview(
         live: state.live.map(vault::VersionNumber::get),
         staging: state.staging.map(vault::VersionNumber::get),
         staging_enabled: settings.staging_enabled,
-        review: matches!(actor.live_right(settings.live_changes), Ok(vault::LiveRight::ByRequest)),
+        review: matches!(actor.live_right(settings.live_changes), Ok(vault::ChangeRight::ByRequest)),
         can_edit: actor.can_edit(),
         versions: page.items,
         next_cursor: page.next_cursor,

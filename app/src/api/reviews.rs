@@ -100,7 +100,7 @@ pub async fn cancel_request(id: i64) -> Result<(), AppError> {
 
 /// Settings → Who can change live: `editors`, `admins` or `review`.
 #[server]
-pub async fn set_live_changes(rule: types::LiveChanges) -> Result<(), AppError> {
+pub async fn set_live_changes(rule: types::ChangeRule) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
     let patch = vault::SettingsPatch { live_changes: Some(rule), ..Default::default() };
     ctx.vault.update_settings(&actor, patch).await?;

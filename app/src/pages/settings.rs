@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
-use types::{KeyKind, LiveChanges, MAX_SHORT_TEXT_CHARS};
+use types::{KeyKind, ChangeRule, MAX_SHORT_TEXT_CHARS};
 
 use crate::api::{
     self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreateWorkspace, CreatedToken,
@@ -251,11 +251,11 @@ struct AccountActions {
 
 /// Who can change live: editors (directly), admins only, or review by a second person.
 #[component]
-fn LiveChangesCard(rule: LiveChanges, can_administer: bool) -> impl IntoView {
-    const RULES: [(LiveChanges, &str); 3] = [
-        (LiveChanges::Editors, "Editors, admins and owners promote and roll back directly."),
-        (LiveChanges::Admins, "Only admins and owners promote and roll back; editors still draft and stage."),
-        (LiveChanges::Review, "Every promote and rollback is a request that a second person approves."),
+fn LiveChangesCard(rule: ChangeRule, can_administer: bool) -> impl IntoView {
+    const RULES: [(ChangeRule, &str); 3] = [
+        (ChangeRule::Editors, "Editors, admins and owners promote and roll back directly."),
+        (ChangeRule::Admins, "Only admins and owners promote and roll back; editors still draft and stage."),
+        (ChangeRule::Review, "Every promote and rollback is a request that a second person approves."),
     ];
     let save = ServerAction::<SetLiveChanges>::new();
     let current = RULES.iter().find(|(r, _)| *r == rule).map_or("", |(_, words)| words);

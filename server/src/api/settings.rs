@@ -31,7 +31,11 @@ pub(crate) async fn update_settings(
     Member(actor): Member,
     Body(req): Body<SettingsRequest>,
 ) -> ApiResult<Json<SettingsJson>> {
-    let live_changes = req.live_changes.as_deref().map(vault::LiveChanges::parse).transpose()?;
+    let live_changes = req
+        .live_changes
+        .as_deref()
+        .map(|rule| vault::ChangeRule::parse(rule).map_err(|wrong| wrong.for_field("live_changes")))
+        .transpose()?;
     let patch = SettingsPatch { staging_enabled: req.staging_enabled, live_changes };
     Ok(Json(vault.update_settings(&actor, patch).await?.into()))
 }

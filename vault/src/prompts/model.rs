@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::access::{Actor, LiveRight, Permission};
+use crate::access::{Actor, ChangeRight, Permission};
 use crate::content::{DraftBody, PromptType};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
@@ -168,6 +168,6 @@ pub fn offered(
         roll_back: may_change_live && roll_back,
         stage: may_edit && staging_enabled && !staged,
         unstage: may_edit && staging_enabled && staged,
-        by_request: live_right == Some(LiveRight::ByRequest),
+        by_request: live_right == Some(ChangeRight::ByRequest),
     }
 }

@@ -347,7 +347,7 @@ impl Vault {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let rows = sqlx::query(
-            "select d.channel, d.from_number, d.to_number, d.at, d.event_id, m.name as actor, r.name as requester \
+            "select d.label, d.from_number, d.to_number, d.at, d.event_id, m.name as actor, r.name as requester \
              from pointer_moves d join accounts m on m.id = d.actor_id left join accounts r on r.id = d.requested_by \
              where d.prompt_id = $1 order by d.id desc",
         )
@@ -357,7 +357,7 @@ impl Vault {
         rows.iter()
             .map(|row| {
                 Ok(PointerMove {
-                    channel: channel_from_db(&row.try_get::<String, _>("channel")?)?,
+                    channel: channel_from_db(&row.try_get::<String, _>("label")?)?,
                     from: optional_number(row, "from_number")?,
                     to: optional_number(row, "to_number")?,
                     actor: row.try_get("actor")?,

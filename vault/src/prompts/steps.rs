@@ -335,7 +335,7 @@ async fn move_pointer(
         .await?;
     let event_id = events::new_event_id();
     sqlx::query(
-        "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id, requested_by) \
+        "insert into pointer_moves (prompt_id, label, from_number, to_number, actor_id, at, event_id, requested_by) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(prompt.id)

@@ -126,7 +126,7 @@ async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
 #[tokio::test]
 async fn under_review_the_production_version_is_requested_once() {
     let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
-    let review = SettingsPatch { live_changes: Some(vault::LiveChanges::Review), ..Default::default() };
+    let review = SettingsPatch { live_changes: Some(vault::ChangeRule::Review), ..Default::default() };
     vault.update_settings(&owner, review).await.expect("review");
     let report = vault.import_from_langfuse(&owner, export()).await.expect("import");
     let request = report[0].requested.expect("a request for production");
@@ -154,12 +154,12 @@ async fn an_import_never_publishes_without_the_right_to() {
     let editor = vault.add_member(&owner, editor).await.expect("editor");
     let key = vault.create_api_key(&owner, vault::KeyKind::Live, "app").await.expect("key").token;
 
-    let admins = SettingsPatch { live_changes: Some(vault::LiveChanges::Admins), ..Default::default() };
+    let admins = SettingsPatch { live_changes: Some(vault::ChangeRule::Admins), ..Default::default() };
     vault.update_settings(&owner, admins).await.expect("admins");
     assert_refused(vault.import_from_langfuse(&editor, export()).await, 403, "only admins and owners");
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing imported");
 
-    let review = SettingsPatch { live_changes: Some(vault::LiveChanges::Review), ..Default::default() };
+    let review = SettingsPatch { live_changes: Some(vault::ChangeRule::Review), ..Default::default() };
     vault.update_settings(&owner, review).await.expect("review");
     let report = vault.import_from_langfuse(&editor, export()).await.expect("import");
     assert!(report[0].requested.is_some() && report[0].promoted.is_none());

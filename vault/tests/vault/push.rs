@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use vault::{
-    Actor, LiveChanges, NewDraft, NewMember, PromptFile, PromptType, Push, PushStep, Role, SettingsPatch,
+    Actor, ChangeRule, NewDraft, NewMember, PromptFile, PromptType, Push, PushStep, Role, SettingsPatch,
     Vault,
 };
 
@@ -155,7 +155,7 @@ async fn roles_and_the_workspace_rule_decide_what_a_push_may_do() {
     assert_refused(vault.push(&viewer, push(files())).await, 403, "viewers cannot change prompts");
 
     let editor = member(&vault, &owner, Role::Editor).await;
-    let admins_only = SettingsPatch { live_changes: Some(LiveChanges::Admins), ..Default::default() };
+    let admins_only = SettingsPatch { live_changes: Some(ChangeRule::Admins), ..Default::default() };
     vault.update_settings(&owner, admins_only).await.expect("admins only");
     assert_refused(vault.push(&editor, Push { promote: true, ..push(files()) }).await, 403, "admins");
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing saved before the refusal");
@@ -166,7 +166,7 @@ async fn roles_and_the_workspace_rule_decide_what_a_push_may_do() {
     );
 
     // Under review, --promote opens one request per prompt, and a second push reuses it.
-    let review = SettingsPatch { live_changes: Some(LiveChanges::Review), ..Default::default() };
+    let review = SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
     vault.update_settings(&owner, review).await.expect("review");
     let report = vault.push(&editor, Push { promote: true, ..push(files()) }).await.expect("request");
     let request = report.prompts[0].awaiting_review.expect("a request");

@@ -4,7 +4,7 @@
 //! account someone made for an email that is not theirs.
 
 use vault::{
-    Conflict, DraftBody, Joining, KeyKind, LiveChanges, NewDraft, NewWebhook, PromptFile, PromptType, Push,
+    Conflict, DraftBody, Joining, KeyKind, ChangeRule, NewDraft, NewWebhook, PromptFile, PromptType, Push,
     Quotas, RequestAction, Role, SettingsPatch, VaultError, WorkspaceCreators,
 };
 
@@ -264,7 +264,7 @@ async fn waiting_invitations_and_open_requests_stop_at_their_quotas() {
     vault.revoke_invitation(&owner, first.invitation.id).await.expect("revoke");
     vault.invite(&owner, "three@example.com", Role::Editor).await.expect("room again");
 
-    let review = SettingsPatch { live_changes: Some(LiveChanges::Review), ..Default::default() };
+    let review = SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
     vault.update_settings(&owner, review).await.expect("review");
     vault.create_prompt(&owner, "one").await.expect("prompt");
     vault.create_prompt(&owner, "two").await.expect("prompt");

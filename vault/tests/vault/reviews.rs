@@ -3,12 +3,12 @@
 
 use futures::future::join_all;
 use vault::{
-    ActivityFilter, Actor, Conflict, LiveChanges, NewDraft, RequestAction, RequestState, Role, SettingsPatch,
+    ActivityFilter, Actor, Conflict, ChangeRule, NewDraft, RequestAction, RequestState, Role, SettingsPatch,
 };
 
 use crate::helpers::{Fixture, PROMPT, assert_refused, v};
 
-async fn fixture(rule: LiveChanges) -> Fixture {
+async fn fixture(rule: ChangeRule) -> Fixture {
     let f = Fixture::new("Ada").await;
     let patch = SettingsPatch { live_changes: Some(rule), ..Default::default() };
     f.vault.update_settings(&f.owner, patch).await.expect("settings");
@@ -28,7 +28,7 @@ impl Fixture {
 
 #[tokio::test]
 async fn with_admins_only_editors_draft_but_do_not_change_live() {
-    let f = fixture(LiveChanges::Admins).await;
+    let f = fixture(ChangeRule::Admins).await;
     let editor = f.member(Role::Editor).await;
     let admin = f.member(Role::Admin).await;
     assert_refused(f.vault.promote(&editor, PROMPT, v(1)).await, 403, "forbidden");
@@ -41,7 +41,7 @@ async fn with_admins_only_editors_draft_but_do_not_change_live() {
 
 #[tokio::test]
 async fn under_review_a_change_is_requested_and_another_member_approves_it() {
-    let f = fixture(LiveChanges::Review).await;
+    let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
     let viewer = f.member(Role::Viewer).await;
     assert_refused(f.vault.promote(&f.owner, PROMPT, v(1)).await, 409, "review_required");
@@ -57,7 +57,7 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
         (RequestState::Open, "editor", "first cut")
     );
     let offered = |actor: &Actor| {
-        let o = request.offered(actor, LiveChanges::Review);
+        let o = request.offered(actor, ChangeRule::Review);
         (o.decide, o.cancel)
     };
     assert_eq!(
@@ -107,7 +107,7 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
 
 #[tokio::test]
 async fn two_approvals_at_once_apply_the_request_once() {
-    let f = fixture(LiveChanges::Review).await;
+    let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
     let admin = f.member(Role::Admin).await;
     let request =
@@ -124,7 +124,7 @@ async fn two_approvals_at_once_apply_the_request_once() {
 
 #[tokio::test]
 async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_stale() {
-    let f = fixture(LiveChanges::Review).await;
+    let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
     let first =
         f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(1), "").await.expect("request");
@@ -152,7 +152,7 @@ async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_st
 
 #[tokio::test]
 async fn requests_only_under_review_and_only_in_ones_own_workspace() {
-    let f = fixture(LiveChanges::Editors).await;
+    let f = fixture(ChangeRule::Editors).await;
     assert_refused(
         f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, v(1), "").await,
         409,
@@ -167,7 +167,7 @@ async fn requests_only_under_review_and_only_in_ones_own_workspace() {
     let elsewhere = f.vault.create_workspace(&f.owner, "Lab").await.expect("lab");
     assert_refused(f.vault.approve_request(&elsewhere, 1).await, 404, "not_found");
     let long = "x".repeat(2001);
-    let patch = SettingsPatch { live_changes: Some(LiveChanges::Review), ..Default::default() };
+    let patch = SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
     f.vault.update_settings(&f.owner, patch).await.expect("review");
     assert_refused(
         f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, v(1), &long).await,
@@ -185,7 +185,7 @@ fn rewrite(text: &str) -> vault::Rewrite {
 /// request is decided; deleting it makes the request stale (see above).
 #[tokio::test]
 async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
-    let f = fixture(LiveChanges::Review).await;
+    let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
     let request = f
         .vault
@@ -225,7 +225,7 @@ async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
 /// afterwards (which would lose them behind 200 of other prompts').
 #[tokio::test]
 async fn one_prompts_requests_are_listed_by_the_vault() {
-    let f = fixture(LiveChanges::Review).await;
+    let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
     f.vault.create_prompt(&f.owner, "other").await.expect("other prompt");
     f.vault.save_draft(&f.owner, "other", NewDraft::text("x", "x")).await.expect("draft");

@@ -35,7 +35,7 @@ async fn the_actions_offered_on_each_version_follow_the_rules() {
     f.vault.roll_back(&f.owner, PROMPT, v(1)).await.expect("roll back");
     f.vault.set_staging(&f.owner, PROMPT, Some(v(4))).await.expect("stage");
     let state = f.vault.prompt(&f.owner, PROMPT).await.expect("state");
-    let staged = vault::Settings { staging_enabled: true, live_changes: vault::LiveChanges::Editors };
+    let staged = vault::Settings { staging_enabled: true, live_changes: vault::ChangeRule::Editors };
     let unstaged = vault::Settings { staging_enabled: false, ..staged };
     let offered = |actor: &Actor, n: i64| {
         let status = if n <= 3 && n != 2 { Status::Published } else { Status::Draft };
@@ -57,10 +57,10 @@ async fn the_actions_offered_on_each_version_follow_the_rules() {
     assert_eq!(vault::offered(&viewer, &state, staged, Status::Draft, v(2)), vault::Offered::default());
     // Admins only: an editor is offered no promote or rollback; under review, requests.
     let editor = f.member(Role::Editor).await;
-    let admins = vault::Settings { live_changes: vault::LiveChanges::Admins, ..staged };
+    let admins = vault::Settings { live_changes: vault::ChangeRule::Admins, ..staged };
     let o = vault::offered(&editor, &state, admins, Status::Draft, v(2));
     assert!(o.edit && !o.promote && !o.roll_back, "{o:?}");
-    let review = vault::Settings { live_changes: vault::LiveChanges::Review, ..staged };
+    let review = vault::Settings { live_changes: vault::ChangeRule::Review, ..staged };
     let o = vault::offered(&editor, &state, review, Status::Draft, v(2));
     assert!(o.promote && o.by_request, "{o:?}");
 }
