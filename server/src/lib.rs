@@ -7,6 +7,7 @@ mod clients;
 mod config;
 pub mod connections;
 mod mcp;
+mod quota_args;
 pub mod transfer;
 pub mod webhooks;
 
@@ -29,10 +30,9 @@ use tower_http::trace::TraceLayer;
 use vault::Vault;
 
 pub use api::STREAM_HEARTBEAT;
-pub use config::{
-    AccountsCommand, Command, Config, PromptsCommand, QuotaArgs, RemoteArgs, WorkspaceCreators,
-};
+pub use config::{AccountsCommand, Command, Config, PromptsCommand, RemoteArgs, WorkspaceCreators};
 pub use connections::{MAX_STREAMS_PER_CONNECTION, listen};
+pub use quota_args::QuotaArgs;
 
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;

@@ -5,11 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ActivityKind, Channel, RequestAction, RequestState};
 
-/// One move of a pointer: `{"channel","from","to","actor","requested_by","at","event_id"}`.
+/// One move of a label:
+/// `{"label","channel"?,"from","to","actor","requested_by","at","event_id"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PointerMoveJson {
-    pub channel: Channel,
+    /// The label moved: `live`, `staging` or one of the workspace's own.
+    pub label: String,
+    /// For a move of `live` or `staging`, which (as before labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub actor: String,
@@ -36,7 +41,7 @@ pub struct ActivityJson {
     pub details: serde_json::Value,
 }
 
-/// A request to change live:
+/// A request to move a label (promote and rollback move live):
 /// `{"id","prompt","action","version","state","requested_by","note","created_at",…}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -44,6 +49,8 @@ pub struct RequestJson {
     pub id: i64,
     pub prompt: String,
     pub action: RequestAction,
+    /// The label it moves: `live` for promote and rollback.
+    pub label: String,
     pub version: String,
     pub state: RequestState,
     pub requested_by: String,

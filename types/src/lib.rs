@@ -18,6 +18,7 @@ pub mod content;
 pub mod diff;
 pub mod errors;
 pub mod history;
+pub mod labels;
 pub mod prompts;
 pub mod settings;
 #[cfg(feature = "signatures")]
@@ -32,6 +33,7 @@ pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, Prom
 pub use diff::DiffJson;
 pub use errors::{ErrorBody, ErrorJson};
 pub use history::{ActivityJson, PointerMoveJson, RequestJson};
+pub use labels::LabelJson;
 pub use prompts::{EditorJson, Items, PromptJson, RollBackJson};
 pub use settings::{AccessTokenJson, ApiKeyJson, SettingsJson};
 pub use team::{InvitationJson, InvitationPreviewJson, MemberJson, WorkspaceJson, WorkspaceTokenJson};
@@ -39,8 +41,8 @@ pub use webhooks::{
     AttemptJson, EVENT_API_VERSION, EventJson, EventQueued, EventRequestJson, PersonJson, WebhookJson,
 };
 pub use words::{
-    ActivityKind, ChangeRule, DeliveryState, EventKind, Fallback, KeyKind, PushAction, RequestAction, RequestState,
-    Role, UnknownWord,
+    ActivityKind, ChangeRule, DeliveryState, EventKind, Fallback, KeyKind, PushAction, RequestAction,
+    RequestState, Role, UnknownWord,
 };
 
 /// The largest prompt source accepted: 1 MiB.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ChatMessage, Config, PromptType};
 
-/// `{"name","type","live":"v3"|null,"staging":"v4"|null,"versions":N}`.
+/// `{"name","type","live":"v3"|null,"staging":"v4"|null,"labels":{…},"versions":N}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromptJson {
@@ -15,6 +15,10 @@ pub struct PromptJson {
     pub kind: PromptType,
     pub live: Option<String>,
     pub staging: Option<String>,
+    /// Where each label points: `{"live":"v3","staging":"v4","eu":"v2"}` (a label that points
+    /// nowhere is left out; staging only while it is enabled).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
     pub versions: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,

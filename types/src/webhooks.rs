@@ -20,6 +20,9 @@ pub struct EventJson {
     /// The workspace's name.
     pub workspace: String,
     pub prompt: Option<String>,
+    /// For a move: the label moved (`live` for a promote or rollback, `staging`, `eu`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The version the pointer moved to (for `draft.deleted`, the deleted draft; for a
     /// request's events, the requested version).
     pub version: Option<VersionJson>,
@@ -51,6 +54,8 @@ pub struct PersonJson {
 pub struct EventRequestJson {
     pub id: i64,
     pub action: RequestAction,
+    /// The label it moves: `live` for promote and rollback.
+    pub label: String,
     pub version: String,
     pub state: RequestState,
     pub note: String,

@@ -139,10 +139,12 @@ impl KeyKind {
 }
 
 words! {
-    /// What a request to change live asks for.
+    /// What a request to change a label asks for: promote and rollback move live, move
+    /// moves the label it names.
     pub enum RequestAction ("action", "action") {
         Promote = "promote",
         RollBack = "rollback",
+        Move = "move",
     }
 }
 
@@ -211,11 +213,15 @@ words! {
         RequestApproved = "request.approved",
         RequestRejected = "request.rejected",
         RequestCancelled = "request.cancelled",
+        LabelCreated = "label.created",
+        LabelChanged = "label.changed",
+        LabelDeleted = "label.deleted",
+        LabelMoved = "label.moved",
     }
 }
 
 words! {
-    /// What happened, as webhooks hear of it. The first six are what a webhook subscribes
+    /// What happened, as webhooks hear of it. The first seven are what a webhook subscribes
     /// to; `webhook.test` is sent by "send test event" to one webhook.
     pub enum EventKind ("type", "an event type") {
         VersionPromoted = "version.promoted",
@@ -224,19 +230,21 @@ words! {
         DraftDeleted = "draft.deleted",
         RequestOpened = "request.opened",
         RequestRejected = "request.rejected",
+        LabelMoved = "label.moved",
         WebhookTest = "webhook.test",
     }
 }
 
 impl EventKind {
     /// The events a webhook can subscribe to.
-    pub const SUBSCRIBABLE: [EventKind; 6] = [
+    pub const SUBSCRIBABLE: [EventKind; 7] = [
         EventKind::VersionPromoted,
         EventKind::VersionRolledBack,
         EventKind::StagingChanged,
         EventKind::DraftDeleted,
         EventKind::RequestOpened,
         EventKind::RequestRejected,
+        EventKind::LabelMoved,
     ];
 
     /// What the dashboard calls it.
@@ -246,8 +254,9 @@ impl EventKind {
             EventKind::VersionRolledBack => "Live is rolled back",
             EventKind::StagingChanged => "Staging moves",
             EventKind::DraftDeleted => "A draft is deleted",
-            EventKind::RequestOpened => "A change to live is requested (under review)",
+            EventKind::RequestOpened => "A change to a label is requested (under review)",
             EventKind::RequestRejected => "A request is rejected",
+            EventKind::LabelMoved => "Any label moves (live and staging too)",
             EventKind::WebhookTest => "A test event is sent",
         }
     }
@@ -286,7 +295,7 @@ mod tests {
             let json = serde_json::to_string(kind).unwrap_or_default();
             assert_eq!(serde_json::from_str::<ActivityKind>(&json).ok(), Some(*kind));
         }
-        assert_eq!(ActivityKind::ALL.len(), 26);
+        assert_eq!(ActivityKind::ALL.len(), 30);
     }
 
     #[test]

@@ -120,8 +120,8 @@ impl Actor {
     }
 }
 
-/// How an actor changes live when they may: directly, or by a request another entitled
-/// member approves.
+/// How an actor moves a label (live too) when they may: directly, or by a request another
+/// entitled member approves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeRight {
     Directly,
@@ -133,11 +133,17 @@ impl Actor {
     /// approve and reject) while the workspace's setting is `rule`; 403 naming who may when
     /// they may not. The operations' refusals and the dashboard's offers both come from here.
     pub fn live_right(&self, rule: ChangeRule) -> Result<ChangeRight> {
+        self.change_right("live", rule)
+    }
+
+    /// Whether and how the actor may move label `label` under its change rule `rule`
+    /// (editors and above; admins and owners only; or by review). Viewers never move one.
+    pub fn change_right(&self, label: &str, rule: ChangeRule) -> Result<ChangeRight> {
         self.require(Permission::ChangeLive)?;
         if rule == ChangeRule::Admins && !self.may(Permission::Administer) {
-            return Err(VaultError::Forbidden(
-                "in this workspace only admins and owners change what is live".into(),
-            ));
+            let what =
+                if label == "live" { "change what is live".to_owned() } else { format!("move {label}") };
+            return Err(VaultError::Forbidden(format!("in this workspace only admins and owners {what}")));
         }
         Ok(if rule == ChangeRule::Review { ChangeRight::ByRequest } else { ChangeRight::Directly })
     }
@@ -145,12 +151,25 @@ impl Actor {
     /// Refuses a direct promote or rollback `rule` does not allow: not entitled (403), or
     /// every change by review (409 `review_required`).
     pub(crate) fn require_direct_live_change(&self, rule: ChangeRule) -> Result<()> {
-        match self.live_right(rule)? {
+        self.require_direct_change("live", rule)
+    }
+
+    /// Refuses a direct move of `label` its rule does not allow (see
+    /// [`Actor::require_direct_live_change`]).
+    pub(crate) fn require_direct_change(&self, label: &str, rule: ChangeRule) -> Result<()> {
+        match self.change_right(label, rule)? {
             ChangeRight::Directly => Ok(()),
-            ChangeRight::ByRequest => Err(VaultError::conflict(
-                Conflict::ReviewRequired,
-                "this workspace reviews every change to live: request it, and another member approves it",
-            )),
+            ChangeRight::ByRequest => {
+                let message = if label == "live" {
+                    "this workspace reviews every change to live: request it, and another member approves it"
+                        .to_owned()
+                } else {
+                    format!(
+                        "this workspace reviews every move of {label}: request it, and another member approves it"
+                    )
+                };
+                Err(VaultError::conflict(Conflict::ReviewRequired, message))
+            }
         }
     }
 }

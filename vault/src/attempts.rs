@@ -132,6 +132,7 @@ impl Vault {
             id: event_id.clone(),
             kind: EventKind::WebhookTest,
             prompt: None,
+            label: None,
             version: None,
             previous: None,
             requested_by: None,

@@ -88,11 +88,13 @@ pub enum Conflict {
     NotEmpty,
     /// The write would take an account or workspace past one of its quotas.
     QuotaReached,
+    /// Keys read the label: revoke them first.
+    LabelInUse,
 }
 
 impl Conflict {
     /// Every reason, for the documentation of the error codes.
-    pub const ALL: [Conflict; 15] = [
+    pub const ALL: [Conflict; 16] = [
         Conflict::Frozen,
         Conflict::NotPublished,
         Conflict::NotOlder,
@@ -108,6 +110,7 @@ impl Conflict {
         Conflict::NotOpen,
         Conflict::NotEmpty,
         Conflict::QuotaReached,
+        Conflict::LabelInUse,
     ];
 
     pub fn code(self) -> &'static str {
@@ -127,6 +130,7 @@ impl Conflict {
             Conflict::NotOpen => "not_open",
             Conflict::NotEmpty => "not_empty",
             Conflict::QuotaReached => "quota_reached",
+            Conflict::LabelInUse => "label_in_use",
         }
     }
 }

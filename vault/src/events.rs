@@ -34,6 +34,8 @@ pub(crate) struct Change<'a> {
     pub id: String,
     pub kind: EventKind,
     pub prompt: Option<&'a str>,
+    /// For a label's move, the label.
+    pub label: Option<&'a str>,
     pub version: Option<&'a Version>,
     pub previous: Option<&'a Version>,
     /// For a move made by approving a request: who requested it.
@@ -60,6 +62,7 @@ pub(crate) async fn record(
         api_version: EVENT_API_VERSION.to_owned(),
         workspace: actor.workspace.clone(),
         prompt: change.prompt.map(str::to_owned),
+        label: change.label.map(str::to_owned),
         version: change.version.map(|v| v.to_json(false)),
         previous: change.previous.map(|v| v.to_json(false)),
         actor: PersonJson { name: actor.name.clone(), email: actor.email.clone() },

@@ -17,9 +17,8 @@ use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::PromptRow;
-use crate::prompts::steps::{
-    find_version, insert_version, lock_or_create_prompt, stage_in, workspace_staging_enabled,
-};
+use crate::prompts::moves::stage_in;
+use crate::prompts::steps::{find_version, insert_version, lock_or_create_prompt, workspace_staging_enabled};
 use crate::push::MAX_ITEMS_PER_WRITE;
 use crate::push::naming;
 use crate::quotas::{Quota, Room};

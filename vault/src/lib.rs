@@ -33,6 +33,7 @@ mod events;
 mod from_langfuse;
 mod history;
 mod invitations;
+mod labels;
 mod limits;
 mod members;
 mod migrations;
@@ -54,7 +55,7 @@ mod webhooks;
 mod wire;
 mod workspaces;
 
-pub use access::{Actor, Credential, ChangeRule, ChangeRight, Permission, Role};
+pub use access::{Actor, ChangeRight, ChangeRule, Credential, Permission, Role};
 pub use accounts::{NewMember, SetUp};
 pub use activity::{ActivityEntry, ActivityFilter, ActivityKind};
 pub use attempts::{
@@ -74,9 +75,12 @@ pub use events::EventKind;
 pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
 pub use history::{Found, HistoryEntry, MAX_PAGE_CONTENT};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
+pub use labels::{Fallback, Label, LabelPatch, NewLabel};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
 pub use members::{Member, MemberOffered};
-pub use names::{Email, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber};
+pub use names::{
+    Email, LabelName, MAX_LABEL_CHARS, MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES, PromptName, VersionNumber,
+};
 pub use pages::{Cursor, Page, PageRequest};
 pub use prompts::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, offered,

@@ -62,7 +62,8 @@ pub const MAX_LABEL_CHARS: usize = 36;
 /// Langfuse's). `live` and `staging` name the built-in labels; `production` is what the
 /// Langfuse API calls live and `latest` always names the newest version, so neither can
 /// name a label of a workspace's own.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct LabelName(String);
 
 impl LabelName {

@@ -12,8 +12,9 @@ use crate::access::{Actor, Permission};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::NewDraft;
+use crate::prompts::moves::stage_in;
 use crate::prompts::steps::{
-    lock_or_create_prompt, newest_version, save_draft_in, stage_in, workspace_staging_enabled,
+    lock_or_create_prompt, newest_version, save_draft_in, workspace_staging_enabled,
 };
 use crate::quotas::{Quota, Room};
 use crate::requests::GoingLive;

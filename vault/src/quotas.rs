@@ -41,6 +41,8 @@ pub struct Quotas {
     pub open_requests_per_workspace: u64,
     /// Bytes of all the workspace's versions' texts (or messages) and configs, as stored.
     pub bytes_per_workspace: u64,
+    /// Labels of the workspace's own (live and staging are not counted).
+    pub labels_per_workspace: u64,
 }
 
 impl Default for Quotas {
@@ -55,6 +57,7 @@ impl Default for Quotas {
             invitations_per_workspace: 500,
             open_requests_per_workspace: 1_000,
             bytes_per_workspace: 1024 * 1024 * 1024,
+            labels_per_workspace: 100,
         }
     }
 }
@@ -71,6 +74,7 @@ pub enum Quota {
     InvitationsPerWorkspace,
     OpenRequestsPerWorkspace,
     BytesPerWorkspace,
+    LabelsPerWorkspace,
 }
 
 impl Quota {
@@ -86,6 +90,7 @@ impl Quota {
             Quota::InvitationsPerWorkspace => "--max-invitations-per-workspace",
             Quota::OpenRequestsPerWorkspace => "--max-open-requests-per-workspace",
             Quota::BytesPerWorkspace => "--max-bytes-per-workspace",
+            Quota::LabelsPerWorkspace => "--max-labels-per-workspace",
         }
     }
 
@@ -100,6 +105,7 @@ impl Quota {
             Quota::InvitationsPerWorkspace => ("a workspace", "unused invitations"),
             Quota::OpenRequestsPerWorkspace => ("a workspace", "open requests"),
             Quota::BytesPerWorkspace => ("a workspace", "bytes of versions"),
+            Quota::LabelsPerWorkspace => ("a workspace", "labels of its own"),
         }
     }
 
@@ -114,6 +120,7 @@ impl Quota {
             Quota::InvitationsPerWorkspace => quotas.invitations_per_workspace,
             Quota::OpenRequestsPerWorkspace => quotas.open_requests_per_workspace,
             Quota::BytesPerWorkspace => quotas.bytes_per_workspace,
+            Quota::LabelsPerWorkspace => quotas.labels_per_workspace,
         }
     }
 
@@ -132,6 +139,7 @@ impl Quota {
                 "select 1 from access_tokens where workspace_id = $1 and revoked_at is null"
             }
             Quota::WebhooksPerWorkspace => "select 1 from webhooks where workspace_id = $1",
+            Quota::LabelsPerWorkspace => "select 1 from labels where workspace_id = $1",
             Quota::InvitationsPerWorkspace => {
                 // `now` is a number the vault makes: no input reaches the text.
                 return format!(

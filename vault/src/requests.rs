@@ -1,6 +1,7 @@
-//! Requests to change live: what they ask, their states, and their rows — reading them,
-//! deciding them, finding the open one, and the review freeze (a draft under an open
-//! request to promote it is not changed, and a deleted draft's requests go stale).
+//! Requests to move a label (promote and rollback move live): what they ask, their states,
+//! and their rows — reading them, deciding them, finding the open one, and the review freeze
+//! (a draft under an open request to promote it, or to move a label to it, is not changed,
+//! and a deleted draft's requests go stale).
 
 use std::collections::HashMap;
 
@@ -12,7 +13,7 @@ use crate::Result;
 use crate::access::{Actor, ChangeRule};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
-use crate::names::{MAX_MESSAGE_BYTES, VersionNumber};
+use crate::names::{LabelName, MAX_MESSAGE_BYTES, VersionNumber};
 use crate::prompts::model::{PromptRow, Requester};
 
 /// What a request asks for, and where it stands: words of the API's vocabulary.
@@ -29,11 +30,12 @@ pub struct RequestOffered {
 }
 
 impl ChangeRequest {
-    /// What `actor` may do with this request while the workspace's setting is `rule`.
-    pub fn offered(&self, actor: &Actor, rule: ChangeRule) -> RequestOffered {
+    /// What `actor` may do with this request under its label's rule now.
+    pub fn offered(&self, actor: &Actor) -> RequestOffered {
         let open = self.state == RequestState::Open;
         let own = self.requester_id == actor.account_id;
-        RequestOffered { decide: open && !own && actor.live_right(rule).is_ok(), cancel: open && own }
+        let entitled = actor.change_right(self.label.as_str(), self.rule).is_ok();
+        RequestOffered { decide: open && !own && entitled, cancel: open && own }
     }
 }
 
@@ -49,12 +51,16 @@ pub(crate) enum GoingLive {
     },
 }
 
-/// A request to change live.
+/// A request to move a label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRequest {
     pub id: i64,
     pub prompt: String,
     pub action: RequestAction,
+    /// The label it moves: `live` for promote and rollback.
+    pub label: LabelName,
+    /// That label's change rule now (`review` if the label was deleted since).
+    pub rule: ChangeRule,
     pub number: VersionNumber,
     pub state: RequestState,
     pub note: String,
@@ -62,8 +68,8 @@ pub struct ChangeRequest {
     pub requested_by_email: String,
     /// The requester's account: nobody approves their own request.
     pub requester_id: i64,
-    /// The prompt's live version now: what the request would change from.
-    pub live: Option<VersionNumber>,
+    /// The label's version now: what the request would change from.
+    pub current: Option<VersionNumber>,
     pub created_at: Timestamp,
     /// Who approved, rejected or cancelled it.
     pub decided_by: Option<String>,
@@ -72,9 +78,14 @@ pub struct ChangeRequest {
     pub decision_note: Option<String>,
 }
 
-pub(crate) const REQUEST_QUERY: &str = "select r.id, p.name as prompt, r.action, r.number, r.state, r.note, \
-     a.name as requested_by, a.email as requested_by_email, r.requested_by as requester_id, \
-     p.live_number as live, r.created_at, d.name as decided_by, r.decided_at, r.decision_note from requests r join prompts p on p.id = r.prompt_id \
+pub(crate) const REQUEST_QUERY: &str = "select r.id, p.name as prompt, r.action, coalesce(r.label, 'live') as label, \
+     case when r.label is null then w.live_changes else coalesce(l.rule, 'review') end as rule, \
+     r.number, r.state, r.note, a.name as requested_by, a.email as requested_by_email, r.requested_by as requester_id, \
+     case when r.label is null then p.live_number else pl.number end as current, \
+     r.created_at, d.name as decided_by, r.decided_at, r.decision_note \
+     from requests r join prompts p on p.id = r.prompt_id join workspaces w on w.id = r.workspace_id \
+     left join labels l on l.workspace_id = r.workspace_id and l.name = r.label \
+     left join prompt_labels pl on pl.prompt_id = r.prompt_id and pl.label_id = l.id \
      join accounts a on a.id = r.requested_by left join accounts d on d.id = r.decided_by \
      where r.workspace_id = $1";
 
@@ -83,13 +94,15 @@ pub(crate) fn request_from_row(row: &AnyRow) -> Result<ChangeRequest> {
         id: row.try_get("id")?,
         prompt: row.try_get("prompt")?,
         action: RequestAction::parse(&row.try_get::<String, _>("action")?)?,
+        label: LabelName::parse(&row.try_get::<String, _>("label")?)?,
+        rule: ChangeRule::parse(&row.try_get::<String, _>("rule")?)?,
         number: VersionNumber::new(row.try_get("number")?)?,
         state: RequestState::parse(&row.try_get::<String, _>("state")?)?,
         note: row.try_get("note")?,
         requested_by: row.try_get("requested_by")?,
         requested_by_email: row.try_get("requested_by_email")?,
         requester_id: row.try_get("requester_id")?,
-        live: row.try_get::<Option<i64>, _>("live")?.map(VersionNumber::new).transpose()?,
+        current: row.try_get::<Option<i64>, _>("current")?.map(VersionNumber::new).transpose()?,
         created_at: Timestamp(row.try_get("created_at")?),
         decided_by: row.try_get("decided_by")?,
         decided_at: row.try_get::<Option<i64>, _>("decided_at")?.map(Timestamp),
@@ -169,7 +182,7 @@ pub(crate) fn not_open(request: &ChangeRequest) -> VaultError {
     )
 }
 
-/// The drafts open requests ask to promote, by prompt name (of one prompt, or of the
+/// The drafts open requests ask to publish or to move a label to, by prompt name (of one prompt, or of the
 /// workspace), in order.
 pub(crate) async fn drafts_under_review<'e>(
     db: impl sqlx::Executor<'e, Database = Any>,
@@ -180,7 +193,7 @@ pub(crate) async fn drafts_under_review<'e>(
         "select p.name, r.number from requests r join prompts p on p.id = r.prompt_id \
          join versions v on v.prompt_id = r.prompt_id and v.number = r.number \
          where r.workspace_id = $1 and ($2 = 0 or r.prompt_id = $2) and r.state = 'open' \
-         and r.action = 'promote' and v.status = 'draft' order by p.name, r.number",
+         and r.action in ('promote', 'move') and v.status = 'draft' order by p.name, r.number",
     )
     .bind(workspace_id)
     .bind(prompt_id.unwrap_or(0))
@@ -194,15 +207,16 @@ pub(crate) async fn drafts_under_review<'e>(
     Ok(drafts)
 }
 
-/// Refuses to change draft `number` while an open request asks to promote it: the approval
-/// would publish content its reviewer never saw (the database refuses it too).
+/// Refuses to change draft `number` while an open request asks to promote it (or to move a
+/// label to it): the approval would apply content its reviewer never saw (the database
+/// refuses it too).
 pub(crate) async fn refuse_under_review(
     tx: &mut Transaction<'_, Any>,
     prompt: &PromptRow,
     number: VersionNumber,
 ) -> Result<()> {
     let open: Option<i64> = sqlx::query_scalar(
-        "select id from requests where prompt_id = $1 and number = $2 and action = 'promote' \
+        "select id from requests where prompt_id = $1 and number = $2 and action in ('promote', 'move') \
          and state = 'open' order by id limit 1",
     )
     .bind(prompt.id)
@@ -222,21 +236,24 @@ pub(crate) async fn refuse_under_review(
     }
 }
 
-/// The open request to do `action` with version `number` of the prompt, if there is one.
+/// The open request to do `action` with version `number` of the prompt (for a move, of
+/// label `label`), if there is one.
 pub(crate) async fn open_request_for(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     prompt: &PromptRow,
     action: RequestAction,
+    label: Option<&LabelName>,
     number: VersionNumber,
 ) -> Result<Option<ChangeRequest>> {
     let id: Option<i64> = sqlx::query_scalar(
         "select id from requests where prompt_id = $1 and action = $2 and number = $3 and state = 'open' \
-         order by id limit 1",
+         and coalesce(label, '') = $4 order by id limit 1",
     )
     .bind(prompt.id)
     .bind(action.as_str())
     .bind(number.get())
+    .bind(label.map_or("", LabelName::as_str))
     .fetch_optional(&mut **tx)
     .await?;
     match id {

@@ -1,7 +1,8 @@
-//! Review ("four eyes"): in a workspace whose `live_changes` is `review`, every promote and
-//! rollback is a request with a note, which another member entitled to change live approves
-//! (it is applied at once, with both names recorded) or rejects with a note. The requester
-//! may cancel; a request whose version is deleted goes stale.
+//! Review ("four eyes"): a label whose rule is `review` moves only by request. For live (the
+//! workspace's `live_changes`), every promote and rollback is a request; for a label of the
+//! workspace's own, every move. Another member entitled to move the label approves it (it is
+//! applied at once, with both names recorded) or rejects it with a note. The requester may
+//! cancel; a request whose version is deleted goes stale.
 
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use types::EventRequestJson;
@@ -11,34 +12,61 @@ use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
+use crate::labels::{Found, Pointer, find_label};
+use crate::names::LabelName;
 use crate::names::VersionNumber;
 use crate::prompts::model::roll_back_refusal;
-use crate::prompts::steps::{find_prompt, find_version, lock_prompt, promote_in, roll_back_in};
+use crate::prompts::moves::{move_label_in, promote_in, roll_back_in};
+use crate::prompts::steps::{find_prompt, find_version, lock_prompt};
 use crate::prompts::{PromptRow, PromptState};
 use crate::quotas::Quota;
 use crate::requests::{
     ChangeRequest, GoingLive, REQUEST_QUERY, RequestAction, RequestState, decide, load, note, open_request,
     open_request_for, request_from_row,
 };
-use crate::settings;
 use crate::{Conflict, Result, Vault, VaultError};
 
-/// Refuses a request's decision by someone the workspace's rule does not entitle.
-async fn entitled(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<ChangeRule> {
-    let rule = settings::live_changes(tx, actor.workspace_id).await?;
-    actor.live_right(rule)?;
-    Ok(rule)
+/// Refuses a request's decision by someone the label's rule does not entitle.
+fn entitled(actor: &Actor, found: &Found) -> Result<ChangeRule> {
+    actor.change_right(found.label.name.as_str(), found.label.rule)?;
+    Ok(found.label.rule)
+}
+
+/// The label a request of `action` moves: live for promote and rollback; for a move, the
+/// label it names (one of the workspace's own: live moves by promote and rollback).
+async fn label_of_request(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    action: RequestAction,
+    label: Option<&str>,
+) -> Result<Found> {
+    let name = match (action, label) {
+        (RequestAction::Move, None) => return Err(VaultError::invalid("label", "a move names its label")),
+        (RequestAction::Move, Some(raw)) => LabelName::parse(raw)?,
+        (_, None | Some(LabelName::LIVE)) => LabelName::live(),
+        (_, Some(_)) => {
+            return Err(VaultError::invalid(
+                "label",
+                "promote and rollback move live; to move another label, ask to move it",
+            ));
+        }
+    };
+    if action == RequestAction::Move && name.as_str() == LabelName::LIVE {
+        return Err(VaultError::invalid("action", "live moves by promote or rollback"));
+    }
+    find_label(tx, actor.workspace_id, &name).await
 }
 
 impl Vault {
-    /// Opens a request to promote or roll back to version `number` of prompt `name`; only
-    /// in a workspace that reviews changes to live, and only for what the operation itself
-    /// would allow now (a rollback to an older published version, …).
+    /// Opens a request to promote or roll back to version `number` of prompt `name`, or to
+    /// move `label` to it; only for a label whose rule is review, and only for what the
+    /// operation itself would allow now (a rollback to an older published version, …).
     pub async fn request_change(
         &self,
         actor: &Actor,
         name: &str,
         action: RequestAction,
+        label: Option<&str>,
         number: VersionNumber,
         note_text: &str,
     ) -> Result<ChangeRequest> {
@@ -52,18 +80,23 @@ impl Vault {
         // before it opens (and the request sees it), never after (see the review freeze).
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
-        if entitled(&mut tx, actor).await? != ChangeRule::Review {
-            return Err(VaultError::conflict(
-                Conflict::ReviewOff,
-                "this workspace does not review changes to live: promote or roll back directly",
-            ));
+        let found = label_of_request(&mut tx, actor, action, label).await?;
+        if entitled(actor, &found)? != ChangeRule::Review {
+            let message = match found.pointer {
+                Pointer::Live => {
+                    "this workspace does not review changes to live: promote or roll back directly".to_owned()
+                }
+                _ => format!("{} is not under review: move it directly", found.label.name),
+            };
+            return Err(VaultError::conflict(Conflict::ReviewOff, message));
         }
         if action == RequestAction::RollBack
             && let Some(refusal) = roll_back_refusal(&prompt.name, prompt.live, version.status, number)
         {
             return Err(refusal);
         }
-        let request = self.open_request_in(&mut tx, actor, &prompt, action, number, &note).await?;
+        let moved = (action == RequestAction::Move).then_some(&found.label.name);
+        let request = self.open_request_in(&mut tx, actor, &prompt, action, moved, number, &note).await?;
         tx.commit().await?;
         self.outbox.poke();
         Ok(request)
@@ -96,7 +129,8 @@ impl Vault {
         actor.require(Permission::ChangeLive)?;
         let mut tx = self.db.write.begin().await?;
         let (request, requester) = open_request(&mut tx, actor, id).await?;
-        entitled(&mut tx, actor).await?;
+        let found = find_label(&mut tx, actor.workspace_id, &request.label).await?;
+        entitled(actor, &found)?;
         if requester.account_id == actor.account_id {
             return Err(VaultError::Forbidden(
                 "you cannot approve your own request: another member must".into(),
@@ -112,6 +146,10 @@ impl Vault {
             RequestAction::RollBack => {
                 roll_back_in(&mut tx, actor, &prompt, request.number, Some(&requester)).await?;
             }
+            RequestAction::Move => {
+                move_label_in(&mut tx, actor, &prompt, &found, Some(request.number), Some(&requester))
+                    .await?;
+            }
         }
         let request = load(&mut tx, actor, id).await?;
         self.announce(&mut tx, actor, &prompt, &request, ActivityKind::RequestApproved, None).await?;
@@ -124,7 +162,7 @@ impl Vault {
         let note = note(note_text)?;
         let mut tx = self.db.write.begin().await?;
         let (request, requester) = open_request(&mut tx, actor, id).await?;
-        entitled(&mut tx, actor).await?;
+        entitled(actor, &find_label(&mut tx, actor.workspace_id, &request.label).await?)?;
         if requester.account_id == actor.account_id {
             return Err(VaultError::Forbidden("cancel your own request instead of rejecting it".into()));
         }
@@ -162,14 +200,15 @@ impl Vault {
         actor: &Actor,
         prompt: &PromptRow,
         action: RequestAction,
+        label: Option<&LabelName>,
         number: VersionNumber,
         note: &str,
     ) -> Result<ChangeRequest> {
         // The caller took the workspace's quota lock first (a request, a push, an import).
         self.room(tx, Quota::OpenRequestsPerWorkspace, actor.workspace_id).await?.take(1)?;
         let id: i64 = sqlx::query_scalar(
-            "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+            "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at, label) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
         )
         .bind(actor.workspace_id)
         .bind(prompt.id)
@@ -178,6 +217,7 @@ impl Vault {
         .bind(note)
         .bind(actor.account_id)
         .bind(Timestamp::now().0)
+        .bind(label.map(LabelName::as_str))
         .fetch_one(&mut **tx)
         .await?;
         let request = load(tx, actor, id).await?;
@@ -200,14 +240,16 @@ impl Vault {
         if prompt.live == Some(number) {
             return Ok(GoingLive::AlreadyLive);
         }
-        if entitled(tx, actor).await? != ChangeRule::Review {
+        let live = find_label(tx, actor.workspace_id, &LabelName::live()).await?;
+        if entitled(actor, &live)? != ChangeRule::Review {
             promote_in(tx, actor, prompt, number, None).await?;
             return Ok(GoingLive::Promoted);
         }
-        if let Some(open) = open_request_for(tx, actor, prompt, RequestAction::Promote, number).await? {
+        if let Some(open) = open_request_for(tx, actor, prompt, RequestAction::Promote, None, number).await? {
             return Ok(GoingLive::Requested { request: open.id, opened: false });
         }
-        let request = self.open_request_in(tx, actor, prompt, RequestAction::Promote, number, note).await?;
+        let request =
+            self.open_request_in(tx, actor, prompt, RequestAction::Promote, None, number, note).await?;
         Ok(GoingLive::Requested { request: request.id, opened: true })
     }
 
@@ -225,14 +267,15 @@ impl Vault {
         activity::record(tx, actor, kind, Some(&prompt.name), entry).await?;
         let Some(event) = event else { return Ok(()) };
         let version = find_version(tx, prompt, request.number).await?;
-        let previous = match prompt.live {
-            Some(live) => Some(find_version(tx, prompt, live).await?),
+        let previous = match request.current {
+            Some(current) => Some(find_version(tx, prompt, current).await?),
             None => None,
         };
         let change = events::Change {
             id: events::new_event_id(),
             kind: event,
             prompt: Some(&prompt.name),
+            label: None,
             version: Some(&version),
             previous: previous.as_ref(),
             requested_by: None,

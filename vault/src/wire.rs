@@ -4,8 +4,8 @@
 
 use types::{
     AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, DiffJson, EditorJson, EventRequestJson,
-    ImportedJson, InvitationJson, InvitationPreviewJson, Items, MemberJson, PointerMoveJson, PromptJson,
-    PushAction, PushReportJson, PushStepJson, PushedJson, RequestJson, SettingsJson, VersionJson,
+    ImportedJson, InvitationJson, InvitationPreviewJson, Items, LabelJson, MemberJson, PointerMoveJson,
+    PromptJson, PushAction, PushReportJson, PushStepJson, PushedJson, RequestJson, SettingsJson, VersionJson,
     WebhookJson, WorkspaceJson,
 };
 
@@ -15,6 +15,7 @@ use crate::content::Body;
 use crate::diff::VersionDiff;
 use crate::from_langfuse::ImportedPrompt;
 use crate::invitations::{Invitation, InvitationView};
+use crate::labels::Label;
 use crate::members::Member;
 use crate::names::VersionNumber;
 use crate::pages::Page;
@@ -35,6 +36,7 @@ impl From<PromptState> for PromptJson {
             kind: p.kind,
             live: p.live.map(VersionNumber::label),
             staging: p.staging.map(VersionNumber::label),
+            labels: p.labels.into_iter().map(|(label, n)| (label.to_string(), n.label())).collect(),
             versions: p.versions,
             updated_at: None,
         }
@@ -68,7 +70,8 @@ impl<T, J: From<T>> From<Page<T>> for Items<J> {
 impl From<PointerMove> for PointerMoveJson {
     fn from(m: PointerMove) -> Self {
         PointerMoveJson {
-            channel: m.channel,
+            channel: m.channel(),
+            label: m.label.to_string(),
             from: m.from.map(VersionNumber::label),
             to: m.to.map(VersionNumber::label),
             actor: m.actor,
@@ -98,6 +101,7 @@ impl From<&ChangeRequest> for EventRequestJson {
         EventRequestJson {
             id: request.id,
             action: request.action,
+            label: request.label.to_string(),
             version: request.number.label(),
             state: request.state,
             note: request.note.clone(),
@@ -113,6 +117,7 @@ impl From<ChangeRequest> for RequestJson {
             id: r.id,
             prompt: r.prompt,
             action: r.action,
+            label: r.label.to_string(),
             version: r.number.label(),
             state: r.state,
             requested_by: r.requested_by,
@@ -305,6 +310,19 @@ impl From<VersionDiff> for DiffJson {
             rows: d.diff.rows,
             messages: d.messages,
             config: d.config,
+        }
+    }
+}
+
+impl From<Label> for LabelJson {
+    fn from(label: Label) -> Self {
+        LabelJson {
+            name: label.name.to_string(),
+            protected: label.protected,
+            rule: label.rule,
+            fallback: label.fallback,
+            built_in: label.built_in,
+            keys: label.keys,
         }
     }
 }

@@ -120,11 +120,26 @@ fn summary(entry: &vault::ActivityEntry) -> String {
         Kind::RequestCancelled => {
             format!("cancelled the request to {} {}", request_verb(entry), detail("version"))
         }
+        Kind::LabelCreated => format!("added the label {}", detail("label")),
+        Kind::LabelChanged => format!("changed the rules of the label {}", detail("label")),
+        Kind::LabelDeleted => {
+            format!("deleted the label {} (it was on {} prompts)", detail("label"), detail("prompts"))
+        }
+        Kind::LabelMoved if entry.details["to"].is_null() => {
+            format!("took {} off {}", detail("label"), detail("from"))
+        }
+        Kind::LabelMoved => {
+            format!("moved {} to {} (it was on {})", detail("label"), detail("to"), detail("from"))
+        }
     }
 }
 
-/// "promote" or "roll back to", from a request's details.
+/// "promote", "roll back to" or "move LABEL to", from a request's details.
 #[cfg(feature = "ssr")]
-fn request_verb(entry: &vault::ActivityEntry) -> &'static str {
-    if entry.details["action"] == "rollback" { "roll back to" } else { "promote" }
+fn request_verb(entry: &vault::ActivityEntry) -> String {
+    match entry.details["action"].as_str() {
+        Some("rollback") => "roll back to".to_owned(),
+        Some("move") => format!("move {} to", entry.details["label"].as_str().unwrap_or("a label")),
+        _ => "promote".to_owned(),
+    }
 }

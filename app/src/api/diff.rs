@@ -48,7 +48,7 @@ pub async fn load_deployments(name: String) -> Result<Deployments, AppError> {
             // A version that was made live is published: may live go back to it?
             let roll_back =
                 m.to.filter(|&to| {
-                    m.channel == types::Channel::Live
+                    m.channel() == Some(types::Channel::Live)
                         && vault::offered(&actor, &state, settings, Status::Published, to).roll_back
                 })
                 .map(vault::VersionNumber::get);

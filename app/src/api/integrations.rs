@@ -34,6 +34,7 @@ pub struct EventChoice {
     pub draft_deleted: Option<String>,
     pub request_opened: Option<String>,
     pub request_rejected: Option<String>,
+    pub label_moved: Option<String>,
 }
 
 impl EventChoice {
@@ -56,6 +57,7 @@ impl EventChoice {
             EventKind::DraftDeleted => self.draft_deleted.is_some(),
             EventKind::RequestOpened => self.request_opened.is_some(),
             EventKind::RequestRejected => self.request_rejected.is_some(),
+            EventKind::LabelMoved => self.label_moved.is_some(),
             EventKind::WebhookTest => false,
         }
     }

@@ -29,19 +29,19 @@ pub async fn load_requests(
     state: Option<types::RequestState>,
 ) -> Result<Vec<RequestRow>, AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let rule = ctx.vault.settings(&actor).await?.live_changes;
     let now = vault::Timestamp::now();
     let requests = ctx.vault.requests(&actor, state, prompt.as_deref()).await?;
     let rows = requests
         .into_iter()
         .map(|request| {
-            let offered = request.offered(&actor, rule);
+            let offered = request.offered(&actor);
             let n = request.number.get();
-            let against = request.live.map(|l| format!("&against={}", l.get())).unwrap_or_default();
+            let against = request.current.map(|l| format!("&against={}", l.get())).unwrap_or_default();
             RequestRow {
                 what: match request.action {
                     vault::RequestAction::Promote => format!("promote v{n}"),
                     vault::RequestAction::RollBack => format!("roll back to v{n}"),
+                    vault::RequestAction::Move => format!("move {} to v{n}", request.label),
                 },
                 diff: format!("/prompts/{}?diff={n}{against}", request.prompt),
                 created: ssr::when(request.created_at, now),
@@ -67,7 +67,7 @@ pub async fn request_change(
     let action = vault::RequestAction::parse(&action)?;
     let number = vault::VersionNumber::new(number)?;
     ctx.vault
-        .request_change(&actor, &name, action, number, &note)
+        .request_change(&actor, &name, action, None, number, &note)
         .await
         .map_err(|e| ssr::refused_keeping(e, &[("note", &note)]))?;
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));

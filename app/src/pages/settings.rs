@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
-use types::{KeyKind, ChangeRule, MAX_SHORT_TEXT_CHARS};
+use types::{ChangeRule, KeyKind, MAX_SHORT_TEXT_CHARS};
 
 use crate::api::{
     self, ApiKeyRow, ChangePassword, CreateAccessToken, CreateApiKey, CreateWorkspace, CreatedToken,

@@ -29,9 +29,19 @@ pub(crate) use types::{SearchHit as SearchHitJson, ServedPrompt as ServedJson, V
 /// The response shapes: the API's vocabulary, shared with the dashboard, the CLI and the SDK.
 pub(crate) use types::{
     AccessTokenJson, ActivityJson, ApiKeyJson, AttemptJson, DiffJson, EditorJson, EventQueued,
-    InvitationJson, Items, MemberJson, PointerMoveJson, PromptJson, RequestJson, RollBackJson, SettingsJson,
-    WebhookJson, WorkspaceJson, WorkspaceTokenJson,
+    InvitationJson, Items, LabelJson, MemberJson, PointerMoveJson, PromptJson, RequestJson, RollBackJson,
+    SettingsJson, WebhookJson, WorkspaceJson, WorkspaceTokenJson,
 };
+
+/// A field that may be absent (`None`: keep what is), `null` (`Some(None)`: remove it) or
+/// given; use with `#[serde(default, deserialize_with = "present")]`.
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
 
 /// A version named in a body: `3` or `"v3"`.
 #[derive(Debug, Deserialize, ToSchema)]

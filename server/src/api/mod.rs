@@ -6,6 +6,7 @@ pub(crate) mod code;
 pub(crate) mod dto;
 mod error;
 mod history;
+mod labels;
 mod langfuse;
 mod manage;
 mod reads;
@@ -89,6 +90,7 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         .merge(history::routes())
         .merge(team::routes())
         .merge(reviews::routes())
+        .merge(labels::routes())
         .merge(settings::routes())
         .merge(webhooks::routes())
         .merge(code::routes())

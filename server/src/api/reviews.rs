@@ -1,5 +1,5 @@
-//! `/v1/manage/…/requests`: changes to live under review — opened by one member, approved
-//! (applied at once), rejected or cancelled by another.
+//! `/v1/manage/…/requests`: moves of labels under review (promote and rollback for live) —
+//! opened by one member, approved (applied at once), rejected or cancelled by another.
 
 use axum::Json;
 use axum::extract::State;
@@ -28,7 +28,9 @@ pub(crate) async fn open_request(
     Body(req): Body<ChangeRequestBody>,
 ) -> ApiResult {
     let action = RequestAction::parse(&req.action)?;
-    let request = vault.request_change(&actor, &name, action, req.version.parse()?, &req.note).await?;
+    let number = req.version.parse()?;
+    let request =
+        vault.request_change(&actor, &name, action, req.label.as_deref(), number, &req.note).await?;
     Ok((StatusCode::CREATED, Json(RequestJson::from(request))).into_response())
 }
 
@@ -97,8 +99,11 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ChangeRequestBody {
-    /// `promote` or `rollback`.
+    /// `promote` or `rollback` (live), or `move` (the label named by `label`).
     pub action: String,
+    /// For a move: the label it moves.
+    #[serde(default)]
+    pub label: Option<String>,
     pub version: VersionRef,
     #[serde(default)]
     pub note: String,

@@ -10,6 +10,7 @@ mod disk;
 mod helpers;
 mod history;
 mod instances;
+mod labels;
 mod limits;
 mod manage;
 mod mcp;

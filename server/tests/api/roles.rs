@@ -127,6 +127,13 @@ impl Ctx {
             .expect("number")
     }
 
+    /// A new preview label of the workspace's own: its name.
+    async fn fresh_label(&self) -> String {
+        let name = format!("l{}", rand_suffix());
+        self.owner(Method::POST, "/v1/manage/labels", Some(json!({"name": name, "protected": false}))).await;
+        name
+    }
+
     async fn fresh_webhook(&self) -> i64 {
         let hook = json!({"url": "http://127.0.0.1:9/acme-hook", "events": ["version.promoted"]});
         self.owner(Method::POST, "/v1/manage/webhooks", Some(hook)).await["id"].as_i64().expect("id")

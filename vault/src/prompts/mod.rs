@@ -2,7 +2,9 @@
 //! operations (`operations`), and the transaction steps other modules compose (`steps`).
 
 pub(crate) mod model;
+pub(crate) mod moves;
 mod operations;
+mod pointers;
 pub(crate) mod steps;
 
 pub(crate) use model::PromptRow;

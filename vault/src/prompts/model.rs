@@ -2,13 +2,15 @@
 //! new draft or a rewrite carries, and the rules that need no database: which rollbacks
 //! are possible, and what the dashboard offers.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::access::{Actor, ChangeRight, Permission};
 use crate::content::{DraftBody, PromptType};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
-use crate::names::VersionNumber;
+use crate::names::{LabelName, VersionNumber};
 use crate::settings::Settings;
 use crate::version::{Status, Version};
 
@@ -25,6 +27,8 @@ pub struct PromptState {
     /// `None` while unset, and while staging is disabled in the workspace's settings (then
     /// test keys read live).
     pub staging: Option<VersionNumber>,
+    /// Where each label points: live and staging (as above) and the workspace's own.
+    pub labels: BTreeMap<LabelName, VersionNumber>,
     /// How many versions exist (deleted drafts are gone).
     pub versions: i64,
     /// The drafts an open request asks to promote: frozen until it is decided, so that what
@@ -83,10 +87,10 @@ pub struct RollBack {
     pub version: Version,
 }
 
-/// One move of the live or staging pointer.
+/// One move of a label (live and staging too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PointerMove {
-    pub channel: Channel,
+    pub label: LabelName,
     pub from: Option<VersionNumber>,
     pub to: Option<VersionNumber>,
     pub actor: String,
@@ -96,6 +100,13 @@ pub struct PointerMove {
     pub event_id: String,
 }
 
+impl PointerMove {
+    /// For a move of live or staging, which.
+    pub fn channel(&self) -> Option<Channel> {
+        Channel::parse(self.label.as_str())
+    }
+}
+
 /// A prompt's row, as the operations need it.
 pub(crate) struct PromptRow {
     pub id: i64,
@@ -103,6 +114,18 @@ pub(crate) struct PromptRow {
     pub kind: PromptType,
     pub live: Option<VersionNumber>,
     pub staging: Option<VersionNumber>,
+}
+
+/// Every label's version: live and staging (`staging` is `None` while disabled) with the
+/// workspace's own labels, `own`.
+pub(crate) fn with_built_ins(
+    live: Option<VersionNumber>,
+    staging: Option<VersionNumber>,
+    mut own: BTreeMap<LabelName, VersionNumber>,
+) -> BTreeMap<LabelName, VersionNumber> {
+    own.extend(live.map(|n| (LabelName::live(), n)));
+    own.extend(staging.map(|n| (LabelName::staging(), n)));
+    own
 }
 
 /// Moves one pointer and records the move (who, when, from, to) in the same transaction.

@@ -3,7 +3,7 @@
 //! all of its work or none of it.
 
 use serde_json::json;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
 use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
@@ -12,14 +12,14 @@ use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::events::{self, EventKind};
 use crate::names::{self, PromptName, VersionNumber};
-use crate::prompts::model::{NewDraft, PointerMove, PromptState, PromptSummary, Rewrite, RollBack};
+use crate::prompts::model::{NewDraft, PromptState, PromptSummary, Rewrite, with_built_ins};
+use crate::prompts::moves::{clear_own_labels_on, stage_in};
 use crate::prompts::steps::{
-    channel_from_db, create_prompt_in, find_prompt, find_version, lock_prompt, optional_number, promote_in,
-    roll_back_in, save_draft_in, stage_in, state_of, touch, workspace_staging_enabled,
+    create_prompt_in, find_prompt, find_version, lock_prompt, optional_number, own_labels_in, save_draft_in,
+    state_of, touch,
 };
 use crate::quotas::Quota;
 use crate::requests;
-use crate::settings;
 use crate::version::{Status, Version, number_from_db};
 use crate::{Result, Vault};
 
@@ -48,6 +48,7 @@ impl Vault {
             kind,
             live: None,
             staging: None,
+            labels: Default::default(),
             versions: 0,
             under_review: Vec::new(),
         })
@@ -65,16 +66,20 @@ impl Vault {
         .fetch_all(&self.db.read)
         .await?;
         let mut under_review = requests::drafts_under_review(&self.db.read, actor.workspace_id, None).await?;
+        let mut own = own_labels_in(&self.db.read, actor.workspace_id).await?;
         rows.iter()
             .map(|row| {
                 let name: String = row.try_get("name")?;
+                let live = optional_number(row, "live_number")?;
+                let staging = optional_number(row, "staging_number")?.filter(|_| staging_enabled);
                 Ok(PromptSummary {
                     state: PromptState {
                         under_review: under_review.remove(&name).unwrap_or_default(),
+                        labels: with_built_ins(live, staging, own.remove(&name).unwrap_or_default()),
                         name,
                         kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
-                        live: optional_number(row, "live_number")?,
-                        staging: optional_number(row, "staging_number")?.filter(|_| staging_enabled),
+                        live,
+                        staging,
                         versions: row.try_get("versions")?,
                     },
                     updated_at: Timestamp(row.try_get("updated_at")?),
@@ -196,6 +201,7 @@ impl Vault {
         if prompt.staging == Some(number) {
             stage_in(&mut tx, actor, &prompt, None).await?;
         }
+        clear_own_labels_on(&mut tx, actor, &prompt, number).await?;
         sqlx::query("delete from versions where prompt_id = $1 and number = $2")
             .bind(prompt.id)
             .bind(number.get())
@@ -205,6 +211,7 @@ impl Vault {
             id: events::new_event_id(),
             kind: EventKind::DraftDeleted,
             prompt: Some(&prompt.name),
+            label: None,
             version: Some(&version),
             previous: None,
             requested_by: None,
@@ -221,91 +228,6 @@ impl Vault {
         tx.commit().await?;
         self.outbox.poke();
         self.search_index.poke();
-        self.follow_changes().await;
-        Ok(state)
-    }
-
-    /// Makes a version the live one. A draft is published (frozen from now on); an already
-    /// published version just gets the pointer back. Promoting the current live version
-    /// changes nothing and records nothing.
-    pub async fn promote(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<PromptState> {
-        actor.require(Permission::ChangeLive)?;
-        let mut tx = self.db.write.begin().await?;
-        let prompt = lock_prompt(&mut tx, actor, name).await?;
-        find_version(&mut tx, &prompt, number).await?;
-        directly(&mut tx, actor).await?;
-        promote_in(&mut tx, actor, &prompt, number, None).await?;
-        self.finish_live_change(tx, actor, name).await
-    }
-
-    /// Points live back at an older published version. Newer versions stay in the history
-    /// and can be promoted again. Returns the older version's source for the editor.
-    pub async fn roll_back(&self, actor: &Actor, name: &str, number: VersionNumber) -> Result<RollBack> {
-        actor.require(Permission::ChangeLive)?;
-        let mut tx = self.db.write.begin().await?;
-        let prompt = lock_prompt(&mut tx, actor, name).await?;
-        find_version(&mut tx, &prompt, number).await?;
-        directly(&mut tx, actor).await?;
-        let version = roll_back_in(&mut tx, actor, &prompt, number, None).await?;
-        let state = self.finish_live_change(tx, actor, name).await?;
-        Ok(RollBack { state, based_on: number, version })
-    }
-
-    /// Commits a change of many prompts and, if it changed anything, makes it seen: search,
-    /// webhooks, and the served read model.
-    pub(crate) async fn finish_changes(&self, tx: Transaction<'_, Any>, changed: bool) -> Result<()> {
-        tx.commit().await?;
-        if changed {
-            self.search_index.poke();
-            self.outbox.poke();
-            self.follow_changes().await;
-        }
-        Ok(())
-    }
-
-    /// Commits a change to live and makes it seen: webhooks, and the served read model.
-    pub(crate) async fn finish_live_change(
-        &self,
-        mut tx: Transaction<'_, Any>,
-        actor: &Actor,
-        name: &str,
-    ) -> Result<PromptState> {
-        let prompt = find_prompt(&mut tx, actor, name).await?;
-        let state = state_of(&mut tx, actor, &prompt).await?;
-        tx.commit().await?;
-        self.outbox.poke();
-        self.follow_changes().await;
-        Ok(state)
-    }
-
-    /// Points staging at any existing version (a draft too), or clears it with `None`.
-    /// Only while staging is enabled in the workspace's settings.
-    pub async fn set_staging(
-        &self,
-        actor: &Actor,
-        name: &str,
-        number: Option<VersionNumber>,
-    ) -> Result<PromptState> {
-        actor.require(Permission::EditPrompts)?;
-        let mut tx = self.db.write.begin().await?;
-        // What is named must exist (404) before a rule about the workspace's state applies.
-        let prompt = lock_prompt(&mut tx, actor, name).await?;
-        if let Some(number) = number {
-            find_version(&mut tx, &prompt, number).await?;
-        }
-        if !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
-            return Err(VaultError::conflict(
-                Conflict::StagingDisabled,
-                "staging is disabled for this workspace; enable it in Settings first",
-            ));
-        }
-        if prompt.staging != number {
-            stage_in(&mut tx, actor, &prompt, number).await?;
-        }
-        let prompt = find_prompt(&mut tx, actor, name).await?;
-        let state = state_of(&mut tx, actor, &prompt).await?;
-        tx.commit().await?;
-        self.outbox.poke();
         self.follow_changes().await;
         Ok(state)
     }
@@ -340,39 +262,4 @@ impl Vault {
         };
         Ok((older, newer))
     }
-
-    /// Every move of the prompt's pointers, newest first.
-    pub async fn deployments(&self, actor: &Actor, name: &str) -> Result<Vec<PointerMove>> {
-        let mut conn = self.db.read.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let prompt = find_prompt(&mut tx, actor, name).await?;
-        let rows = sqlx::query(
-            "select d.label, d.from_number, d.to_number, d.at, d.event_id, m.name as actor, r.name as requester \
-             from pointer_moves d join accounts m on m.id = d.actor_id left join accounts r on r.id = d.requested_by \
-             where d.prompt_id = $1 order by d.id desc",
-        )
-        .bind(prompt.id)
-        .fetch_all(&mut *tx)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PointerMove {
-                    channel: channel_from_db(&row.try_get::<String, _>("label")?)?,
-                    from: optional_number(row, "from_number")?,
-                    to: optional_number(row, "to_number")?,
-                    actor: row.try_get("actor")?,
-                    requested_by: row.try_get("requester")?,
-                    at: Timestamp(row.try_get("at")?),
-                    event_id: row.try_get("event_id")?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Refuses a direct promote or rollback the workspace's `live_changes` does not allow (see
-/// [`Actor::live_right`]).
-async fn directly(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<()> {
-    let rule = settings::live_changes(tx, actor.workspace_id).await?;
-    actor.require_direct_live_change(rule)
 }

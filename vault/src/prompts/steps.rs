@@ -2,10 +2,11 @@
 //! or lock the prompt, create it, save a version, move a pointer. The prompt operations,
 //! reviews, pushes and imports compose them.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
-use types::PersonJson;
 
 use crate::Result;
 use crate::access::Actor;
@@ -13,9 +14,8 @@ use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, PromptType};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
-use crate::events::{self, EventKind};
-use crate::names::{self, PromptName, VersionNumber};
-use crate::prompts::model::{Channel, NewDraft, PromptRow, PromptState, Requester, roll_back_refusal};
+use crate::names::{self, LabelName, PromptName, VersionNumber};
+use crate::prompts::model::{NewDraft, PromptRow, PromptState, with_built_ins};
 use crate::requests;
 use crate::version::{Status, VERSION_COLUMNS, Version, number_from_db, version_from_row};
 
@@ -139,61 +139,6 @@ pub(crate) async fn insert_version(
     Ok(())
 }
 
-/// Makes version `number` live (publishing a draft); nothing changes if it is live already.
-pub(crate) async fn promote_in(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    prompt: &PromptRow,
-    number: VersionNumber,
-    requested_by: Option<&Requester>,
-) -> Result<()> {
-    let version = find_version(tx, prompt, number).await?;
-    if prompt.live == Some(number) {
-        return Ok(());
-    }
-    if version.status == Status::Draft {
-        sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
-            .bind(prompt.id)
-            .bind(number.get())
-            .execute(&mut **tx)
-            .await?;
-    }
-    move_pointer(tx, actor, prompt, Channel::Live, Some(number), EventKind::VersionPromoted, requested_by)
-        .await
-}
-
-/// Points staging at version `to`, or clears it with `None`; the caller has checked that
-/// staging is enabled and that `to` is not where staging points already.
-pub(crate) async fn stage_in(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    prompt: &PromptRow,
-    to: Option<VersionNumber>,
-) -> Result<()> {
-    move_pointer(tx, actor, prompt, Channel::Staging, to, EventKind::StagingChanged, None).await
-}
-
-/// Points live back at older published version `number`; returns that version.
-pub(crate) async fn roll_back_in(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    prompt: &PromptRow,
-    number: VersionNumber,
-    requested_by: Option<&Requester>,
-) -> Result<Version> {
-    let version = find_version(tx, prompt, number).await?;
-    if let Some(refusal) = roll_back_refusal(&prompt.name, prompt.live, version.status, number) {
-        return Err(refusal);
-    }
-    move_pointer(tx, actor, prompt, Channel::Live, Some(number), EventKind::VersionRolledBack, requested_by)
-        .await?;
-    Ok(version)
-}
-
-pub(crate) fn channel_from_db(raw: &str) -> Result<Channel> {
-    Channel::parse(raw).ok_or_else(|| VaultError::Internal(format!("unknown channel {raw:?}").into()))
-}
-
 /// The prompt named `name` in the actor's workspace; prompts of other workspaces do not
 /// exist as far as the actor can tell.
 pub(crate) async fn find_prompt(
@@ -294,14 +239,60 @@ pub(crate) async fn state_of(
         .await?;
     let staging_enabled = workspace_staging_enabled(tx, actor.workspace_id).await?;
     let under_review = requests::drafts_under_review(&mut **tx, actor.workspace_id, Some(prompt.id)).await?;
+    let staging = prompt.staging.filter(|_| staging_enabled);
+    let own = own_labels_of(tx, prompt.id).await?;
     Ok(PromptState {
         name: prompt.name.clone(),
         kind: prompt.kind,
         live: prompt.live,
-        staging: prompt.staging.filter(|_| staging_enabled),
+        staging,
+        labels: with_built_ins(prompt.live, staging, own),
         versions,
         under_review: under_review.into_values().next().unwrap_or_default(),
     })
+}
+
+/// Where each of the workspace's own labels points on prompt `prompt_id`.
+pub(crate) async fn own_labels_of(
+    tx: &mut Transaction<'_, Any>,
+    prompt_id: i64,
+) -> Result<BTreeMap<LabelName, VersionNumber>> {
+    let rows = sqlx::query(
+        "select l.name, pl.number from prompt_labels pl join labels l on l.id = pl.label_id where pl.prompt_id = $1",
+    )
+    .bind(prompt_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut labels = BTreeMap::new();
+    for row in &rows {
+        if let Some(number) = optional_number(row, "number")? {
+            labels.insert(LabelName::parse(&row.try_get::<String, _>("name")?)?, number);
+        }
+    }
+    Ok(labels)
+}
+
+/// Where the workspace's own labels point, by prompt name: for the list of prompts.
+pub(crate) async fn own_labels_in<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    workspace_id: i64,
+) -> Result<std::collections::HashMap<String, BTreeMap<LabelName, VersionNumber>>> {
+    let rows = sqlx::query(
+        "select p.name as prompt, l.name, pl.number from prompt_labels pl join labels l on l.id = pl.label_id \
+         join prompts p on p.id = pl.prompt_id where p.workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_all(db)
+    .await?;
+    let mut labels: std::collections::HashMap<String, BTreeMap<LabelName, VersionNumber>> =
+        Default::default();
+    for row in &rows {
+        if let Some(number) = optional_number(row, "number")? {
+            let name = LabelName::parse(&row.try_get::<String, _>("name")?)?;
+            labels.entry(row.try_get("prompt")?).or_default().insert(name, number);
+        }
+    }
+    Ok(labels)
 }
 
 pub(crate) async fn touch(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> Result<()> {
@@ -311,74 +302,4 @@ pub(crate) async fn touch(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> 
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-async fn move_pointer(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    prompt: &PromptRow,
-    channel: Channel,
-    to: Option<VersionNumber>,
-    kind: EventKind,
-    requested_by: Option<&Requester>,
-) -> Result<()> {
-    let (column, from) = match channel {
-        Channel::Live => ("live_number", prompt.live),
-        Channel::Staging => ("staging_number", prompt.staging),
-    };
-    let now = Timestamp::now().0;
-    sqlx::query(AssertSqlSafe(format!("update prompts set {column} = $1, updated_at = $2 where id = $3")))
-        .bind(to.map(VersionNumber::get))
-        .bind(now)
-        .bind(prompt.id)
-        .execute(&mut **tx)
-        .await?;
-    let event_id = events::new_event_id();
-    sqlx::query(
-        "insert into pointer_moves (prompt_id, label, from_number, to_number, actor_id, at, event_id, requested_by) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(prompt.id)
-    .bind(channel.as_str())
-    .bind(from.map(VersionNumber::get))
-    .bind(to.map(VersionNumber::get))
-    .bind(actor.account_id)
-    .bind(now)
-    .bind(&event_id)
-    .bind(requested_by.map(|r| r.account_id))
-    .execute(&mut **tx)
-    .await?;
-    let version = match to {
-        Some(n) => Some(find_version(tx, prompt, n).await?),
-        None => None,
-    };
-    let previous = match from {
-        Some(n) => Some(find_version(tx, prompt, n).await?),
-        None => None,
-    };
-    let mut details = json!({
-        "channel": channel.as_str(),
-        "from": from.map(VersionNumber::label),
-        "to": to.map(VersionNumber::label),
-        "event_id": event_id,
-    });
-    if let Some(requester) = requested_by {
-        details["requested_by"] = json!(requester.name);
-    }
-    let activity_kind = match kind {
-        EventKind::VersionPromoted => ActivityKind::VersionPromoted,
-        EventKind::VersionRolledBack => ActivityKind::VersionRolledBack,
-        _ => ActivityKind::StagingChanged,
-    };
-    activity::record(tx, actor, activity_kind, Some(&prompt.name), details).await?;
-    let change = events::Change {
-        id: event_id,
-        kind,
-        prompt: Some(&prompt.name),
-        version: version.as_ref(),
-        previous: previous.as_ref(),
-        requested_by: requested_by.map(|r| PersonJson { name: r.name.clone(), email: r.email.clone() }),
-        request: None,
-    };
-    events::record(tx, actor, change, None).await
 }

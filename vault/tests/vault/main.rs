@@ -11,6 +11,7 @@ mod from_langfuse;
 mod fuzz;
 mod helpers;
 mod instances;
+mod labels;
 mod langfuse;
 mod limits;
 mod logs;

@@ -4,7 +4,7 @@
 //! account someone made for an email that is not theirs.
 
 use vault::{
-    Conflict, DraftBody, Joining, KeyKind, ChangeRule, NewDraft, NewWebhook, PromptFile, PromptType, Push,
+    ChangeRule, Conflict, DraftBody, Joining, KeyKind, NewDraft, NewWebhook, PromptFile, PromptType, Push,
     Quotas, RequestAction, Role, SettingsPatch, VaultError, WorkspaceCreators,
 };
 
@@ -21,6 +21,7 @@ fn small() -> Quotas {
         invitations_per_workspace: 2,
         open_requests_per_workspace: 1,
         bytes_per_workspace: 1024 * 1024 * 1024,
+        labels_per_workspace: 1,
     }
 }
 
@@ -272,11 +273,11 @@ async fn waiting_invitations_and_open_requests_stop_at_their_quotas() {
         vault.save_draft(&owner, name, NewDraft::text("s", "m")).await.expect("draft");
     }
     vault
-        .request_change(&owner, "one", RequestAction::Promote, crate::helpers::v(1), "")
+        .request_change(&owner, "one", RequestAction::Promote, None, crate::helpers::v(1), "")
         .await
         .expect("first request");
     assert_quota(
-        vault.request_change(&owner, "two", RequestAction::Promote, crate::helpers::v(1), "").await,
+        vault.request_change(&owner, "two", RequestAction::Promote, None, crate::helpers::v(1), "").await,
         "--max-open-requests-per-workspace",
     );
     // A push under review asks for a request too, and is refused whole.

@@ -3,7 +3,7 @@
 
 use futures::future::join_all;
 use vault::{
-    ActivityFilter, Actor, Conflict, ChangeRule, NewDraft, RequestAction, RequestState, Role, SettingsPatch,
+    ActivityFilter, Actor, ChangeRule, Conflict, NewDraft, RequestAction, RequestState, Role, SettingsPatch,
 };
 
 use crate::helpers::{Fixture, PROMPT, assert_refused, v};
@@ -49,7 +49,7 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
 
     let request = f
         .vault
-        .request_change(&editor, PROMPT, RequestAction::Promote, v(1), "first cut")
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(1), "first cut")
         .await
         .expect("request");
     assert_eq!(
@@ -57,14 +57,14 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
         (RequestState::Open, "editor", "first cut")
     );
     let offered = |actor: &Actor| {
-        let o = request.offered(actor, ChangeRule::Review);
+        let o = request.offered(actor);
         (o.decide, o.cancel)
     };
     assert_eq!(
         [offered(&editor), offered(&viewer), offered(&f.owner)],
         [(false, true), (false, false), (true, false)]
     );
-    assert_eq!(request.live, None);
+    assert_eq!((request.current, request.label.as_str(), request.rule), (None, "live", ChangeRule::Review));
     assert_refused(f.vault.approve_request(&editor, request.id).await, 403, "forbidden");
     assert_refused(f.vault.approve_request(&viewer, request.id).await, 403, "forbidden");
     assert_eq!(f.live().await, None, "nothing applied yet");
@@ -91,14 +91,17 @@ async fn under_review_a_change_is_requested_and_another_member_approves_it() {
     assert_eq!(kinds[..3], ["request.approved", "version.promoted", "request.opened"]);
 
     // A rollback is requested the same way, and must be one the operation allows.
-    f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request v2");
+    f.vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(2), "")
+        .await
+        .expect("request v2");
     let requests = f.vault.requests(&f.owner, Some(RequestState::Open), None).await.expect("open");
     f.vault.approve_request(&f.owner, requests[0].id).await.expect("approve v2");
-    let refused = f.vault.request_change(&editor, PROMPT, RequestAction::RollBack, v(3), "").await;
+    let refused = f.vault.request_change(&editor, PROMPT, RequestAction::RollBack, None, v(3), "").await;
     assert_refused(refused, 409, Conflict::NotPublished.code());
     let back = f
         .vault
-        .request_change(&editor, PROMPT, RequestAction::RollBack, v(1), "v2 is rude")
+        .request_change(&editor, PROMPT, RequestAction::RollBack, None, v(1), "v2 is rude")
         .await
         .expect("rb");
     f.vault.approve_request(&f.owner, back.id).await.expect("approve rollback");
@@ -110,8 +113,11 @@ async fn two_approvals_at_once_apply_the_request_once() {
     let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
     let admin = f.member(Role::Admin).await;
-    let request =
-        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request");
+    let request = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(2), "")
+        .await
+        .expect("request");
     let approvers = [&f.owner, &admin, &f.owner, &admin];
     let results = join_all(approvers.iter().map(|a| f.vault.approve_request(a, request.id))).await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
@@ -126,8 +132,11 @@ async fn two_approvals_at_once_apply_the_request_once() {
 async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_stale() {
     let f = fixture(ChangeRule::Review).await;
     let editor = f.member(Role::Editor).await;
-    let first =
-        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(1), "").await.expect("request");
+    let first = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(1), "")
+        .await
+        .expect("request");
     assert_refused(f.vault.reject_request(&editor, first.id, "no").await, 403, "forbidden");
     let rejected = f.vault.reject_request(&f.owner, first.id, "too terse").await.expect("reject");
     assert_eq!(
@@ -135,14 +144,20 @@ async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_st
         (RequestState::Rejected, Some("too terse"))
     );
 
-    let second =
-        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(2), "").await.expect("request");
+    let second = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(2), "")
+        .await
+        .expect("request");
     assert_refused(f.vault.cancel_request(&f.owner, second.id).await, 403, "forbidden");
     let cancelled = f.vault.cancel_request(&editor, second.id).await.expect("cancel");
     assert_eq!(cancelled.state, RequestState::Cancelled);
 
-    let third =
-        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(3), "").await.expect("request");
+    let third = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(3), "")
+        .await
+        .expect("request");
     f.vault.delete_draft(&f.owner, PROMPT, v(3)).await.expect("delete");
     let all = f.vault.requests(&f.owner, None, None).await.expect("requests");
     assert_eq!(all.iter().find(|r| r.id == third.id).map(|r| r.state), Some(RequestState::Stale));
@@ -154,13 +169,13 @@ async fn requests_are_rejected_with_a_note_cancelled_by_their_requester_or_go_st
 async fn requests_only_under_review_and_only_in_ones_own_workspace() {
     let f = fixture(ChangeRule::Editors).await;
     assert_refused(
-        f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, v(1), "").await,
+        f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, None, v(1), "").await,
         409,
         "review_off",
     );
     let viewer = f.member(Role::Viewer).await;
     assert_refused(
-        f.vault.request_change(&viewer, PROMPT, RequestAction::Promote, v(1), "").await,
+        f.vault.request_change(&viewer, PROMPT, RequestAction::Promote, None, v(1), "").await,
         403,
         "forbidden",
     );
@@ -170,7 +185,7 @@ async fn requests_only_under_review_and_only_in_ones_own_workspace() {
     let patch = SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
     f.vault.update_settings(&f.owner, patch).await.expect("review");
     assert_refused(
-        f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, v(1), &long).await,
+        f.vault.request_change(&f.owner, PROMPT, RequestAction::Promote, None, v(1), &long).await,
         413,
         "too_large",
     );
@@ -189,7 +204,7 @@ async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
     let editor = f.member(Role::Editor).await;
     let request = f
         .vault
-        .request_change(&editor, PROMPT, RequestAction::Promote, v(2), "ready")
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(2), "ready")
         .await
         .expect("request");
     let state = f.vault.prompt(&editor, PROMPT).await.expect("state");
@@ -215,8 +230,11 @@ async fn a_draft_under_an_open_request_is_frozen_until_it_is_decided() {
     assert_eq!(live.text(), "source 2", "what was reviewed went live");
 
     // A rejected request frees its draft again.
-    let request =
-        f.vault.request_change(&editor, PROMPT, RequestAction::Promote, v(3), "next").await.expect("request");
+    let request = f
+        .vault
+        .request_change(&editor, PROMPT, RequestAction::Promote, None, v(3), "next")
+        .await
+        .expect("request");
     f.vault.reject_request(&f.owner, request.id, "not yet").await.expect("rejected");
     f.vault.rewrite_draft(&editor, PROMPT, v(3), sneaky).await.expect("editable again");
 }
@@ -230,7 +248,10 @@ async fn one_prompts_requests_are_listed_by_the_vault() {
     f.vault.create_prompt(&f.owner, "other").await.expect("other prompt");
     f.vault.save_draft(&f.owner, "other", NewDraft::text("x", "x")).await.expect("draft");
     for (name, number) in [(PROMPT, 1), ("other", 1), (PROMPT, 2)] {
-        f.vault.request_change(&editor, name, RequestAction::Promote, v(number), "").await.expect("request");
+        f.vault
+            .request_change(&editor, name, RequestAction::Promote, None, v(number), "")
+            .await
+            .expect("request");
     }
     let f = &f;
     let listed = |prompt| async move {

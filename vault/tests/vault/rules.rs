@@ -191,7 +191,7 @@ async fn deleting_the_staged_draft_clears_staging_in_the_same_transaction() {
     let state = f.vault.delete_draft(&f.owner, PROMPT, v(2)).await.expect("delete");
     assert_eq!((state.staging, state.versions), (None, 1));
     let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("history");
-    assert_eq!((moves[0].channel, moves[0].from, moves[0].to), (Channel::Staging, Some(v(2)), None));
+    assert_eq!((moves[0].channel(), moves[0].from, moves[0].to), (Some(Channel::Staging), Some(v(2)), None));
 }
 
 #[tokio::test]
@@ -222,7 +222,7 @@ async fn every_pointer_move_is_recorded_with_who_when_from_and_to() {
     let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("history");
     let seen: Vec<_> = moves
         .iter()
-        .map(|m| (m.channel.as_str(), m.from.map(|n| n.get()), m.to.map(|n| n.get()), m.actor.as_str()))
+        .map(|m| (m.label.as_str(), m.from.map(|n| n.get()), m.to.map(|n| n.get()), m.actor.as_str()))
         .collect();
     assert_eq!(
         seen,

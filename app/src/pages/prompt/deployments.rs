@@ -47,7 +47,7 @@ fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView 
     view! {
         <table class="tokens timeline">
             <thead><tr>
-                <th scope="col">"Channel"</th><th scope="col">"Change"</th><th scope="col">"By"</th>
+                <th scope="col">"Label"</th><th scope="col">"Change"</th><th scope="col">"By"</th>
                 <th scope="col">"When"</th><th scope="col">"Event"</th>
                 <th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
@@ -58,11 +58,15 @@ fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView 
                                 "Roll back to this"
                             </A>
                         });
-                    let badge = format!("badge {}", m.channel.as_str());
+                    // Live and staging have their colours; the workspace's own labels are plain.
+                    let badge = match m.channel {
+                        Some(channel) => format!("badge {}", channel.as_str()),
+                        None => "badge".to_owned(),
+                    };
                     let row_event = m.event_id.clone();
                     view! {
                         <tr class="deployment-row" data-event=row_event>
-                            <td><span class=badge>{m.channel.as_str()}</span></td>
+                            <td><span class=badge>{m.label.clone()}</span></td>
                             <td class="mono">{m.from.unwrap_or_else(|| "nothing".into())}" → "{m.to.unwrap_or_else(|| "cleared".into())}</td>
                             <td>{m.actor}{m.requested_by.map(|r| format!(", approving {r}'s request"))}</td>
                             <td><Moment when=at/></td>

@@ -66,6 +66,29 @@ async fn every_management_call_by_every_role_and_an_outsider() {
         c.call(t, Method::PUT, &format!("{PROMPT}/staging"), Some(json!({"version": 1}))).await
     })
     .await;
+    check(c, "move a label", Need::Editor, Away::NotFound, async |t| {
+        c.call(t, Method::PUT, &format!("{PROMPT}/labels/live"), Some(json!({"version": 1}))).await
+    })
+    .await;
+
+    // Labels.
+    check(c, "list labels", Need::Viewer, Away::Own, async |t| get("/v1/manage/labels", t).await).await;
+    check(c, "read a label", Need::Viewer, Away::Own, async |t| get("/v1/manage/labels/live", t).await).await;
+    check(c, "create a label", Need::Admin, Away::Own, async |t| {
+        let label = json!({"name": format!("l{}", rand_suffix()), "protected": false});
+        c.call(t, Method::POST, "/v1/manage/labels", Some(label)).await
+    })
+    .await;
+    check(c, "change a label", Need::Admin, Away::NotFound, async |t| {
+        let name = c.fresh_label().await;
+        c.call(t, Method::PATCH, &format!("/v1/manage/labels/{name}"), Some(json!({"rule": "admins"}))).await
+    })
+    .await;
+    check(c, "delete a label", Need::Admin, Away::NotFound, async |t| {
+        let name = c.fresh_label().await;
+        c.call(t, Method::DELETE, &format!("/v1/manage/labels/{name}"), None).await
+    })
+    .await;
     check(c, "push prompt files", Need::Editor, Away::Own, async |t| {
         let file = json!({"name": format!("pushed/p{}", rand_suffix()), "source": "s"});
         c.call(t, Method::POST, "/v1/manage/push", Some(json!({"message": "m", "prompts": [file]}))).await
