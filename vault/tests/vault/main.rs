@@ -29,4 +29,5 @@ mod stream;
 mod structured;
 mod team;
 mod transfer;
+mod upgrade;
 mod webhooks;
