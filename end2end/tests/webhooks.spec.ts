@@ -49,7 +49,7 @@ test("an admin adds a webhook; a promotion is delivered, signed, and logged", as
   await expect(page).toHaveURL(/\/settings\/integrations$/);
   await hydrated(page);
 
-  // Add it: every event is ticked by default; the secret is shown once.
+  // Add it: every event but label.moved is ticked by default; the secret is shown once.
   await page.getByLabel("Payload URL").fill(hook.url);
   await page.getByRole("button", { name: "Add webhook" }).click();
   const secret = ((await page.locator(".secret code").textContent()) ?? "").trim();

@@ -17,7 +17,10 @@ pub struct Prompt {
     pub config: Config,
     /// The `{{variables}}` of the text or messages, each once, in order.
     pub variables: Vec<String>,
-    /// What the key read (`Live` or `Staging`); `None` for a fallback.
+    /// The label that served it (`live`, `staging`, or a label of the workspace's own such
+    /// as `eu`); `None` for a fallback.
+    pub label: Option<String>,
+    /// For a read through live or staging, which; `None` otherwise (and for a fallback).
     pub channel: Option<Channel>,
     pub message: String,
     pub author: String,
@@ -36,7 +39,12 @@ impl From<types::ServedPrompt> for Prompt {
             body,
             config: version.config.unwrap_or_default(),
             variables: version.variables,
-            channel: Some(served.channel),
+            // A server from before labels sends only the channel.
+            label: Some(match (served.label.is_empty(), served.channel) {
+                (true, Some(channel)) => channel.as_str().to_owned(),
+                _ => served.label,
+            }),
+            channel: served.channel,
             message: version.message,
             author: version.author,
             created_at: version.created_at,
@@ -53,6 +61,7 @@ impl Prompt {
             body: Body::Text(source.to_owned()),
             config: Config::new(),
             variables: types::template::variables(source),
+            label: None,
             channel: None,
             message: String::new(),
             author: String::new(),
@@ -62,7 +71,7 @@ impl Prompt {
 
     /// True when this is the configured fallback text, not something the server sent.
     pub fn is_fallback(&self) -> bool {
-        self.channel.is_none()
+        self.label.is_none()
     }
 
     pub fn kind(&self) -> PromptType {

@@ -192,6 +192,7 @@ fn router(
         // (see the read benchmark in the README). Documented in the OpenAPI document;
         // `{*name}` lets a raw `/` in the name through as well as `%2F`.
         .route("/v1/prompts/{*name}", get(api::read_prompt))
+        .route("/v1/prompts", get(api::read_bundle))
         .route("/api/public/v2/prompts/{*name}", get(api::read_langfuse_prompt))
         .route("/api/public/{*rest}", any(api::langfuse_not_served))
         // Streams last as long as their client: past the request timeout too.

@@ -173,16 +173,21 @@ impl VersionJson {
     }
 }
 
-/// What an SDK read returns: the version JSON, the prompt's name, and which pointer the
-/// key read.
+/// What an SDK read returns: the version JSON, the prompt's name, and which label served
+/// it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServedPrompt {
     pub name: String,
     #[serde(flatten)]
     pub version: VersionJson,
-    /// `live` or `staging`: what the key read.
-    pub channel: Channel,
+    /// The label that served it: the key's own, or `live` where the key's label falls back
+    /// to live.
+    #[serde(default)]
+    pub label: String,
+    /// For `live` and `staging`: which (as before labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
 }
 
 /// A version found by a search across the workspace: the version JSON without its source,
@@ -252,7 +257,8 @@ mod tests {
         let served = ServedPrompt {
             name: "support/triage".into(),
             version: version(Some("Hi")),
-            channel: Channel::Staging,
+            label: "staging".into(),
+            channel: Some(Channel::Staging),
         };
         let json = serde_json::to_string(&served).unwrap_or_default();
         let back: Option<ServedPrompt> = serde_json::from_str(&json).ok();

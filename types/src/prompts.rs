@@ -19,6 +19,9 @@ pub struct PromptJson {
     /// nowhere is left out; staging only while it is enabled).
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// The prompt's tags, in their order.
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub versions: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,

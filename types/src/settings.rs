@@ -20,6 +20,10 @@ pub struct SettingsJson {
 pub struct ApiKeyJson {
     pub id: i64,
     pub kind: KeyKind,
+    /// The label it reads: `live` for a live key and `staging` for a test key unless it
+    /// was made for another.
+    #[serde(default)]
+    pub label: String,
     pub name: String,
     pub prefix: String,
     pub last_four: String,

@@ -217,6 +217,7 @@ words! {
         LabelChanged = "label.changed",
         LabelDeleted = "label.deleted",
         LabelMoved = "label.moved",
+        PromptTagged = "prompt.tagged",
     }
 }
 
@@ -247,6 +248,13 @@ impl EventKind {
         EventKind::LabelMoved,
     ];
 
+    /// What a new webhook in the dashboard subscribes to unless unticked: every type but
+    /// `label.moved`, which repeats each promote, rollback and staging move as a move of its
+    /// label (a webhook ticked for both would hear of each twice).
+    pub fn ticked_by_default() -> Vec<EventKind> {
+        EventKind::SUBSCRIBABLE.into_iter().filter(|kind| *kind != EventKind::LabelMoved).collect()
+    }
+
     /// What the dashboard calls it.
     pub fn description(self) -> &'static str {
         match self {
@@ -256,7 +264,7 @@ impl EventKind {
             EventKind::DraftDeleted => "A draft is deleted",
             EventKind::RequestOpened => "A change to a label is requested (under review)",
             EventKind::RequestRejected => "A request is rejected",
-            EventKind::LabelMoved => "Any label moves (live and staging too)",
+            EventKind::LabelMoved => "Any label moves (live and staging too, besides their own events)",
             EventKind::WebhookTest => "A test event is sent",
         }
     }
@@ -295,7 +303,7 @@ mod tests {
             let json = serde_json::to_string(kind).unwrap_or_default();
             assert_eq!(serde_json::from_str::<ActivityKind>(&json).ok(), Some(*kind));
         }
-        assert_eq!(ActivityKind::ALL.len(), 30);
+        assert_eq!(ActivityKind::ALL.len(), 31);
     }
 
     #[test]

@@ -119,12 +119,13 @@ impl Vault {
         match subject {
             Subject::Prompt(id) => self.serving.refresh_prompt(&self.db, id, revision).await,
             Subject::ApiKey(id) => self.serving.refresh_key(&self.db, id).await,
-            Subject::Workspace(id) => {
-                // Test keys of every prompt read staging or live from now on.
-                for id in prompts_of("select id from prompts where workspace_id = $1", id).await? {
+            Subject::Workspace(workspace_id) => {
+                // Test keys of every prompt read staging or live from now on; a label of the
+                // workspace's own was made, changed (its fallback) or deleted.
+                for id in prompts_of("select id from prompts where workspace_id = $1", workspace_id).await? {
                     self.serving.refresh_prompt(&self.db, id, revision).await?;
                 }
-                Ok(())
+                self.serving.refresh_labels(&self.db, workspace_id).await
             }
             Subject::Account(id) => {
                 // Served versions carry their author's name.

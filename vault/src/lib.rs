@@ -90,7 +90,7 @@ pub use quotas::{Quota, Quotas};
 pub use requests::{ChangeRequest, RequestAction, RequestOffered, RequestState};
 pub use search::Marks;
 pub use serving::{
-    AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, DEFAULT_STREAMS_PER_KEY,
+    AgentMessages, AgentPrompt, AgentRefused, AgentRole, ApiKey, Bundle, DEFAULT_STREAMS_PER_KEY,
     DEFAULT_STREAMS_PER_WORKSPACE, KeyKind, LangfuseRefused, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
     NewApiKey, ReadRefused, Resume, Served, StreamEvent, StreamRefused, Subscription, prompt_filter,
 };

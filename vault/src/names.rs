@@ -121,6 +121,43 @@ impl fmt::Display for LabelName {
     }
 }
 
+/// The longest tag, in characters.
+pub const MAX_TAG_CHARS: usize = 64;
+/// The most tags one prompt carries.
+pub const MAX_TAGS: usize = 50;
+
+/// A prompt's tags: short one-line texts (trimmed, 1 to 64 characters, no control
+/// characters), each once, in the order first given, at most 50.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Tags(Vec<String>);
+
+impl Tags {
+    pub fn parse(raw: &[String]) -> Result<Self, VaultError> {
+        let mut tags: Vec<String> = Vec::new();
+        for tag in raw {
+            let tag = tag.trim();
+            if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
+                return Err(VaultError::invalid(
+                    "tags",
+                    format!("a tag is one line of 1 to {MAX_TAG_CHARS} characters, not {tag:?}"),
+                ));
+            }
+            if !tags.iter().any(|t| t == tag) {
+                tags.push(tag.to_owned());
+            }
+        }
+        if tags.len() > MAX_TAGS {
+            return Err(VaultError::invalid("tags", format!("a prompt carries at most {MAX_TAGS} tags")));
+        }
+        Ok(Tags(tags))
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
 /// A version's number, written `3` or `v3` by callers; its label is `v3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]

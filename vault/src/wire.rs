@@ -37,6 +37,7 @@ impl From<PromptState> for PromptJson {
             live: p.live.map(VersionNumber::label),
             staging: p.staging.map(VersionNumber::label),
             labels: p.labels.into_iter().map(|(label, n)| (label.to_string(), n.label())).collect(),
+            tags: p.tags,
             versions: p.versions,
             updated_at: None,
         }
@@ -188,6 +189,7 @@ impl From<ApiKey> for ApiKeyJson {
         ApiKeyJson {
             id: k.id,
             kind: k.kind,
+            label: k.label.to_string(),
             name: k.name,
             prefix: k.prefix.to_owned(),
             last_four: k.last_four,

@@ -125,6 +125,13 @@ fn summary(entry: &vault::ActivityEntry) -> String {
         Kind::LabelDeleted => {
             format!("deleted the label {} (it was on {} prompts)", detail("label"), detail("prompts"))
         }
+        Kind::PromptTagged => match entry.details["tags"].as_array() {
+            Some(tags) if !tags.is_empty() => {
+                let tags: Vec<&str> = tags.iter().filter_map(|t| t.as_str()).collect();
+                format!("tagged the prompt {}", tags.join(", "))
+            }
+            _ => "removed the prompt's tags".to_owned(),
+        },
         Kind::LabelMoved if entry.details["to"].is_null() => {
             format!("took {} off {}", detail("label"), detail("from"))
         }

@@ -84,7 +84,7 @@ pub fn IntegrationsPage() -> impl IntoView {
                 </Transition>
                 <h3>"Add a webhook"</h3>
                 <ActionForm action=actions.add>
-                    <WebhookFields url=String::new() events=EventKind::SUBSCRIBABLE.to_vec()/>
+                    <WebhookFields url=String::new() events=EventKind::ticked_by_default()/>
                     <label class="check"><input type="checkbox" name="enabled" checked/>"Enabled: send events from now on"</label>
                     {action_error(actions.add)}
                     <button type="submit" class="primary" disabled=move || actions.add.pending().get()>"Add webhook"</button>

@@ -1,5 +1,5 @@
 //! `/v1/manage/labels` and `/v1/manage/prompts/{name}/labels/{label}`: the workspace's
-//! labels and their rules, and moving a prompt's label.
+//! labels and their rules, and moving a prompt's label; and a prompt's tags.
 
 use axum::Json;
 use axum::extract::State;
@@ -107,12 +107,35 @@ pub(crate) async fn move_label(
     Ok(Json(vault.move_label(&actor, &name, &label, number).await?.into()))
 }
 
+#[utoipa::path(put, path = "/manage/prompts/{name}/tags", tag = "prompts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")),
+    request_body = TagsBody, security(("access_token" = [])),
+    responses((status = 200, description = "The prompt's new state", body = PromptJson), (status = 401, body = ErrorJson),
+        (status = 403, body = ErrorJson), (status = 404, body = ErrorJson), (status = 422, description = "A tag too long, or too many", body = ErrorJson)))]
+pub(crate) async fn set_tags(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path(name): Path<String>,
+    Body(req): Body<TagsBody>,
+) -> ApiResult<Json<PromptJson>> {
+    Ok(Json(vault.set_tags(&actor, &name, &req.tags).await?.into()))
+}
+
 /// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(labels, create_label))
         .routes(routes!(label, update_label, delete_label))
         .routes(routes!(move_label))
+        .routes(routes!(set_tags))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TagsBody {
+    /// The prompt's tags from now on, in order (`[]` removes them): each one line of 1 to 64
+    /// characters, at most 50.
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

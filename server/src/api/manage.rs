@@ -72,13 +72,18 @@ pub(crate) async fn create_prompt(
     Ok((StatusCode::CREATED, Json(PromptJson::from(state))).into_response())
 }
 
-#[utoipa::path(get, path = "/manage/prompts", tag = "prompts", security(("access_token" = [])),
+#[utoipa::path(get, path = "/manage/prompts", tag = "prompts", params(PromptsQuery), security(("access_token" = [])),
     responses((status = 200, body = Items<PromptJson>), (status = 401, body = ErrorJson)))]
 pub(crate) async fn list_prompts(
     State(vault): State<Vault>,
     Member(actor): Member,
+    Query(query): Query<PromptsQuery>,
 ) -> ApiResult<Json<Items<PromptJson>>> {
-    Ok(Json(Items::all(vault.prompts(&actor).await?)))
+    let mut prompts = vault.prompts(&actor).await?;
+    if let Some(tag) = query.tag {
+        prompts.retain(|p| p.state.tags.contains(&tag));
+    }
+    Ok(Json(Items::all(prompts)))
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}", tag = "prompts", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), security(("access_token" = [])),
@@ -281,6 +286,13 @@ pub(crate) struct RollBackRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct StagingRequest {
     pub version: Option<VersionRef>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PromptsQuery {
+    /// Only the prompts carrying this tag.
+    pub tag: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

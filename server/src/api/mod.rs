@@ -17,7 +17,7 @@ pub(crate) mod team;
 mod webhooks;
 
 pub(crate) use langfuse::{not_served as langfuse_not_served, read_prompt as read_langfuse_prompt};
-pub(crate) use reads::{bearer, read_prompt};
+pub(crate) use reads::{bearer, read_bundle, read_prompt};
 pub use stream::HEARTBEAT as STREAM_HEARTBEAT;
 pub(crate) use stream::stream;
 
@@ -59,7 +59,7 @@ const UNAVAILABLE: &str =
             tokens (`pv_pat_…`). Errors are `{\"error\": {\"code\", \"message\"}}`."
     ),
     servers((url = "/v1")),
-    paths(reads::read_prompt, stream::stream),
+    paths(reads::read_prompt, reads::read_bundle, stream::stream),
     modifiers(&BearerSchemes)
 )]
 struct ApiDoc;

@@ -61,6 +61,33 @@ pub(crate) async fn read_prompt(
         .into_response()
 }
 
+#[utoipa::path(get, path = "/prompts", tag = "reads",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the bundle already held: 304 when unchanged")),
+    security(("read_key" = [])),
+    responses((status = 200, description = "Every prompt the key's label serves, by name: `{\"items\":[…]}`, each item what \
+            `GET /v1/prompts/{name}` answers; one ETag over the whole", body = super::dto::Items<super::dto::ServedJson>),
+        (status = 304, description = "Not modified"),
+        (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
+        (status = 429, description = "The key read more than the server's configured rate (off by default)", body = super::dto::ErrorJson)))]
+pub(crate) async fn read_bundle(State(vault): State<Vault>, request: Request) -> Response {
+    let headers = request.headers();
+    let Some(token) = bearer(headers) else {
+        return refused(ReadRefused::Unauthorized);
+    };
+    let bundle = match vault.read_bundle(token) {
+        Ok(bundle) => bundle,
+        Err(refusal) => return refused(refusal),
+    };
+    let etag = HeaderValue::from_str(&bundle.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
+    let cache = HeaderValue::from_static(CACHE_CONTROL_VALUE);
+    if headers.get(IF_NONE_MATCH).is_some_and(|tags| matches(tags, &bundle.etag)) {
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag), (CACHE_CONTROL, cache)]).into_response();
+    }
+    let json = HeaderValue::from_static("application/json");
+    (StatusCode::OK, [(CONTENT_TYPE, json), (ETAG, etag), (CACHE_CONTROL, cache)], Body::from(bundle.body()))
+        .into_response()
+}
+
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }

@@ -84,7 +84,7 @@ pub(crate) async fn create_api_key(
     Body(req): Body<NewKeyRequest>,
 ) -> ApiResult {
     let kind = vault::KeyKind::parse(&req.kind)?;
-    let created = vault.create_api_key(&actor, kind, &req.name).await?;
+    let created = vault.create_label_key(&actor, kind, &req.name, req.label.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(ApiKeyJson { token: Some(created.token), ..created.key.into() }))
         .into_response())
 }
@@ -131,6 +131,10 @@ pub(crate) struct SettingsRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewKeyRequest {
+    /// `live` (`pv_live_…`) or `test` (`pv_test_…`).
     pub kind: String,
     pub name: String,
+    /// The label it reads; by default `live` for a live key and `staging` for a test key.
+    #[serde(default)]
+    pub label: Option<String>,
 }

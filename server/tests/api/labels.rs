@@ -115,3 +115,18 @@ async fn a_label_under_review_is_moved_by_a_request_that_names_it() {
         app.post(&format!("{PROMPT}/requests"), json!({"action": "move", "version": 2})).await;
     assert!(status == 422 && error_message(&error, "invalid").contains("names its label"));
 }
+
+#[tokio::test]
+async fn a_prompt_is_tagged_and_the_list_filters_by_tag() {
+    let app = app().await;
+    app.post("/v1/manage/prompts", json!({"name": "other"})).await;
+    let (status, prompt) =
+        app.call(Method::PUT, &format!("{PROMPT}/tags"), Some(json!({"tags": ["support", "triage"]}))).await;
+    assert_eq!((status, &prompt["tags"]), (200, &json!(["support", "triage"])), "{prompt}");
+    let (_, listed) = app.get("/v1/manage/prompts?tag=triage").await;
+    let names: Vec<&str> =
+        listed["items"].as_array().expect("items").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["support/triage"]);
+    let (status, error) = app.call(Method::PUT, &format!("{PROMPT}/tags"), Some(json!({"tags": [""]}))).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (422, Some("tags")));
+}

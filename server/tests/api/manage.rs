@@ -103,7 +103,8 @@ async fn the_whole_version_lifecycle_over_http() {
         (status, prompt),
         (
             201,
-            json!({"name": "support/triage", "type": "text", "live": null, "staging": null, "versions": 0})
+            json!({"name": "support/triage", "type": "text", "live": null, "staging": null, "labels": {}, "tags": [],
+                   "versions": 0})
         )
     );
 
@@ -172,7 +173,8 @@ async fn the_whole_version_lifecycle_over_http() {
     let (_, state) = app.get(PROMPT).await;
     assert_eq!(
         state,
-        json!({"name": "support/triage", "type": "text", "live": "v1", "staging": null, "versions": 2})
+        json!({"name": "support/triage", "type": "text", "live": "v1", "staging": null, "labels": {"live": "v1"},
+               "tags": [], "versions": 2})
     );
 
     // Every pointer move is in the deployment history, newest first.

@@ -29,6 +29,8 @@ pub struct PromptState {
     pub staging: Option<VersionNumber>,
     /// Where each label points: live and staging (as above) and the workspace's own.
     pub labels: BTreeMap<LabelName, VersionNumber>,
+    /// The prompt's tags, in their order.
+    pub tags: Vec<String>,
     /// How many versions exist (deleted drafts are gone).
     pub versions: i64,
     /// The drafts an open request asks to promote: frozen until it is decided, so that what

@@ -11,12 +11,12 @@ use crate::content::{self, PromptType};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::events::{self, EventKind};
-use crate::names::{self, PromptName, VersionNumber};
+use crate::names::{self, PromptName, Tags, VersionNumber};
 use crate::prompts::model::{NewDraft, PromptState, PromptSummary, Rewrite, with_built_ins};
 use crate::prompts::moves::{clear_own_labels_on, stage_in};
 use crate::prompts::steps::{
     create_prompt_in, find_prompt, find_version, lock_prompt, optional_number, own_labels_in, save_draft_in,
-    state_of, touch,
+    set_tags_in, state_of, tags_of, touch,
 };
 use crate::quotas::Quota;
 use crate::requests;
@@ -49,6 +49,7 @@ impl Vault {
             live: None,
             staging: None,
             labels: Default::default(),
+            tags: Vec::new(),
             versions: 0,
             under_review: Vec::new(),
         })
@@ -67,6 +68,7 @@ impl Vault {
         .await?;
         let mut under_review = requests::drafts_under_review(&self.db.read, actor.workspace_id, None).await?;
         let mut own = own_labels_in(&self.db.read, actor.workspace_id).await?;
+        let mut tags = tags_of(&self.db.read, None, actor.workspace_id).await?;
         rows.iter()
             .map(|row| {
                 let name: String = row.try_get("name")?;
@@ -76,6 +78,7 @@ impl Vault {
                     state: PromptState {
                         under_review: under_review.remove(&name).unwrap_or_default(),
                         labels: with_built_ins(live, staging, own.remove(&name).unwrap_or_default()),
+                        tags: tags.remove(&name).unwrap_or_default(),
                         name,
                         kind: content::kind_from_db(&row.try_get::<String, _>("kind")?)?,
                         live,
@@ -86,6 +89,20 @@ impl Vault {
                 })
             })
             .collect()
+    }
+
+    /// Gives prompt `name` exactly the tags `tags` (trimmed, each once, in order; `[]`
+    /// removes them).
+    pub async fn set_tags(&self, actor: &Actor, name: &str, tags: &[String]) -> Result<PromptState> {
+        actor.require(Permission::EditPrompts)?;
+        let tags = Tags::parse(tags)?;
+        let mut tx = self.db.write.begin().await?;
+        let prompt = lock_prompt(&mut tx, actor, name).await?;
+        set_tags_in(&mut tx, actor, &prompt, &tags).await?;
+        let state = state_of(&mut tx, actor, &prompt).await?;
+        tx.commit().await?;
+        self.search_index.poke();
+        Ok(state)
     }
 
     /// A prompt's pointers and number of versions.

@@ -14,7 +14,7 @@ use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, PromptType};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
-use crate::names::{self, LabelName, PromptName, VersionNumber};
+use crate::names::{self, LabelName, PromptName, Tags, VersionNumber};
 use crate::prompts::model::{NewDraft, PromptRow, PromptState, with_built_ins};
 use crate::requests;
 use crate::version::{Status, VERSION_COLUMNS, Version, number_from_db, version_from_row};
@@ -241,7 +241,12 @@ pub(crate) async fn state_of(
     let under_review = requests::drafts_under_review(&mut **tx, actor.workspace_id, Some(prompt.id)).await?;
     let staging = prompt.staging.filter(|_| staging_enabled);
     let own = own_labels_of(tx, prompt.id).await?;
+    let tags = tags_of(&mut **tx, Some(prompt.id), actor.workspace_id)
+        .await?
+        .remove(&prompt.name)
+        .unwrap_or_default();
     Ok(PromptState {
+        tags,
         name: prompt.name.clone(),
         kind: prompt.kind,
         live: prompt.live,
@@ -293,6 +298,54 @@ pub(crate) async fn own_labels_in<'e>(
         }
     }
     Ok(labels)
+}
+
+/// The tags of prompt `prompt_id`, or of every prompt of workspace `workspace_id`, by
+/// prompt name, each in its order.
+pub(crate) async fn tags_of<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    prompt_id: Option<i64>,
+    workspace_id: i64,
+) -> Result<std::collections::HashMap<String, Vec<String>>> {
+    let rows = sqlx::query(
+        "select p.name, t.tag from prompt_tags t join prompts p on p.id = t.prompt_id \
+         where p.workspace_id = $1 and ($2 = 0 or p.id = $2) order by p.name, t.position",
+    )
+    .bind(workspace_id)
+    .bind(prompt_id.unwrap_or(0))
+    .fetch_all(db)
+    .await?;
+    let mut tags: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for row in &rows {
+        tags.entry(row.try_get("name")?).or_default().push(row.try_get("tag")?);
+    }
+    Ok(tags)
+}
+
+/// Gives the prompt exactly `tags`, recording the change; nothing when they are its tags.
+pub(crate) async fn set_tags_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    tags: &Tags,
+) -> Result<bool> {
+    let current = tags_of(&mut **tx, Some(prompt.id), actor.workspace_id).await?.remove(&prompt.name);
+    if current.unwrap_or_default() == tags.as_slice() {
+        return Ok(false);
+    }
+    sqlx::query("delete from prompt_tags where prompt_id = $1").bind(prompt.id).execute(&mut **tx).await?;
+    for (position, tag) in tags.as_slice().iter().enumerate() {
+        sqlx::query("insert into prompt_tags (prompt_id, tag, position) values ($1, $2, $3)")
+            .bind(prompt.id)
+            .bind(tag)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(&mut **tx)
+            .await?;
+    }
+    touch(tx, prompt).await?;
+    let details = json!({ "tags": tags.as_slice() });
+    activity::record(tx, actor, ActivityKind::PromptTagged, Some(&prompt.name), details).await?;
+    Ok(true)
 }
 
 pub(crate) async fn touch(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> Result<()> {

@@ -72,14 +72,14 @@ impl Vault {
     pub fn agent_prompts(&self, token: &str) -> Result<Vec<AgentPrompt>, ReadRefused> {
         let model = self.serving.lock_read();
         let key = self.serving.reader(&model, token)?;
-        let (workspace_id, kind) = (key.workspace_id, key.kind);
+        let (workspace_id, reading) = (key.workspace_id, model.reading(key));
         let mut prompts: Vec<AgentPrompt> = model
             .prompts
             .get(&workspace_id)
             .into_iter()
             .flatten()
             .filter_map(|(name, entry)| {
-                let served = entry.view(kind).0?;
+                let served = entry.view(&reading).0?;
                 let version = &served.version;
                 Some(AgentPrompt {
                     name: name.clone(),
@@ -109,9 +109,9 @@ impl Vault {
                 _ => AgentRefused::Unauthorized,
             };
             let key = self.serving.reader(&model, token).map_err(refused)?;
-            let (workspace_id, kind) = (key.workspace_id, key.kind);
+            let (workspace_id, reading) = (key.workspace_id, model.reading(key));
             let entry = model.prompts.get(&workspace_id).and_then(|prompts| prompts.get(name));
-            let served = entry.and_then(|entry| entry.view(kind).0);
+            let served = entry.and_then(|entry| entry.view(&reading).0);
             served.ok_or_else(|| AgentRefused::NotFound(name.to_owned()))?.version.clone()
         };
         if let Some(missing) = version.variables.iter().find(|name| !arguments.contains_key(*name)) {

@@ -2,6 +2,7 @@
 //! read finds by the hash of its token (with its last use, written back in batches).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::Serialize;
@@ -14,7 +15,8 @@ use crate::activity::{self, ActivityKind};
 use crate::credentials::new_bearer_token;
 use crate::db::Timestamp;
 use crate::error::VaultError;
-use crate::names::short_text;
+use crate::labels::find_label;
+use crate::names::{LabelName, short_text};
 use crate::{Result, Vault};
 
 /// Which pointer a key reads: a word of the API's vocabulary.
@@ -25,6 +27,8 @@ pub use types::KeyKind;
 pub struct ApiKey {
     pub id: i64,
     pub kind: KeyKind,
+    /// The label it reads.
+    pub label: LabelName,
     pub name: String,
     pub prefix: &'static str,
     pub last_four: String,
@@ -46,7 +50,8 @@ pub(super) type TokenHash = [u8; 32];
 pub(super) struct KeyEntry {
     pub(super) id: i64,
     pub(super) workspace_id: i64,
-    pub(super) kind: KeyKind,
+    /// The label it reads: `live`, `staging` or one of the workspace's own.
+    pub(super) label: Arc<str>,
     /// Unix ms of the last read; flushed to the database in batches.
     pub(super) last_used: AtomicI64,
     pub(super) flushed: AtomicI64,
@@ -57,17 +62,27 @@ pub(super) fn hash_token(token: &str) -> TokenHash {
 }
 
 pub(super) const KEY_COLUMNS: &str =
-    "select id, workspace_id, kind, token_hash, last_used_at, revoked_at from api_keys";
+    "select id, workspace_id, kind, label, token_hash, last_used_at, revoked_at from api_keys";
+
+/// The label a key of `kind` reads when it names none: live keys read live, test keys staging.
+pub(crate) fn label_of_kind(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::Live => LabelName::LIVE,
+        KeyKind::Test => LabelName::STAGING,
+    }
+}
 
 pub(super) fn key_from_row(row: &sqlx::any::AnyRow) -> Result<(TokenHash, KeyEntry)> {
     let hash: String = row.try_get("token_hash")?;
     let mut token_hash = [0u8; 32];
     hex::decode_to_slice(&hash, &mut token_hash).map_err(|e| VaultError::Internal(Box::new(e)))?;
     let last_used = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
+    let kind = KeyKind::parse(&row.try_get::<String, _>("kind")?)?;
+    let label = row.try_get::<Option<String>, _>("label")?;
     let entry = KeyEntry {
         id: row.try_get("id")?,
         workspace_id: row.try_get("workspace_id")?,
-        kind: KeyKind::parse(&row.try_get::<String, _>("kind")?)?,
+        label: Arc::from(label.as_deref().unwrap_or(label_of_kind(kind))),
         last_used: AtomicI64::new(last_used),
         flushed: AtomicI64::new(last_used),
     };
@@ -75,18 +90,35 @@ pub(super) fn key_from_row(row: &sqlx::any::AnyRow) -> Result<(TokenHash, KeyEnt
 }
 
 impl Vault {
-    /// Creates an API key (admins only). The token is returned here and never again.
+    /// Creates an API key of `kind` (admins only), reading its kind's label (live keys
+    /// live, test keys staging). The token is returned here and never again.
     pub async fn create_api_key(&self, actor: &Actor, kind: KeyKind, name: &str) -> Result<NewApiKey> {
+        self.create_label_key(actor, kind, name, None).await
+    }
+
+    /// Creates an API key of `kind` that reads label `label` (by default its kind's), which
+    /// must exist in the workspace (admins only). The token is returned here and never again.
+    pub async fn create_label_key(
+        &self,
+        actor: &Actor,
+        kind: KeyKind,
+        name: &str,
+        label: Option<&str>,
+    ) -> Result<NewApiKey> {
         actor.require(Permission::Administer)?;
         let name = short_text("name", name)?;
+        let label = LabelName::parse(label.unwrap_or(label_of_kind(kind)))?;
         let (token, last_four) = new_bearer_token(kind.prefix());
         let token_hash = hash_token(&token);
         let created_at = Timestamp::now();
         let mut tx = self.db.write.begin().await?;
         self.room(&mut tx, crate::Quota::ApiKeysPerWorkspace, actor.workspace_id).await?.take(1)?;
+        find_label(&mut tx, actor.workspace_id, &label).await?;
+        // A key of its kind's own label keeps it unnamed, as keys made before labels are.
+        let stored = (label.as_str() != label_of_kind(kind)).then_some(label.as_str());
         let id: i64 = sqlx::query_scalar(
-            "insert into api_keys (workspace_id, kind, name, token_hash, last_four, created_by, created_at) \
-             values ($1, $2, $3, $4, $5, $6, $7) returning id",
+            "insert into api_keys (workspace_id, kind, name, token_hash, last_four, created_by, created_at, label) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
         )
         .bind(actor.workspace_id)
         .bind(kind.as_str())
@@ -95,13 +127,23 @@ impl Vault {
         .bind(&last_four)
         .bind(actor.account_id)
         .bind(created_at.0)
+        .bind(stored)
         .fetch_one(&mut *tx)
         .await?;
-        let details = json!({ "id": id, "name": name, "kind": kind.as_str() });
+        let details = json!({ "id": id, "name": name, "kind": kind.as_str(), "label": label.as_str() });
         activity::record(&mut tx, actor, ActivityKind::KeyCreated, None, details).await?;
         tx.commit().await?;
         self.follow_changes().await;
-        let key = ApiKey { id, kind, name, prefix: kind.prefix(), last_four, created_at, last_used_at: None };
+        let key = ApiKey {
+            id,
+            kind,
+            label,
+            name,
+            prefix: kind.prefix(),
+            last_four,
+            created_at,
+            last_used_at: None,
+        };
         Ok(NewApiKey { key, token })
     }
 
@@ -110,7 +152,7 @@ impl Vault {
     pub async fn api_keys(&self, actor: &Actor) -> Result<Vec<ApiKey>> {
         actor.require(Permission::Administer)?;
         let rows = sqlx::query(
-            "select id, kind, name, last_four, created_at, last_used_at from api_keys \
+            "select id, kind, label, name, last_four, created_at, last_used_at from api_keys \
              where workspace_id = $1 and revoked_at is null order by id desc",
         )
         .bind(actor.workspace_id)
@@ -129,9 +171,11 @@ impl Vault {
                 let stored = row.try_get::<Option<i64>, _>("last_used_at")?.unwrap_or(0);
                 let last_used = in_memory.get(&id).copied().unwrap_or(0).max(stored);
                 let kind = KeyKind::parse(&row.try_get::<String, _>("kind")?)?;
+                let label = row.try_get::<Option<String>, _>("label")?;
                 Ok(ApiKey {
                     id,
                     kind,
+                    label: LabelName::parse(label.as_deref().unwrap_or(label_of_kind(kind)))?,
                     name: row.try_get("name")?,
                     prefix: kind.prefix(),
                     last_four: row.try_get("last_four")?,

@@ -2,10 +2,11 @@
 //! it, answered from the same in-memory model as `/v1/prompts` (no database query per read,
 //! and the same immediacy after a promote, rollback or staging change).
 //!
-//! Which version: no label and no version, or `production`, read the key's channel exactly
-//! as `/v1/prompts` does (live keys live; test keys staging, falling back to live);
-//! `staging` is staging (with the fallback) for test keys and nothing for live keys;
-//! `latest` is the newest published version; `version=N` a published version.
+//! Which version: no label and no version, or `production`, read the key's label exactly
+//! as `/v1/prompts` does (live keys live; test keys staging, falling back to live; a key
+//! of the workspace's own label that label, with its fallback); the key's own label by name
+//! is the same; another label is nothing for this key; `latest` is the newest published
+//! version; `version=N` a published version.
 
 use std::sync::Arc;
 
@@ -14,7 +15,6 @@ use serde::Serialize;
 
 use crate::Vault;
 use crate::names::VersionNumber;
-use crate::serving::keys::KeyKind;
 use crate::serving::model::{Pinned, PromptEntry, ReadModel, ReadRefused};
 use crate::serving::rendering::Served;
 use crate::version::Version;
@@ -37,10 +37,11 @@ pub enum LangfuseRefused {
 }
 
 /// What the request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Wanted {
-    Channel,
-    Staging,
+    /// What the key reads (no label, or `production`).
+    Own,
+    Label(String),
     Latest,
     Version(VersionNumber),
 }
@@ -50,12 +51,9 @@ fn wanted(label: Option<&str>, version: Option<&str>) -> Result<Wanted, Langfuse
         (Some(_), Some(_)) => {
             Err(LangfuseRefused::BadRequest("set either a label or a version, not both".into()))
         }
-        (None | Some("production"), None) => Ok(Wanted::Channel),
-        (Some("staging"), None) => Ok(Wanted::Staging),
+        (None | Some("production"), None) => Ok(Wanted::Own),
         (Some("latest"), None) => Ok(Wanted::Latest),
-        (Some(other), None) => Err(LangfuseRefused::NotFound(format!(
-            "no version has the label {other:?}: PromptVault serves production, staging and latest"
-        ))),
+        (Some(other), None) => Ok(Wanted::Label(other.to_owned())),
         (None, Some(raw)) => {
             raw.parse::<i64>().ok().and_then(|n| VersionNumber::new(n).ok()).map(Wanted::Version).ok_or_else(
                 || LangfuseRefused::BadRequest(format!("version must be a positive integer, not {raw:?}")),
@@ -71,7 +69,7 @@ enum Outcome {
     /// A published version not read before: loaded once, then read again.
     Pinned {
         prompt_id: i64,
-        kind: KeyKind,
+        label: Arc<str>,
         number: VersionNumber,
     },
 }
@@ -88,21 +86,24 @@ impl ReadModel {
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
             return not_found();
         };
-        let live = || prompt.live.as_ref().map(|served| served.version.clone());
-        let staging_or_live = || prompt.staging.as_ref().map(|served| served.version.clone()).or_else(live);
-        let version = match (wanted, key.kind) {
-            (Wanted::Channel, KeyKind::Live) => live(),
-            (Wanted::Channel | Wanted::Staging, KeyKind::Test) => staging_or_live(),
-            (Wanted::Staging, KeyKind::Live) => {
-                return Outcome::Refused(LangfuseRefused::NotFound(
-                    "live keys do not read staging; use a test key (pv_test_…)".into(),
-                ));
+        let own = || prompt.view(&model.reading(key)).0.map(|served| served.version.clone());
+        let version = match wanted {
+            Wanted::Own => own(),
+            Wanted::Label(label) if *label == *key.label => own(),
+            Wanted::Label(label) => {
+                return Outcome::Refused(LangfuseRefused::NotFound(format!(
+                    "this key reads {} (production, its own label), latest and versions by number, not {label:?}; \
+                     use a key of that label",
+                    key.label
+                )));
             }
-            (Wanted::Latest, _) => prompt.latest.clone(),
-            (Wanted::Version(number), kind) => match model.pinned(prompt, number, kind) {
+            Wanted::Latest => prompt.latest.clone(),
+            Wanted::Version(number) => match model.pinned(prompt, number, &key.label) {
                 Pinned::Served(served) => Some(served.version.clone()),
                 Pinned::NotPublished => return Outcome::Refused(not_published(number)),
-                Pinned::Unknown => return Outcome::Pinned { prompt_id: prompt.id, kind, number },
+                Pinned::Unknown => {
+                    return Outcome::Pinned { prompt_id: prompt.id, label: key.label.clone(), number };
+                }
             },
         };
         match version {
@@ -131,7 +132,7 @@ fn body(name: &str, prompt: &PromptEntry, version: &Version) -> serde_json::Resu
         kind: &'static str,
         prompt: serde_json::Value,
         config: &'a crate::content::Config,
-        labels: Vec<&'static str>,
+        labels: Vec<&'a str>,
         tags: [&'static str; 0],
         commit_message: &'a str,
         created_at: String,
@@ -147,6 +148,14 @@ fn body(name: &str, prompt: &PromptEntry, version: &Version) -> serde_json::Resu
     if at(&prompt.staging) {
         labels.push("staging");
     }
+    let mut own: Vec<&str> = prompt
+        .own
+        .iter()
+        .filter(|(_, served)| served.version.number.get() == n)
+        .map(|(label, _)| &**label)
+        .collect();
+    own.sort_unstable();
+    labels.extend(own);
     if prompt.latest.as_ref().is_some_and(|latest| latest.number.get() == n) {
         labels.push("latest");
     }
@@ -197,11 +206,11 @@ impl Vault {
         version: Option<&str>,
     ) -> Result<Bytes, LangfuseRefused> {
         let wanted = wanted(label, version)?;
-        match self.serving.read_langfuse(token, name, wanted) {
+        match self.serving.read_langfuse(token, name, wanted.clone()) {
             Outcome::Body(body) => Ok(body),
             Outcome::Refused(refused) => Err(refused),
-            Outcome::Pinned { prompt_id, kind, number } => {
-                let loaded = self.serving.load_pinned(&self.db, prompt_id, name, number, kind).await;
+            Outcome::Pinned { prompt_id, label, number } => {
+                let loaded = self.serving.load_pinned(&self.db, prompt_id, name, number, label).await;
                 match loaded {
                     Ok(Some(_)) => match self.serving.read_langfuse(token, name, wanted) {
                         Outcome::Body(body) => Ok(body),
@@ -229,12 +238,12 @@ mod tests {
 
     #[test]
     fn labels_and_versions_are_read_as_langfuse_reads_them() {
-        assert_eq!(wanted(None, None), Ok(Wanted::Channel));
-        assert_eq!(wanted(Some("production"), None), Ok(Wanted::Channel));
-        assert_eq!(wanted(Some("staging"), None), Ok(Wanted::Staging));
+        assert_eq!(wanted(None, None), Ok(Wanted::Own));
+        assert_eq!(wanted(Some("production"), None), Ok(Wanted::Own));
+        assert_eq!(wanted(Some("staging"), None), Ok(Wanted::Label("staging".into())));
         assert_eq!(wanted(Some("latest"), None), Ok(Wanted::Latest));
         assert!(matches!(wanted(None, Some("3")), Ok(Wanted::Version(n)) if n.get() == 3));
-        assert!(matches!(wanted(Some("canary"), None), Err(LangfuseRefused::NotFound(_))));
+        assert_eq!(wanted(Some("canary"), None), Ok(Wanted::Label("canary".into())));
         assert!(matches!(wanted(Some("latest"), Some("3")), Err(LangfuseRefused::BadRequest(_))));
         for bad in ["v3", "0", "-1", "x"] {
             assert!(matches!(wanted(None, Some(bad)), Err(LangfuseRefused::BadRequest(_))), "{bad}");

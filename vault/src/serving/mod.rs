@@ -9,6 +9,7 @@
 //! (`agents`) and the Langfuse API (`langfuse`) read the same model.
 
 mod agents;
+mod bundle;
 mod keys;
 mod langfuse;
 pub(crate) mod model;
@@ -19,6 +20,7 @@ mod updates;
 pub use agents::{
     AgentMessages, AgentPrompt, AgentRefused, AgentRole, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
 };
+pub use bundle::Bundle;
 pub use keys::{ApiKey, KeyKind, NewApiKey};
 pub use langfuse::LangfuseRefused;
 pub(crate) use model::ReadModel;

@@ -1,4 +1,4 @@
-//! The read model: per prompt and key kind, the response a read sends, and every API key by
+//! The read model: per prompt and label, the response a read sends, and every API key by
 //! the hash of its token, all in memory. Every operation that changes what a key reads
 //! rebuilds the affected entries before it returns, so the next read serves the new state.
 
@@ -10,9 +10,10 @@ use sqlx::{AssertSqlSafe, Row};
 
 use crate::db::{Db, Timestamp};
 use crate::error::VaultError;
+use crate::labels::Fallback;
+use crate::names::LabelName;
 use crate::names::VersionNumber;
-use crate::prompts::Channel;
-use crate::serving::keys::{KEY_COLUMNS, KeyEntry, KeyKind, TokenHash, hash_token, key_from_row};
+use crate::serving::keys::{KEY_COLUMNS, KeyEntry, TokenHash, hash_token, key_from_row};
 use crate::serving::rendering::{Served, serve, version_row};
 use crate::serving::updates::{StreamCounts, Update, Updates};
 use crate::version::{Status, Version};
@@ -38,31 +39,69 @@ pub(super) struct PromptEntry {
     pub(super) live: Option<Arc<Served>>,
     /// Set only while staging is enabled and points somewhere.
     pub(super) staging: Option<Arc<Served>>,
+    /// The workspace's own labels that point somewhere on this prompt.
+    pub(super) own: HashMap<Arc<str>, Arc<Served>>,
     /// The newest published version (Langfuse's `latest` label).
     pub(super) latest: Option<Arc<Version>>,
-    /// The change-feed revisions at which what live keys, and test keys, read of it last
-    /// changed: the ids of the stream events that report it.
-    pub(super) live_changed: i64,
-    pub(super) test_changed: i64,
+    /// The change-feed revision at which what each label points at last changed (the ids
+    /// of the stream events that report it); `since` for a label not named here.
+    pub(super) changed: HashMap<Arc<str>, i64>,
+    pub(super) since: i64,
+}
+
+/// What a key reads: its label, and where the label points nowhere, its fallback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reading {
+    pub(crate) label: Arc<str>,
+    pub(crate) fallback: Option<Fallback>,
 }
 
 impl PromptEntry {
-    /// Keeps `old`'s revisions for the kinds of key whose view did not change; whether
-    /// any did.
+    /// What label `label` itself serves (staging falling back to live, as it always has).
+    fn pointed(&self, label: &str) -> Option<&Arc<Served>> {
+        match label {
+            LabelName::LIVE => self.live.as_ref(),
+            LabelName::STAGING => self.staging.as_ref().or(self.live.as_ref()),
+            own => self.own.get(own),
+        }
+    }
+
+    fn changed_at(&self, label: &str) -> i64 {
+        self.changed.get(label).copied().unwrap_or(self.since)
+    }
+
+    /// What a key reading `reading` reads, and the revision at which that last changed.
+    pub(crate) fn view(&self, reading: &Reading) -> (Option<&Arc<Served>>, i64) {
+        let label = &*reading.label;
+        match self.pointed(label) {
+            Some(served) => (Some(served), self.changed_at(label)),
+            None if reading.fallback == Some(Fallback::Live) && self.live.is_some() => {
+                (self.live.as_ref(), self.changed_at(label).max(self.changed_at(LabelName::LIVE)))
+            }
+            None => (None, self.changed_at(label)),
+        }
+    }
+
+    /// Keeps `old`'s revisions for the labels whose pointer did not change; whether any did.
     pub(super) fn keep_unchanged(&mut self, old: &PromptEntry) -> bool {
+        let labels: HashSet<Arc<str>> = [LabelName::LIVE, LabelName::STAGING]
+            .into_iter()
+            .map(Arc::from)
+            .chain(self.own.keys().cloned())
+            .chain(old.own.keys().cloned())
+            .chain(old.changed.keys().cloned())
+            .collect();
         let mut changed = false;
-        for kind in [KeyKind::Live, KeyKind::Test] {
-            let tag = |entry: &PromptEntry| entry.view(kind).0.map(|served| served.etag.clone());
+        for label in labels {
+            let tag = |entry: &PromptEntry| entry.pointed(&label).map(|served| served.etag.clone());
             if tag(self) == tag(old) {
-                let kept = old.view(kind).1;
-                match kind {
-                    KeyKind::Live => self.live_changed = kept,
-                    KeyKind::Test => self.test_changed = kept,
-                }
+                self.changed.insert(label.clone(), old.changed_at(&label));
             } else {
+                self.changed.insert(label, self.since);
                 changed = true;
             }
         }
+        self.since = old.since;
         changed
     }
 }
@@ -72,8 +111,10 @@ pub(super) struct Model {
     pub(super) keys: HashMap<TokenHash, Arc<KeyEntry>>,
     /// workspace → prompt name → entry.
     pub(super) prompts: HashMap<i64, HashMap<String, PromptEntry>>,
-    /// Published versions read by number: immutable, so cached once read.
-    pub(super) pinned: HashMap<(i64, i64, KeyKind), Arc<Served>>,
+    /// Published versions read by number, per label read: immutable, so cached once read.
+    pub(super) pinned: HashMap<(i64, i64, Arc<str>), Arc<Served>>,
+    /// workspace → its own labels' fallbacks.
+    pub(super) fallbacks: HashMap<i64, HashMap<Arc<str>, Option<Fallback>>>,
     /// Numbers (up to the prompt's newest published one) found not published when read
     /// by number, so that asking again costs no query; forgotten when the prompt changes.
     pub(super) unpublished: HashSet<(i64, i64)>,
@@ -89,7 +130,7 @@ pub(crate) enum Pinned {
 }
 
 impl Model {
-    pub(crate) fn pinned(&self, prompt: &PromptEntry, number: VersionNumber, kind: KeyKind) -> Pinned {
+    pub(crate) fn pinned(&self, prompt: &PromptEntry, number: VersionNumber, label: &Arc<str>) -> Pinned {
         let n = number.get();
         if prompt.latest.as_ref().is_none_or(|latest| n > latest.number.get())
             || self.unpublished.contains(&(prompt.id, n))
@@ -97,8 +138,24 @@ impl Model {
             return Pinned::NotPublished;
         }
         self.pinned
-            .get(&(prompt.id, n, kind))
+            .get(&(prompt.id, n, label.clone()))
             .map_or(Pinned::Unknown, |served| Pinned::Served(served.clone()))
+    }
+
+    /// What `key` reads: its label, with the fallback the label has now (live's none,
+    /// staging's live).
+    pub(crate) fn reading(&self, key: &KeyEntry) -> Reading {
+        self.reading_of(key.workspace_id, &key.label)
+    }
+
+    /// What a key of workspace `workspace_id` reading `label` reads.
+    pub(crate) fn reading_of(&self, workspace_id: i64, label: &Arc<str>) -> Reading {
+        let fallback = match &**label {
+            LabelName::LIVE => None,
+            LabelName::STAGING => Some(Fallback::Live),
+            own => self.fallbacks.get(&workspace_id).and_then(|labels| labels.get(own).copied()).flatten(),
+        };
+        Reading { label: label.clone(), fallback }
     }
 }
 
@@ -144,10 +201,12 @@ impl ReadModel {
                 keys.insert(token_hash, entry);
             }
         }
+        let fallbacks = own_labels(db, None).await?;
         {
             let mut model = self.lock_write();
             model.keys = keys;
             model.pinned.clear();
+            model.fallbacks = fallbacks;
         }
         self.updates.send(Update::Keys);
         let prompts: Vec<i64> = sqlx::query_scalar("select id from prompts").fetch_all(&db.read).await?;
@@ -230,17 +289,30 @@ impl ReadModel {
         let workspace_id: i64 = row.try_get("workspace_id")?;
         let name: String = row.try_get("name")?;
         let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
-        let served = |number: Option<i64>, channel: Channel| {
+        let served = |number: Option<i64>, label: Arc<str>| {
             let name = name.clone();
             async move {
                 let Some(number) = number else { return Ok::<_, VaultError>(None) };
                 let version = version_row(db, id, number).await?.ok_or(sqlx::Error::RowNotFound)?;
-                Ok(Some(Arc::new(serve(&name, version, channel)?)))
+                Ok(Some(Arc::new(serve(&name, version, &label)?)))
             }
         };
-        let live = served(row.try_get("live_number")?, Channel::Live).await?;
+        let live = served(row.try_get("live_number")?, Arc::from(LabelName::LIVE)).await?;
         let staging_number = row.try_get::<Option<i64>, _>("staging_number")?.filter(|_| staging_enabled);
-        let staging = served(staging_number, Channel::Staging).await?;
+        let staging = served(staging_number, Arc::from(LabelName::STAGING)).await?;
+        let mut own = HashMap::new();
+        let labelled = sqlx::query(
+            "select l.name, pl.number from prompt_labels pl join labels l on l.id = pl.label_id where pl.prompt_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&db.read)
+        .await?;
+        for row in &labelled {
+            let label: Arc<str> = Arc::from(row.try_get::<String, _>("name")?.as_str());
+            if let Some(served) = served(Some(row.try_get("number")?), label.clone()).await? {
+                own.insert(label, served);
+            }
+        }
         let latest_number: Option<i64> =
             sqlx::query_scalar("select max(number) from versions where prompt_id = $1 and status = 'live'")
                 .bind(id)
@@ -248,10 +320,12 @@ impl ReadModel {
                 .await?;
         let latest = match &live {
             Some(live) if Some(live.version.number.get()) == latest_number => Some(live.version.clone()),
-            _ => served(latest_number, Channel::Live).await?.map(|served| served.version.clone()),
+            _ => {
+                served(latest_number, Arc::from(LabelName::LIVE)).await?.map(|served| served.version.clone())
+            }
         };
         let mut entry =
-            PromptEntry { id, live, staging, latest, live_changed: revision, test_changed: revision };
+            PromptEntry { id, live, staging, own, latest, changed: HashMap::new(), since: revision };
         let mut model = self.lock_write();
         model.unpublished.retain(|(prompt, _)| *prompt != id);
         let prompts = model.prompts.entry(workspace_id).or_default();
@@ -268,7 +342,7 @@ impl ReadModel {
         Ok(())
     }
 
-    /// What `token` reads for prompt `name`: the key's channel, or a pinned published version.
+    /// What `token` reads for prompt `name`: the key's label, or a pinned published version.
     pub(super) fn read(&self, token: &str, name: &str, pinned: Option<VersionNumber>) -> ReadOutcome {
         let model = self.lock_read();
         let key = match self.reader(&model, token) {
@@ -278,14 +352,15 @@ impl ReadModel {
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
             return ReadOutcome::Refused(ReadRefused::NotFound);
         };
-        let served = match (pinned, key.kind) {
-            (Some(number), kind) => match model.pinned(prompt, number, kind) {
+        let served = match pinned {
+            Some(number) => match model.pinned(prompt, number, &key.label) {
                 Pinned::Served(served) => Some(served),
                 Pinned::NotPublished => None,
-                Pinned::Unknown => return ReadOutcome::Pinned { prompt_id: prompt.id, kind },
+                Pinned::Unknown => {
+                    return ReadOutcome::Pinned { prompt_id: prompt.id, label: key.label.clone() };
+                }
             },
-            (None, KeyKind::Live) => prompt.live.clone(),
-            (None, KeyKind::Test) => prompt.staging.clone().or_else(|| prompt.live.clone()),
+            None => prompt.view(&model.reading(key)).0.cloned(),
         };
         served.map_or(ReadOutcome::Refused(ReadRefused::NotFound), ReadOutcome::Served)
     }
@@ -298,15 +373,15 @@ impl ReadModel {
         prompt_id: i64,
         name: &str,
         number: VersionNumber,
-        kind: KeyKind,
+        label: Arc<str>,
     ) -> Result<Option<Arc<Served>>> {
         let version = version_row(db, prompt_id, number.get()).await?;
         let Some(version) = version.filter(|version| version.status == Status::Published) else {
             self.lock_write().unpublished.insert((prompt_id, number.get()));
             return Ok(None);
         };
-        let served = Arc::new(serve(name, version, kind.channel())?);
-        self.lock_write().pinned.insert((prompt_id, number.get(), kind), served.clone());
+        let served = Arc::new(serve(name, version, &label)?);
+        self.lock_write().pinned.insert((prompt_id, number.get(), label), served.clone());
         Ok(Some(served))
     }
 
@@ -330,7 +405,7 @@ pub(super) enum ReadOutcome {
     /// A pinned version not read before: [`Vault::read_prompt`] loads it once.
     Pinned {
         prompt_id: i64,
-        kind: KeyKind,
+        label: Arc<str>,
     },
 }
 
@@ -346,9 +421,9 @@ impl Vault {
         match self.serving.read(token, name, pinned) {
             ReadOutcome::Served(served) => Ok(served),
             ReadOutcome::Refused(refused) => Err(refused),
-            ReadOutcome::Pinned { prompt_id, kind } => {
+            ReadOutcome::Pinned { prompt_id, label } => {
                 let number = pinned.ok_or(ReadRefused::NotFound)?;
-                match self.serving.load_pinned(&self.db, prompt_id, name, number, kind).await {
+                match self.serving.load_pinned(&self.db, prompt_id, name, number, label).await {
                     Ok(Some(served)) => Ok(served),
                     Ok(None) => Err(ReadRefused::NotFound),
                     Err(error) => {
@@ -361,12 +436,41 @@ impl Vault {
     }
 }
 
-impl PromptEntry {
-    /// What a key of `kind` reads, and the revision at which that last changed.
-    pub(crate) fn view(&self, kind: KeyKind) -> (Option<&Arc<Served>>, i64) {
-        match kind {
-            KeyKind::Live => (self.live.as_ref(), self.live_changed),
-            KeyKind::Test => (self.staging.as_ref().or(self.live.as_ref()), self.test_changed),
+/// The own labels' fallbacks of workspace `only`, or of every workspace.
+async fn own_labels(db: &Db, only: Option<i64>) -> Result<HashMap<i64, HashMap<Arc<str>, Option<Fallback>>>> {
+    let rows =
+        sqlx::query("select workspace_id, name, fallback from labels where $1 = 0 or workspace_id = $1")
+            .bind(only.unwrap_or(0))
+            .fetch_all(&db.read)
+            .await?;
+    let mut labels: HashMap<i64, HashMap<Arc<str>, Option<Fallback>>> = HashMap::new();
+    for row in &rows {
+        let fallback =
+            row.try_get::<Option<String>, _>("fallback")?.as_deref().map(Fallback::parse).transpose()?;
+        let name: String = row.try_get("name")?;
+        labels.entry(row.try_get("workspace_id")?).or_default().insert(Arc::from(name.as_str()), fallback);
+    }
+    Ok(labels)
+}
+
+impl ReadModel {
+    /// Reads workspace `workspace_id`'s own labels again (a label made, changed or deleted),
+    /// and tells its open streams to look again: a fallback may have changed what a key reads.
+    pub(crate) async fn refresh_labels(&self, db: &Db, workspace_id: i64) -> Result<()> {
+        let labels = own_labels(db, Some(workspace_id)).await?.remove(&workspace_id).unwrap_or_default();
+        let mut model = self.lock_write();
+        model.fallbacks.insert(workspace_id, labels);
+        let names: Vec<Arc<str>> = model
+            .prompts
+            .get(&workspace_id)
+            .into_iter()
+            .flatten()
+            .map(|(name, _)| Arc::from(name.as_str()))
+            .collect();
+        drop(model);
+        for name in names {
+            self.updates.send(Update::Prompt { workspace_id, name });
         }
+        Ok(())
     }
 }

@@ -23,9 +23,15 @@ pub struct Served {
     pub(crate) version: Arc<Version>,
 }
 
-/// The JSON of an SDK read: the version JSON with the prompt's name and the channel read.
-pub(super) fn serve(name: &str, version: Version, channel: Channel) -> Result<Served> {
-    let body = ServedPrompt { name: name.to_owned(), version: version.to_json(true), channel };
+/// The JSON of an SDK read: the version JSON with the prompt's name and the label read
+/// (and for live and staging, their channel).
+pub(super) fn serve(name: &str, version: Version, label: &str) -> Result<Served> {
+    let body = ServedPrompt {
+        name: name.to_owned(),
+        version: version.to_json(true),
+        label: label.to_owned(),
+        channel: Channel::parse(label),
+    };
     let body = serde_json::to_vec(&body).map_err(|e| VaultError::Internal(Box::new(e)))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
     Ok(Served { body: Bytes::from(body), etag, version: Arc::new(version) })

@@ -13,6 +13,7 @@
 //! a change that does not touch what this key reads sends nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
@@ -20,8 +21,8 @@ use tokio::sync::broadcast;
 
 use crate::error::VaultError;
 use crate::names::PromptName;
-use crate::serving::keys::{KeyKind, TokenHash, hash_token};
-use crate::serving::model::{PromptEntry, ReadModel, ReadRefused};
+use crate::serving::keys::{TokenHash, hash_token};
+use crate::serving::model::{PromptEntry, ReadModel, ReadRefused, Reading};
 use crate::serving::updates::{StreamRefused, StreamSlot, Update};
 use crate::{Result, Vault};
 
@@ -68,7 +69,8 @@ pub struct Subscription {
     model: ReadModel,
     token_hash: TokenHash,
     workspace_id: i64,
-    kind: KeyKind,
+    /// The label the key reads (its fallback is looked up on each change: it may change).
+    label: Arc<str>,
     only: Option<HashSet<String>>,
     updates: broadcast::Receiver<Update>,
     /// What the client holds, per prompt: the ETag of what it was sent last. A prompt not
@@ -100,13 +102,13 @@ impl Vault {
         let token_hash = hash_token(token);
         // Listening before looking, so that no change falls between the two.
         let updates = model.updates.0.subscribe();
-        let (key_id, workspace_id, kind) = {
+        let (key_id, workspace_id, reading) = {
             let read = model.lock_read();
             let key = model.reader(&read, token).map_err(|refused| match refused {
                 ReadRefused::Limited(wait) => StreamRefused::Limited(wait),
                 _ => StreamRefused::Unauthorized,
             })?;
-            (key.id, key.workspace_id, key.kind)
+            (key.id, key.workspace_id, read.reading(key))
         };
         if let Some(unknown) = self.first_unknown(workspace_id, only.as_deref().unwrap_or_default()).await {
             return Err(StreamRefused::UnknownPrompt(unknown));
@@ -120,7 +122,7 @@ impl Vault {
                     .into_iter()
                     .flatten()
                     .map(|(name, entry)| {
-                        let (served, changed) = entry.view(kind);
+                        let (served, changed) = entry.view(&reading);
                         // Changed since: unknown to the client, so whatever is served now is news.
                         let held =
                             if changed > id { Some(String::new()) } else { served.map(|s| s.etag.clone()) };
@@ -135,7 +137,7 @@ impl Vault {
             model: model.clone(),
             token_hash,
             workspace_id,
-            kind,
+            label: reading.label,
             only,
             updates,
             held,
@@ -245,9 +247,11 @@ impl Subscription {
             name.is_none_or(|name| name == candidate)
                 && only.as_ref().is_none_or(|only| only.contains(candidate))
         };
+        // The label's fallback as it is now: a change to it changes what the key reads.
+        let reading = read.reading_of(self.workspace_id, &self.label);
         let mut events: Vec<StreamEvent> = Vec::new();
         for (prompt, entry) in prompts.iter().filter(|(prompt, _)| wanted(prompt)) {
-            if let Some(event) = self.change(prompt, entry) {
+            if let Some(event) = self.change(prompt, entry, &reading) {
                 events.push(event);
             }
         }
@@ -257,8 +261,8 @@ impl Subscription {
 
     /// The event prompt `name` is due, if what the key reads differs from what the client
     /// holds; noted as held.
-    fn change(&mut self, name: &str, entry: &PromptEntry) -> Option<StreamEvent> {
-        let (served, changed) = entry.view(self.kind);
+    fn change(&mut self, name: &str, entry: &PromptEntry, reading: &Reading) -> Option<StreamEvent> {
+        let (served, changed) = entry.view(reading);
         let holds = self.held.get(name).and_then(Option::as_deref);
         let event = match (served, holds) {
             (Some(served), holds) if holds != Some(served.etag.as_str()) => {

@@ -96,14 +96,22 @@ async fn a_database_made_before_labels_keeps_what_every_key_reads() {
     let labels: Vec<String> = state.labels.iter().map(|(l, n)| format!("{l}={n}")).collect();
     assert_eq!(labels, ["live=v2", "staging=v3"]);
     let moves = vault.deployments(&ada, "support/triage").await.expect("moves");
-    let kept: Vec<String> = moves.iter().map(|m| format!("{} {:?}", m.label, m.to.map(|n| n.get()))).collect();
+    let kept: Vec<String> =
+        moves.iter().map(|m| format!("{} {:?}", m.label, m.to.map(|n| n.get()))).collect();
     assert_eq!(kept, ["staging Some(3)", "live Some(2)", "live Some(1)"]);
     let requests = vault.requests(&ada, None, None).await.expect("requests");
     assert_eq!((requests[0].label.as_str(), requests[0].number), ("live", v(3)));
     let keys = vault.api_keys(&ada).await.expect("keys");
-    assert_eq!(keys.iter().map(|k| k.kind).collect::<Vec<_>>(), [KeyKind::Test, KeyKind::Live], "newest first");
+    assert_eq!(
+        keys.iter().map(|k| k.kind).collect::<Vec<_>>(),
+        [KeyKind::Test, KeyKind::Live],
+        "newest first"
+    );
     let labels = vault.labels(&ada).await.expect("labels");
-    assert_eq!(labels.iter().map(|l| (l.name.as_str(), l.keys)).collect::<Vec<_>>(), [("live", 1), ("staging", 1)]);
+    assert_eq!(
+        labels.iter().map(|l| (l.name.as_str(), l.keys)).collect::<Vec<_>>(),
+        [("live", 1), ("staging", 1)]
+    );
 
     // The request made before labels is approved as it would have been.
     let bob = vault.members(&ada).await.expect("members");

@@ -71,6 +71,11 @@ async fn every_management_call_by_every_role_and_an_outsider() {
     })
     .await;
 
+    check(c, "tag a prompt", Need::Editor, Away::NotFound, async |t| {
+        c.call(t, Method::PUT, &format!("{PROMPT}/tags"), Some(json!({"tags": ["t"]}))).await
+    })
+    .await;
+
     // Labels.
     check(c, "list labels", Need::Viewer, Away::Own, async |t| get("/v1/manage/labels", t).await).await;
     check(c, "read a label", Need::Viewer, Away::Own, async |t| get("/v1/manage/labels/live", t).await).await;
