@@ -106,3 +106,7 @@ create table prompt_tags (
     primary key (prompt_id, tag)
 );
 create index prompt_tags_by_tag on prompt_tags (tag);
+
+-- the Langfuse API serves a prompt's tags from memory
+create trigger changes_on_prompt_tag after insert or delete on prompt_tags
+    for each row execute function changes_on_prompt_label();

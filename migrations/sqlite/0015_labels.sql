@@ -163,3 +163,14 @@ create table prompt_tags (
     primary key (prompt_id, tag)
 );
 create index prompt_tags_by_tag on prompt_tags (tag);
+
+-- the Langfuse API serves a prompt's tags from memory
+create trigger changes_on_tagged after insert on prompt_tags
+begin
+    insert into changes (subject, subject_id) values ('prompt', new.prompt_id);
+end;
+
+create trigger changes_on_untagged after delete on prompt_tags
+begin
+    insert into changes (subject, subject_id) values ('prompt', old.prompt_id);
+end;

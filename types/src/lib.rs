@@ -19,6 +19,7 @@ pub mod diff;
 pub mod errors;
 pub mod history;
 pub mod labels;
+pub mod langfuse;
 pub mod prompts;
 pub mod settings;
 #[cfg(feature = "signatures")]
@@ -34,6 +35,7 @@ pub use diff::DiffJson;
 pub use errors::{ErrorBody, ErrorJson};
 pub use history::{ActivityJson, PointerMoveJson, RequestJson};
 pub use labels::LabelJson;
+pub use langfuse::{LangfuseListJson, LangfuseListedJson, LangfusePageJson, LangfusePromptJson};
 pub use prompts::{EditorJson, Items, PromptJson, RollBackJson};
 pub use settings::{AccessTokenJson, ApiKeyJson, SettingsJson};
 pub use team::{InvitationJson, InvitationPreviewJson, MemberJson, WorkspaceJson, WorkspaceTokenJson};

@@ -14,7 +14,7 @@ use sqlx::{Any, Transaction};
 use crate::access::ChangeRule;
 use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
-use crate::content::{self, Body, Config, DraftBody, PromptType};
+use crate::content::{self, Body, Config, PromptType};
 use crate::names::{self, PromptName, VersionNumber};
 use crate::prompts::PromptRow;
 use crate::prompts::moves::stage_in;
@@ -349,16 +349,7 @@ fn check_version(name: &PromptName, kind: PromptType, entry: LangfuseVersion) ->
         }
         other => other,
     };
-    let given = match (kind, entry.prompt) {
-        (PromptType::Text, Value::String(text)) => DraftBody::Text(text),
-        (PromptType::Chat, Value::Array(messages)) => {
-            DraftBody::Chat(Value::Array(messages.into_iter().map(from_langfuse_message).collect()))
-        }
-        (kind, _) => {
-            let wanted = if kind == PromptType::Text { "a string" } else { "a list of messages" };
-            return Err(at(VaultError::invalid("prompt", format!("a {kind} prompt's prompt is {wanted}"))));
-        }
-    };
+    let given = crate::langfuse::draft_body(kind, entry.prompt).map_err(at)?;
     let body = content::body(kind, name.as_str(), given).map_err(at)?;
     let config = content::config(Some(entry.config)).map_err(at)?;
     let message = match entry.commit_message.as_deref().map(str::trim) {
@@ -366,15 +357,4 @@ fn check_version(name: &PromptName, kind: PromptType, entry: LangfuseVersion) ->
         _ => format!("Imported from Langfuse ({number})"),
     };
     Ok(ExportedVersion { number, body, config, message, labels: entry.labels, tags: entry.tags })
-}
-
-/// A Langfuse chat message (`{"type":"chatmessage","role","content"}` or the older
-/// `{"role","content"}`) or placeholder (`{"type":"placeholder","name"}`) as PromptVault's.
-fn from_langfuse_message(mut message: Value) -> Value {
-    if let Some(object) = message.as_object_mut()
-        && object.get("type").and_then(Value::as_str) == Some("chatmessage")
-    {
-        object.remove("type");
-    }
-    message
 }

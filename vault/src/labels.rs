@@ -13,7 +13,7 @@ use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::names::LabelName;
-use crate::quotas::Quota;
+use crate::quotas::{Quota, Room};
 use crate::settings::{self, SettingsPatch};
 use crate::{Result, Vault};
 
@@ -126,15 +126,15 @@ pub(crate) async fn find_label(
 
 /// The label named `name`, made as [`NewLabel::first_used`] if the workspace has none of
 /// that name: a write through the Langfuse API, a push or an import may name a new label.
+/// The caller took `room` (the workspace's labels quota) first in its transaction.
 pub(crate) async fn find_or_make_label(
-    vault: &Vault,
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     name: &LabelName,
+    room: &mut Room,
 ) -> Result<Found> {
     match find_label(tx, actor.workspace_id, name).await {
         Err(VaultError::NotFound(_)) => {
-            let mut room = vault.room(tx, Quota::LabelsPerWorkspace, actor.workspace_id).await?;
             room.take(1)?;
             let label = make_label(tx, actor, NewLabel::first_used(name)).await?;
             find_label(tx, actor.workspace_id, &label.name).await

@@ -34,6 +34,7 @@ mod from_langfuse;
 mod history;
 mod invitations;
 mod labels;
+mod langfuse;
 mod limits;
 mod members;
 mod migrations;
@@ -76,6 +77,7 @@ pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
 pub use history::{Found, HistoryEntry, MAX_PAGE_CONTENT};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use labels::{Fallback, Label, LabelPatch, NewLabel};
+pub use langfuse::{LangfuseCreate, LangfuseDelete};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
 pub use members::{Member, MemberOffered};
 pub use names::{

@@ -3,7 +3,7 @@
 
 pub(crate) mod model;
 pub(crate) mod moves;
-mod operations;
+pub(crate) mod operations;
 mod pointers;
 pub(crate) mod steps;
 
@@ -11,3 +11,4 @@ pub(crate) use model::PromptRow;
 pub use model::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, offered,
 };
+pub(crate) use steps::{label_order, tags_of};

@@ -180,7 +180,11 @@ pub(crate) async fn clear_own_labels_on(
     Ok(())
 }
 
-async fn publish(tx: &mut Transaction<'_, Any>, prompt: &PromptRow, number: VersionNumber) -> Result<()> {
+pub(crate) async fn publish(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+    number: VersionNumber,
+) -> Result<()> {
     sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
         .bind(prompt.id)
         .bind(number.get())

@@ -3,7 +3,7 @@
 //! all of its work or none of it.
 
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
@@ -12,7 +12,7 @@ use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
 use crate::events::{self, EventKind};
 use crate::names::{self, PromptName, Tags, VersionNumber};
-use crate::prompts::model::{NewDraft, PromptState, PromptSummary, Rewrite, with_built_ins};
+use crate::prompts::model::{NewDraft, PromptRow, PromptState, PromptSummary, Rewrite, with_built_ins};
 use crate::prompts::moves::{clear_own_labels_on, stage_in};
 use crate::prompts::steps::{
     create_prompt_in, find_prompt, find_version, lock_prompt, optional_number, own_labels_in, save_draft_in,
@@ -209,37 +209,7 @@ impl Vault {
         let mut tx = self.db.write.begin().await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
-        if version.status == Status::Published {
-            return Err(VaultError::conflict(
-                Conflict::Frozen,
-                format!("{number} is live; published versions are never deleted"),
-            ));
-        }
-        if prompt.staging == Some(number) {
-            stage_in(&mut tx, actor, &prompt, None).await?;
-        }
-        clear_own_labels_on(&mut tx, actor, &prompt, number).await?;
-        sqlx::query("delete from versions where prompt_id = $1 and number = $2")
-            .bind(prompt.id)
-            .bind(number.get())
-            .execute(&mut *tx)
-            .await?;
-        let change = events::Change {
-            id: events::new_event_id(),
-            kind: EventKind::DraftDeleted,
-            prompt: Some(&prompt.name),
-            label: None,
-            version: Some(&version),
-            previous: None,
-            requested_by: None,
-            request: None,
-        };
-        events::record(&mut tx, actor, change, None).await?;
-        // Requests to promote or roll back to it can no longer be applied.
-        requests::make_stale(&mut tx, prompt.id, number).await?;
-        let details = json!({ "version": number.label(), "message": version.message });
-        activity::record(&mut tx, actor, ActivityKind::DraftDeleted, Some(&prompt.name), details).await?;
-        touch(&mut tx, &prompt).await?;
+        delete_draft_in(&mut tx, actor, &prompt, &version).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
         let state = state_of(&mut tx, actor, &prompt).await?;
         tx.commit().await?;
@@ -279,4 +249,47 @@ impl Vault {
         };
         Ok((older, newer))
     }
+}
+
+/// Deletes draft `version` of the prompt inside the caller's transaction (which holds the
+/// prompt's row lock): staging and preview labels are moved off it first, its requests go
+/// stale. Published versions are never deleted.
+pub(crate) async fn delete_draft_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    prompt: &PromptRow,
+    version: &Version,
+) -> Result<()> {
+    let number = version.number;
+    if version.status == Status::Published {
+        return Err(VaultError::conflict(
+            Conflict::Frozen,
+            format!("{number} is live; published versions are never deleted"),
+        ));
+    }
+    if prompt.staging == Some(number) {
+        stage_in(tx, actor, prompt, None).await?;
+    }
+    clear_own_labels_on(tx, actor, prompt, number).await?;
+    sqlx::query("delete from versions where prompt_id = $1 and number = $2")
+        .bind(prompt.id)
+        .bind(number.get())
+        .execute(&mut **tx)
+        .await?;
+    let change = events::Change {
+        id: events::new_event_id(),
+        kind: EventKind::DraftDeleted,
+        prompt: Some(&prompt.name),
+        label: None,
+        version: Some(version),
+        previous: None,
+        requested_by: None,
+        request: None,
+    };
+    events::record(tx, actor, change, None).await?;
+    // Requests to promote or roll back to it can no longer be applied.
+    requests::make_stale(tx, prompt.id, number).await?;
+    let details = json!({ "version": number.label(), "message": version.message });
+    activity::record(tx, actor, ActivityKind::DraftDeleted, Some(&prompt.name), details).await?;
+    touch(tx, prompt).await
 }

@@ -300,6 +300,22 @@ pub(crate) async fn own_labels_in<'e>(
     Ok(labels)
 }
 
+/// Every label ever moved on prompt `prompt_id`, most recently moved first: Langfuse lists a
+/// version's labels newest first (a write moves the labels it names in reverse, so that
+/// the first it names comes first).
+pub(crate) async fn label_order<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    prompt_id: i64,
+) -> Result<Vec<String>> {
+    let labels = sqlx::query_scalar(
+        "select label from pointer_moves where prompt_id = $1 group by label order by max(id) desc",
+    )
+    .bind(prompt_id)
+    .fetch_all(db)
+    .await?;
+    Ok(labels)
+}
+
 /// The tags of prompt `prompt_id`, or of every prompt of workspace `workspace_id`, by
 /// prompt name, each in its order.
 pub(crate) async fn tags_of<'e>(

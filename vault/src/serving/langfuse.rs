@@ -11,9 +11,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde::Serialize;
 
 use crate::Vault;
+use crate::langfuse::prompt_json;
 use crate::names::VersionNumber;
 use crate::serving::model::{Pinned, PromptEntry, ReadModel, ReadRefused};
 use crate::serving::rendering::Served;
@@ -107,7 +107,7 @@ impl ReadModel {
             },
         };
         match version {
-            Some(version) => match body(name, prompt, &version) {
+            Some(version) => match body(key.workspace_id, name, prompt, &version) {
                 Ok(body) => Outcome::Body(body),
                 Err(error) => {
                     tracing::error!(%error, "serialising a Langfuse prompt failed");
@@ -119,80 +119,27 @@ impl ReadModel {
     }
 }
 
-/// Langfuse's text prompt: the fields its SDKs require, and the labels (pointers) at this
-/// version as they are now.
-fn body(name: &str, prompt: &PromptEntry, version: &Version) -> serde_json::Result<Bytes> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct TextPrompt<'a> {
-        id: String,
-        name: &'a str,
-        version: i64,
-        #[serde(rename = "type")]
-        kind: &'static str,
-        prompt: serde_json::Value,
-        config: &'a crate::content::Config,
-        labels: Vec<&'a str>,
-        tags: [&'static str; 0],
-        commit_message: &'a str,
-        created_at: String,
-        updated_at: String,
-        created_by: &'a str,
-    }
+/// The version as the Langfuse API answers it, with the labels (pointers) at it as they are
+/// now, most recently moved first (`production` for live), `latest` last.
+fn body(workspace_id: i64, name: &str, prompt: &PromptEntry, version: &Version) -> serde_json::Result<Bytes> {
     let n = version.number.get();
-    let at = |served: &Option<Arc<Served>>| served.as_ref().is_some_and(|s| s.version.number.get() == n);
+    let at = |served: Option<&Arc<Served>>| served.is_some_and(|s| s.version.number.get() == n);
     let mut labels = Vec::new();
-    if at(&prompt.live) {
-        labels.push("production");
+    for label in &prompt.order {
+        let served = match &**label {
+            "live" => prompt.live.as_ref(),
+            "staging" => prompt.staging.as_ref(),
+            own => prompt.own.get(own),
+        };
+        if at(served) {
+            labels.push(if &**label == "live" { "production".to_owned() } else { label.to_string() });
+        }
     }
-    if at(&prompt.staging) {
-        labels.push("staging");
-    }
-    let mut own: Vec<&str> = prompt
-        .own
-        .iter()
-        .filter(|(_, served)| served.version.number.get() == n)
-        .map(|(label, _)| &**label)
-        .collect();
-    own.sort_unstable();
-    labels.extend(own);
     if prompt.latest.as_ref().is_some_and(|latest| latest.number.get() == n) {
-        labels.push("latest");
+        labels.push("latest".to_owned());
     }
-    let created = version.created_at.to_rfc3339();
-    let body = TextPrompt {
-        id: format!("pv-{}-v{n}", prompt.id),
-        name,
-        version: n,
-        kind: version.body.kind().as_str(),
-        prompt: langfuse_prompt(&version.body),
-        config: &version.config,
-        labels,
-        tags: [],
-        commit_message: &version.message,
-        updated_at: created.clone(),
-        created_at: created,
-        created_by: &version.author,
-    };
-    serde_json::to_vec(&body).map(Bytes::from)
-}
-
-/// Langfuse's `prompt`: the text, or the chat messages as Langfuse writes them (a message
-/// with `"type":"chatmessage"`, a placeholder with `"type":"placeholder"`).
-fn langfuse_prompt(body: &crate::content::Body) -> serde_json::Value {
-    use crate::content::{Body, ChatMessage};
-    match body {
-        Body::Text(text) => serde_json::Value::String(text.clone()),
-        Body::Chat(messages) => messages
-            .iter()
-            .map(|message| match message {
-                ChatMessage::Message { role, content } => {
-                    serde_json::json!({"type": "chatmessage", "role": role.as_str(), "content": content})
-                }
-                ChatMessage::Placeholder { name } => serde_json::json!({"type": "placeholder", "name": name}),
-            })
-            .collect(),
-    }
+    let json = prompt_json(workspace_id, prompt.id, name, version, labels, prompt.tags.clone());
+    serde_json::to_vec(&json).map(Bytes::from)
 }
 
 impl Vault {

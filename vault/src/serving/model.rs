@@ -43,6 +43,10 @@ pub(super) struct PromptEntry {
     pub(super) own: HashMap<Arc<str>, Arc<Served>>,
     /// The newest published version (Langfuse's `latest` label).
     pub(super) latest: Option<Arc<Version>>,
+    /// The labels, most recently moved first: the order Langfuse lists a version's labels in.
+    pub(super) order: Vec<Arc<str>>,
+    /// The prompt's tags, for the Langfuse API.
+    pub(super) tags: Vec<String>,
     /// The change-feed revision at which what each label points at last changed (the ids
     /// of the stream events that report it); `since` for a label not named here.
     pub(super) changed: HashMap<Arc<str>, i64>,
@@ -324,8 +328,26 @@ impl ReadModel {
                 served(latest_number, Arc::from(LabelName::LIVE)).await?.map(|served| served.version.clone())
             }
         };
-        let mut entry =
-            PromptEntry { id, live, staging, own, latest, changed: HashMap::new(), since: revision };
+        let order = crate::prompts::label_order(&db.read, id)
+            .await?
+            .into_iter()
+            .map(|l| Arc::from(l.as_str()))
+            .collect();
+        let tags = crate::prompts::tags_of(&db.read, Some(id), workspace_id)
+            .await?
+            .remove(&name)
+            .unwrap_or_default();
+        let mut entry = PromptEntry {
+            id,
+            live,
+            staging,
+            own,
+            latest,
+            order,
+            tags,
+            changed: HashMap::new(),
+            since: revision,
+        };
         let mut model = self.lock_write();
         model.unpublished.retain(|(prompt, _)| *prompt != id);
         let prompts = model.prompts.entry(workspace_id).or_default();

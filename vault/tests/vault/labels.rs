@@ -428,7 +428,11 @@ async fn the_langfuse_api_reads_a_label_key_by_its_label_and_names_every_label_o
     for label in [None, Some("production"), Some("eu")] {
         let body = f.vault.read_langfuse(&eu.token, PROMPT, label, None).await.expect("read");
         let body: Value = serde_json::from_slice(&body).expect("json");
-        assert_eq!(body["labels"], serde_json::json!(["production", "eu", "latest"]), "{label:?}");
+        assert_eq!(
+            body["labels"],
+            serde_json::json!(["eu", "production", "latest"]),
+            "newest move first: {label:?}"
+        );
     }
     let other = f.vault.read_langfuse(&eu.token, PROMPT, Some("qa"), None).await;
     assert!(matches!(other, Err(vault::LangfuseRefused::NotFound(m)) if m.contains("this key reads eu")));

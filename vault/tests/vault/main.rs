@@ -13,6 +13,7 @@ mod helpers;
 mod instances;
 mod labels;
 mod langfuse;
+mod langfuse_writes;
 mod limits;
 mod logs;
 mod model;
