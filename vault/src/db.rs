@@ -45,6 +45,11 @@ impl Timestamp {
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     }
 
+    /// An RFC 3339 time (`2026-11-24T05:44:20Z`, any offset), if `raw` is one.
+    pub fn parse_rfc3339(raw: &str) -> Option<Timestamp> {
+        chrono::DateTime::parse_from_rfc3339(raw).ok().map(|at| Timestamp(at.timestamp_millis()))
+    }
+
     pub(crate) fn plus(self, duration: Duration) -> Timestamp {
         Timestamp(self.0.saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)))
     }

@@ -77,7 +77,7 @@ pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
 pub use history::{Found, HistoryEntry, MAX_PAGE_CONTENT};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use labels::{Fallback, Label, LabelPatch, NewLabel};
-pub use langfuse::{LangfuseCreate, LangfuseDelete};
+pub use langfuse::{LangfuseCreate, LangfuseDelete, LangfuseListQuery};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
 pub use members::{Member, MemberOffered};
 pub use names::{

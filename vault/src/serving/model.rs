@@ -253,6 +253,12 @@ impl ReadModel {
         Ok(key)
     }
 
+    /// The workspace of the key `token`, as a read of the key's (counted, its use noted).
+    pub(crate) fn key_workspace(&self, token: &str) -> Result<i64, ReadRefused> {
+        let model = self.lock_read();
+        Ok(self.reader(&model, token)?.workspace_id)
+    }
+
     /// Counts a read by key `id` against the configured rate; how long to wait when over.
     pub(crate) fn within_read_limit(&self, id: i64) -> Result<(), std::time::Duration> {
         use governor::clock::{Clock, DefaultClock};

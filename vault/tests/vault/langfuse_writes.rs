@@ -4,8 +4,8 @@
 
 use serde_json::json;
 use vault::{
-    Actor, ChangeRule, Conflict, LangfuseCreate, LangfuseDelete, NewDraft, PromptType, Role, SettingsPatch,
-    Status,
+    Actor, ChangeRule, Conflict, LangfuseCreate, LangfuseDelete, LangfuseListQuery, NewDraft, PromptType,
+    Role, SettingsPatch, Status,
 };
 
 use crate::helpers::{Fixture, assert_conflict, assert_refused, v};
@@ -211,4 +211,59 @@ async fn a_member_reads_any_label_and_published_versions_only() {
         404,
         "Prompt not found: 'p' with label 'qa'",
     );
+}
+
+#[tokio::test]
+async fn the_list_pages_prompts_by_name_with_what_matches_the_filters() {
+    let f = Fixture::new("Ada").await.with_keys().await;
+    let tagged =
+        LangfuseCreate { tags: Some(vec!["x".into()]), ..create("a", json!("a one"), &["production"]) };
+    f.vault.langfuse_create(&f.owner, tagged).await.expect("a v1");
+    f.vault.langfuse_create(&f.owner, create("a", json!("a two"), &[])).await.expect("a v2");
+    let chat = LangfuseCreate {
+        kind: Some(PromptType::Chat),
+        ..create("b", json!([{"role": "user", "content": "hi"}]), &["production", "eu"])
+    };
+    f.vault.langfuse_create(&f.owner, chat).await.expect("b v1");
+    f.vault.create_prompt(&f.owner, "c").await.expect("c");
+    f.vault.save_draft(&f.owner, "c", NewDraft::text("only a draft", "d")).await.expect("c draft");
+
+    let list = |query: LangfuseListQuery| f.vault.langfuse_list(&f.owner, query);
+    let all = list(LangfuseListQuery::default()).await.expect("list");
+    let shown: Vec<(String, Vec<i64>, Vec<String>)> =
+        all.data.iter().map(|p| (p.name.clone(), p.versions.clone(), p.labels.clone())).collect();
+    assert_eq!(
+        shown,
+        [
+            ("a".to_owned(), vec![1, 2], vec!["production".to_owned(), "latest".into()]),
+            ("b".to_owned(), vec![1], vec!["production".to_owned(), "eu".into(), "latest".into()]),
+        ],
+        "drafts are not listed"
+    );
+    assert_eq!((all.meta.page, all.meta.limit, all.meta.total_items, all.meta.total_pages), (1, 10, 2, 1));
+    assert_eq!((all.data[1].kind.as_str(), all.data[0].tags.clone()), ("chat", vec!["x".to_owned()]));
+
+    let production = list(LangfuseListQuery { label: Some("production".into()), ..Default::default() })
+        .await
+        .expect("label");
+    assert_eq!(
+        (production.data[0].versions.clone(), production.data[0].labels.clone()),
+        (vec![1], vec!["production".to_owned()])
+    );
+    let by_tag = list(LangfuseListQuery { tag: Some("x".into()), ..Default::default() }).await.expect("tag");
+    assert_eq!(by_tag.data.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["a"]);
+    let second =
+        list(LangfuseListQuery { version: Some(v(2)), ..Default::default() }).await.expect("version");
+    assert_eq!((second.data.len(), second.data[0].versions.clone()), (1, vec![2]));
+    let paged = list(LangfuseListQuery { page: Some(2), limit: Some(1), ..Default::default() })
+        .await
+        .expect("page 2");
+    assert_eq!((paged.data[0].name.as_str(), paged.meta.total_pages), ("b", 2));
+    assert_refused(list(LangfuseListQuery { limit: Some(101), ..Default::default() }).await, 422, "1 to 100");
+    assert_refused(list(LangfuseListQuery { page: Some(0), ..Default::default() }).await, 422, "1 or more");
+
+    let by_key =
+        f.vault.langfuse_list_for_key(&f.live, LangfuseListQuery::default()).await.expect("a read key lists");
+    assert_eq!(by_key.expect("list").data.len(), 2);
+    assert!(f.vault.langfuse_list_for_key("pv_live_nope", LangfuseListQuery::default()).await.is_err());
 }
