@@ -20,7 +20,7 @@ use axum::extract::{DefaultBodyLimit, FromRef, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, patch};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -174,6 +174,10 @@ fn router(
         .layer(middleware::from_fn(dashboard_headers));
     Ok(Router::new()
         .route("/healthz", get(move || std::future::ready(health.answer())))
+        // Langfuse's prompt API: its list and its writes (its reads of one prompt, below, skip
+        // the layers as the SDK reads do).
+        .route("/api/public/v2/prompts", get(api::langfuse_list).post(api::langfuse_create))
+        .route("/api/public/v2/prompts/{*name}", patch(api::langfuse_patch).delete(api::langfuse_delete))
         .nest("/v1", api::router()?)
         .merge(dashboard)
         .layer(middleware::from_fn(same_origin_server_functions))
@@ -222,7 +226,9 @@ fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
 /// is refused, so no other page can act for them (see [`from_this_site`]).
 async fn same_origin_server_functions(request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && request.uri().path().starts_with("/api/") {
+    // Langfuse's API (`/api/public/`) takes credentials, never the member's cookie.
+    let path = request.uri().path();
+    if changes_state && path.starts_with("/api/") && !path.starts_with("/api/public/") {
         let reached = request.extensions().get::<app::Reached>();
         let public_origin = reached.and_then(|r| r.public_origin.as_deref());
         let https = reached.is_some_and(|r| r.https);

@@ -8,6 +8,7 @@ mod error;
 mod history;
 mod labels;
 mod langfuse;
+mod langfuse_writes;
 mod manage;
 mod reads;
 mod reviews;
@@ -16,7 +17,12 @@ mod stream;
 pub(crate) mod team;
 mod webhooks;
 
-pub(crate) use langfuse::{not_served as langfuse_not_served, read_prompt as read_langfuse_prompt};
+pub(crate) use langfuse::{
+    list_prompts as langfuse_list, not_served as langfuse_not_served, read_prompt as read_langfuse_prompt,
+};
+pub(crate) use langfuse_writes::{
+    create_prompt as langfuse_create, delete_prompt as langfuse_delete, patch_version as langfuse_patch,
+};
 pub(crate) use reads::{bearer, read_bundle, read_prompt};
 pub use stream::HEARTBEAT as STREAM_HEARTBEAT;
 pub(crate) use stream::stream;

@@ -11,6 +11,7 @@ mod helpers;
 mod history;
 mod instances;
 mod labels;
+mod langfuse;
 mod limits;
 mod manage;
 mod mcp;
