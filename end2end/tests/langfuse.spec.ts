@@ -95,6 +95,62 @@ test("the Python SDK does the same", async ({ request }) => {
   expect(stdout).toContain("python sdk: ok");
 });
 
+test("the TypeScript SDK creates, labels, reads and lists prompts with a personal access token", async ({ request }) => {
+  const liveKey = await key(request, token, "live", "ts writes live");
+  const writer = new LangfuseClient({ publicKey: "pk-lf-writer", secretKey: token, baseUrl });
+  const fresh = { cacheTtlSeconds: 0 };
+
+  const made = await writer.prompt.create({
+    name: "ts/movie-critic",
+    prompt: "As a {{level}} critic, do you like {{movie}}?",
+    labels: ["production"],
+    tags: ["films"],
+    config: { model: "gpt-4o" },
+    commitMessage: "first cut",
+  });
+  expect([made.version, made.labels, made.tags, made.config]).toEqual([1, ["production", "latest"], ["films"], { model: "gpt-4o" }]);
+  const chat = await writer.prompt.create({
+    name: "ts/chat",
+    type: "chat",
+    prompt: [
+      { role: "system", content: "You are a {{tone}} assistant." },
+      { type: "placeholder", name: "history" },
+    ],
+    labels: ["staging"],
+  });
+  expect([chat.version, chat.labels]).toEqual([1, ["staging", "latest"]]);
+  expect(chat.compile({ tone: "warm" }, { history: [{ role: "user", content: "Hi" }] })).toEqual([
+    { role: "system", content: "You are a warm assistant." },
+    { role: "user", content: "Hi" },
+  ]);
+
+  const second = await writer.prompt.create({ name: "ts/movie-critic", prompt: "Do you like {{movie}}?" });
+  expect([second.version, second.labels, second.tags]).toEqual([2, ["latest"], ["films"]]);
+  expect((await writer.prompt.get("ts/movie-critic", fresh)).version).toBe(1);
+  const updated = await writer.prompt.update({ name: "ts/movie-critic", version: 2, newLabels: ["production"] });
+  expect(updated.labels).toEqual(["production", "latest"]);
+  expect((await writer.prompt.get("ts/movie-critic", fresh)).version).toBe(2);
+  expect((await writer.prompt.get("ts/movie-critic", { ...fresh, version: 1 })).labels).toEqual([]);
+
+  const listed = await writer.api.prompts.list({ tag: "films" });
+  expect(listed.data.map((p) => [p.name, p.versions, p.labels])).toEqual([["ts/movie-critic", [1, 2], ["production", "latest"]]]);
+
+  // A read key reads the new production at once, and is refused a write.
+  const reader = new LangfuseClient({ publicKey: "pk-lf-reader", secretKey: liveKey.token, baseUrl });
+  expect((await reader.prompt.get("ts/movie-critic", fresh)).version).toBe(2);
+  await expect(reader.prompt.create({ name: "ts/not-allowed", prompt: "x" })).rejects.toThrow();
+});
+
+test("the Python SDK creates, labels, reads and lists prompts with a personal access token", async ({ request }) => {
+  const liveKey = await key(request, token, "live", "python writes live");
+  const { stdout } = await promisify(execFile)(".venv/bin/python", ["langfuse/check_python_writes.py"], {
+    env: { ...process.env, PV_URL: baseUrl, PV_PAT: token, PV_LIVE_KEY: liveKey.token },
+    timeout: 60_000,
+  });
+  expect(stdout).toContain("read key refused a write");
+  expect(stdout).toContain("python writes: ok");
+});
+
 /** A chat prompt with a system message, a history placeholder and a user message, and a
  *  model config, live at v1. */
 async function seedChat(request: APIRequestContext, name: string) {
