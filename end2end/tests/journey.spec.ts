@@ -56,10 +56,10 @@ test("first-run setup, then every operation on a prompt, then sign-out", async (
   await hydrated(page);
 
   // A bad name is explained next to the field; a good one opens the new prompt.
-  await page.getByLabel("Name", { exact: true }).fill("Support Triage");
+  await page.getByLabel("Name", { exact: true }).fill("Support | Triage");
   await page.getByRole("button", { name: "Create prompt" }).click();
   await expect(page.getByRole("alert")).toContainText("not allowed in a prompt name");
-  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Support Triage");
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("Support | Triage");
   await page.getByLabel("Name", { exact: true }).fill("support/triage");
   await page.getByRole("button", { name: "Create prompt" }).click();
   await expect(page).toHaveURL(/\/prompts\/support\/triage$/);

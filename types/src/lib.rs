@@ -51,8 +51,27 @@ pub use words::{
 pub const MAX_SOURCE_BYTES: usize = 1024 * 1024;
 /// The largest change message accepted, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 2000;
-/// The longest prompt name, in characters.
-pub const MAX_PROMPT_NAME_CHARS: usize = 128;
+/// The longest prompt name, in bytes (Langfuse's limit).
+pub const MAX_PROMPT_NAME_BYTES: usize = 128;
+
+/// The dashboard's page of prompt `name`: `/prompts/` and the name with each folder
+/// percent-encoded (a name may hold spaces, `?`, `#`, `%`, unicode…), its `/` kept.
+pub fn prompt_page(name: &str) -> String {
+    let mut path = String::from("/prompts/");
+    for (i, folder) in name.split('/').enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        for byte in folder.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                path.push(char::from(byte));
+            } else {
+                path.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    path
+}
 /// The longest one-line text (a member's, a token's or a workspace's name), in characters.
 pub const MAX_SHORT_TEXT_CHARS: usize = 100;
 
@@ -252,6 +271,13 @@ mod tests {
         assert_eq!(json, Some(expected));
         let named = serde_json::to_value(version(Some("Hi")).without_source()).ok();
         assert!(named.is_some_and(|v| v.get("source").is_none()));
+    }
+
+    #[test]
+    fn a_prompt_page_encodes_each_folder_and_keeps_the_slashes() {
+        assert_eq!(prompt_page("support/triage-v2"), "/prompts/support/triage-v2");
+        assert_eq!(prompt_page("Movie Critic?/été #1"), "/prompts/Movie%20Critic%3F/%C3%A9t%C3%A9%20%231");
+        assert_eq!(prompt_page("100%"), "/prompts/100%25");
     }
 
     #[test]

@@ -6,42 +6,38 @@ use std::fmt;
 use crate::VaultError;
 
 pub use types::{MAX_MESSAGE_BYTES, MAX_SOURCE_BYTES};
-use types::{MAX_PROMPT_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
+use types::{MAX_PROMPT_NAME_BYTES, MAX_SHORT_TEXT_CHARS};
 
-/// A prompt's name: lowercase letters, digits, `-`, `_` and `/` (folders, as in
-/// `support/triage-v2`), at most 128 characters, no empty folder part.
+/// A prompt's name, as Langfuse allows one (so that Langfuse users' prompts fit): any
+/// printable text of at most 128 bytes, trimmed, with `/` between folders; not `|`, nothing
+/// like an HTML tag (`<…>`), no control character, no leading, trailing or doubled `/`, and
+/// no folder named `.` or `..`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PromptName(String);
 
 impl PromptName {
     pub fn parse(raw: &str) -> Result<Self, VaultError> {
-        let field = "name";
-        if raw.is_empty() {
-            return Err(VaultError::invalid(field, "a prompt name is required"));
+        let refused = |why: String| Err(VaultError::invalid("name", why));
+        let name = raw.trim();
+        if name.is_empty() {
+            return refused("a prompt name is required".into());
         }
-        if raw.chars().count() > MAX_PROMPT_NAME_CHARS {
-            return Err(VaultError::invalid(
-                field,
-                format!("a prompt name has at most {MAX_PROMPT_NAME_CHARS} characters"),
-            ));
+        if name.len() > MAX_PROMPT_NAME_BYTES {
+            return refused(format!("a prompt name has at most {MAX_PROMPT_NAME_BYTES} bytes"));
         }
-        if let Some(bad) =
-            raw.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-_/".contains(*c)))
-        {
-            return Err(VaultError::invalid(
-                field,
-                format!(
-                    "{bad:?} is not allowed in a prompt name: use lowercase letters, digits, '-', '_' and '/'"
-                ),
-            ));
+        if let Some(bad) = name.chars().find(|c| c.is_control() || *c == '|') {
+            return refused(format!("{bad:?} is not allowed in a prompt name"));
         }
-        if raw.split('/').any(str::is_empty) {
-            return Err(VaultError::invalid(
-                field,
-                "a prompt name cannot start or end with '/' or contain '//'",
-            ));
+        if name.find('<').is_some_and(|open| name[open..].contains('>')) {
+            return refused("a prompt name cannot hold anything like an HTML tag (<…>)".into());
         }
-        Ok(PromptName(raw.to_owned()))
+        if name.split('/').any(str::is_empty) {
+            return refused("a prompt name cannot start or end with '/' or contain '//'".into());
+        }
+        if name.split('/').any(|folder| folder == "." || folder == "..") {
+            return refused("'.' and '..' cannot be a folder of a prompt name".into());
+        }
+        Ok(PromptName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -281,10 +277,34 @@ mod tests {
 
     #[test]
     fn prompt_names_follow_the_rules() {
-        for good in ["support/triage-v2", "a", "x_y-z/1/2", "0"] {
+        for good in [
+            "support/triage-v2",
+            "a",
+            "Movie Critic (v2) [beta]",
+            "réponse/été",
+            "a.b/c..d",
+            "!@#$%^&*()+",
+            "1 < 2",
+            &"a".repeat(128),
+        ] {
             assert_eq!(PromptName::parse(good).map(|n| n.to_string()).ok().as_deref(), Some(good));
         }
-        for bad in ["", "Support", "a b", "/a", "a/", "a//b", "é", "a.b", &"a".repeat(129)] {
+        assert_eq!(PromptName::parse("  padded  ").map(|n| n.to_string()).ok().as_deref(), Some("padded"));
+        let long_unicode = "é".repeat(65);
+        for bad in [
+            "",
+            "  ",
+            "a|b",
+            "<b>bold</b>",
+            "/a",
+            "a/",
+            "a//b",
+            "a/./b",
+            "../a",
+            "a\nb",
+            "a\tb",
+            &long_unicode,
+        ] {
             assert!(
                 matches!(PromptName::parse(bad), Err(VaultError::Invalid { field: "name", .. })),
                 "{bad:?}"

@@ -146,7 +146,7 @@ pub async fn save_draft(
     let (typed, body, config) = read_form(source, messages, config, &message)?;
     let draft = vault::NewDraft { body, config, message };
     let version = ctx.vault.save_draft(&actor, &name, draft).await.map_err(|e| typed.keeping(e))?;
-    leptos_axum::redirect(&format!("/prompts/{name}?edit={}", version.number.get()));
+    leptos_axum::redirect(&format!("{}?edit={}", types::prompt_page(&name), version.number.get()));
     Ok(())
 }
 
@@ -171,7 +171,12 @@ pub async fn rewrite_draft(
     let number = vault::VersionNumber::new(number)?;
     let version =
         ctx.vault.rewrite_draft(&actor, &name, number, rewrite).await.map_err(|e| typed.keeping(e))?;
-    leptos_axum::redirect(&format!("/prompts/{name}?edit={}&r={}", number.get(), version.revision));
+    leptos_axum::redirect(&format!(
+        "{}?edit={}&r={}",
+        types::prompt_page(&name),
+        number.get(),
+        version.revision
+    ));
     Ok(())
 }
 
@@ -190,7 +195,11 @@ pub async fn roll_back(name: String, number: i64) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
     let number = vault::VersionNumber::new(number)?;
     let rolled = ctx.vault.roll_back(&actor, &name, number).await?;
-    leptos_axum::redirect(&format!("/prompts/{name}?from={}&rolled_back=true", rolled.based_on.get()));
+    leptos_axum::redirect(&format!(
+        "{}?from={}&rolled_back=true",
+        types::prompt_page(&name),
+        rolled.based_on.get()
+    ));
     Ok(())
 }
 

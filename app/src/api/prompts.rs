@@ -86,7 +86,7 @@ pub async fn create_prompt(name: String, kind: Option<String>) -> Result<(), App
         .create_prompt_of_type(&actor, &name, kind)
         .await
         .map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
-    leptos_axum::redirect(&format!("/prompts/{}", state.name));
+    leptos_axum::redirect(&types::prompt_page(&state.name));
     Ok(())
 }
 

@@ -43,7 +43,7 @@ pub async fn load_requests(
                     vault::RequestAction::RollBack => format!("roll back to v{n}"),
                     vault::RequestAction::Move => format!("move {} to v{n}", request.label),
                 },
-                diff: format!("/prompts/{}?diff={n}{against}", request.prompt),
+                diff: format!("{}?diff={n}{against}", types::prompt_page(&request.prompt)),
                 created: ssr::when(request.created_at, now),
                 yours: offered.cancel,
                 may_decide: offered.decide,

@@ -267,7 +267,7 @@ pub fn set_cookie(value: &str, max_age: i64) {
 /// Where to go after an action on prompt `name`: the page the form said, when it is that
 /// prompt's page (never another site), else the prompt's page itself.
 pub fn back_to_prompt(name: &str, back: &str) -> String {
-    let page = format!("/prompts/{name}");
+    let page = types::prompt_page(name);
     let same_page = back == page || back.strip_prefix(&page).is_some_and(|rest| rest.starts_with('?'));
     if same_page && !back.contains(['\\', '\n', '\r']) { back.to_owned() } else { page }
 }

@@ -103,7 +103,7 @@ fn ActivityTable(page: ActivityPage, filters: Filters, older: bool) -> impl Into
                             <td>{row.entry.actor}</td>
                             <td>{row.summary}</td>
                             <td class="mono">{row.entry.prompt.map(|name| {
-                                let href = format!("/prompts/{name}");
+                                let href = types::prompt_page(&name);
                                 view! { <A href=href>{name}</A> }
                             })}</td>
                         </tr>

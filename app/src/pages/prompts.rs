@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{Loading, Moment, SignedIn, action_error, shown};
 use crate::api::{self, CreatePrompt, PromptList, PromptRow, PromptType};
-use types::MAX_PROMPT_NAME_CHARS;
+use types::MAX_PROMPT_NAME_BYTES;
 
 #[component]
 pub fn PromptsPage() -> impl IntoView {
@@ -47,7 +47,7 @@ pub fn PromptsPage() -> impl IntoView {
                                 type="text"
                                 name="name"
                                 required
-                                maxlength=MAX_PROMPT_NAME_CHARS
+                                maxlength=MAX_PROMPT_NAME_BYTES
                                 value=typed.get_value()
                                 placeholder="support/triage"
                                 autocomplete="off"
@@ -125,7 +125,7 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
                     visible
                         .into_iter()
                         .map(|PromptRow { prompt: row, updated }| {
-                            let href = format!("/prompts/{}", row.name);
+                            let href = types::prompt_page(&row.name);
                             view! {
                                 <tr class="prompt-row">
                                     <td class="name">

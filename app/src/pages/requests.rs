@@ -63,7 +63,7 @@ pub(super) fn RequestList(
         .into_iter()
         .map(|RequestRow { request: r, what, created, yours, may_decide, diff }| {
             let prompt = show_prompt.then(|| {
-                view! { <A href=format!("/prompts/{}", r.prompt) attr:class="mono">{r.prompt.clone()}</A>" · " }
+                view! { <A href=types::prompt_page(&r.prompt) attr:class="mono">{r.prompt.clone()}</A>" · " }
             });
             let note = (!r.note.is_empty()).then(|| view! { <blockquote class="note">{r.note.clone()}</blockquote> });
             let approve_label = format!("Approve: {what}");

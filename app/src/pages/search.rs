@@ -97,7 +97,7 @@ fn Results(found: SearchResults, q: String, before: Option<String>) -> impl Into
 #[component]
 fn HitRow(hit: FoundRow, q: String) -> impl IntoView {
     let FoundRow { prompt, row } = hit;
-    let page = format!("/prompts/{prompt}");
+    let page = types::prompt_page(&prompt);
     let in_prompt = with_query(&page, &[("q", q)]);
     let diff = with_query(&page, &[("diff", row.number.to_string())]);
     let (prompt_attr, label_attr) = (prompt.clone(), row.label.clone());

@@ -1,5 +1,11 @@
 //! Prompt files on disk: where a prompt's file goes, finding every prompt file of a folder
 //! (hidden entries skipped, links refused), and writing one without following a link.
+//!
+//! A prompt's folders are folders and its last part the file's name. A character no file
+//! name may hold on some system (`\ : * ? " < >`), `%` itself, a leading `.` (a hidden file)
+//! and a trailing `.` or space (which Windows drops) are written `%XX`, the bytes of the
+//! character in hexadecimal: `Movie Critic?` is `Movie Critic%3F.prompt`. Reading a folder
+//! decodes them, so every name goes to a file and back unchanged.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -10,15 +16,53 @@ use super::file::EXTENSION;
 /// (`../x`, `/etc/x`) reaches outside `dir`.
 pub fn path_of(dir: &Path, name: &str) -> Result<PathBuf, String> {
     let refused = |why: String| format!("the server sent a prompt name no file may have, {:?}: {why}", name);
-    vault::PromptName::parse(name).map_err(|e| refused(e.to_string()))?;
+    let checked = vault::PromptName::parse(name).map_err(|e| refused(e.to_string()))?;
+    let encoded: Vec<String> = checked.as_str().split('/').map(file_part).collect();
     let mut path = dir.to_path_buf();
-    for part in Path::new(&format!("{name}.{EXTENSION}")).components() {
+    for part in Path::new(&format!("{}.{EXTENSION}", encoded.join("/"))).components() {
         match part {
             Component::Normal(part) => path.push(part),
             _ => return Err(refused("it is not a plain relative path".into())),
         }
     }
     Ok(path)
+}
+
+/// One folder (or the last part) of a prompt name as a file name may hold it.
+fn file_part(part: &str) -> String {
+    let last = part.chars().count().saturating_sub(1);
+    let mut encoded = String::with_capacity(part.len());
+    for (i, c) in part.chars().enumerate() {
+        let unsafe_here =
+            "\\:*?\"<>%".contains(c) || (i == 0 && c == '.') || (i == last && (c == '.' || c == ' '));
+        if unsafe_here {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            encoded.push(c);
+        }
+    }
+    encoded
+}
+
+/// A file name's part of a prompt name: its `%XX` decoded; `None` when one is not a byte
+/// in hexadecimal or the bytes are not UTF-8.
+fn name_part(file: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(file.len());
+    let mut rest = file.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(first);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 fn link_refused(path: &Path) -> std::io::Error {
@@ -102,16 +146,42 @@ pub fn find(dir: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
 }
 
 /// The prompt name a file's path gives: its path under `dir`, `/`-separated, without the
-/// extension. `None` for a path that is not valid UTF-8 (no prompt name can be).
+/// extension, each part decoded. `None` for a path that is not valid UTF-8 (no prompt name
+/// can be) or holds a `%` that is no `%XX`.
 fn name_of(dir: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(dir).ok()?.with_extension("");
-    let parts: Option<Vec<&str>> = relative.components().map(|c| c.as_os_str().to_str()).collect();
+    let parts: Option<Vec<String>> =
+        relative.components().map(|c| c.as_os_str().to_str().and_then(name_part)).collect();
     Some(parts?.join("/"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_name_goes_to_a_file_under_the_folder_and_back() {
+        let dir = Path::new("/prompts");
+        for (name, file) in [
+            ("support/triage-v2", "support/triage-v2.prompt"),
+            ("Movie Critic?", "Movie Critic%3F.prompt"),
+            ("a:b/*c*", "a%3Ab/%2Ac%2A.prompt"),
+            (".hidden/x.", "%2Ehidden/x%2E.prompt"),
+            ("100% sure ", "100%25 sure.prompt"),
+            ("été <3", "été %3C3.prompt"),
+        ] {
+            let path = path_of(dir, name).expect("a path");
+            assert_eq!(path, dir.join(file), "{name:?}");
+            let back = name_of(dir, &path);
+            assert_eq!(
+                back.as_deref(),
+                Some(vault::PromptName::parse(name).expect("a name").as_str()),
+                "{name:?}"
+            );
+        }
+        assert_eq!(name_part("bad%zz"), None);
+        assert_eq!(name_part("cut%4"), None);
+    }
 
     #[cfg(unix)]
     #[test]

@@ -200,7 +200,7 @@ async fn bad_files_are_refused_naming_the_file_and_nothing_is_pushed() {
     let cases = [
         ("broken.prompt", "+++\nversion = \"v1\"\nno closing fence\n", "no closing +++"),
         ("unknown.prompt", "+++\ncolour = \"red\"\n+++\nx\n", "unknown field `colour`"),
-        ("Bad Name.prompt", "x\n", "not allowed in a prompt name"),
+        ("Bad|Name.prompt", "x\n", "not allowed in a prompt name"),
         (
             "chatty.prompt",
             "+++\ntype = \"chat\"\n[[messages]]\nrole = \"\"\ncontent = \"x\"\n+++\n",

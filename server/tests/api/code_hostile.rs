@@ -53,7 +53,8 @@ async fn a_pull_from_a_server_sending_names_that_leave_the_folder_writes_nothing
     let version = ok(&app, Method::GET, "/v1/manage/prompts/greeting/versions/1", None).await;
     let outside = tempfile::tempdir().expect("dir");
     let escape = outside.path().join("escaped").display().to_string();
-    for name in ["../escaped", escape.as_str(), "a/../../escaped", "ok\u{1b}[2J", "a//b", "C:\\x"] {
+    // (`C:\x` is a name, written `C%3A%5Cx.prompt`: no name a file cannot hold reaches a path.)
+    for name in ["../escaped", escape.as_str(), "a/../../escaped", "ok\u{1b}[2J", "a//b", "a|b"] {
         let mut hostile_one = greeting.clone();
         hostile_one["name"] = json!(name);
         // A good name first: the bad one still refuses the whole pull.

@@ -82,7 +82,7 @@ async fn refused_server_functions_answer_their_4xx_with_the_vaults_code() {
 
     let cookie = sign_in(&app).await;
     let me = Some(cookie.as_str());
-    let (status, body) = call(&app, CreatePrompt::PATH, &[("name", "Support Triage")], me).await;
+    let (status, body) = call(&app, CreatePrompt::PATH, &[("name", "Support | Triage")], me).await;
     assert_eq!((status, code(&body), &body["field"]), (422, "invalid", &json!("name")), "{body}");
     // A successful call redirects to the new prompt's page.
     let (status, _) = call(&app, CreatePrompt::PATH, &[("name", "support/triage")], me).await;

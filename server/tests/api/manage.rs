@@ -207,7 +207,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await;
 
     let cases = [
-        (app.post("/v1/manage/prompts", json!({"name": "Support Triage"})).await, 422, "invalid"),
+        (app.post("/v1/manage/prompts", json!({"name": "Support | Triage"})).await, 422, "invalid"),
         (app.post("/v1/manage/prompts", json!({"name": "support/triage"})).await, 409, "already_exists"),
         (app.post("/v1/manage/prompts", json!({"nom": "x"})).await, 400, "bad_request"),
         (app.post(&format!("{PROMPT}/versions"), json!({"source": ""})).await, 422, "invalid"),

@@ -120,7 +120,7 @@ async fn bad_stream_requests_are_refused_with_the_status_that_fits() {
         ("", None, "pv_live_unknown", 401),
         ("", Some("not-an-id"), key.as_str(), 400),
         ("", Some("-4"), key.as_str(), 400),
-        ("?prompts=Not%20A%20Name", None, key.as_str(), 400),
+        ("?prompts=Not%7CA%7CName", None, key.as_str(), 400),
         ("?prompts=support/triage,no/such", None, key.as_str(), 404),
     ];
     for (query, last_event_id, key, expected) in cases {

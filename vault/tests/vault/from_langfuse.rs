@@ -94,7 +94,7 @@ async fn an_export_that_disagrees_with_the_history_here_imports_nothing() {
 async fn a_bad_export_is_refused_naming_the_prompt_and_version() {
     let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let cases = [
-        (json!([{"name": "Bad Name", "version": 1, "prompt": "x"}]), "\"Bad Name\""),
+        (json!([{"name": "Bad|Name", "version": 1, "prompt": "x"}]), "\"Bad|Name\""),
         (
             json!([{"name": "c", "version": 1, "type": "chat", "prompt": "text"}]),
             "c v1: a chat prompt's prompt is a list",

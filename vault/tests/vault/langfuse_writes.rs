@@ -267,3 +267,19 @@ async fn the_list_pages_prompts_by_name_with_what_matches_the_filters() {
     assert_eq!(by_key.expect("list").data.len(), 2);
     assert!(f.vault.langfuse_list_for_key("pv_live_nope", LangfuseListQuery::default()).await.is_err());
 }
+
+#[tokio::test]
+async fn names_as_langfuse_allows_them_work_on_every_channel() {
+    let f = Fixture::new("Ada").await.with_keys().await;
+    for name in ["Movie Critic (v2) [beta]", "réponses/été!", "ops/100% sure?"] {
+        let made = f.vault.langfuse_create(&f.owner, create(name, json!("Hi"), &["production"])).await;
+        assert_eq!(made.expect(name).name, name);
+        let served = f.vault.read_prompt(&f.live, name, None).await.expect("read by key");
+        let served: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
+        assert_eq!(served["name"], name);
+        assert_eq!(f.vault.langfuse_version(&f.owner, name, None, None).await.expect("langfuse").name, name);
+    }
+    for bad in ["a|b", "<script>x</script>", "a//b", "/a", "a/../b"] {
+        assert_refused(f.vault.create_prompt(&f.owner, bad).await, 422, "name");
+    }
+}

@@ -123,7 +123,7 @@ async fn one_bad_file_refuses_the_whole_push_naming_its_prompt() {
     let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     vault.create_prompt(&owner, "plain").await.expect("a text prompt");
     let cases: Vec<(PromptFile, u16, &str)> = vec![
-        (text("Bad Name", "x"), 422, "not allowed in a prompt name"),
+        (text("Bad|Name", "x"), 422, "not allowed in a prompt name"),
         (chat("plain", json!([{"role": "user", "content": "x"}]), json!({})), 422, "plain is a text prompt"),
         (chat("chatty", json!([{"role": "", "content": "x"}]), json!({})), 422, "chatty: message 1"),
         (

@@ -86,7 +86,7 @@ pub(super) fn Editor(
         }
         EditorMode::Rewrite { number, revision } => {
             let fresh = view.with_untracked(|v| v.editing("from", number));
-            let close = format!("/prompts/{name}");
+            let close = types::prompt_page(&name);
             view! {
                 <h2 id="editor-title">"Editing draft v"{number}</h2>
                 <p class="hint">"Saving changes v"{number}" in place. It is not live until you promote it."</p>

@@ -61,7 +61,7 @@ impl View {
     }
 
     pub fn page(&self) -> String {
-        format!("/prompts/{}", self.name)
+        types::prompt_page(&self.name)
     }
 
     /// The query parameters that survive a navigation within the page.
