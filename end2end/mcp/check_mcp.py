@@ -2,14 +2,14 @@
 tests/mcp.spec.ts with the server's address, a live key, the owner's token and two prompts
 (`PV_TEXT`: "Hello {{name}}!" live at v1 with v2 a draft; `PV_CHAT`: a system message with
 `{{customer}}`, a `history` placeholder, a user message `{{question}}`). Lists, gets with
-arguments, is refused a missing argument, and sees a promote. Exits non-zero, saying what
+arguments, is refused a missing argument, and sees a promote (and, listening, hears of it). Exits non-zero, saying what
 differed, when anything is not as the contract says."""
 
 import asyncio
 import os
 
 import httpx2
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
@@ -65,13 +65,20 @@ async def main() -> None:
                     expect("missing argument refused as invalid params", error.error.code, -32602)
                     expect("names the argument", "question" in error.error.message, True)
 
-                # A promote through the API: the next get serves the new version.
-                async with httpx2.AsyncClient() as api:
-                    promoted = await api.post(
-                        f"{URL}/v1/manage/prompts/{TEXT}/versions/2/promote",
-                        headers={"Authorization": f"Bearer {TOKEN}"},
-                    )
-                    expect("promote", promoted.status_code, 200)
+                # A promote through the API: an agent listening (subscriptions/listen, protocol
+                # 2026-07-28) hears notifications/prompts/list_changed, and the next get serves
+                # the new version.
+                async with Client(streamable_http_client(f"{URL}/mcp", http_client=http)) as listener:
+                    async with listener.listen(prompts_list_changed=True) as changes:
+                        expect("listening to the prompts' list", changes.honored.prompts_list_changed, True)
+                        async with httpx2.AsyncClient() as api:
+                            promoted = await api.post(
+                                f"{URL}/v1/manage/prompts/{TEXT}/versions/2/promote",
+                                headers={"Authorization": f"Bearer {TOKEN}"},
+                            )
+                            expect("promote", promoted.status_code, 200)
+                        event = await asyncio.wait_for(changes.__anext__(), 10)
+                        expect("heard", type(event).__name__, "PromptsListChanged")
                 text = await session.get_prompt(TEXT, {"name": "Ada"})
                 expect("after the promote", messages(text), [("user", "Good day, Ada.")])
     print("mcp python sdk: ok")

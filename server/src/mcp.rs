@@ -2,22 +2,25 @@
 //! JSON answers), with a read key as Bearer token. Built on `rmcp`, the protocol's Rust SDK:
 //! it speaks JSON-RPC and the protocol's versions; this names the prompts and maps refusals
 //! to the protocol's errors. What a key lists and how a version becomes messages is the
-//! vault's (`vault::AgentPrompt`).
+//! vault's (`vault::AgentPrompt`). An agent that holds `subscriptions/listen` open (protocol
+//! 2026-07-28) hears `notifications/prompts/list_changed` each time what its key serves
+//! changes: the same changes `/v1/stream` reports, so any instance can hold it.
 
 use std::collections::HashMap;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use rmcp::model::SubscriptionFilter;
 use rmcp::model::{
     GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
     PaginatedRequestParams, Prompt, PromptArgument, PromptMessage, Role, ServerCapabilities, ServerConfig,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{RequestContext, SubscriptionContext};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-use vault::{AgentRefused, AgentRole, Vault};
+use vault::{AgentRefused, AgentRole, Resume, StreamRefused, Vault};
 
 use crate::api::{ApiError, bearer};
 
@@ -75,6 +78,40 @@ impl ServerHandler for Prompts {
                 "The prompts this key reads (live, or staging for a test key). Get one with its \
                  arguments (its {{variables}}, all required) to receive its messages, compiled.",
             )
+    }
+
+    /// Of what an agent may listen to, the prompts' list changing.
+    fn accepted_subscription_filter(&self, _requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(SubscriptionFilter::builder().prompts_list_changed().build())
+    }
+
+    /// Tells the agent each time what its key serves changes, until it stops listening, the
+    /// key is revoked or the server stops. It holds one of the key's streams.
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let key = Self::key(context.request_context())?.to_owned();
+        let (mut changes, _now) =
+            self.vault.subscribe(&key, None, Resume::Fresh).await.map_err(|refused| {
+                let why = match refused {
+                    StreamRefused::TooMany | StreamRefused::TooManyInWorkspace => {
+                        "this key (or its workspace) has as many streams open as allowed".to_owned()
+                    }
+                    StreamRefused::Limited(wait) => rate_exceeded(wait),
+                    StreamRefused::Unauthorized | StreamRefused::UnknownPrompt(_) => {
+                        "the read key was refused".to_owned()
+                    }
+                };
+                ErrorData::invalid_request(why, None)
+            })?;
+        loop {
+            tokio::select! {
+                () = context.cancelled() => return Ok(()),
+                changed = changes.next() => {
+                    if changed.is_none() || context.sink().notify_prompt_list_changed().await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
 
     async fn list_prompts(

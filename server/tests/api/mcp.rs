@@ -83,3 +83,45 @@ async fn agents_list_and_get_the_keys_prompts_and_bad_calls_are_refused() {
     assert_eq!(status, 401);
     assert_eq!(json(&body)["error"]["code"], "unauthorized");
 }
+
+/// An agent holding `subscriptions/listen` open (protocol 2026-07-28) hears
+/// `notifications/prompts/list_changed` when what its key serves changes.
+#[tokio::test]
+async fn an_agent_listening_hears_that_its_prompts_changed() {
+    let mut app = spawn_app().await;
+    app.set_up().await;
+    app.post("/v1/manage/prompts", json!({"name": "greet"})).await;
+    app.post("/v1/manage/prompts/greet/versions", json!({"source": "Hello {{name}}!"})).await;
+    let (_, key) = app.post("/v1/manage/keys", json!({"kind": "live", "name": "agent"})).await;
+    let key = key["token"].as_str().expect("key").to_owned();
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                      "io.modelcontextprotocol/clientInfo": {"name": "test", "version": "1"},
+                      "io.modelcontextprotocol/clientCapabilities": {}});
+    let listen = json!({"jsonrpc": "2.0", "id": 7, "method": "subscriptions/listen",
+                        "params": {"_meta": meta, "notifications": {"promptsListChanged": true}}});
+    let mut response = app
+        .client
+        .post(format!("{}/mcp", app.base))
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "subscriptions/listen")
+        .bearer_auth(&key)
+        .json(&listen)
+        .send()
+        .await
+        .expect("listen");
+    assert_eq!(response.status(), 200);
+    let mut heard = String::new();
+    let mut promoted = false;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !heard.contains("notifications/prompts/list_changed") {
+        let chunk =
+            tokio::time::timeout_at(deadline, response.chunk()).await.expect("in time").expect("a chunk");
+        heard.push_str(&String::from_utf8_lossy(&chunk.expect("the stream stays open")));
+        if !promoted && heard.contains("acknowledged") {
+            app.post("/v1/manage/prompts/greet/versions/1/promote", json!({})).await;
+            promoted = true;
+        }
+    }
+    assert!(promoted, "{heard}");
+}
