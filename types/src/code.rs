@@ -54,7 +54,17 @@ pub struct ImportedJson {
     pub promoted: Option<String>,
     pub requested: Option<i64>,
     pub staged: Option<String>,
-    /// What PromptVault does not keep: other labels, tags.
+    /// The workspace's own labels moved, each to its version: `{"eu":"v3"}`.
+    #[serde(default)]
+    pub labelled: std::collections::BTreeMap<String, String>,
+    /// Under review: the requests opened to move the workspace's own labels, by label.
+    #[serde(default)]
+    pub label_requests: std::collections::BTreeMap<String, i64>,
+    /// The prompt's tags from now on, when the import changed them.
+    #[serde(default)]
+    pub tagged: Option<Vec<String>>,
+    /// What is not imported (staging while it is disabled), and what the export lacks (the
+    /// history before an export of the newest versions only).
     pub left_out: Vec<String>,
 }
 

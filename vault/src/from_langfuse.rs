@@ -1,9 +1,13 @@
 //! Moving from Langfuse (PRODUCT.md "Prompts as code"): a Langfuse prompt export — a list of
 //! versions, each with its prompt's name — becomes prompts with their whole history. Version
 //! numbers are kept (an application pinned to `version=3` reads the same text here), every
-//! version is published, `production` becomes live and `staging` staging. Importing the same
-//! export again changes nothing: a version already here with the same content is skipped,
-//! one with other content refuses the import, in one transaction with the rest.
+//! version is published, `production` becomes live, `staging` staging and every other label
+//! the workspace's label of that name (made by its first use), each under its rule; the
+//! newest version's tags become the prompt's. Importing the same export again changes
+//! nothing: a version already here with the same content is skipped, one with other content
+//! refuses the import, in one transaction with the rest. Langfuse's Export button writes all
+//! versions or only the newest of each prompt: an export of the newest imports with a warning
+//! that the history before it is missing, and a later export of all versions fills it in.
 
 use std::collections::BTreeMap;
 
@@ -11,18 +15,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
-use crate::access::ChangeRule;
-use crate::access::{Actor, Permission};
+use crate::access::{Actor, ChangeRule, Permission};
 use crate::activity::{self, ActivityKind};
 use crate::content::{self, Body, Config, PromptType};
-use crate::names::{self, PromptName, VersionNumber};
+use crate::labels::find_or_make_label;
+use crate::names::{self, LabelName, PromptName, Tags, VersionNumber};
 use crate::prompts::PromptRow;
-use crate::prompts::moves::stage_in;
-use crate::prompts::steps::{find_version, insert_version, lock_or_create_prompt, workspace_staging_enabled};
+use crate::prompts::moves::{move_label_in, moves_by_request, stage_in};
+use crate::prompts::steps::{
+    find_prompt, find_version, insert_version, lock_or_create_prompt, own_labels_of, set_tags_in,
+    workspace_staging_enabled,
+};
 use crate::push::MAX_ITEMS_PER_WRITE;
 use crate::push::naming;
 use crate::quotas::{Quota, Room};
-use crate::requests::GoingLive;
+use crate::requests::{GoingLive, RequestAction, open_request_for};
 use crate::settings;
 use crate::{Conflict, Result, Status, Vault, VaultError};
 
@@ -64,7 +71,14 @@ pub struct ImportedPrompt {
     pub request_opened: bool,
     /// Staging moved to this version (its `staging` label).
     pub staged: Option<VersionNumber>,
-    /// What the export holds that PromptVault does not keep: other labels, tags.
+    /// The workspace's own labels moved now, each to its version.
+    pub labelled: BTreeMap<String, VersionNumber>,
+    /// Under review: the requests to move the workspace's own labels, by label.
+    pub label_requests: BTreeMap<String, i64>,
+    /// The tags the prompt has from now on, when the import changed them.
+    pub tagged: Option<Vec<String>>,
+    /// What the export holds that is not imported (staging while it is disabled), and what
+    /// it lacks (the history before an export of the newest versions only).
     pub left_out: Vec<String>,
 }
 
@@ -75,6 +89,9 @@ impl ImportedPrompt {
             || self.promoted.is_some()
             || self.request_opened
             || self.staged.is_some()
+            || !self.labelled.is_empty()
+            || !self.label_requests.is_empty()
+            || self.tagged.is_some()
     }
 }
 
@@ -121,13 +138,13 @@ impl Vault {
         let mut prompt_room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
         let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
+        let mut label_room = self.room(&mut tx, Quota::LabelsPerWorkspace, actor.workspace_id).await?;
         let staging_enabled = workspace_staging_enabled(&mut tx, actor.workspace_id).await?;
         let history = history_status(&mut tx, actor).await?;
         let mut report = Vec::with_capacity(prompts.len());
         for prompt in prompts {
-            report.push(
-                self.import_prompt(&mut tx, actor, prompt, staging_enabled, history, &mut bytes).await?,
-            );
+            let rooms = Rooms { bytes: &mut bytes, labels: &mut label_room };
+            report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled, history, rooms).await?);
         }
         prompt_room.take(report.iter().filter(|prompt| prompt.created).count())?;
         version_room.take(report.iter().map(|prompt| prompt.added.len()).sum())?;
@@ -142,7 +159,7 @@ impl Vault {
         exported: ExportedPrompt,
         staging_enabled: bool,
         history: Status,
-        bytes: &mut Room,
+        rooms: Rooms<'_>,
     ) -> Result<ImportedPrompt> {
         let (prompt, created) = lock_or_create_prompt(tx, actor, &exported.name, exported.kind).await?;
         if prompt.kind != exported.kind {
@@ -163,16 +180,16 @@ impl Vault {
             requested: None,
             request_opened: false,
             staged: None,
-            left_out: Vec::new(),
+            labelled: BTreeMap::new(),
+            label_requests: BTreeMap::new(),
+            tagged: None,
+            left_out: missing_history(&exported),
         };
-        let mut last: i64 = sqlx::query_scalar("select last_number from prompts where id = $1")
-            .bind(prompt.id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let mut room = History::of(tx, &prompt).await?;
         for version in &exported.versions {
-            if import_version(tx, actor, &prompt, version, last, history, bytes).await? {
+            if import_version(tx, actor, &prompt, version, &room, history, rooms.bytes).await? {
                 imported.added.push(version.number);
-                last = version.number.get();
+                room.last = room.last.max(version.number.get());
             } else {
                 imported.unchanged.push(version.number);
             }
@@ -180,10 +197,15 @@ impl Vault {
         }
         if !imported.added.is_empty() {
             sqlx::query("update prompts set last_number = $1 where id = $2")
-                .bind(last)
+                .bind(room.last)
                 .bind(prompt.id)
                 .execute(&mut **tx)
                 .await?;
+        }
+        let newest_tags = exported.versions.last().map(|v| v.tags.clone()).unwrap_or_default();
+        let tags = Tags::parse(&newest_tags).map_err(|e| naming(&exported.name, e))?;
+        if set_tags_in(tx, actor, &prompt, &tags).await? {
+            imported.tagged = Some(tags.as_slice().to_vec());
         }
         let labelled = |label: &str| exported.versions.iter().find(|v| v.labels.iter().any(|l| l == label));
         if let Some(production) = labelled(PRODUCTION) {
@@ -203,8 +225,131 @@ impl Vault {
             stage_in(tx, actor, &prompt, Some(staging.number)).await?;
             imported.staged = Some(staging.number);
         }
+        for version in &exported.versions {
+            for label in
+                version.labels.iter().filter(|l| ![PRODUCTION, STAGING, LATEST].contains(&l.as_str()))
+            {
+                self.import_label(
+                    tx,
+                    actor,
+                    &exported.name,
+                    label,
+                    version.number,
+                    &mut imported,
+                    rooms.labels,
+                )
+                .await?;
+            }
+        }
         Ok(imported)
     }
+
+    /// Moves the workspace's label `label` (made by this first use if it has none) to
+    /// `number`, under its rule: directly, or under review by a request (unless one is
+    /// open already); refused (and nothing imported) when the rule forbids the member.
+    #[allow(clippy::too_many_arguments)]
+    async fn import_label(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        name: &PromptName,
+        label: &str,
+        number: VersionNumber,
+        imported: &mut ImportedPrompt,
+        room: &mut Room,
+    ) -> Result<()> {
+        let label = LabelName::parse(label).map_err(|e| naming(name, e))?;
+        let found = find_or_make_label(tx, actor, &label, room).await?;
+        let prompt = find_prompt(tx, actor, name.as_str()).await?;
+        let status = find_version(tx, &prompt, number).await?.status;
+        match moves_by_request(tx, actor, &found, status).await? {
+            false => {
+                if own_labels_of(tx, prompt.id).await?.get(&label) != Some(&number) {
+                    move_label_in(tx, actor, &prompt, &found, Some(number), None).await?;
+                    imported.labelled.insert(label.to_string(), number);
+                }
+            }
+            true => {
+                let open =
+                    open_request_for(tx, actor, &prompt, RequestAction::Move, Some(&label), number).await?;
+                if open.is_none() && own_labels_of(tx, prompt.id).await?.get(&label) != Some(&number) {
+                    let note = format!("imported from Langfuse, where {label} is on {number}");
+                    let request = self
+                        .open_request_in(tx, actor, &prompt, RequestAction::Move, Some(&label), number, &note)
+                        .await?;
+                    imported.label_requests.insert(label.to_string(), request.id);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rooms an import takes from as it goes: bytes of versions, and labels made.
+struct Rooms<'a> {
+    bytes: &'a mut Room,
+    labels: &'a mut Room,
+}
+
+/// Where a prompt's history stands here: its last number, the lowest version it has, and
+/// the numbers of drafts deleted here (never handed out again).
+struct History {
+    last: i64,
+    lowest: Option<i64>,
+    deleted: Vec<String>,
+}
+
+impl History {
+    async fn of(tx: &mut Transaction<'_, Any>, prompt: &PromptRow) -> Result<History> {
+        let last: i64 = sqlx::query_scalar("select last_number from prompts where id = $1")
+            .bind(prompt.id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let lowest: Option<i64> = sqlx::query_scalar("select min(number) from versions where prompt_id = $1")
+            .bind(prompt.id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let deleted: Vec<String> = sqlx::query_scalar(
+            "select details from activity where workspace_id = (select workspace_id from prompts where id = $1) \
+             and prompt = $2 and kind = 'draft.deleted'",
+        )
+        .bind(prompt.id)
+        .bind(&prompt.name)
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(History { last, lowest, deleted })
+    }
+
+    /// Whether version `number` may be written here: after the history (added to at its
+    /// end), or, filling in what an export of the newest versions left out, before the
+    /// lowest version here, where no draft was ever deleted.
+    fn has_room_for(&self, number: i64) -> bool {
+        if number > self.last {
+            return true;
+        }
+        let label = format!("\"version\":\"v{number}\"");
+        self.lowest.is_some_and(|lowest| number < lowest) && !self.deleted.iter().any(|d| d.contains(&label))
+    }
+}
+
+/// The warning an export of the newest versions only earns: the history before them (and
+/// production, where it was older) is missing here until an export of all versions.
+fn missing_history(exported: &ExportedPrompt) -> Vec<String> {
+    let Some(first) = exported.versions.first() else { return Vec::new() };
+    let gaps = exported.versions.windows(2).any(|pair| pair[1].number.get() != pair[0].number.get() + 1);
+    if first.number.get() == 1 && !gaps {
+        return Vec::new();
+    }
+    let production = exported.versions.iter().any(|v| v.labels.iter().any(|l| l == PRODUCTION));
+    let mut warning = format!(
+        "the history before {} is missing (an export of the newest versions only?): import an export of all \
+         versions to fill it in",
+        exported.versions.last().map_or(first.number, |v| v.number)
+    );
+    if !production {
+        warning.push_str("; production, on an older version in Langfuse, is not set here");
+    }
+    vec![warning]
 }
 
 /// What the imported history becomes. Published versions are served (Langfuse's `latest`
@@ -227,13 +372,13 @@ async fn history_status(tx: &mut Transaction<'_, Any>, actor: &Actor) -> Result<
 
 /// Writes one exported version under its own number, as `status`; `false` when it is here
 /// already with the same content. Refused when its number holds other content here, or when
-/// it would go before versions saved here, up to `last` (history is only added to at its end).
+/// the history here has no room for it (see [`History::has_room_for`]).
 async fn import_version(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     prompt: &PromptRow,
     version: &ExportedVersion,
-    last: i64,
+    history: &History,
     status: Status,
     bytes: &mut Room,
 ) -> Result<bool> {
@@ -251,12 +396,12 @@ async fn import_version(
         Err(VaultError::NotFound(_)) => {}
         Err(e) => return Err(e),
     }
-    if version.number.get() <= last {
+    if !history.has_room_for(version.number.get()) {
         return Err(VaultError::conflict(
             Conflict::AlreadyExists,
             format!(
-                "{} has versions up to v{last} here, so the export's {} cannot be added before them; nothing was imported",
-                prompt.name, version.number
+                "{} has versions up to v{} here, so the export's {} cannot be added before them; nothing was imported",
+                prompt.name, history.last, version.number
             ),
         ));
     }
@@ -269,21 +414,13 @@ async fn import_version(
     Ok(true)
 }
 
-/// What of the version the import leaves out, in words.
+/// What of the version the import leaves out, in words: staging while it is disabled.
 fn left_out(version: &ExportedVersion, staging_enabled: bool) -> Vec<String> {
-    let mut words = Vec::new();
-    for label in &version.labels {
-        match label.as_str() {
-            PRODUCTION | LATEST => {}
-            STAGING if staging_enabled => {}
-            STAGING => words.push(format!("label staging on {} (staging is disabled here)", version.number)),
-            other => words.push(format!("label {other:?} on {}", version.number)),
-        }
+    let staged = version.labels.iter().any(|l| l == STAGING);
+    if staged && !staging_enabled {
+        return vec![format!("label staging on {} (staging is disabled here)", version.number)];
     }
-    if !version.tags.is_empty() {
-        words.push(format!("tags {} on {}", version.tags.join(", "), version.number));
-    }
-    words
+    Vec::new()
 }
 
 /// Checks an export by the rules an import applies to it before it reads the database (the

@@ -16,7 +16,7 @@ use crate::labels::{Found, Pointer, find_label};
 use crate::names::LabelName;
 use crate::names::VersionNumber;
 use crate::prompts::model::roll_back_refusal;
-use crate::prompts::moves::{move_label_in, promote_in, roll_back_in};
+use crate::prompts::moves::{move_label_in, moves_by_request, promote_in, roll_back_in};
 use crate::prompts::steps::{find_prompt, find_version, lock_prompt};
 use crate::prompts::{PromptRow, PromptState};
 use crate::quotas::Quota;
@@ -81,7 +81,8 @@ impl Vault {
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         let found = label_of_request(&mut tx, actor, action, label).await?;
-        if entitled(actor, &found)? != ChangeRule::Review {
+        entitled(actor, &found)?;
+        if !moves_by_request(&mut tx, actor, &found, version.status).await? {
             let message = match found.pointer {
                 Pointer::Live => {
                     "this workspace does not review changes to live: promote or roll back directly".to_owned()

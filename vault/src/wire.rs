@@ -297,6 +297,9 @@ impl From<ImportedPrompt> for ImportedJson {
             promoted: p.promoted.map(VersionNumber::label),
             requested: p.requested,
             staged: p.staged.map(VersionNumber::label),
+            labelled: p.labelled.into_iter().map(|(label, n)| (label, n.label())).collect(),
+            label_requests: p.label_requests,
+            tagged: p.tagged,
             left_out: p.left_out,
         }
     }

@@ -103,6 +103,19 @@ fn describe(prompt: &ImportedJson) -> String {
     if let Some(staging) = &prompt.staged {
         words.push(format!("staging {staging}"));
     }
+    for (label, version) in &prompt.labelled {
+        words.push(format!("{label} {version}"));
+    }
+    for (label, request) in &prompt.label_requests {
+        words.push(format!("moving {label} awaits review (request {request})"));
+    }
+    if let Some(tags) = &prompt.tagged {
+        words.push(if tags.is_empty() {
+            "tags cleared".to_owned()
+        } else {
+            format!("tags {}", tags.join(", "))
+        });
+    }
     let mut line = format!("{}: {}", prompt.name, words.join(", "));
     if !prompt.left_out.is_empty() {
         line.push_str(&format!("\n  left out: {}", prompt.left_out.join("; ")));

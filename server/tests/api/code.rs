@@ -269,7 +269,7 @@ async fn a_langfuse_export_imports_with_its_history_and_again_changes_nothing() 
     let run = cli(&app.base, &token, &["import", "--from-langfuse", file]).await;
     let out = &expect(&run, 2).stdout;
     assert!(out.contains("movie-critic: created, added v1, v2, v3, live v2, staging v3"), "{out}");
-    assert!(out.contains("left out: tags movies on v1"), "{out}");
+    assert!(out.contains("experiment v3, tags movies") && !out.contains("left out"), "{out}");
     assert!(out.contains("support/chat-reply: created, added v1, live v1"), "{out}");
 
     let critic = ok(&app, Method::GET, "/v1/manage/prompts/movie-critic", None).await;

@@ -116,6 +116,11 @@ async fn move_own_label_in(
     if let Some(number) = to {
         let version = find_version(tx, prompt, number).await?;
         if found.label.protected && version.status == Status::Draft {
+            // Publishing takes the right to change live (a published version is served as
+            // Langfuse's `latest`); an approved request was that review.
+            if requested_by.is_none() {
+                require_publishing(tx, actor, &found.label.name).await?;
+            }
             publish(tx, prompt, number).await?;
         }
     }
@@ -132,6 +137,51 @@ async fn move_own_label_in(
     crate::prompts::steps::touch(tx, prompt).await?;
     let moved = Moved { label: &found.label.name, from, to, requested_by };
     record_move(tx, actor, prompt, moved, None).await
+}
+
+/// Refuses to publish a draft by moving protected label `label` onto it when the workspace's
+/// rule for live does not let the actor publish directly.
+pub(crate) async fn require_publishing(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    label: &LabelName,
+) -> Result<()> {
+    let rule = crate::settings::live_changes(tx, actor.workspace_id).await?;
+    let forbidden = |_| {
+        crate::VaultError::Forbidden(format!(
+            "moving {label} to a draft publishes it, and in this workspace only admins and owners publish"
+        ))
+    };
+    match actor.live_right(rule).map_err(forbidden)? {
+        crate::access::ChangeRight::Directly => Ok(()),
+        crate::access::ChangeRight::ByRequest => Err(crate::VaultError::conflict(
+            crate::error::Conflict::ReviewRequired,
+            format!(
+                "moving {label} to a draft publishes it, and this workspace reviews every change to live: \
+                 request the move, or move it to a published version"
+            ),
+        )),
+    }
+}
+
+/// Whether the actor moves label `found` to a version of `status` by request: its rule is
+/// review, or the move would publish a draft where live's rule is review. Refuses (403) an
+/// actor who may not move it at all.
+pub(crate) async fn moves_by_request(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    found: &Found,
+    status: Status,
+) -> Result<bool> {
+    use crate::access::ChangeRight;
+    if actor.change_right(found.label.name.as_str(), found.label.rule)? == ChangeRight::ByRequest {
+        return Ok(true);
+    }
+    if found.pointer != Pointer::Live && found.label.protected && status == Status::Draft {
+        let rule = crate::settings::live_changes(tx, actor.workspace_id).await?;
+        return Ok(actor.live_right(rule)? == ChangeRight::ByRequest);
+    }
+    Ok(false)
 }
 
 /// Where the workspace's own label `id` points on prompt `prompt_id`.

@@ -42,7 +42,11 @@ async fn an_export_becomes_prompts_with_their_history_and_a_second_import_change
     assert_eq!((greeting.name.as_str(), greeting.created), ("greeting", true));
     assert_eq!(greeting.added, [v(1), v(2), v(3)]);
     assert_eq!((greeting.promoted, greeting.staged), (Some(v(2)), Some(v(3))));
-    assert_eq!(greeting.left_out, ["tags onboarding on v1", "label \"beta\" on v3", "tags onboarding on v3"]);
+    assert!(greeting.left_out.is_empty(), "{:?}", greeting.left_out);
+    assert_eq!(greeting.tagged.as_deref(), Some(&["onboarding".to_owned()][..]), "the newest version's tags");
+    assert_eq!(greeting.labelled.get("beta"), Some(&v(3)), "every label is imported");
+    let beta = vault.label(&owner, "beta").await.expect("made by its first use");
+    assert_eq!((beta.protected, beta.rule), (true, vault::ChangeRule::Editors));
 
     let state = vault.prompt(&owner, "greeting").await.expect("prompt");
     assert_eq!((state.live, state.staging, state.versions), (Some(v(2)), Some(v(3)), 3));
@@ -136,7 +140,12 @@ async fn under_review_the_production_version_is_requested_once() {
     let again = vault.import_from_langfuse(&owner, export()).await.expect("again");
     assert!(again.iter().all(|p| !p.changed()), "{again:?}");
     assert_eq!((again[0].requested, again[0].request_opened), (Some(request), false));
-    assert_eq!(vault.requests(&owner, None, None).await.expect("requests").len(), 2, "one per prompt");
+    assert_eq!(
+        vault.requests(&owner, None, None).await.expect("requests").len(),
+        3,
+        "production of each prompt, and beta (moving it onto an unreviewed draft would publish it)"
+    );
+    assert!(report[0].label_requests.contains_key("beta"));
 }
 
 /// An import publishes versions, which `latest` serves to live keys: under `review` nobody
@@ -186,4 +195,72 @@ async fn one_import_request_carries_at_most_its_count_of_versions() {
     let refused = assert_refused(vault.import_from_langfuse(&owner, many).await, 422, "in parts");
     assert_eq!(refused.field(), Some("versions"));
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing was imported");
+}
+
+/// Langfuse's Export button writes every version, or only the newest of each prompt: the
+/// newest alone imports with a warning that the history before it is missing, and a later
+/// export of all versions fills that history in.
+#[tokio::test]
+async fn an_export_of_the_newest_versions_warns_and_a_later_whole_export_fills_the_history() {
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    let all = export();
+    let newest: Vec<LangfuseVersion> = all
+        .iter()
+        .filter(|v| (v.name == "greeting" && v.version == 3) || v.name == "support/triage")
+        .cloned()
+        .collect();
+    let report = vault.import_from_langfuse(&owner, newest).await.expect("the newest");
+    let warning = report[0].left_out.join(" ");
+    assert!(warning.contains("history before v3 is missing") && warning.contains("production"), "{warning}");
+    assert!(report[1].left_out.is_empty(), "support/triage's export starts at v1");
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("greeting").live, None);
+
+    let report = vault.import_from_langfuse(&owner, all).await.expect("then every version");
+    assert_eq!((report[0].added.clone(), report[0].unchanged.clone()), (vec![v(1), v(2)], vec![v(3)]));
+    assert_eq!(report[0].promoted, Some(v(2)));
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("greeting").versions, 3);
+    let next = vault.save_draft(&owner, "greeting", NewDraft::text("Hey", "here now")).await.expect("draft");
+    assert_eq!(next.number, v(4), "numbers go on after the newest");
+}
+
+/// A number once given to a draft that was deleted is never given again, not even by an
+/// import filling in history.
+#[tokio::test]
+async fn an_import_never_fills_a_number_a_deleted_draft_had() {
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    vault.create_prompt(&owner, "greeting").await.expect("prompt");
+    vault.save_draft(&owner, "greeting", NewDraft::text("ours", "ours")).await.expect("v1");
+    vault.delete_draft(&owner, "greeting", v(1)).await.expect("deleted");
+    let newest: Vec<LangfuseVersion> =
+        export().into_iter().filter(|v| v.name == "greeting" && v.version == 3).collect();
+    vault.import_from_langfuse(&owner, newest).await.expect("v3 after the deleted v1");
+    let whole: Vec<LangfuseVersion> = export().into_iter().filter(|v| v.name == "greeting").collect();
+    assert_refused(vault.import_from_langfuse(&owner, whole).await, 409, "cannot be added before them");
+}
+
+/// A label of the workspace's own keeps its rule through an import.
+#[tokio::test]
+async fn an_imported_label_keeps_its_rule() {
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    let beta = vault::NewLabel {
+        name: "beta".into(),
+        protected: true,
+        rule: vault::ChangeRule::Admins,
+        fallback: None,
+    };
+    vault.create_label(&owner, beta).await.expect("beta, for admins");
+    let editor = vault::NewMember {
+        email: "ed@example.com".into(),
+        password: "long enough".into(),
+        name: "Ed".into(),
+        role: vault::Role::Editor,
+    };
+    let editor = vault.add_member(&owner, editor).await.expect("editor");
+    assert_refused(
+        vault.import_from_langfuse(&editor, export()).await,
+        403,
+        "only admins and owners move beta",
+    );
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing imported");
+    vault.import_from_langfuse(&owner, export()).await.expect("the owner imports");
 }

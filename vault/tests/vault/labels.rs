@@ -492,3 +492,20 @@ async fn a_prompt_carries_tags_in_order_each_once_and_a_list_replaces_them() {
     let entries = f.vault.activity(&f.owner, ActivityFilter::default()).await.expect("activity").items;
     assert_eq!(entries.iter().filter(|e| e.kind == ActivityKind::PromptTagged).count(), 3);
 }
+
+#[tokio::test]
+async fn publishing_a_draft_by_a_protected_label_takes_the_right_to_change_live() {
+    let f = fixture().await;
+    let editor = f.member(Role::Editor).await;
+    let review = vault::SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
+    f.vault.update_settings(&f.owner, review).await.expect("live under review");
+    let moved = f.vault.move_label(&editor, PROMPT, "eu", Some(v(2))).await;
+    assert_conflict(moved, Conflict::ReviewRequired, "moving eu to a draft publishes it");
+    assert_eq!(f.status(2).await, Status::Draft);
+    f.vault.move_label(&editor, PROMPT, "eu", Some(v(1))).await.expect("to a published version, directly");
+    let request = f.vault.request_change(&editor, PROMPT, RequestAction::Move, Some("eu"), v(2), "").await;
+    let request = request.expect("so it is requested");
+    f.vault.approve_request(&f.owner, request.id).await.expect("and approved");
+    assert_eq!(f.status(2).await, Status::Published);
+    assert!(f.pointers().await.contains(&"eu=v2".to_owned()));
+}
