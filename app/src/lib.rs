@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view=pages::SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/integrations") view=pages::IntegrationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/members") view=pages::MembersPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings/labels") view=pages::LabelsPage ssr=SsrMode::Async/>
                 <Route path=path!("/join/:token") view=pages::JoinPage/>
             </Routes>
         </Router>

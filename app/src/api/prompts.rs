@@ -42,6 +42,10 @@ pub struct PromptOverview {
     /// The workspace reviews changes to live: Promote and Roll back open a request.
     pub review: bool,
     pub can_edit: bool,
+    /// The workspace's own labels, where each points on this prompt.
+    pub labels: Vec<super::PromptLabel>,
+    /// The prompt's tags.
+    pub tags: Vec<String>,
     pub versions: Vec<VersionRow>,
     pub next_cursor: Option<String>,
 }
@@ -101,7 +105,10 @@ pub async fn load_overview(
     let (ctx, actor) = ssr::acting().await?;
     let (state, settings) = prompt_state(&ctx, &actor, &name).await?;
     let page = history(&ctx, &actor, &name, q, before).await?;
+    let labels = super::labels::prompt_labels(&ctx, &actor, &state).await?;
     Ok(PromptOverview {
+        labels,
+        tags: state.tags.clone(),
         name: state.name,
         live: state.live.map(vault::VersionNumber::get),
         staging: state.staging.map(vault::VersionNumber::get),

@@ -16,6 +16,8 @@ pub struct SettingsView {
     pub tokens: Vec<TokenRow>,
     /// The workspace's API keys; empty for members the vault does not show them to.
     pub api_keys: Vec<ApiKeyRow>,
+    /// The workspace's own labels, which a new key may read.
+    pub labels: Vec<String>,
 }
 
 /// An API key as listed, with its times as the page shows them.
@@ -52,7 +54,9 @@ pub async fn load_settings() -> Result<SettingsView, AppError> {
         Err(vault::VaultError::Forbidden(_)) => Vec::new(),
         listed => listed?,
     };
+    let labels = ctx.vault.labels(&actor).await?;
     Ok(SettingsView {
+        labels: labels.into_iter().filter(|l| !l.built_in).map(|l| l.name.to_string()).collect(),
         name: actor.name.clone(),
         settings: settings.into(),
         can_administer: actor.can_administer(),
@@ -98,11 +102,17 @@ pub async fn revoke_access_token(id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates an API key (admins); its token is shown once.
+/// Creates an API key (admins) reading `label` (absent or empty: its kind's); its token is
+/// shown once.
 #[server]
-pub async fn create_api_key(kind: types::KeyKind, name: String) -> Result<CreatedToken, AppError> {
+pub async fn create_api_key(
+    kind: types::KeyKind,
+    name: String,
+    label: Option<String>,
+) -> Result<CreatedToken, AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let created = ctx.vault.create_api_key(&actor, kind, &name).await?;
+    let label = label.as_deref().filter(|l| !l.is_empty());
+    let created = ctx.vault.create_label_key(&actor, kind, &name, label).await?;
     Ok(CreatedToken { name: created.key.name, secret: created.token })
 }
 

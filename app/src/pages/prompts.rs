@@ -1,4 +1,4 @@
-//! The prompts list: filter by name, create a prompt.
+//! The prompts list: filter by name or tag, create a prompt.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -27,7 +27,7 @@ pub fn PromptsPage() -> impl IntoView {
                     <input
                         type="search"
                         name="q"
-                        placeholder="Filter by name"
+                        placeholder="Filter by name or tag"
                         aria-label="Filter prompts by name"
                         prop:value=filter
                         on:input=move |ev| filter.set(event_target_value(&ev))
@@ -100,7 +100,12 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
     };
     let visible = move || {
         let needle = filter.get().trim().to_lowercase();
-        rows.get_value().into_iter().filter(move |row| row.prompt.name.contains(&needle)).collect::<Vec<_>>()
+        // A name or a tag matching the filter, whatever its case.
+        let matches = move |row: &PromptRow| {
+            row.prompt.name.to_lowercase().contains(&needle)
+                || row.prompt.tags.iter().any(|tag| tag.to_lowercase().contains(&needle))
+        };
+        rows.get_value().into_iter().filter(matches).collect::<Vec<_>>()
     };
     view! {
         <table class="prompts">
@@ -126,11 +131,22 @@ fn PromptTable(list: PromptList, filter: RwSignal<String>) -> impl IntoView {
                         .into_iter()
                         .map(|PromptRow { prompt: row, updated }| {
                             let href = types::prompt_page(&row.name);
+                            let own: Vec<(String, String)> = row
+                                .labels
+                                .iter()
+                                .filter(|(label, _)| !matches!(label.as_str(), "live" | "staging"))
+                                .map(|(label, version)| (label.clone(), version.clone()))
+                                .collect();
+                            let chips = view! {
+                                {own.into_iter().map(|(label, version)| view! { " "<span class="badge label">{format!("{label} {version}")}</span> }).collect_view()}
+                                {row.tags.iter().map(|tag| view! { " "<span class="badge tag">{tag.clone()}</span> }).collect_view()}
+                            };
                             view! {
                                 <tr class="prompt-row">
                                     <td class="name">
                                         <A href=href>{row.name}</A>
                                         {(row.kind == PromptType::Chat).then(|| view! { " "<span class="badge kind">"chat"</span> })}
+                                        {chips}
                                     </td>
                                     <td>{badge(row.live, "badge live")}</td>
                                     {staging.then(|| view! { <td>{badge(row.staging, "badge staging")}</td> })}

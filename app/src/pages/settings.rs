@@ -58,7 +58,7 @@ fn SettingsBody(
 ) -> impl IntoView {
     let enabled = settings.settings.staging_enabled;
     let api_keys =
-        settings.can_administer.then(|| view! { <ApiKeys keys=settings.api_keys.clone() actions=keys/> });
+        settings.can_administer.then(|| view! { <ApiKeys keys=settings.api_keys.clone() labels=settings.labels.clone() actions=keys/> });
     let integrations = settings.can_administer.then(|| {
         view! {
             <section class="card" aria-labelledby="integrations-title">
@@ -99,6 +99,11 @@ fn SettingsBody(
             <A href="/settings/members" attr:class="button">"Members and invitations"</A>
         </section>
         <WorkspacesCard/>
+        <section class="card" aria-labelledby="labels-title">
+            <h2 id="labels-title">"Labels"</h2>
+            <p class="hint">"Named pointers beside live and staging (eu, canary, qa…), each with its rule; keys read one."</p>
+            <A href="/settings/labels" attr:class="button">"Manage labels"</A>
+        </section>
         <LiveChangesCard rule=settings.settings.live_changes can_administer=settings.can_administer/>
         <section class="card" aria-labelledby="staging-title">
             <h2 id="staging-title">"Staging"</h2>
@@ -173,7 +178,7 @@ pub(super) fn ShownOnce(created: CreatedToken) -> impl IntoView {
 
 /// Settings -> API keys (admins): what applications read prompts with.
 #[component]
-fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
+fn ApiKeys(keys: Vec<ApiKeyRow>, labels: Vec<String>, actions: KeyActions) -> impl IntoView {
     let created = move || {
         actions.create.value().get().and_then(Result::ok).map(|created| view! { <ShownOnce created/> })
     };
@@ -183,7 +188,7 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
         view! {
             <table class="tokens">
                 <thead><tr>
-                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Key"</th>
+                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Reads"</th><th scope="col">"Key"</th>
                     <th scope="col">"Created"</th><th scope="col">"Last used"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
@@ -192,6 +197,7 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
                         <tr class="key-row">
                             <td>{k.key.name.clone()}</td>
                             <td><span class=format!("badge {}", if k.key.kind == KeyKind::Live { "live" } else { "staging" })>{k.key.kind.as_str()}</span></td>
+                            <td><span class="badge">{k.key.label.clone()}</span></td>
                             <td class="mono">{k.key.hint()}</td>
                             <td><Moment when=k.created/></td>
                             <td>{last_used(k.last_used)}</td>
@@ -224,6 +230,12 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, actions: KeyActions) -> impl IntoView {
                         <select name="kind">
                             <option value="live">"Live (pv_live_)"</option>
                             <option value="test">"Test (pv_test_)"</option>
+                        </select>
+                    </label>
+                    <label>"Reads"
+                        <select name="label">
+                            <option value="">"its kind's: live, or staging"</option>
+                            {labels.into_iter().map(|label| view! { <option value=label.clone()>{label.clone()}</option> }).collect_view()}
                         </select>
                     </label>
                     <button type="submit" disabled=move || actions.create.pending().get()>"Create key"</button>

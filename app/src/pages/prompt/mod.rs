@@ -6,6 +6,7 @@ mod confirm;
 mod content;
 mod deployments;
 mod editor;
+mod labels;
 mod state;
 mod versions;
 
@@ -17,12 +18,13 @@ use super::diff::DiffPanel;
 use super::requests::{RequestActions, RequestList};
 use super::{Loading, SearchBox, SignedIn, action_error, shown, with_query};
 use crate::api::{
-    self, AppError, DeleteDraft, EditorContent, Promote, PromptOverview, RequestChange, RewriteDraft,
-    RollBack, SaveDraft, SetStaging,
+    self, AppError, DeleteDraft, EditorContent, MoveLabel, Promote, PromptOverview, RequestChange,
+    RewriteDraft, RollBack, SaveDraft, SetStaging,
 };
 use confirm::Confirmation;
 use deployments::DeploymentsCard;
 use editor::Editor;
+use labels::LabelsCard;
 use state::View;
 use versions::VersionTable;
 
@@ -37,6 +39,7 @@ struct Actions {
     delete: ServerAction<DeleteDraft>,
     /// Under review: Promote and Roll back open a request instead.
     request: ServerAction<RequestChange>,
+    move_label: ServerAction<MoveLabel>,
     reviews: RequestActions,
 }
 
@@ -100,6 +103,7 @@ pub fn PromptPage() -> impl IntoView {
         stage: ServerAction::new(),
         delete: ServerAction::new(),
         request: ServerAction::new(),
+        move_label: ServerAction::new(),
         reviews: RequestActions::new(),
     };
     // The overview follows every action; the editor only the URL, so an action that fails
@@ -114,6 +118,7 @@ pub fn PromptPage() -> impl IntoView {
                 actions.roll_back.version().get(),
                 actions.stage.version().get(),
                 actions.delete.version().get(),
+                actions.move_label.version().get(),
                 actions.reviews.version(),
             )
         },
@@ -121,7 +126,12 @@ pub fn PromptPage() -> impl IntoView {
     );
     let requests = Resource::new(
         move || {
-            (view_state.with(|v| v.name.clone()), actions.request.version().get(), actions.reviews.version())
+            (
+                view_state.with(|v| v.name.clone()),
+                actions.request.version().get(),
+                actions.move_label.version().get(),
+                actions.reviews.version(),
+            )
         },
         |(name, ..)| api::load_requests(Some(name), Some(types::RequestState::Open)),
     );
@@ -206,12 +216,19 @@ fn PromptHead(overview: PromptOverview, view: Memo<View>, actions: Actions) -> i
             .into_any(),
     });
     let name = overview.name.clone();
+    let tags = (!overview.tags.is_empty()).then(|| {
+        let tags = overview.tags.clone();
+        view! { <p class="tags">{tags.into_iter().map(|tag| view! { <span class="badge tag">{tag}</span> }).collect_view()}</p> }
+    });
+    let labels = view! { <LabelsCard overview=overview.clone() view action=actions.move_label/> };
     let overview = StoredValue::new(overview);
     view! {
         <div class="page-head">
             <h1 class="mono">{name}</h1>
             <div class="pointers">{live}{staging}</div>
         </div>
+        {tags}
+        {labels}
         {move || view.get().confirm.map(|(what, n)| view! { <Confirmation overview view what n actions/> })}
     }
 }

@@ -91,6 +91,7 @@ fn VersionRowView(
         <StatusMark status=row.status/>
         {is_live.then(|| view! { <span class="badge live">"live"</span> })}
         {is_staging.then(|| view! { <span class="badge staging">"staging"</span> })}
+        {o.labels.iter().filter(|l| l.version == Some(n)).map(|l| view! { <span class="badge label">{l.name.clone()}</span> }).collect_view()}
     };
     // What is offered is the vault's answer for this member and version (`row.offered`).
     let stage_form = (offered.stage || offered.unstage).then(|| {

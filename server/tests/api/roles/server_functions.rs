@@ -149,6 +149,27 @@ async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
         c.dashboard(k, RemoveMember::PATH, &[("member", &id)]).await
     })
     .await;
+    check_fn(c, "add a label", Need::Admin, Away::Own, async |k| {
+        let form = [("name", format!("l{}", rand_suffix())), ("rule", "editors".into()), ("fallback", String::new())];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.dashboard(k, CreateLabel::PATH, &form).await
+    })
+    .await;
+    check_fn(c, "change a label", Need::Admin, Away::NotFound, async |k| {
+        let label = c.fresh_label().await;
+        c.dashboard(k, UpdateLabel::PATH, &[("name", &label), ("rule", "admins"), ("fallback", "live")]).await
+    })
+    .await;
+    check_fn(c, "delete a label", Need::Admin, Away::NotFound, async |k| {
+        let label = c.fresh_label().await;
+        c.dashboard(k, DeleteLabel::PATH, &[("name", &label)]).await
+    })
+    .await;
+    check_fn(c, "move a label", Need::Editor, Away::NotFound, async |k| {
+        let label = c.fresh_label().await;
+        c.dashboard(k, MoveLabel::PATH, &[("name", name), ("label", &label), ("number", "1"), ("back", back)]).await
+    })
+    .await;
     check_fn(c, "set who can change live", Need::Admin, Away::Own, async |k| {
         c.dashboard(k, SetLiveChanges::PATH, &[("rule", "editors")]).await
     })
