@@ -21,6 +21,8 @@ export const teamPort = 3922;
 export const chatPort = 3923;
 /** The server the official MCP Python SDK reads (tests/mcp.spec.ts). */
 export const mcpPort = 3924;
+/** The server of the labels tests: Settings → Labels, moving a label, a key of a label (tests/labels.spec.ts). */
+export const labelsPort = 3925;
 
 export default defineConfig({
   testDir: "./tests",
@@ -52,8 +54,8 @@ export default defineConfig({
   // A server per spec file, each on a fresh data directory: one set up through the API by
   // the tests, one left empty for the first-run setup page, one for the long histories, one
   // for webhooks (allowed to call the tests' receiver on 127.0.0.1), one for the Langfuse SDKs,
-  // one for a team, one for chat prompts, one for MCP.
-  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort].map((p) => ({
+  // one for a team, one for chat prompts, one for MCP, one for labels.
+  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort, labelsPort].map((p) => ({
     cwd: "..",
     command:
       `rm -rf target/e2e-data-${p} && exec ${serverBinary} --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +
