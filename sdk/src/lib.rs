@@ -29,6 +29,10 @@
 //! changes and keeps its cache current from it: a promote or a rollback reaches the
 //! application at once, with no request of its own; while the stream is down, the TTL
 //! revalidation above takes over until it is back.
+//!
+//! [`Client::warm`] fills the cache with every prompt the key reads in one request (the
+//! bundle, `GET /v1/prompts`): warm at start-up, and with live updates the cache then stays
+//! current with no request per prompt.
 
 mod live;
 mod prompt;
@@ -191,6 +195,35 @@ impl Client {
             // Only a revalidation sends an ETag, so a 304 here is the server's mistake.
             Fetched::NotModified => self.fallback(name).ok_or(Error::Unavailable("unexpected 304".into())),
         }
+    }
+
+    /// Fills the cache with every prompt the key reads, in one request (`GET /v1/prompts`,
+    /// the bundle): a service warms its cache at start-up, then live updates (or the TTL)
+    /// keep it current. Returns how many prompts it holds.
+    pub async fn warm(&self) -> Result<usize, Error> {
+        let url = format!("{}/v1/prompts", self.inner.base_url);
+        let response = self
+            .inner
+            .http
+            .get(url)
+            .bearer_auth(&self.inner.key)
+            .send()
+            .await
+            .map_err(|e| Error::Unavailable(e.to_string()))?;
+        match response.status() {
+            StatusCode::OK => {}
+            StatusCode::UNAUTHORIZED => return Err(Error::Unauthorized),
+            other => return Err(Error::Unavailable(format!("unexpected status {other}"))),
+        }
+        let bundle: types::Items<types::ServedPrompt> =
+            response.json().await.map_err(|e| Error::Unavailable(e.to_string()))?;
+        let count = bundle.items.len();
+        for served in bundle.items {
+            let name = served.name.clone();
+            // The bundle carries no ETag per prompt: its first revalidation reads it whole.
+            self.inner.store(&name, Prompt::from(served), None);
+        }
+        Ok(count)
     }
 
     /// The cached prompt, if any; a stale one starts its background revalidation.

@@ -260,3 +260,19 @@ async fn live_updates_keep_the_cache_current_across_a_server_restart() {
     assert!(matches!(outside, Some(Error::Config(_))));
     server.stop().await;
 }
+
+/// One request warms the whole cache: every prompt the key reads, then served with no other
+/// request (the server may even go away).
+#[tokio::test]
+async fn warming_fills_the_cache_with_every_prompt_in_one_request() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, _owner, key) = seeded(&dir).await;
+    let client = Client::new(server.url(), &key).expect("client");
+    assert_eq!(client.warm().await.expect("warmed"), 2);
+    server.stop().await;
+    let triage = client.prompt(PROMPT).await.expect("from the cache");
+    assert_eq!((triage.version.as_str(), triage.label.as_deref()), ("v1", Some("live")));
+    assert_eq!(client.prompt(CHAT).await.expect("from the cache").kind(), PromptType::Chat);
+    let refused = Client::new("http://127.0.0.1:9", &key).expect("client").warm().await;
+    assert!(matches!(refused, Err(Error::Unavailable(_))), "{refused:?}");
+}

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::AppError;
 #[cfg(feature = "ssr")]
 use super::ssr;
-use super::AppError;
 
 /// Settings → Labels: `live`, `staging`, then the workspace's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +33,10 @@ pub struct PromptLabel {
 pub async fn load_labels() -> Result<LabelsView, AppError> {
     let (ctx, actor) = ssr::acting().await?;
     let labels = ctx.vault.labels(&actor).await?;
-    Ok(LabelsView { labels: labels.into_iter().map(Into::into).collect(), can_administer: actor.can_administer() })
+    Ok(LabelsView {
+        labels: labels.into_iter().map(Into::into).collect(),
+        can_administer: actor.can_administer(),
+    })
 }
 
 /// A form's fallback: `live`, or empty for none.
@@ -51,7 +54,12 @@ pub async fn create_label(
     fallback: String,
 ) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let new = vault::NewLabel { name: name.clone(), protected: protected.is_some(), rule, fallback: self::fallback(&fallback)? };
+    let new = vault::NewLabel {
+        name: name.clone(),
+        protected: protected.is_some(),
+        rule,
+        fallback: self::fallback(&fallback)?,
+    };
     ctx.vault.create_label(&actor, new).await.map_err(|e| ssr::refused_keeping(e, &[("name", &name)]))?;
     Ok(())
 }

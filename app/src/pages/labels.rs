@@ -18,9 +18,12 @@ struct Actions {
 
 #[component]
 pub fn LabelsPage() -> impl IntoView {
-    let actions = Actions { create: ServerAction::new(), update: ServerAction::new(), delete: ServerAction::new() };
+    let actions =
+        Actions { create: ServerAction::new(), update: ServerAction::new(), delete: ServerAction::new() };
     let labels = Resource::new(
-        move || (actions.create.version().get(), actions.update.version().get(), actions.delete.version().get()),
+        move || {
+            (actions.create.version().get(), actions.update.version().get(), actions.delete.version().get())
+        },
         |_| api::load_labels(),
     );
     view! {

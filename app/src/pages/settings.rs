@@ -57,8 +57,9 @@ fn SettingsBody(
     account: AccountActions,
 ) -> impl IntoView {
     let enabled = settings.settings.staging_enabled;
-    let api_keys =
-        settings.can_administer.then(|| view! { <ApiKeys keys=settings.api_keys.clone() labels=settings.labels.clone() actions=keys/> });
+    let api_keys = settings.can_administer.then(
+        || view! { <ApiKeys keys=settings.api_keys.clone() labels=settings.labels.clone() actions=keys/> },
+    );
     let integrations = settings.can_administer.then(|| {
         view! {
             <section class="card" aria-labelledby="integrations-title">

@@ -10,7 +10,11 @@ use crate::api::{MoveLabel, PromptLabel, PromptOverview};
 
 /// One row per label of the workspace's own; nothing when it has none.
 #[component]
-pub(super) fn LabelsCard(overview: PromptOverview, view: Memo<View>, action: ServerAction<MoveLabel>) -> impl IntoView {
+pub(super) fn LabelsCard(
+    overview: PromptOverview,
+    view: Memo<View>,
+    action: ServerAction<MoveLabel>,
+) -> impl IntoView {
     if overview.labels.is_empty() {
         return ().into_any();
     }

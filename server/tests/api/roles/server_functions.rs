@@ -150,7 +150,11 @@ async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
     })
     .await;
     check_fn(c, "add a label", Need::Admin, Away::Own, async |k| {
-        let form = [("name", format!("l{}", rand_suffix())), ("rule", "editors".into()), ("fallback", String::new())];
+        let form = [
+            ("name", format!("l{}", rand_suffix())),
+            ("rule", "editors".into()),
+            ("fallback", String::new()),
+        ];
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         c.dashboard(k, CreateLabel::PATH, &form).await
     })
@@ -167,7 +171,8 @@ async fn every_state_changing_server_function_by_every_role_and_an_outsider() {
     .await;
     check_fn(c, "move a label", Need::Editor, Away::NotFound, async |k| {
         let label = c.fresh_label().await;
-        c.dashboard(k, MoveLabel::PATH, &[("name", name), ("label", &label), ("number", "1"), ("back", back)]).await
+        c.dashboard(k, MoveLabel::PATH, &[("name", name), ("label", &label), ("number", "1"), ("back", back)])
+            .await
     })
     .await;
     check_fn(c, "set who can change live", Need::Admin, Away::Own, async |k| {
