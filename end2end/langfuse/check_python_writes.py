@@ -25,11 +25,11 @@ made = writer.create_prompt(
     name="py/movie-critic",
     prompt="As a {{level}} critic, do you like {{movie}}?",
     labels=["production"],
-    tags=["films"],
+    tags=["py-films"],
     config={"model": "gpt-4o", "temperature": 0.7},
     commit_message="first cut",
 )
-expect("created", (made.version, made.labels, made.tags), (1, ["production", "latest"], ["films"]))
+expect("created", (made.version, made.labels, made.tags), (1, ["production", "latest"], ["py-films"]))
 expect("config", made.config, {"model": "gpt-4o", "temperature": 0.7})
 expect("commit message", made.commit_message, "first cut")
 
@@ -48,7 +48,7 @@ compiled = chat.compile(tone="warm", question="Hi?", history=[{"role": "user", "
 expect("chat compiled", [m["role"] for m in compiled], ["system", "user", "user"])
 
 second = writer.create_prompt(name="py/movie-critic", prompt="Do you like {{movie}}?")
-expect("a second version", (second.version, second.labels, second.tags), (2, ["latest"], ["films"]))
+expect("a second version", (second.version, second.labels, second.tags), (2, ["latest"], ["py-films"]))
 expect("production stays on v1", writer.get_prompt("py/movie-critic", **fresh).version, 1)
 expect("latest", writer.get_prompt("py/movie-critic", label="latest", **fresh).version, 2)
 expect("by version", writer.get_prompt("py/movie-critic", version=1, **fresh).prompt, made.prompt)
@@ -58,7 +58,7 @@ expect("updated labels", updated.labels, ["production", "latest"])
 expect("production moved", writer.get_prompt("py/movie-critic", **fresh).version, 2)
 expect("v1 lost production", writer.get_prompt("py/movie-critic", version=1, **fresh).labels, [])
 
-listed = writer.api.prompts.list(tag="films")
+listed = writer.api.prompts.list(tag="py-films")
 expect("listed", [(p.name, p.versions, p.labels) for p in listed.data], [("py/movie-critic", [1, 2], ["production", "latest"])])
 expect("list meta", (listed.meta.total_items, listed.meta.page), (1, 1))
 

@@ -235,7 +235,7 @@ fn ApiKeys(keys: Vec<ApiKeyRow>, labels: Vec<String>, actions: KeyActions) -> im
                     </label>
                     <label>"Reads"
                         <select name="label">
-                            <option value="">"its kind's: live, or staging"</option>
+                            <option value="">"live for a live key, staging for a test key"</option>
                             {labels.into_iter().map(|label| view! { <option value=label.clone()>{label.clone()}</option> }).collect_view()}
                         </select>
                     </label>

@@ -1,13 +1,15 @@
 //! Seeds a realistic registry for the read benchmark: 1,000 prompts with 2 KB sources and
-//! histories of 100 versions (v95 live, v100 a staged draft), a live and a test key. Writes
-//! the wrk script that requests every prompt with both keys, and a sample response body for
-//! the baseline server.
+//! histories of 100 versions (v95 live, v100 a staged draft, the workspace's label `eu` on
+//! v90), a live and a test key and a key of `eu`. Writes the wrk scripts that request every
+//! prompt with the live and test keys (`requests.lua`), with the `eu` key
+//! (`requests-label.lua`), and the bundle of every prompt (`bundle.lua`); and a sample
+//! response body for the baseline server.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Parser;
-use vault::{KeyKind, NewDraft, SetUp, SettingsPatch, Vault, VersionNumber};
+use vault::{ChangeRule, Fallback, KeyKind, NewDraft, NewLabel, SetUp, SettingsPatch, Vault, VersionNumber};
 
 #[derive(Parser)]
 struct Args {
@@ -36,6 +38,9 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let live_key = vault.create_api_key(&owner, KeyKind::Live, "bench live").await?.token;
     let test_key = vault.create_api_key(&owner, KeyKind::Test, "bench test").await?.token;
+    let eu = NewLabel { name: "eu".into(), protected: true, rule: ChangeRule::Editors, fallback: Some(Fallback::Live) };
+    vault.create_label(&owner, eu).await?;
+    let eu_key = vault.create_label_key(&owner, KeyKind::Live, "bench eu", Some("eu")).await?.token;
 
     let mut names = Vec::with_capacity(args.prompts);
     for p in 0..args.prompts {
@@ -47,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
         }
         vault.promote(&owner, &name, VersionNumber::new(args.versions - 5)?).await?;
         vault.set_staging(&owner, &name, Some(VersionNumber::new(args.versions)?)).await?;
+        vault.move_label(&owner, &name, "eu", Some(VersionNumber::new(args.versions - 10)?)).await?;
         names.push(name);
         if (p + 1) % 100 == 0 {
             eprintln!("seeded {} prompts", p + 1);
@@ -69,6 +75,25 @@ async fn main() -> anyhow::Result<()> {
     }
     lua.push_str(WRK_SCRIPT);
     std::fs::write(args.data_dir.join("requests.lua"), lua)?;
+
+    // The same prompts read through the label `eu`.
+    let mut lua = String::from("local requests = {}\n");
+    for name in &names {
+        let served = vault.read_prompt(&eu_key, name, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let path = format!("/v1/prompts/{}", name.replace('/', "%2F"));
+        writeln!(lua, "requests[#requests + 1] = {{ path = {path:?}, key = {eu_key:?}, etag = {:?} }}", served.etag)?;
+    }
+    lua.push_str(WRK_SCRIPT);
+    std::fs::write(args.data_dir.join("requests-label.lua"), lua)?;
+
+    // The bundle: every prompt the live key reads, in one response.
+    let bundle = vault.read_bundle(&live_key).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let lua = format!(
+        "local requests = {{ {{ path = \"/v1/prompts\", key = {live_key:?}, etag = {:?} }} }}\n{WRK_SCRIPT}",
+        bundle.etag
+    );
+    std::fs::write(args.data_dir.join("bundle.lua"), lua)?;
+    eprintln!("the bundle holds {} prompts, {} bytes", bundle.len(), bundle.body().len());
 
     let sample = vault.read_prompt(&live_key, &names[0], None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     std::fs::write(args.data_dir.join("body.json"), &sample.body)?;

@@ -21,6 +21,8 @@ pub(super) fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoVi
                 actions.roll_back.version().get(),
                 actions.stage.version().get(),
                 actions.delete.version().get(),
+                actions.move_label.version().get(),
+                actions.reviews.version(),
             )
         },
         |(name, ..)| api::load_deployments(name),
