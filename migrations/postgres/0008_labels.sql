@@ -110,3 +110,18 @@ create index prompt_tags_by_tag on prompt_tags (tag);
 -- the Langfuse API serves a prompt's tags from memory
 create trigger changes_on_prompt_tag after insert or delete on prompt_tags
     for each row execute function changes_on_prompt_label();
+
+-- search finds a prompt's versions by its tags (see ../sqlite/0015_labels.sql)
+create function version_changes_on_tags() returns trigger language plpgsql as $$
+declare
+    prompt bigint := case when tg_op = 'DELETE' then old.prompt_id else new.prompt_id end;
+begin
+    perform feed_turn();
+    insert into version_changes (version_id) select id from versions where prompt_id = prompt;
+    perform pg_notify('promptvault_changes', 'search');
+    return null;
+end $$;
+create trigger version_changes_on_tagged after insert on prompt_tags
+    for each row when (new.position = 0) execute function version_changes_on_tags();
+create trigger version_changes_on_untagged after delete on prompt_tags
+    for each row when (old.position = 0) execute function version_changes_on_tags();

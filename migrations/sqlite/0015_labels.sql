@@ -174,3 +174,15 @@ create trigger changes_on_untagged after delete on prompt_tags
 begin
     insert into changes (subject, subject_id) values ('prompt', old.prompt_id);
 end;
+
+-- search finds a prompt's versions by its tags: a new list of tags (written from its first,
+-- position 0) indexes them again
+create trigger version_changes_on_tagged after insert on prompt_tags when new.position = 0
+begin
+    insert into version_changes (version_id) select id from versions where prompt_id = new.prompt_id;
+end;
+
+create trigger version_changes_on_untagged after delete on prompt_tags when old.position = 0
+begin
+    insert into version_changes (version_id) select id from versions where prompt_id = old.prompt_id;
+end;

@@ -170,6 +170,8 @@ words! {
         Promoted = "promoted",
         /// Under review: a request to promote was opened.
         Requested = "requested",
+        /// The prompt's tags became the file's.
+        Tagged = "tagged",
     }
 }
 

@@ -73,11 +73,13 @@ pub use db::{Backend, Timestamp};
 pub use deliveries::{IN_FLIGHT_PER_WORKSPACE, MANUAL_SENDS_PER_MINUTE};
 pub use error::{Conflict, VaultError};
 pub use events::EventKind;
-pub use from_langfuse::{ImportedPrompt, LangfuseVersion, check_langfuse_export};
+pub use from_langfuse::ImportedPrompt;
 pub use history::{Found, HistoryEntry, MAX_PAGE_CONTENT};
 pub use invitations::{INVITATION_LIFETIME, Invitation, InvitationView, Joining, NewInvitation};
 pub use labels::{Fallback, Label, LabelPatch, NewLabel};
-pub use langfuse::{LangfuseCreate, LangfuseDelete, LangfuseListQuery};
+pub use langfuse::{
+    LangfuseCreate, LangfuseDelete, LangfuseListQuery, LangfuseVersion, check_langfuse_export,
+};
 pub use limits::DEFAULT_ATTEMPTS_PER_MINUTE;
 pub use members::{Member, MemberOffered};
 pub use names::{

@@ -10,11 +10,11 @@ use sqlx::{Any, Transaction};
 
 use crate::access::{Actor, Permission};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
-use crate::names::{self, PromptName, VersionNumber};
+use crate::names::{self, PromptName, Tags, VersionNumber};
 use crate::prompts::NewDraft;
 use crate::prompts::moves::stage_in;
 use crate::prompts::steps::{
-    lock_or_create_prompt, newest_version, save_draft_in, workspace_staging_enabled,
+    lock_or_create_prompt, newest_version, save_draft_in, set_tags_in, workspace_staging_enabled,
 };
 use crate::quotas::{Quota, Room};
 use crate::requests::GoingLive;
@@ -28,6 +28,8 @@ pub struct PromptFile {
     pub kind: PromptType,
     pub body: DraftBody,
     pub config: Option<Value>,
+    /// The prompt's tags, when the file names them (absent: the prompt keeps its own).
+    pub tags: Option<Vec<String>>,
 }
 
 /// A prompt file's content, checked.
@@ -36,6 +38,7 @@ pub(crate) struct CheckedFile {
     pub kind: PromptType,
     pub body: Body,
     pub config: Config,
+    pub tags: Option<Tags>,
 }
 
 impl PromptFile {
@@ -49,7 +52,8 @@ impl PromptFile {
         let in_prompt = |e| naming(&name, e);
         let body = content::body(self.kind, name.as_str(), self.body.clone()).map_err(in_prompt)?;
         let config = content::config(self.config.clone()).map_err(in_prompt)?;
-        Ok(CheckedFile { name, kind: self.kind, body, config })
+        let tags = self.tags.as_deref().map(Tags::parse).transpose().map_err(in_prompt)?;
+        Ok(CheckedFile { name, kind: self.kind, body, config, tags })
     }
 }
 
@@ -95,6 +99,8 @@ pub enum PushStep {
         version: VersionNumber,
         request: i64,
     },
+    /// The prompt's tags became the file's.
+    Tagged,
 }
 
 /// What a push came to for one prompt.
@@ -213,6 +219,11 @@ impl Vault {
                 (saved.number, newest)
             }
         };
+        if let Some(tags) = &file.tags
+            && set_tags_in(tx, actor, &prompt, tags).await?
+        {
+            steps.push(PushStep::Tagged);
+        }
         if push.stage && prompt.staging != Some(version) {
             stage_in(tx, actor, &prompt, Some(version)).await?;
             steps.push(PushStep::Staged { version });

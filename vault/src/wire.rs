@@ -259,6 +259,7 @@ impl From<PushStep> for PushStepJson {
             PushStep::Staged { version } => (PushAction::Staged, Some(version), None),
             PushStep::Promoted { version } => (PushAction::Promoted, Some(version), None),
             PushStep::Requested { version, request } => (PushAction::Requested, Some(version), Some(request)),
+            PushStep::Tagged => (PushAction::Tagged, None, None),
         };
         PushStepJson { action, version: version.map(VersionNumber::label), request }
     }

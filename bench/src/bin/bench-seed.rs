@@ -38,7 +38,12 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let live_key = vault.create_api_key(&owner, KeyKind::Live, "bench live").await?.token;
     let test_key = vault.create_api_key(&owner, KeyKind::Test, "bench test").await?.token;
-    let eu = NewLabel { name: "eu".into(), protected: true, rule: ChangeRule::Editors, fallback: Some(Fallback::Live) };
+    let eu = NewLabel {
+        name: "eu".into(),
+        protected: true,
+        rule: ChangeRule::Editors,
+        fallback: Some(Fallback::Live),
+    };
     vault.create_label(&owner, eu).await?;
     let eu_key = vault.create_label_key(&owner, KeyKind::Live, "bench eu", Some("eu")).await?.token;
 
@@ -81,7 +86,11 @@ async fn main() -> anyhow::Result<()> {
     for name in &names {
         let served = vault.read_prompt(&eu_key, name, None).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let path = format!("/v1/prompts/{}", name.replace('/', "%2F"));
-        writeln!(lua, "requests[#requests + 1] = {{ path = {path:?}, key = {eu_key:?}, etag = {:?} }}", served.etag)?;
+        writeln!(
+            lua,
+            "requests[#requests + 1] = {{ path = {path:?}, key = {eu_key:?}, etag = {:?} }}",
+            served.etag
+        )?;
     }
     lua.push_str(WRK_SCRIPT);
     std::fs::write(args.data_dir.join("requests-label.lua"), lua)?;

@@ -32,6 +32,9 @@ pub(crate) struct PromptFileJson {
     pub(crate) messages: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
     pub(crate) config: Option<serde_json::Value>,
+    /// The prompt's tags (absent: it keeps its own; `[]` removes them).
+    #[serde(default)]
+    pub(crate) tags: Option<Vec<String>>,
 }
 
 impl PromptFileJson {
@@ -39,7 +42,7 @@ impl PromptFileJson {
         let kind = vault::content::prompt_type(self.kind.as_deref())?;
         let body =
             DraftBody::from_fields(self.source, self.messages)?.unwrap_or(DraftBody::Text(String::new()));
-        Ok(PromptFile { name: self.name, kind, body, config: self.config })
+        Ok(PromptFile { name: self.name, kind, body, config: self.config, tags: self.tags })
     }
 }
 

@@ -61,14 +61,7 @@ pub(crate) async fn read_prompt(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let (mut label, mut version) = (None, None);
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "label" => label = Some(value.into_owned()),
-            "version" => version = Some(value.into_owned()),
-            _ => {}
-        }
-    }
+    let (label, version) = label_and_version(query.as_deref());
     match caller {
         Caller::Key(secret) => {
             match vault.read_langfuse(&secret, &name, label.as_deref(), version.as_deref()).await {
@@ -94,6 +87,19 @@ pub(crate) async fn read_prompt(
             }
         }
     }
+}
+
+/// The `label` and `version` of a query (other parameters are Langfuse's, or ignored).
+pub(super) fn label_and_version(query: Option<&str>) -> (Option<String>, Option<String>) {
+    let (mut label, mut version) = (None, None);
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "label" => label = Some(value.into_owned()),
+            "version" => version = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    (label, version)
 }
 
 /// `GET /api/public/v2/prompts`: the list, a page at a time.

@@ -12,7 +12,9 @@ use serde_json::Value;
 use vault::{LangfuseCreate, LangfuseDelete, PromptType, Vault};
 
 use super::dto::Path;
-use super::langfuse::{bad_request, caller, json_of, member, positive_version, vault_refused};
+use super::langfuse::{
+    bad_request, caller, json_of, label_and_version, member, positive_version, vault_refused,
+};
 
 /// The largest body a write reads: a 1 MiB prompt, JSON-escaped, and the rest.
 const BODY_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES;
@@ -114,14 +116,7 @@ pub(crate) async fn delete_prompt(
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let (mut label, mut version) = (None, None);
-    for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "label" => label = Some(value.into_owned()),
-            "version" => version = Some(value.into_owned()),
-            _ => {}
-        }
-    }
+    let (label, version) = label_and_version(query.as_deref());
     let what = match (label, version) {
         (Some(_), Some(_)) => return bad_request("set either a label or a version, not both"),
         (Some(label), None) => LangfuseDelete::Label(label),

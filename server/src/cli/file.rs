@@ -1,7 +1,7 @@
 //! The prompt file: one prompt per file, `NAME.prompt` (folders follow the `/` in the name:
 //! `support/triage` is `support/triage.prompt`). A TOML front matter between two `+++` lines
-//! holds the version it was pulled from, that version's message, the type, the config and a
-//! chat prompt's messages; a text prompt's text follows the front matter as it is, so it
+//! holds the version it was pulled from, that version's message, the type, the prompt's
+//! tags, the config and a chat prompt's messages; a text prompt's text follows the front matter as it is, so it
 //! needs no escaping and diffs line by line.
 //!
 //! ```text
@@ -24,11 +24,13 @@ pub const EXTENSION: &str = "prompt";
 
 const FENCE: &str = "+++";
 
-/// What a prompt file holds that a push sends: the content and the config.
+/// What a prompt file holds that a push sends: the content, the config and the prompt's
+/// tags (`None` when the file names none: a push leaves the prompt's own).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     pub body: Body,
     pub config: Config,
+    pub tags: Option<Vec<String>>,
 }
 
 /// The pulled version a file names in its front matter (for the reader; a push ignores it).
@@ -48,6 +50,9 @@ struct FrontMatter {
     /// `text` (the default) or `chat`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     kind: Option<String>,
+    /// The prompt's tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<String>>,
     /// A table, or a string holding JSON (for a config TOML cannot hold: one with `null`s).
     #[serde(skip_serializing_if = "Option::is_none")]
     config: Option<toml::Value>,
@@ -105,7 +110,8 @@ pub fn parse(text: &str) -> Result<(Content, Pulled), String> {
         },
         Some(_) => return Err("config is a table ([config]) or a string holding a JSON object".into()),
     };
-    Ok((Content { body, config }, Pulled { version: front.version, message: front.message }))
+    let content = Content { body, config, tags: front.tags };
+    Ok((content, Pulled { version: front.version, message: front.message }))
 }
 
 /// The front matter and what follows it; a file without one is all text.
@@ -164,6 +170,7 @@ pub fn render(content: &Content, pulled: &Pulled) -> String {
         version: pulled.version.clone(),
         message: pulled.message.clone(),
         kind,
+        tags: content.tags.clone().filter(|tags| !tags.is_empty()),
         config,
         messages,
     };
@@ -259,22 +266,31 @@ mod tests {
         round_trip(Content {
             body: Body::Text("Hello {{name}}\n\nBye '''\"\"\"".into()),
             config: config.clone(),
+            tags: Some(vec!["support".into(), "billing & refunds".into()]),
         });
-        round_trip(Content { body: Body::Text(String::new()), config: Config::new() });
-        round_trip(Content { body: Body::Text("ends with a newline\n".into()), config: Config::new() });
+        round_trip(Content { body: Body::Text(String::new()), config: Config::new(), tags: None });
+        round_trip(Content {
+            body: Body::Text("ends with a newline\n".into()),
+            config: Config::new(),
+            tags: None,
+        });
         let messages = vec![
             ChatMessage::new(MessageRole::System, "You help {{customer}}.\nBe brief."),
             ChatMessage::Placeholder { name: "history".into() },
             ChatMessage::new(MessageRole::User, "{{question}}"),
         ];
-        round_trip(Content { body: Body::Chat(messages), config });
+        round_trip(Content { body: Body::Chat(messages), config, tags: None });
         let nulls: Config = serde_json::from_value(serde_json::json!({"stop": null})).expect("config");
-        round_trip(Content { body: Body::Text("x".into()), config: nulls });
+        round_trip(Content { body: Body::Text("x".into()), config: nulls, tags: None });
     }
 
     #[test]
     fn a_text_prompts_text_is_written_as_it_is() {
-        let content = Content { body: Body::Text("Line one\n+++\nLine three".into()), config: Config::new() };
+        let content = Content {
+            body: Body::Text("Line one\n+++\nLine three".into()),
+            config: Config::new(),
+            tags: None,
+        };
         let file = render(&content, &Pulled::default());
         assert_eq!(file, "+++\n+++\nLine one\n+++\nLine three\n");
         assert_eq!(parse(&file).map(|(c, _)| c), Ok(content));

@@ -53,7 +53,7 @@ pub async fn pull(
             .await?;
         let pulled =
             Pulled { version: Some(version.version.clone()), message: Some(version.message.clone()) };
-        let text = file::render(&content_of(version), &pulled);
+        let text = file::render(&content_of(version, &prompt.tags), &pulled);
         files.push((path, text, &prompt.name, pulled.version.unwrap_or_default()));
     }
     // Checked for every file first, so that a refused pull writes nothing.
@@ -93,12 +93,12 @@ async fn chosen(
 }
 
 /// A version's content as a file holds it.
-fn content_of(version: VersionJson) -> Content {
+fn content_of(version: VersionJson, tags: &[String]) -> Content {
     let body = match version.kind {
         PromptType::Text => Body::Text(version.source.unwrap_or_default()),
         PromptType::Chat => Body::Chat(version.messages.unwrap_or_default()),
     };
-    Content { body, config: version.config.unwrap_or_default() }
+    Content { body, config: version.config.unwrap_or_default(), tags: Some(tags.to_vec()) }
 }
 
 /// What `push` is asked to do besides saving drafts.
@@ -144,7 +144,10 @@ pub async fn diff(remote: &Remote, dir: &Path) -> Result<Outcome, Failure> {
         let (old, label) = match &pushed.previous {
             Some(previous) => {
                 let label = format!("{} {}", pushed.name, previous.version);
-                (file::render(&content_of(previous.clone()), &Pulled::default()), label)
+                // The same tags on both sides: this diff is of the content (tags show as `tagged`).
+                let mut content = content_of(previous.clone(), &[]);
+                content.tags = local.content.tags.clone();
+                (file::render(&content, &Pulled::default()), label)
             }
             None => (String::new(), "/dev/null".to_owned()),
         };
@@ -199,6 +202,7 @@ fn read_file(path: &Path, name: &str) -> Result<Content, String> {
         kind: content.body.kind(),
         body: content.body.clone().into(),
         config,
+        tags: content.tags.clone(),
     };
     checked.check().map_err(|e| e.to_string())?;
     Ok(content)
@@ -263,6 +267,7 @@ fn prompt_json(name: &str, content: &Content) -> PromptFileJson {
         source,
         messages,
         config: Some(Value::Object(content.config.clone())),
+        tags: content.tags.clone(),
     }
 }
 
@@ -316,7 +321,14 @@ mod tests {
     use super::*;
 
     fn text(name: String, source: String) -> PromptFileJson {
-        PromptFileJson { name, kind: Some("text".into()), source: Some(source), messages: None, config: None }
+        PromptFileJson {
+            name,
+            kind: Some("text".into()),
+            source: Some(source),
+            messages: None,
+            config: None,
+            tags: None,
+        }
     }
 
     #[test]

@@ -167,13 +167,12 @@ impl SearchIndex {
         let mut after = 0_i64;
         let mut total = 0_usize;
         loop {
-            let rows = sqlx::query(AssertSqlSafe(format!(
-                "{DOCUMENT_SELECT} where v.id > $1 order by v.id limit $2"
-            )))
-            .bind(after)
-            .bind(BATCH_ROWS * 4)
-            .fetch_all(&db.read)
-            .await?;
+            let select = with_tags(DOCUMENT_SELECT, db.backend);
+            let rows = sqlx::query(AssertSqlSafe(format!("{select} where v.id > $1 order by v.id limit $2")))
+                .bind(after)
+                .bind(BATCH_ROWS * 4)
+                .fetch_all(&db.read)
+                .await?;
             let Some(last) = rows.last() else { break };
             after = last.try_get("id")?;
             let documents = rows.iter().map(|row| self.document(row)).collect::<Result<Vec<_>>>()?;
@@ -219,19 +218,18 @@ impl SearchIndex {
     }
 
     pub(super) async fn changes_after(&self, db: &Db, seq: i64) -> Result<Vec<Change>> {
-        let rows = sqlx::query(
-            "select c.seq, c.version_id, v.id, v.prompt_id, p.workspace_id, v.number, v.message, \
-                 m.name as author_name, m.email as author_email \
+        let select = "select c.seq, c.version_id, v.id, v.prompt_id, p.workspace_id, v.number, v.message, \
+                 m.name as author_name, m.email as author_email, {TAGS} \
              from version_changes c \
              left join versions v on v.id = c.version_id \
              left join prompts p on p.id = v.prompt_id \
              left join accounts m on m.id = v.author_id \
-             where c.seq > $1 order by c.seq limit $2",
-        )
-        .bind(seq)
-        .bind(BATCH_ROWS)
-        .fetch_all(&db.read)
-        .await?;
+             where c.seq > $1 order by c.seq limit $2";
+        let rows = sqlx::query(AssertSqlSafe(with_tags(select, db.backend)))
+            .bind(seq)
+            .bind(BATCH_ROWS)
+            .fetch_all(&db.read)
+            .await?;
         rows.iter()
             .map(|row| {
                 let exists = row.try_get::<Option<i64>, _>("id")?.is_some();
@@ -258,6 +256,7 @@ impl SearchIndex {
         document.add_text(f.message, row.try_get::<String, _>("message")?);
         document.add_text(f.author_name, row.try_get::<String, _>("author_name")?);
         document.add_text(f.author_email, row.try_get::<String, _>("author_email")?);
+        document.add_text(f.tags, row.try_get::<Option<String>, _>("tags")?.unwrap_or_default());
         Ok(document)
     }
 
@@ -293,8 +292,19 @@ impl SearchIndex {
 }
 
 pub(super) const DOCUMENT_SELECT: &str = "select v.id, v.prompt_id, p.workspace_id, v.number, v.message, \
-     m.name as author_name, m.email as author_email \
+     m.name as author_name, m.email as author_email, {TAGS} \
      from versions v join prompts p on p.id = v.prompt_id join accounts m on m.id = v.author_id";
+
+/// The prompt's tags, one text: `{TAGS}` in the queries above, by backend (SQLite's
+/// `group_concat` is PostgreSQL's `string_agg`).
+fn with_tags(sql: &str, backend: crate::Backend) -> String {
+    let aggregate = match backend {
+        crate::Backend::Sqlite => "group_concat(t.tag, ' ')",
+        crate::Backend::Postgres => "string_agg(t.tag, ' ')",
+    };
+    let tags = format!("(select {aggregate} from prompt_tags t where t.prompt_id = v.prompt_id) as tags");
+    sql.replace("{TAGS}", &tags)
+}
 
 pub(super) async fn feed_end(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar("select coalesce(max(seq), 0) from version_changes").fetch_one(&db.read).await?)

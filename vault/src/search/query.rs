@@ -77,7 +77,8 @@ impl SearchIndex {
 
     fn search_now(&self, scope: Scope, text: &str, limit: usize) -> Result<Hits> {
         let Inner { index, reader, fields: f, .. } = &*self.inner;
-        let mut parser = QueryParser::for_index(index, vec![f.message, f.author_name, f.author_email]);
+        let mut parser =
+            QueryParser::for_index(index, vec![f.message, f.author_name, f.author_email, f.tags]);
         parser.set_conjunction_by_default();
         let (typed, _ignored_errors) = query_grammar::parse_query_lenient(text);
         let (typed, _ignored_errors) = parser.build_query_from_user_input_ast_lenient(words_only(typed));

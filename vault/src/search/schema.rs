@@ -14,7 +14,7 @@ use crate::Result;
 use crate::error::VaultError;
 
 /// Bumped when the schema or what is indexed changes: an index of another format is rebuilt.
-pub(super) const FORMAT: u32 = 2;
+pub(super) const FORMAT: u32 = 3;
 
 /// Emails are indexed whole (lowercased): `grace@example.com` is one term, found by one
 /// lookup, where split into words it would be a phrase over `example` and `com`, which
@@ -38,6 +38,8 @@ pub(super) struct Fields {
     pub(super) message: Field,
     pub(super) author_name: Field,
     pub(super) author_email: Field,
+    /// The prompt's tags, on each of its versions.
+    pub(super) tags: Field,
 }
 
 pub(super) fn schema() -> (Schema, Fields) {
@@ -50,6 +52,7 @@ pub(super) fn schema() -> (Schema, Fields) {
         message: builder.add_text_field("message", TEXT),
         author_name: builder.add_text_field("author_name", TEXT),
         author_email: builder.add_text_field("author_email", email_options()),
+        tags: builder.add_text_field("tags", TEXT),
     };
     (builder.build(), fields)
 }

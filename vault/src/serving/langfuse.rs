@@ -15,7 +15,8 @@ use bytes::Bytes;
 use crate::Vault;
 use crate::langfuse::prompt_json;
 use crate::names::VersionNumber;
-use crate::serving::model::{Pinned, PromptEntry, ReadModel, ReadRefused};
+use crate::serving::entry::PromptEntry;
+use crate::serving::model::{Pinned, ReadModel, ReadRefused};
 use crate::serving::rendering::Served;
 use crate::version::Version;
 

@@ -10,6 +10,8 @@
 
 mod agents;
 mod bundle;
+pub(crate) mod entry;
+mod fallbacks;
 mod keys;
 mod langfuse;
 pub(crate) mod model;

@@ -21,8 +21,9 @@ use tokio::sync::broadcast;
 
 use crate::error::VaultError;
 use crate::names::PromptName;
+use crate::serving::entry::{PromptEntry, Reading};
 use crate::serving::keys::{TokenHash, hash_token};
-use crate::serving::model::{PromptEntry, ReadModel, ReadRefused, Reading};
+use crate::serving::model::{ReadModel, ReadRefused};
 use crate::serving::updates::{StreamRefused, StreamSlot, Update};
 use crate::{Result, Vault};
 

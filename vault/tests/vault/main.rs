@@ -11,6 +11,7 @@ mod from_langfuse;
 mod fuzz;
 mod helpers;
 mod instances;
+mod label_reads;
 mod labels;
 mod langfuse;
 mod langfuse_writes;

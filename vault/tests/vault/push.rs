@@ -16,6 +16,7 @@ fn text(name: &str, source: &str) -> PromptFile {
         kind: PromptType::Text,
         body: vault::DraftBody::Text(source.into()),
         config: None,
+        tags: None,
     }
 }
 
@@ -25,6 +26,7 @@ fn chat(name: &str, messages: serde_json::Value, config: serde_json::Value) -> P
         kind: PromptType::Chat,
         body: vault::DraftBody::Chat(messages),
         config: Some(config),
+        tags: None,
     }
 }
 
@@ -223,4 +225,24 @@ async fn one_push_carries_at_most_its_count_of_files() {
     let files = (0..=vault::MAX_ITEMS_PER_WRITE).map(|n| text(&format!("p{n}"), "text")).collect();
     assert_refused(vault.push(&owner, push(files)).await, 422, "at most");
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing was pushed");
+}
+
+#[tokio::test]
+async fn a_file_that_names_tags_gives_them_to_its_prompt_and_one_that_does_not_keeps_them() {
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    let tagged =
+        PromptFile { tags: Some(vec!["support".into(), "billing".into()]), ..text("greeting", "Hi") };
+    let report = vault.push(&owner, push(vec![tagged.clone()])).await.expect("push");
+    assert!(report.prompts[0].steps.contains(&PushStep::Tagged), "{report:?}");
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").tags, ["support", "billing"]);
+    let again = vault.push(&owner, push(vec![tagged])).await.expect("again");
+    assert!(!again.changed(), "the same tags change nothing");
+    let untagged = vault.push(&owner, push(vec![text("greeting", "Hi")])).await.expect("no tags named");
+    assert!(!untagged.changed());
+    assert_eq!(vault.prompt(&owner, "greeting").await.expect("prompt").tags, ["support", "billing"]);
+    let cleared = PromptFile { tags: Some(Vec::new()), ..text("greeting", "Hi") };
+    vault.push(&owner, push(vec![cleared])).await.expect("cleared");
+    assert!(vault.prompt(&owner, "greeting").await.expect("prompt").tags.is_empty());
+    let bad = PromptFile { tags: Some(vec!["x".repeat(65)]), ..text("greeting", "Hi") };
+    assert_refused(vault.push(&owner, push(vec![bad])).await, 422, "greeting: a tag");
 }

@@ -41,6 +41,7 @@ fn text(name: &str, source: &str) -> PromptFile {
         kind: PromptType::Text,
         body: DraftBody::Text(source.into()),
         config: None,
+        tags: None,
     }
 }
 

@@ -282,3 +282,16 @@ async fn reopen(f: Fixture) -> Fixture {
     vault.search_caught_up().await.expect("caught up");
     Fixture { vault, ..f }
 }
+
+#[tokio::test]
+async fn a_prompts_tags_find_its_versions_and_a_new_list_replaces_them() {
+    let f = fixture().await;
+    let first = f.save(&f.owner, "first cut").await.get();
+    let second = f.save(&f.owner, "second cut").await.get();
+    f.vault.set_tags(&f.owner, PROMPT, &["refunds".into(), "billing".into()]).await.expect("tags");
+    f.await_search("refunds", &[second, first], Duration::from_secs(5)).await;
+    f.await_search("billing cut", &[second, first], Duration::from_secs(5)).await;
+    f.vault.set_tags(&f.owner, PROMPT, &["onboarding".into()]).await.expect("new tags");
+    f.await_search("refunds", &[], Duration::from_secs(5)).await;
+    f.await_search("onboarding", &[second, first], Duration::from_secs(5)).await;
+}

@@ -90,3 +90,65 @@ async fn opening_storage_makes_the_data_directory_and_database_private() {
     assert_eq!(mode(&data.join("promptvault.db")), 0o600);
     vault.close().await;
 }
+
+/// Labels, where they point, the keys that read them, tags and the moves all go across; and
+/// a document written before labels (format 1, whose moves named a `channel`) still imports.
+#[tokio::test]
+async fn labels_tags_and_their_keys_go_across_and_a_format_1_export_imports() {
+    let (source, owner, _dir) = crate::helpers::workspace("Ada").await;
+    source.create_prompt(&owner, PROMPT).await.expect("create");
+    source.save_draft(&owner, PROMPT, NewDraft::text("one", "m")).await.expect("save");
+    source.promote(&owner, PROMPT, v(1)).await.expect("promote");
+    let eu = vault::NewLabel {
+        name: "eu".into(),
+        protected: true,
+        rule: vault::ChangeRule::Admins,
+        fallback: None,
+    };
+    source.create_label(&owner, eu).await.expect("eu");
+    source.move_label(&owner, PROMPT, "eu", Some(v(1))).await.expect("eu on v1");
+    source.set_tags(&owner, PROMPT, &["support".into()]).await.expect("tags");
+    let key = source.create_label_key(&owner, KeyKind::Live, "eu app", Some("eu")).await.expect("eu key");
+    let export = source.export(None).await.expect("export");
+
+    let (target, _target_dir) = empty_vault().await;
+    target.import(&export).await.expect("import");
+    let served = target.read_prompt(&key.token, PROMPT, None).await.expect("the eu key reads there");
+    let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
+    assert_eq!((body["version"].clone(), body["label"].clone()), ("v1".into(), "eu".into()));
+    let (owner_there, _) =
+        target.sign_in("ada@example.com", "correct horse", crate::helpers::HERE).await.expect("sign in");
+    let state = target.prompt(&owner_there, PROMPT).await.expect("prompt");
+    assert_eq!((state.tags.clone(), state.labels.len()), (vec!["support".to_owned()], 2));
+    assert_eq!(target.label(&owner_there, "eu").await.expect("eu").rule, vault::ChangeRule::Admins);
+    let moves = target.deployments(&owner_there, PROMPT).await.expect("moves");
+    assert_eq!(moves.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["eu", "live"]);
+
+    // The same document as format 1 wrote it (before labels): its moves named a channel.
+    let mut old = source.export(None).await.expect("export");
+    old.promptvault_export = 1;
+    for table in ["labels", "prompt_labels", "prompt_tags"] {
+        old.tables.remove(table);
+    }
+    for row in old.tables.get_mut("pointer_moves").and_then(|rows| rows.as_array_mut()).expect("moves") {
+        let label = row.as_object_mut().and_then(|row| row.remove("label")).expect("label");
+        row["channel"] = label;
+    }
+    for table in ["api_keys", "requests"] {
+        for row in old.tables.get_mut(table).and_then(|rows| rows.as_array_mut()).expect(table) {
+            row.as_object_mut().map(|row| row.remove("label"));
+        }
+    }
+    old.tables
+        .get_mut("pointer_moves")
+        .and_then(|rows| rows.as_array_mut())
+        .expect("moves")
+        .retain(|m| m["channel"] != "eu");
+    old.tables.get_mut("api_keys").and_then(|rows| rows.as_array_mut()).expect("keys").clear();
+    let (older, _older_dir) = empty_vault().await;
+    older.import(&old).await.expect("format 1 imports");
+    let (owner_older, _) =
+        older.sign_in("ada@example.com", "correct horse", crate::helpers::HERE).await.expect("sign in");
+    let moves = older.deployments(&owner_older, PROMPT).await.expect("moves");
+    assert_eq!(moves.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["live"]);
+}
