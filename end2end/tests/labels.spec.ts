@@ -1,7 +1,7 @@
 // Labels in the dashboard: an admin adds a label in Settings → Labels, moves it on a prompt's
-// page (a protected label publishes the draft it is moved to), sees it on the version, makes
-// a key that reads it, and the key reads the labelled version. Its own server (labelsPort),
-// set up through the API.
+// page (a protected label publishes the draft it is moved to), sees it on the version and in
+// the deployments timeline (filtered to one label), makes a key that reads it, and the key
+// reads the labelled version. Its own server (labelsPort), set up through the API.
 import { test, expect } from "@playwright/test";
 import { hydrated, owner, setUpThroughApi, SignInPage, PromptPage } from "./pages";
 import { labelsPort } from "../playwright.config";
@@ -45,6 +45,11 @@ test("add a label, move it onto a draft, and read it with a key made for it", as
   await expect(prompt.row("v2")).toContainText("eu");
   await expect(prompt.row("v2")).toContainText("published");
   await expect(page.locator("tr.deployment-row").first()).toContainText("eu");
+  // The timeline shows one label's moves when asked: live's promote of v1 alone.
+  await expect(page.locator("tr.deployment-row")).toHaveCount(2);
+  await page.locator('select[name="deployments-label"]').selectOption("live");
+  await expect(page.locator("tr.deployment-row:visible")).toHaveCount(1);
+  await expect(page.locator("tr.deployment-row:visible")).toContainText("live");
 
   // A key made for eu reads v2; the live key reads v1.
   await page.goto("/settings");

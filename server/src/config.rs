@@ -264,6 +264,10 @@ pub enum PromptsCommand {
         /// Make each file's version live (where the workspace reviews changes to live: request it).
         #[arg(long)]
         promote: bool,
+        /// Move this label of the workspace's own to each file's version, under its rule (where
+        /// it is reviewed: request it); repeat for several. The label must exist.
+        #[arg(long = "label", value_name = "LABEL")]
+        labels: Vec<String>,
         /// Say what the push would do, and change nothing.
         #[arg(long)]
         dry_run: bool,

@@ -55,8 +55,8 @@ async fn prompts(command: PromptsCommand, remote: &RemoteArgs) -> Result<cli::Ou
         PromptsCommand::Pull { dir, channel, prefix } => {
             cli::pull(&remote, &dir, channel, prefix.as_deref()).await
         }
-        PromptsCommand::Push { dir, message, stage, promote, dry_run } => {
-            cli::push(&remote, &dir, &message, PushOptions { stage, promote, dry_run }).await
+        PromptsCommand::Push { dir, message, stage, promote, labels, dry_run } => {
+            cli::push(&remote, &dir, &message, PushOptions { stage, promote, labels, dry_run }).await
         }
         PromptsCommand::Diff { dir } => cli::diff(&remote, &dir).await,
     }

@@ -16,6 +16,9 @@ pub struct PushStepJson {
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<i64>,
+    /// The label moved (`labelled`) or asked for (`requested`); absent for live and staging.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// What a push did to one prompt.

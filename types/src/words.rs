@@ -168,10 +168,12 @@ words! {
         Saved = "saved",
         Staged = "staged",
         Promoted = "promoted",
-        /// Under review: a request to promote was opened.
+        /// Under review: a request to promote (or, with a label, to move it) was opened.
         Requested = "requested",
         /// The prompt's tags became the file's.
         Tagged = "tagged",
+        /// A label of the workspace's own was moved to the version.
+        Labelled = "labelled",
     }
 }
 

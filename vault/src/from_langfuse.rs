@@ -24,15 +24,14 @@ use crate::langfuse::export::{
 };
 use crate::names::{LabelName, PromptName, Tags, VersionNumber};
 use crate::prompts::PromptRow;
-use crate::prompts::moves::{move_label_in, moves_by_request, stage_in};
+use crate::prompts::moves::stage_in;
 use crate::prompts::steps::{
-    find_prompt, find_version, insert_version, lock_or_create_prompt, own_labels_of, set_tags_in,
-    workspace_staging_enabled,
+    find_prompt, find_version, insert_version, lock_or_create_prompt, set_tags_in, workspace_staging_enabled,
 };
 use crate::push::MAX_ITEMS_PER_WRITE;
 use crate::push::naming;
 use crate::quotas::{Quota, Room};
-use crate::requests::{GoingLive, RequestAction, open_request_for};
+use crate::requests::Moving;
 use crate::settings;
 use crate::{Conflict, Result, Status, Vault, VaultError};
 
@@ -172,9 +171,9 @@ impl Vault {
         if let Some(production) = labelled(PRODUCTION) {
             let note = format!("imported from Langfuse, where {} is production", production.number);
             match self.promote_or_request_in(tx, actor, &prompt, production.number, &note).await? {
-                GoingLive::AlreadyLive => {}
-                GoingLive::Promoted => imported.promoted = Some(production.number),
-                GoingLive::Requested { request, opened } => {
+                Moving::AlreadyThere => {}
+                Moving::Moved => imported.promoted = Some(production.number),
+                Moving::Requested { request, opened } => {
                     imported.requested = Some(request);
                     imported.request_opened = opened;
                 }
@@ -222,24 +221,14 @@ impl Vault {
         let label = LabelName::parse(label).map_err(|e| naming(name, e))?;
         let found = find_or_make_label(tx, actor, &label, room).await?;
         let prompt = find_prompt(tx, actor, name.as_str()).await?;
-        let status = find_version(tx, &prompt, number).await?.status;
-        match moves_by_request(tx, actor, &found, status).await? {
-            false => {
-                if own_labels_of(tx, prompt.id).await?.get(&label) != Some(&number) {
-                    move_label_in(tx, actor, &prompt, &found, Some(number), None).await?;
-                    imported.labelled.insert(label.to_string(), number);
-                }
+        let note = format!("imported from Langfuse, where {label} is on {number}");
+        match self.move_or_request_in(tx, actor, &prompt, &found, number, &note).await? {
+            Moving::AlreadyThere | Moving::Requested { opened: false, .. } => {}
+            Moving::Moved => {
+                imported.labelled.insert(label.to_string(), number);
             }
-            true => {
-                let open =
-                    open_request_for(tx, actor, &prompt, RequestAction::Move, Some(&label), number).await?;
-                if open.is_none() && own_labels_of(tx, prompt.id).await?.get(&label) != Some(&number) {
-                    let note = format!("imported from Langfuse, where {label} is on {number}");
-                    let request = self
-                        .open_request_in(tx, actor, &prompt, RequestAction::Move, Some(&label), number, &note)
-                        .await?;
-                    imported.label_requests.insert(label.to_string(), request.id);
-                }
+            Moving::Requested { request, opened: true } => {
+                imported.label_requests.insert(label.to_string(), request);
             }
         }
         Ok(())

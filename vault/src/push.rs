@@ -1,7 +1,8 @@
 //! Prompts as code (PRODUCT.md "Prompts as code"): a folder of prompt files pushed as one
 //! change. Each file whose content (text or messages, and config) differs from its prompt's
 //! newest version becomes a draft, a prompt without a name here is created, and the file's
-//! version is then staged or made live if asked. All of it happens in one transaction or
+//! version is then staged, made live or given labels if asked, each label under its rule
+//! (the same vault operation as every other channel's). All of it happens in one transaction or
 //! none of it does; a dry run is the same work rolled back, so it says exactly what a push
 //! would do.
 
@@ -10,14 +11,15 @@ use sqlx::{Any, Transaction};
 
 use crate::access::{Actor, Permission};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
-use crate::names::{self, PromptName, Tags, VersionNumber};
+use crate::labels::{Found, find_label};
+use crate::names::{self, LabelName, PromptName, Tags, VersionNumber};
 use crate::prompts::NewDraft;
 use crate::prompts::moves::stage_in;
 use crate::prompts::steps::{
-    lock_or_create_prompt, newest_version, save_draft_in, set_tags_in, workspace_staging_enabled,
+    find_prompt, lock_or_create_prompt, newest_version, save_draft_in, set_tags_in, workspace_staging_enabled,
 };
 use crate::quotas::{Quota, Room};
-use crate::requests::GoingLive;
+use crate::requests::Moving;
 use crate::version::Version;
 use crate::{Conflict, Result, Vault, VaultError};
 
@@ -77,12 +79,16 @@ pub struct Push {
     pub stage: bool,
     /// Make each file's version live (under review: request it).
     pub promote: bool,
+    /// Move each of these labels to each file's version, under the label's rule (under
+    /// review: request it). The workspace must have them (a push never makes a label: a typo
+    /// would); `live` and `staging` mean `promote` and `stage`.
+    pub labels: Vec<String>,
     /// Do everything, report it, and keep none of it.
     pub dry_run: bool,
 }
 
 /// One thing a push did (or, in a dry run, would do) to a prompt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PushStep {
     Created,
     Saved {
@@ -101,6 +107,17 @@ pub enum PushStep {
     },
     /// The prompt's tags became the file's.
     Tagged,
+    /// A label of the workspace's own was moved to the version.
+    Labelled {
+        label: LabelName,
+        version: VersionNumber,
+    },
+    /// Under the label's rule of review: a request to move it was opened.
+    LabelRequested {
+        label: LabelName,
+        version: VersionNumber,
+        request: i64,
+    },
 }
 
 /// What a push came to for one prompt.
@@ -168,15 +185,10 @@ impl Vault {
         let mut prompt_room = self.room(&mut tx, Quota::PromptsPerWorkspace, actor.workspace_id).await?;
         let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
-        if push.stage && !workspace_staging_enabled(&mut tx, actor.workspace_id).await? {
-            return Err(VaultError::conflict(
-                Conflict::StagingDisabled,
-                "staging is disabled for this workspace: enable it in Settings, or push without staging",
-            ));
-        }
+        let moves = Moves::of(&mut tx, actor, &push).await?;
         let mut prompts = Vec::with_capacity(files.len());
         for file in files {
-            prompts.push(self.push_file(&mut tx, actor, file, &message, &push, &mut bytes).await?);
+            prompts.push(self.push_file(&mut tx, actor, file, &message, &moves, &mut bytes).await?);
         }
         let report = PushReport { prompts, dry_run: push.dry_run };
         prompt_room.take(report.count(|step| matches!(step, PushStep::Created)))?;
@@ -195,7 +207,7 @@ impl Vault {
         actor: &Actor,
         file: CheckedFile,
         message: &str,
-        push: &Push,
+        moves: &Moves,
         bytes: &mut Room,
     ) -> Result<Pushed> {
         let (prompt, created) = lock_or_create_prompt(tx, actor, &file.name, file.kind).await?;
@@ -224,16 +236,16 @@ impl Vault {
         {
             steps.push(PushStep::Tagged);
         }
-        if push.stage && prompt.staging != Some(version) {
+        if moves.stage && prompt.staging != Some(version) {
             stage_in(tx, actor, &prompt, Some(version)).await?;
             steps.push(PushStep::Staged { version });
         }
         let mut awaiting_review = None;
-        if push.promote {
+        if moves.promote {
             match self.promote_or_request_in(tx, actor, &prompt, version, message).await? {
-                GoingLive::AlreadyLive => {}
-                GoingLive::Promoted => steps.push(PushStep::Promoted { version }),
-                GoingLive::Requested { request, opened } => {
+                Moving::AlreadyThere => {}
+                Moving::Moved => steps.push(PushStep::Promoted { version }),
+                Moving::Requested { request, opened } => {
                     awaiting_review = Some(request);
                     if opened {
                         steps.push(PushStep::Requested { version, request });
@@ -241,6 +253,54 @@ impl Vault {
                 }
             }
         }
+        for found in &moves.labels {
+            // The prompt as the previous step left it (live may have moved).
+            let prompt = find_prompt(tx, actor, prompt.name.as_str()).await?;
+            let label = found.label.name.clone();
+            match self.move_or_request_in(tx, actor, &prompt, found, version, message).await? {
+                Moving::AlreadyThere | Moving::Requested { opened: false, .. } => {}
+                Moving::Moved => steps.push(PushStep::Labelled { label, version }),
+                Moving::Requested { request, opened: true } => {
+                    steps.push(PushStep::LabelRequested { label, version, request });
+                }
+            }
+        }
         Ok(Pushed { name: prompt.name.clone(), version, steps, previous, awaiting_review })
+    }
+}
+
+/// What a push does with each file's version after saving it: `live` and `staging` named
+/// among the labels fold into `promote` and `stage`; the others are found, or the push is
+/// refused (404) before anything is written.
+struct Moves {
+    stage: bool,
+    promote: bool,
+    labels: Vec<Found>,
+}
+
+impl Moves {
+    async fn of(tx: &mut Transaction<'_, Any>, actor: &Actor, push: &Push) -> Result<Moves> {
+        let mut names = push.labels.iter().map(|l| LabelName::parse(l)).collect::<Result<Vec<_>>>()?;
+        names.sort();
+        names.dedup();
+        let named = |builtin: &str| names.iter().any(|n| n.as_str() == builtin);
+        let (stage, promote) =
+            (push.stage || named(LabelName::STAGING), push.promote || named(LabelName::LIVE));
+        if stage && !workspace_staging_enabled(tx, actor.workspace_id).await? {
+            return Err(VaultError::conflict(
+                Conflict::StagingDisabled,
+                "staging is disabled for this workspace: enable it in Settings, or push without staging",
+            ));
+        }
+        let mut labels = Vec::new();
+        for name in names.iter().filter(|n| !n.is_built_in()) {
+            labels.push(find_label(tx, actor.workspace_id, name).await.map_err(|e| match e {
+                VaultError::NotFound(_) => VaultError::NotFound(format!(
+                    "no label named {name} in this workspace: add it in Settings → Labels first (a push never makes one)"
+                )),
+                other => other,
+            })?);
+        }
+        Ok(Moves { stage, promote, labels })
     }
 }

@@ -39,11 +39,12 @@ impl ChangeRequest {
     }
 }
 
-/// What making a version live came to.
+/// What moving a label (making a version live, too) under its rule came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GoingLive {
-    AlreadyLive,
-    Promoted,
+pub(crate) enum Moving {
+    /// The label was on the version already.
+    AlreadyThere,
+    Moved,
     /// Under review: request `request` asks for it (`opened` now, or open already).
     Requested {
         request: i64,

@@ -17,11 +17,11 @@ use crate::names::LabelName;
 use crate::names::VersionNumber;
 use crate::prompts::model::roll_back_refusal;
 use crate::prompts::moves::{move_label_in, moves_by_request, promote_in, roll_back_in};
-use crate::prompts::steps::{find_prompt, find_version, lock_prompt};
+use crate::prompts::steps::{find_prompt, find_version, lock_prompt, own_labels_of};
 use crate::prompts::{PromptRow, PromptState};
 use crate::quotas::Quota;
 use crate::requests::{
-    ChangeRequest, GoingLive, REQUEST_QUERY, RequestAction, RequestState, decide, load, note, open_request,
+    ChangeRequest, Moving, REQUEST_QUERY, RequestAction, RequestState, decide, load, note, open_request,
     open_request_for, request_from_row,
 };
 use crate::{Conflict, Result, Vault, VaultError};
@@ -237,21 +237,51 @@ impl Vault {
         prompt: &PromptRow,
         number: VersionNumber,
         note: &str,
-    ) -> Result<GoingLive> {
+    ) -> Result<Moving> {
         if prompt.live == Some(number) {
-            return Ok(GoingLive::AlreadyLive);
+            return Ok(Moving::AlreadyThere);
         }
         let live = find_label(tx, actor.workspace_id, &LabelName::live()).await?;
         if entitled(actor, &live)? != ChangeRule::Review {
             promote_in(tx, actor, prompt, number, None).await?;
-            return Ok(GoingLive::Promoted);
+            return Ok(Moving::Moved);
         }
         if let Some(open) = open_request_for(tx, actor, prompt, RequestAction::Promote, None, number).await? {
-            return Ok(GoingLive::Requested { request: open.id, opened: false });
+            return Ok(Moving::Requested { request: open.id, opened: false });
         }
         let request =
             self.open_request_in(tx, actor, prompt, RequestAction::Promote, None, number, note).await?;
-        Ok(GoingLive::Requested { request: request.id, opened: true })
+        Ok(Moving::Requested { request: request.id, opened: true })
+    }
+
+    /// Moves the workspace's own label `found` to version `number` as its rule allows the
+    /// actor, inside the caller's transaction: directly, or under review by opening a request
+    /// to move it (unless one is open already). Nothing when it is there already. Refuses
+    /// (403) an actor the rule forbids.
+    pub(crate) async fn move_or_request_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        prompt: &PromptRow,
+        found: &Found,
+        number: VersionNumber,
+        note: &str,
+    ) -> Result<Moving> {
+        let label = &found.label.name;
+        if own_labels_of(tx, prompt.id).await?.get(label) == Some(&number) {
+            return Ok(Moving::AlreadyThere);
+        }
+        let status = find_version(tx, prompt, number).await?.status;
+        if !moves_by_request(tx, actor, found, status).await? {
+            move_label_in(tx, actor, prompt, found, Some(number), None).await?;
+            return Ok(Moving::Moved);
+        }
+        let action = RequestAction::Move;
+        if let Some(open) = open_request_for(tx, actor, prompt, action, Some(label), number).await? {
+            return Ok(Moving::Requested { request: open.id, opened: false });
+        }
+        let request = self.open_request_in(tx, actor, prompt, action, Some(label), number, note).await?;
+        Ok(Moving::Requested { request: request.id, opened: true })
     }
 
     async fn announce(

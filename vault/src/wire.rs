@@ -253,15 +253,22 @@ impl From<Attempt> for AttemptJson {
 
 impl From<PushStep> for PushStepJson {
     fn from(step: PushStep) -> Self {
-        let (action, version, request) = match step {
-            PushStep::Created => (PushAction::Created, None, None),
-            PushStep::Saved { version } => (PushAction::Saved, Some(version), None),
-            PushStep::Staged { version } => (PushAction::Staged, Some(version), None),
-            PushStep::Promoted { version } => (PushAction::Promoted, Some(version), None),
-            PushStep::Requested { version, request } => (PushAction::Requested, Some(version), Some(request)),
-            PushStep::Tagged => (PushAction::Tagged, None, None),
+        let (action, version, request, label) = match step {
+            PushStep::Created => (PushAction::Created, None, None, None),
+            PushStep::Saved { version } => (PushAction::Saved, Some(version), None, None),
+            PushStep::Staged { version } => (PushAction::Staged, Some(version), None, None),
+            PushStep::Promoted { version } => (PushAction::Promoted, Some(version), None, None),
+            PushStep::Requested { version, request } => {
+                (PushAction::Requested, Some(version), Some(request), None)
+            }
+            PushStep::Tagged => (PushAction::Tagged, None, None, None),
+            PushStep::Labelled { label, version } => (PushAction::Labelled, Some(version), None, Some(label)),
+            PushStep::LabelRequested { label, version, request } => {
+                (PushAction::Requested, Some(version), Some(request), Some(label))
+            }
         };
-        PushStepJson { action, version: version.map(VersionNumber::label), request }
+        let label = label.map(|l| l.as_str().to_owned());
+        PushStepJson { action, version: version.map(VersionNumber::label), request, label }
     }
 }
 

@@ -46,7 +46,7 @@ impl PromptFileJson {
     }
 }
 
-/// `{"message","prompts":[…],"stage","promote","dry_run"}`.
+/// `{"message","prompts":[…],"stage","promote","labels","dry_run"}`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PushRequest {
@@ -59,6 +59,10 @@ pub(crate) struct PushRequest {
     /// Make each file's version live; under review, open a request for it.
     #[serde(default)]
     pub(crate) promote: bool,
+    /// Move each of these labels (the workspace's own; `live` and `staging` mean `promote`
+    /// and `stage`) to each file's version, under its rule; under review, open a request.
+    #[serde(default)]
+    pub(crate) labels: Vec<String>,
     /// Answer what the push would do, and change nothing.
     #[serde(default)]
     pub(crate) dry_run: bool,
@@ -66,7 +70,8 @@ pub(crate) struct PushRequest {
 
 #[utoipa::path(post, path = "/manage/push", tag = "prompts as code", request_body = PushRequest, security(("access_token" = [])),
     responses((status = 200, description = "What the push did, prompt by prompt; all of it or, on any refusal, none of it", body = PushReportJson),
-        (status = 403, body = ErrorJson), (status = 409, description = "Staging disabled, a name taken meanwhile", body = ErrorJson),
+        (status = 403, body = ErrorJson), (status = 404, description = "A label the workspace does not have", body = ErrorJson),
+        (status = 409, description = "Staging disabled, a name taken meanwhile", body = ErrorJson),
         (status = 413, body = ErrorJson), (status = 422, description = "A file breaks a rule; the message names its prompt", body = ErrorJson)))]
 pub(crate) async fn push(
     State(vault): State<Vault>,
@@ -74,8 +79,14 @@ pub(crate) async fn push(
     Body(req): Body<PushRequest>,
 ) -> Result<Response, ApiError> {
     let files = req.prompts.into_iter().map(PromptFileJson::parse).collect::<Result<_, _>>()?;
-    let push =
-        Push { files, message: req.message, stage: req.stage, promote: req.promote, dry_run: req.dry_run };
+    let push = Push {
+        files,
+        message: req.message,
+        stage: req.stage,
+        promote: req.promote,
+        labels: req.labels,
+        dry_run: req.dry_run,
+    };
     let report = vault.push(&actor, push).await?;
     Ok(Json(PushReportJson::from(report)).into_response())
 }

@@ -25,14 +25,30 @@ pub(crate) async fn search(
     Ok(Json(Items::from(vault.search(&actor, query.page()?).await?)))
 }
 
-#[utoipa::path(get, path = "/manage/prompts/{name}/deployments", tag = "pointers", params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)")), security(("access_token" = [])),
-    responses((status = 200, description = "Every pointer move, newest first", body = Items<PointerMoveJson>), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
+#[utoipa::path(get, path = "/manage/prompts/{name}/deployments", tag = "pointers",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), DeploymentsQuery),
+    security(("access_token" = [])),
+    responses((status = 200, description = "Every label move, newest first (only `label`'s with `?label=`)", body = Items<PointerMoveJson>),
+        (status = 401, body = ErrorJson), (status = 404, body = ErrorJson), (status = 422, body = ErrorJson)))]
 pub(crate) async fn deployments(
     State(vault): State<Vault>,
     Member(actor): Member,
     Path(name): Path<String>,
+    Query(query): Query<DeploymentsQuery>,
 ) -> ApiResult<Json<Items<PointerMoveJson>>> {
-    Ok(Json(Items::all(vault.deployments(&actor, &name).await?)))
+    let moves = match query.label {
+        Some(label) => vault.label_deployments(&actor, &name, &label).await?,
+        None => vault.deployments(&actor, &name).await?,
+    };
+    Ok(Json(Items::all(moves)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DeploymentsQuery {
+    /// Only the moves of this label (`live`, `staging` or one of the workspace's; a deleted
+    /// label's moves stay in the history).
+    pub label: Option<String>,
 }
 
 #[utoipa::path(get, path = "/manage/activity", tag = "activity", params(ActivityQuery), security(("access_token" = [])),

@@ -102,10 +102,12 @@ fn content_of(version: VersionJson, tags: &[String]) -> Content {
 }
 
 /// What `push` is asked to do besides saving drafts.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PushOptions {
     pub stage: bool,
     pub promote: bool,
+    /// Labels of the workspace's own to move to each file's version.
+    pub labels: Vec<String>,
     pub dry_run: bool,
 }
 
@@ -118,7 +120,7 @@ pub async fn push(
     options: PushOptions,
 ) -> Result<Outcome, Failure> {
     let files = read_folder(dir)?;
-    let report = send(remote, &files, message, options).await?;
+    let report = send(remote, &files, message, &options).await?;
     for pushed in &report.prompts {
         println!("{}: {}", shown(&files[&pushed.name].path), describe(pushed));
     }
@@ -136,7 +138,7 @@ pub async fn push(
 pub async fn diff(remote: &Remote, dir: &Path) -> Result<Outcome, Failure> {
     let files = read_folder(dir)?;
     let options = PushOptions { dry_run: true, ..PushOptions::default() };
-    let report = send(remote, &files, "diff", options).await?;
+    let report = send(remote, &files, "diff", &options).await?;
     let mut differs = false;
     for pushed in report.prompts.iter().filter(|p| p.steps.iter().any(|s| s.action == PushAction::Saved)) {
         differs = true;
@@ -212,7 +214,7 @@ async fn send(
     remote: &Remote,
     files: &BTreeMap<String, LocalFile>,
     message: &str,
-    options: PushOptions,
+    options: &PushOptions,
 ) -> Result<PushReportJson, Failure> {
     let prompts = files.iter().map(|(name, file)| prompt_json(name, &file.content)).collect();
     let mut report = PushReportJson { dry_run: options.dry_run, changed: false, prompts: Vec::new() };
@@ -222,6 +224,7 @@ async fn send(
             prompts,
             stage: options.stage,
             promote: options.promote,
+            labels: options.labels.clone(),
             dry_run: options.dry_run,
         };
         let part: PushReportJson =
@@ -301,8 +304,14 @@ fn describe(pushed: &PushedJson) -> String {
         .iter()
         .map(|step| match (step.action, &step.version, step.request) {
             (PushAction::Saved, Some(v), _) => format!("saved {v} (draft)"),
-            (PushAction::Requested, Some(v), Some(request)) => {
-                format!("promotion of {v} requested (request {request}, awaiting review)")
+            (PushAction::Requested, Some(v), Some(request)) => match &step.label {
+                Some(label) => {
+                    format!("move of {label} to {v} requested (request {request}, awaiting review)")
+                }
+                None => format!("promotion of {v} requested (request {request}, awaiting review)"),
+            },
+            (PushAction::Labelled, Some(v), _) => {
+                format!("{} on {v}", step.label.as_deref().unwrap_or("a label"))
             }
             (action, Some(v), _) => format!("{action} {v}"),
             (action, None, _) => action.as_str().to_owned(),

@@ -191,6 +191,29 @@ async fn under_review_promote_opens_a_request_once() {
 }
 
 #[tokio::test]
+async fn a_push_moves_the_labels_it_names() {
+    let (app, token) = app().await;
+    ok(&app, Method::POST, "/v1/manage/labels", Some(json!({"name": "eu", "protected": true}))).await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("greeting.prompt"), "Hello\n").expect("file");
+    let folder = dir.path().to_str().expect("utf-8");
+    let typo = cli(&app.base, &token, &["prompts", "push", folder, "-m", "Hello", "--label", "ue"]).await;
+    assert!(typo.stderr.contains("no label named ue"), "{}", typo.stderr);
+    let run = cli(&app.base, &token, &["prompts", "push", folder, "-m", "Hello", "--label", "eu"]).await;
+    assert!(expect(&run, 2).stdout.contains("saved v1 (draft), eu on v1"), "{}", run.stdout);
+    let prompt = ok(&app, Method::GET, "/v1/manage/prompts/greeting", None).await;
+    assert_eq!(prompt["labels"], json!({"eu": "v1"}), "a protected label publishes");
+    let (status, error) = app
+        .call(
+            Method::POST,
+            "/v1/manage/push",
+            Some(json!({"message": "m", "prompts": [], "labels": ["Not a label!"]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{error}");
+}
+
+#[tokio::test]
 async fn bad_files_are_refused_naming_the_file_and_nothing_is_pushed() {
     let (app, token) = app().await;
     ok(&app, Method::POST, "/v1/manage/prompts", Some(json!({"name": "plain"}))).await;

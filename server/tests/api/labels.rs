@@ -85,6 +85,9 @@ async fn a_prompt_shows_every_label_and_a_put_moves_one() {
         (&json!("canary"), &json!("v2"), None)
     );
     assert_eq!(deployments["items"][1]["channel"], "live", "moves of live still say their channel");
+    let (_, of_live) = app.get(&format!("{PROMPT}/deployments?label=live")).await;
+    let labels: Vec<_> = of_live["items"].as_array().expect("items").iter().map(|m| &m["label"]).collect();
+    assert!(!labels.is_empty() && labels.iter().all(|l| *l == "live"), "{of_live}");
 
     let (_, prompt) =
         app.call(Method::PUT, &format!("{PROMPT}/labels/canary"), Some(json!({"version": null}))).await;

@@ -131,17 +131,41 @@ impl Vault {
 
     /// Every move of the prompt's labels, newest first.
     pub async fn deployments(&self, actor: &Actor, name: &str) -> Result<Vec<PointerMove>> {
+        self.moves_of(actor, name, None).await
+    }
+
+    /// Every move of one label of the prompt, newest first. The name is only checked for its
+    /// form: a deleted label's moves stay in the history and can still be asked for.
+    pub async fn label_deployments(
+        &self,
+        actor: &Actor,
+        name: &str,
+        label: &str,
+    ) -> Result<Vec<PointerMove>> {
+        let label = LabelName::parse(label)?;
+        self.moves_of(actor, name, Some(&label)).await
+    }
+
+    async fn moves_of(
+        &self,
+        actor: &Actor,
+        name: &str,
+        label: Option<&LabelName>,
+    ) -> Result<Vec<PointerMove>> {
         let mut conn = self.db.read.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let rows = sqlx::query(
+        let only_label = if label.is_some() { " and d.label = $2" } else { "" };
+        let sql = format!(
             "select d.label, d.from_number, d.to_number, d.at, d.event_id, m.name as actor, r.name as requester \
              from pointer_moves d join accounts m on m.id = d.actor_id left join accounts r on r.id = d.requested_by \
-             where d.prompt_id = $1 order by d.id desc",
-        )
-        .bind(prompt.id)
-        .fetch_all(&mut *tx)
-        .await?;
+             where d.prompt_id = $1{only_label} order by d.id desc"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(prompt.id);
+        if let Some(label) = label {
+            query = query.bind(label.as_str());
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
         rows.iter()
             .map(|row| {
                 Ok(PointerMove {

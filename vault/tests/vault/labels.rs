@@ -8,7 +8,7 @@ use futures::future::join_all;
 use serde_json::Value;
 use vault::{
     ActivityFilter, ActivityKind, ChangeRule, Conflict, Fallback, LabelName, LabelPatch, NewLabel,
-    NewWebhook, Outcome, RequestAction, RequestState, Role, Status,
+    NewWebhook, Outcome, RequestAction, RequestState, Role, Status, VaultError,
 };
 
 use crate::helpers::{Fixture, PROMPT, assert_conflict, assert_refused, draft, sql, v};
@@ -128,6 +128,12 @@ async fn a_protected_label_moved_to_a_draft_publishes_it_and_a_preview_label_doe
         ]
     );
     assert_eq!(moves[0].channel(), None, "a label of the workspace's own is no channel");
+
+    let of_eu = f.vault.label_deployments(&f.owner, PROMPT, "eu").await.expect("eu's moves");
+    let to: Vec<_> = of_eu.iter().map(|m| (m.label.as_str(), m.to.map(|n| n.get()))).collect();
+    assert_eq!(to, [("eu", Some(1)), ("eu", Some(3))], "only eu's moves, newest first");
+    let error = f.vault.label_deployments(&f.owner, PROMPT, "not a label!").await.expect_err("bad name");
+    assert!(matches!(error, VaultError::Invalid { field: "label", .. }), "{error:?}");
 }
 
 #[tokio::test]

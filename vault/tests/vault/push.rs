@@ -1,11 +1,11 @@
 //! Prompts as code: a push of prompt files saves a draft for each file that differs from its
-//! prompt's newest version, creates new prompts, stages or promotes as asked (requests under
-//! review), and is all or nothing.
+//! prompt's newest version, creates new prompts, stages, promotes or moves labels as asked
+//! (requests under review), and is all or nothing.
 
 use serde_json::json;
 use vault::{
-    Actor, ChangeRule, NewDraft, NewMember, PromptFile, PromptType, Push, PushStep, Role, SettingsPatch,
-    Vault,
+    Actor, ChangeRule, LabelName, LabelPatch, NewDraft, NewLabel, NewMember, PromptFile, PromptType, Push,
+    PushStep, Role, SettingsPatch, Vault,
 };
 
 use crate::helpers::{assert_refused, v};
@@ -245,4 +245,69 @@ async fn a_file_that_names_tags_gives_them_to_its_prompt_and_one_that_does_not_k
     assert!(vault.prompt(&owner, "greeting").await.expect("prompt").tags.is_empty());
     let bad = PromptFile { tags: Some(vec!["x".repeat(65)]), ..text("greeting", "Hi") };
     assert_refused(vault.push(&owner, push(vec![bad])).await, 422, "greeting: a tag");
+}
+
+#[tokio::test]
+async fn a_push_moves_the_labels_it_names_under_their_rules() {
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    let label = |name: &str, protected: bool, rule: ChangeRule| NewLabel {
+        name: name.into(),
+        protected,
+        rule,
+        fallback: None,
+    };
+    vault.create_label(&owner, label("eu", true, ChangeRule::Editors)).await.expect("eu");
+    vault.create_label(&owner, label("qa", false, ChangeRule::Editors)).await.expect("qa");
+    vault.create_label(&owner, label("us", true, ChangeRule::Review)).await.expect("us");
+    let editor = member(&vault, &owner, Role::Editor).await;
+    let labels = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+
+    // A label the workspace lacks refuses the whole push, before anything is written.
+    let typo = Push { labels: labels(&["eu", "ue"]), ..push(files()) };
+    assert_refused(vault.push(&editor, typo).await, 404, "no label named ue");
+    assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing saved");
+
+    let report = vault.push(&editor, Push { labels: labels(&["qa", "eu", "live"]), ..push(files()) }).await;
+    let steps = &report.expect("push").prompts[0].steps;
+    let eu = LabelName::parse("eu").expect("eu");
+    let qa = LabelName::parse("qa").expect("qa");
+    assert_eq!(
+        steps[2..],
+        [
+            PushStep::Promoted { version: v(1) },
+            PushStep::Labelled { label: eu.clone(), version: v(1) },
+            PushStep::Labelled { label: qa.clone(), version: v(1) },
+        ],
+        "live folds into promote; the others move in name order"
+    );
+    let greeting = vault.prompt(&owner, "greeting").await.expect("greeting");
+    assert_eq!(
+        (greeting.live, greeting.labels.get(&eu), greeting.labels.get(&qa)),
+        (Some(v(1)), Some(&v(1)), Some(&v(1)))
+    );
+    let again = vault.push(&editor, Push { labels: labels(&["eu", "qa"]), ..push(files()) }).await;
+    assert!(!again.expect("again").changed(), "labels already there are no step");
+
+    // Under the label's rule of review, the push opens one request per prompt, once.
+    let report = vault.push(&editor, Push { labels: labels(&["us"]), ..push(files()) }).await.expect("us");
+    let PushStep::LabelRequested { label, version, request } = report.prompts[0].steps[0].clone() else {
+        panic!("a request: {report:?}");
+    };
+    assert_eq!((label.as_str(), version), ("us", v(1)));
+    let again = vault.push(&editor, Push { labels: labels(&["us"]), ..push(files()) }).await.expect("again");
+    assert!(!again.changed(), "the open request is reused");
+    let requests = vault.requests(&owner, None, None).await.expect("requests");
+    assert!(requests.iter().any(|r| r.id == request), "{requests:?}");
+    assert_eq!(requests.len(), 2, "one request per prompt");
+
+    // A rule the member does not meet refuses the push.
+    let admins = LabelPatch { rule: Some(ChangeRule::Admins), ..Default::default() };
+    vault.update_label(&owner, "qa", admins).await.expect("qa for admins");
+    let text_changed = vec![text("greeting", "Hi {{name}}")];
+    assert_refused(
+        vault.push(&editor, Push { labels: labels(&["qa"]), ..push(text_changed) }).await,
+        403,
+        "qa",
+    );
+    assert!(vault.version(&owner, "greeting", v(2)).await.is_err(), "no draft kept");
 }

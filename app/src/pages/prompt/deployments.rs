@@ -1,5 +1,6 @@
-//! The Deployments timeline: every move of live and staging, who made it, when, from which
-//! version to which, and its event id; "Roll back to this" where the rules allow it.
+//! The Deployments timeline: every move of every label, who made it, when, from which
+//! version to which, and its event id; one label's moves at a time if asked; "Roll back to
+//! this" where the rules allow it.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,7 +10,7 @@ use super::state::Confirm;
 use super::{Actions, View};
 use crate::api::{self, DeploymentRow, Deployments};
 
-/// The Deployments timeline: every move of live and staging, who made it, when, from which
+/// The Deployments timeline: every move of every label, who made it, when, from which
 /// version to which, and its event id; "Roll back to this" on versions live before.
 #[component]
 pub(super) fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoView {
@@ -46,7 +47,20 @@ pub(super) fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoVi
 #[component]
 fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView {
     let Deployments { moves } = deployments;
+    // The labels the timeline names, for its filter; an empty choice shows every move.
+    let mut labels: Vec<String> = moves.iter().map(|m| m.deployment.label.clone()).collect();
+    labels.sort();
+    labels.dedup();
+    let only = RwSignal::new(String::new());
     view! {
+        <div class="row filters">
+            <label>"Label"
+                <select name="deployments-label" on:change=move |ev| only.set(event_target_value(&ev))>
+                    <option value="" selected>"Every label"</option>
+                    {labels.into_iter().map(|label| view! { <option value=label.clone()>{label.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+        </div>
         <table class="tokens timeline">
             <thead><tr>
                 <th scope="col">"Label"</th><th scope="col">"Change"</th><th scope="col">"By"</th>
@@ -66,8 +80,10 @@ fn DeploymentTable(deployments: Deployments, view: Memo<View>) -> impl IntoView 
                         None => "badge".to_owned(),
                     };
                     let row_event = m.event_id.clone();
+                    let label = m.label.clone();
+                    let hidden = move || only.with(|only| !only.is_empty() && *only != label);
                     view! {
-                        <tr class="deployment-row" data-event=row_event>
+                        <tr class="deployment-row" data-event=row_event hidden=hidden>
                             <td><span class=badge>{m.label.clone()}</span></td>
                             <td class="mono">{m.from.unwrap_or_else(|| "nothing".into())}" → "{m.to.unwrap_or_else(|| "cleared".into())}</td>
                             <td>{m.actor}{m.requested_by.map(|r| format!(", approving {r}'s request"))}</td>
