@@ -35,6 +35,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0013_draft_under_review.sql"),
     migration_file!("sqlite", "0014_delivery_claims.sql"),
     migration_file!("sqlite", "0015_labels.sql"),
+    migration_file!("sqlite", "0016_workspace_usage.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -46,6 +47,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0006_draft_under_review.sql"),
     migration_file!("postgres", "0007_delivery_claims.sql"),
     migration_file!("postgres", "0008_labels.sql"),
+    migration_file!("postgres", "0009_workspace_usage.sql"),
 ];
 
 /// The migrator of one backend's files.

@@ -7,7 +7,8 @@
 //! anything or takes any other lock, and takes from it what it adds: one count per quota
 //! and operation, whatever the operation adds (a push of a hundred prompts counts once).
 //! The count stops one past the quota, so its cost is bounded by the quota, not by what a
-//! workspace holds.
+//! workspace holds; a workspace's versions and their bytes, which grow into the hundreds of
+//! thousands, are not counted at all but kept by triggers in `workspace_usage`.
 //!
 //! On PostgreSQL reading the room first locks the owner's row (the workspace's, or the
 //! account's) `for no key update`: two writes of one workspace at once take turns, while
@@ -129,9 +130,6 @@ impl Quota {
         let rows = match self {
             Quota::WorkspacesPerAccount => "select 1 from members where account_id = $1 and role = 'owner'",
             Quota::PromptsPerWorkspace => "select 1 from prompts where workspace_id = $1",
-            Quota::VersionsPerWorkspace => {
-                "select 1 from versions v join prompts p on p.id = v.prompt_id where p.workspace_id = $1"
-            }
             Quota::ApiKeysPerWorkspace => {
                 "select 1 from api_keys where workspace_id = $1 and revoked_at is null"
             }
@@ -151,8 +149,8 @@ impl Quota {
             Quota::OpenRequestsPerWorkspace => {
                 "select 1 from requests where workspace_id = $1 and state = 'open'"
             }
-            // Counted by `held`, as a sum.
-            Quota::BytesPerWorkspace => "",
+            // Kept in `workspace_usage` (see `held`).
+            Quota::VersionsPerWorkspace | Quota::BytesPerWorkspace => "",
         };
         rows.to_owned()
     }
@@ -226,20 +224,33 @@ impl Vault {
         let held = held(tx, quota, owner_id, limit).await?;
         Ok(Room { quota, limit, left: limit.saturating_sub(held) })
     }
+
+    /// Holds workspace `workspace_id`'s row as [`Vault::room`] does, for a write that deletes
+    /// versions and so adds to no quota: every write of a workspace's versions then updates
+    /// its `workspace_usage` row (by trigger) only while holding the workspace, one at a
+    /// time, and never while another holds the change feed's turn and waits for that row.
+    pub(crate) async fn hold_usage(&self, tx: &mut Transaction<'_, Any>, workspace_id: i64) -> Result<()> {
+        self.room(tx, Quota::BytesPerWorkspace, workspace_id).await.map(|_| ())
+    }
 }
 
 /// How much of `quota` the owner holds, counted no further than one past `limit`.
 async fn held(tx: &mut Transaction<'_, Any>, quota: Quota, owner_id: i64, limit: u64) -> Result<u64> {
-    let held: i64 = if quota == Quota::BytesPerWorkspace {
-        // A sum over the workspace's versions; octet_length reads a value's size, not the
-        // value (SQLite's record header, PostgreSQL's TOAST header).
-        sqlx::query_scalar(
-            "select cast(coalesce(sum(octet_length(v.source) + coalesce(octet_length(v.config), 0)), 0) as bigint) \
-             from versions v join prompts p on p.id = v.prompt_id where p.workspace_id = $1",
-        )
+    let usage = match quota {
+        Quota::VersionsPerWorkspace => Some("versions"),
+        Quota::BytesPerWorkspace => Some("bytes"),
+        _ => None,
+    };
+    let held: i64 = if let Some(column) = usage {
+        // Kept by triggers on every write of a version (the migration `workspace_usage`):
+        // counting the versions, or summing their sizes, would read the whole workspace.
+        sqlx::query_scalar(AssertSqlSafe(format!(
+            "select {column} from workspace_usage where workspace_id = $1"
+        )))
         .bind(owner_id)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?
+        .unwrap_or(0)
     } else {
         sqlx::query_scalar(AssertSqlSafe(format!(
             "select count(*) from ({} limit $2) as counted",

@@ -171,6 +171,7 @@ impl Vault {
         actor.require(Permission::EditPrompts)?;
         let name = PromptName::parse(name)?;
         let mut tx = self.db.write.begin().await?;
+        self.hold_usage(&mut tx, actor.workspace_id).await?;
         let prompt = lock_prompt(&mut tx, actor, name.as_str()).await?;
         let numbers = match &what {
             LangfuseDelete::All => {

@@ -207,6 +207,7 @@ impl Vault {
     ) -> Result<PromptState> {
         actor.require(Permission::EditPrompts)?;
         let mut tx = self.db.write.begin().await?;
+        self.hold_usage(&mut tx, actor.workspace_id).await?;
         let prompt = lock_prompt(&mut tx, actor, name).await?;
         let version = find_version(&mut tx, &prompt, number).await?;
         delete_draft_in(&mut tx, actor, &prompt, &version).await?;

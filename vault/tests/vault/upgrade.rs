@@ -1,12 +1,13 @@
 //! A database made before labels (the schema of the migrations before them, with the rows
 //! that schema held) opens in this version with nothing any key reads changed: live and
-//! staging where they were, the keys reading what they read, the moves and requests kept.
+//! staging where they were, the keys reading what they read, the moves and requests kept,
+//! the workspace's usage counted.
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use sqlx::migrate::Migrator;
-use vault::{KeyKind, Vault};
+use vault::{KeyKind, NewDraft, Quotas, Vault};
 
 use crate::helpers::{storage, v};
 
@@ -36,8 +37,9 @@ fn rows() -> Vec<String> {
             hash(TOKEN)
         ),
         "insert into prompts (id, workspace_id, name, last_number, created_at, updated_at) values (1, 1, 'support/triage', 3, 0, 0)".into(),
-        "insert into versions (id, prompt_id, number, status, source, message, author_id, created_at) values \
-         (1, 1, 1, 'live', 'one', 'm1', 1, 0), (2, 1, 2, 'live', 'two', 'm2', 1, 0), (3, 1, 3, 'draft', 'three', 'm3', 1, 0)"
+        // Versions without ids: PostgreSQL's sequence then hands out the next one.
+        "insert into versions (prompt_id, number, status, source, message, author_id, created_at) values \
+         (1, 1, 'live', 'one', 'm1', 1, 0), (1, 2, 'live', 'two', 'm2', 1, 0), (1, 3, 'draft', 'three', 'm3', 1, 0)"
             .into(),
         "update prompts set live_number = 2, staging_number = 3 where id = 1".into(),
         "insert into pointer_moves (prompt_id, channel, from_number, to_number, actor_id, at, event_id) values \
@@ -118,4 +120,12 @@ async fn a_database_made_before_labels_keeps_what_every_key_reads() {
     assert_eq!(bob.len(), 2);
     vault.approve_request(&ada, 1).await.expect("approved");
     assert_eq!(served(LIVE_KEY).await, v(3));
+
+    // The workspace's usage was counted from the versions it held: three, so a quota of four
+    // takes one more, and no other.
+    let four = vault.with_quotas(Quotas { versions_per_workspace: 4, ..Quotas::default() });
+    let draft = || NewDraft::text("four".to_owned(), "m");
+    four.save_draft(&ada, "support/triage", draft()).await.expect("a fourth version");
+    let error = four.save_draft(&ada, "support/triage", draft()).await.expect_err("a fifth");
+    assert!(error.to_string().contains("--max-versions-per-workspace"), "{error}");
 }
