@@ -47,21 +47,34 @@ impl Bundle {
 
 impl Vault {
     /// Every prompt the key `token` reads now (its label, with the label's fallback).
-    /// Counts as one read of the key's.
-    pub fn read_bundle(&self, token: &str) -> Result<Bundle, ReadRefused> {
-        let mut served: Vec<(String, Arc<Served>)> = {
-            let model = self.serving.lock_read();
-            let key = self.serving.reader(&model, token)?;
-            let reading = model.reading(key);
-            model
-                .prompts
-                .get(&key.workspace_id)
-                .into_iter()
-                .flatten()
-                .filter_map(|(name, entry)| entry.view(&reading).0.map(|s| (name.clone(), s.clone())))
-                .collect()
-        };
-        served.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    /// Counts as one read of the key's. Built once per change of the model and label, then
+    /// shared: a client polling with its ETag costs a lookup.
+    pub fn read_bundle(&self, token: &str) -> Result<Arc<Bundle>, ReadRefused> {
+        let model = self.serving.lock_read();
+        let key = self.serving.reader(&model, token)?;
+        let reading = model.reading(key);
+        let cache_key = (key.workspace_id, reading.label.clone());
+        if let Some(bundle) = model.bundles().get(&cache_key) {
+            return Ok(bundle.clone());
+        }
+        // Built outside the cache's lock, under the model's read lock, which no change can
+        // take meanwhile: two readers building the same bundle build the same one.
+        let served = model
+            .prompts
+            .get(&key.workspace_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, entry)| entry.view(&reading).0.map(|s| (name.as_str(), s.clone())))
+            .collect();
+        let bundle = Arc::new(Bundle::of(served));
+        model.bundles().insert(cache_key, bundle.clone());
+        Ok(bundle)
+    }
+}
+
+impl Bundle {
+    fn of(mut served: Vec<(&str, Arc<Served>)>) -> Bundle {
+        served.sort_unstable_by(|a, b| a.0.cmp(b.0));
         // Each body's ETag covers its bytes, and each body names its prompt: their tags in
         // order cover the whole.
         let mut hash = Sha256::new();
@@ -69,6 +82,6 @@ impl Vault {
             hash.update(s.etag.as_bytes());
         }
         let etag = format!("\"b{}\"", &hex::encode(hash.finalize())[..32]);
-        Ok(Bundle { etag, served: served.into_iter().map(|(_, s)| s).collect() })
+        Bundle { etag, served: served.into_iter().map(|(_, s)| s).collect() }
     }
 }

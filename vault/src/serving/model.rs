@@ -45,7 +45,15 @@ pub(super) struct Model {
     /// Numbers (up to the prompt's newest published one) found not published when read
     /// by number, so that asking again costs no query; forgotten when the prompt changes.
     pub(super) unpublished: HashSet<(i64, i64)>,
+    /// Bundles built since the last change, by workspace and label read: a bundle read that
+    /// changed nothing costs one lookup, not a pass over every prompt. Emptied by every
+    /// change to the model (see [`ReadModel::lock_write`]), so it never serves a stale one;
+    /// at most one per label a key reads.
+    pub(super) bundles: std::sync::Mutex<BundleCache>,
 }
+
+/// Bundles by workspace and label read.
+pub(super) type BundleCache = HashMap<(i64, Arc<str>), Arc<crate::serving::bundle::Bundle>>;
 
 /// What memory knows of a version read by number.
 pub(crate) enum Pinned {
@@ -57,6 +65,12 @@ pub(crate) enum Pinned {
 }
 
 impl Model {
+    /// The bundles built since the last change (a poisoned lock is safe: each use is one
+    /// lookup or one insert).
+    pub(super) fn bundles(&self) -> std::sync::MutexGuard<'_, BundleCache> {
+        self.bundles.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub(crate) fn pinned(&self, prompt: &PromptEntry, number: VersionNumber, label: &Arc<str>) -> Pinned {
         let n = number.get();
         if prompt.latest.as_ref().is_none_or(|latest| n > latest.number.get())
@@ -199,7 +213,10 @@ impl ReadModel {
     pub(super) fn lock_write(&self) -> std::sync::RwLockWriteGuard<'_, Model> {
         // A panic while holding the lock cannot leave the maps half-updated (each update is
         // one insert), so a poisoned lock is still safe to use.
-        self.model.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        let mut model = self.model.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Every change to what is served takes this lock: a bundle built before may be stale.
+        model.bundles.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        model
     }
 
     pub(super) fn lock_read(&self) -> std::sync::RwLockReadGuard<'_, Model> {

@@ -113,6 +113,11 @@ async fn a_bundle_serves_every_prompt_of_the_key_s_label_under_one_etag() {
     assert_ne!(f.vault.read_bundle(&f.live).expect("after").etag, bundle.etag);
     let eu = f.vault.create_label_key(&f.owner, KeyKind::Live, "eu app", Some("eu")).await.expect("eu key");
     assert!(f.vault.read_bundle(&eu.token).expect("eu bundle").is_empty(), "eu points nowhere, no fallback");
+    let to_live = LabelPatch { fallback: Some(Some(Fallback::Live)), ..Default::default() };
+    f.vault.update_label(&f.owner, "eu", to_live).await.expect("eu falls back to live");
+    assert_eq!(f.vault.read_bundle(&eu.token).expect("eu falls back").len(), 2, "a built bundle is not kept");
+    let no_fallback = LabelPatch { fallback: Some(None), ..Default::default() };
+    f.vault.update_label(&f.owner, "eu", no_fallback).await.expect("eu alone again");
     f.vault.move_label(&f.owner, PROMPT, "eu", Some(v(1))).await.expect("eu on v1");
     let eu_bundle: Value =
         serde_json::from_slice(&f.vault.read_bundle(&eu.token).expect("eu").body()).expect("json");
