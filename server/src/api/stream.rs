@@ -7,16 +7,14 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt, stream};
-use serde::Deserialize;
 use vault::{Resume, StreamEvent, StreamRefused, Subscription, Vault, VaultError};
 
 use super::ApiError;
-use super::dto::Query;
 use super::reads::bearer;
 
 /// Comments sent while nothing changes, so that proxies keep the stream open.
@@ -25,12 +23,22 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a client refused for having too many streams open should wait.
 const RETRY_STREAMS: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+/// The stream's query, for the OpenAPI document: the handler reads it raw (see `prompts`).
+#[derive(Debug, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct StreamQuery {
-    /// Only these prompts, comma-separated (`support/triage,support/reply`); every prompt the
-    /// key reads when absent.
+    /// Only these prompts, comma-separated (`support/triage,support/reply`; a comma within a
+    /// name as `%2C`); every prompt the key reads when absent.
+    #[allow(dead_code, reason = "documents the parameter, which `prompts` reads still encoded")]
     prompts: Option<String>,
+}
+
+impl StreamQuery {
+    /// The `prompts` parameter as sent, still percent-encoded: the commas between names
+    /// are told from a comma within one (`%2C`) only before decoding.
+    fn prompts(query: Option<&str>) -> Option<&str> {
+        query?.split('&').find_map(|pair| pair.strip_prefix("prompts="))
+    }
 }
 
 #[utoipa::path(get, path = "/stream", tag = "reads",
@@ -47,7 +55,7 @@ pub(crate) struct StreamQuery {
 pub(crate) async fn stream(
     State(vault): State<Vault>,
     headers: HeaderMap,
-    Query(query): Query<StreamQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let Some(token) = bearer(&headers) else {
         return refused(StreamRefused::Unauthorized);
@@ -56,9 +64,7 @@ pub(crate) async fn stream(
         let last_event_id = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("not text"));
         let resume =
             Resume::parse(last_event_id).map_err(|e| ApiError::bad_request(e.to_string()).into_response())?;
-        let only = query
-            .prompts
-            .as_deref()
+        let only = StreamQuery::prompts(query.as_deref())
             .map(vault::prompt_filter)
             .transpose()
             .map_err(|e| ApiError::bad_request(e.to_string()).into_response())?;

@@ -135,6 +135,12 @@ async fn bad_stream_requests_are_refused_with_the_status_that_fits() {
     }
     let missing = app.client.get(format!("{}/v1/stream", app.base)).send().await.expect("request");
     assert_eq!(missing.status().as_u16(), 401);
+    // The list is split before each name is decoded: `a%2Cb` is one name, "a,b".
+    let url = format!("{}/v1/stream?prompts=support%2Ftriage,a%2Cb", app.base);
+    let comma = app.client.get(url).bearer_auth(&key).send().await.expect("request");
+    assert_eq!(comma.status().as_u16(), 404);
+    let body: Value = comma.json().await.expect("error json");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("a,b")), "{body}");
 
     // One stream per key here: a second is refused until the first closes.
     let (status, first) = EventStream::open(&app.base, &key, "", None).await;

@@ -193,21 +193,28 @@ impl Vault {
 /// The most prompts one stream may name.
 pub const MAX_STREAM_PROMPTS: usize = 100;
 
-/// The names a `?prompts=a,b` filter gives, each a valid prompt name.
+/// The names a `?prompts=a,b` filter gives, each a valid prompt name. `raw` is the value as
+/// the query carries it, still percent-encoded: it is split at its commas first and each
+/// name decoded after (`+` a space, as in a form), so a name holding a comma is named with
+/// `%2C`.
 pub fn prompt_filter(raw: &str) -> Result<Vec<String>> {
-    let names: Vec<String> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(|name| PromptName::parse(name).map(|name| name.as_str().to_owned()))
-        .collect::<Result<_>>()?;
-    if names.len() > MAX_STREAM_PROMPTS {
+    let listed: Vec<&str> = raw.split(',').map(str::trim).filter(|name| !name.is_empty()).collect();
+    if listed.len() > MAX_STREAM_PROMPTS {
         return Err(VaultError::invalid(
             "prompts",
             format!("a stream names at most {MAX_STREAM_PROMPTS} prompts"),
         ));
     }
-    Ok(names)
+    listed
+        .into_iter()
+        .map(|encoded| {
+            let spaced = encoded.replace('+', " ");
+            let name = percent_encoding::percent_decode_str(&spaced).decode_utf8().map_err(|_| {
+                VaultError::invalid("prompts", format!("{encoded} is not UTF-8 once decoded"))
+            })?;
+            PromptName::parse(&name).map(|name| name.as_str().to_owned())
+        })
+        .collect()
 }
 
 impl Subscription {

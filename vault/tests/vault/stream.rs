@@ -189,6 +189,9 @@ async fn a_revoked_key_ends_its_streams_and_bad_subscriptions_are_refused() {
     assert_eq!(unknown, Some(StreamRefused::UnknownPrompt("no/such".into())));
     assert!(vault::prompt_filter("support/triage, support/reply").is_ok());
     assert!(vault::prompt_filter("Not|A|Name").is_err());
+    let named = vault::prompt_filter("a%2Cb,Support+Triage,%C3%A9t%C3%A9%2Fnotes").expect("encoded names");
+    assert_eq!(named, ["a,b", "Support Triage", "été/notes"], "split first, then each decoded");
+    assert!(vault::prompt_filter("%FF").is_err(), "not UTF-8");
     assert!(Resume::parse(Some("x")).is_err() && Resume::parse(Some("-1")).is_err());
     assert_eq!(Resume::parse(Some(" 42 ")).ok(), Some(Resume::After(42)));
     assert_eq!(Resume::parse(None).ok(), Some(Resume::Fresh));
