@@ -192,9 +192,9 @@ impl Vault {
         Ok(request)
     }
 
-    /// Records a request's step in the activity log and, for `event`, tells the webhooks.
     /// Opens a request inside the caller's transaction, which has checked that the workspace
     /// reviews changes and that the action is possible.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn open_request_in(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -284,6 +284,7 @@ impl Vault {
         Ok(Moving::Requested { request: request.id, opened: true })
     }
 
+    /// Records a request's step in the activity log and, for `event`, tells the webhooks.
     async fn announce(
         &self,
         tx: &mut Transaction<'_, Any>,

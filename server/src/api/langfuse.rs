@@ -4,6 +4,9 @@
 //! personal access token (`pv_pat_…`: reads and writes, as that member, under every rule) or
 //! a read key (`pv_live_…`, `pv_test_…`: reads only, from memory). Errors are Langfuse's
 //! `{"message","error"}`. The writes are in `langfuse_writes`.
+// A refusal here is the response sent, built once on the way out: boxing it would only add
+// an allocation to the error path.
+#![allow(clippy::result_large_err)]
 
 use axum::body::Body;
 use axum::extract::{RawQuery, Request, State};
@@ -65,7 +68,7 @@ pub(crate) async fn read_prompt(
     match caller {
         Caller::Key(secret) => {
             match vault.read_langfuse(&secret, &name, label.as_deref(), version.as_deref()).await {
-                Ok(body) => json(StatusCode::OK, body.into()),
+                Ok(body) => json(StatusCode::OK, body),
                 Err(refusal) => refused(refusal),
             }
         }
