@@ -22,11 +22,11 @@ mod updates;
 pub use agents::{
     AgentMessages, AgentPrompt, AgentRefused, AgentRole, MAX_AGENT_ARGUMENT_BYTES, MAX_AGENT_ARGUMENTS,
 };
-pub use bundle::Bundle;
 pub use keys::{ApiKey, KeyKind, NewApiKey};
 pub use langfuse::LangfuseRefused;
 pub(crate) use model::ReadModel;
 pub use model::ReadRefused;
+pub use rendering::Bundle;
 pub use rendering::Served;
 pub use stream::{Resume, StreamEvent, Subscription, prompt_filter};
 pub use updates::{DEFAULT_STREAMS_PER_KEY, DEFAULT_STREAMS_PER_WORKSPACE, StreamRefused};

@@ -53,7 +53,7 @@ pub(super) struct Model {
 }
 
 /// Bundles by workspace and label read.
-pub(super) type BundleCache = HashMap<(i64, Arc<str>), Arc<crate::serving::bundle::Bundle>>;
+pub(super) type BundleCache = HashMap<(i64, Arc<str>), Arc<crate::serving::rendering::Bundle>>;
 
 /// What memory knows of a version read by number.
 pub(crate) enum Pinned {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
 
@@ -48,4 +48,52 @@ pub(super) async fn version_row(db: &Db, prompt_id: i64, number: i64) -> Result<
     .fetch_optional(&db.read)
     .await?;
     row.as_ref().map(version_from_row).transpose()
+}
+
+/// What a key's label serves now, every prompt (the bundle read): its ETag, and its body
+/// built on demand.
+pub struct Bundle {
+    pub etag: String,
+    /// By prompt name.
+    served: Vec<Arc<Served>>,
+}
+
+impl Bundle {
+    /// `{"items":[…]}`: each item the bytes `GET /v1/prompts/{name}` answers, by name.
+    pub fn body(&self) -> Bytes {
+        let size = self.served.iter().map(|s| s.body.len() + 1).sum::<usize>() + 12;
+        let mut body = BytesMut::with_capacity(size);
+        body.put_slice(b"{\"items\":[");
+        for (i, served) in self.served.iter().enumerate() {
+            if i > 0 {
+                body.put_u8(b',');
+            }
+            body.put_slice(&served.body);
+        }
+        body.put_slice(b"]}");
+        body.freeze()
+    }
+
+    /// How many prompts it holds.
+    pub fn len(&self) -> usize {
+        self.served.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.served.is_empty()
+    }
+}
+
+impl Bundle {
+    pub(super) fn of(mut served: Vec<(&str, Arc<Served>)>) -> Bundle {
+        served.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Each body's ETag covers its bytes, and each body names its prompt: their tags in
+        // order cover the whole.
+        let mut hash = Sha256::new();
+        for (_, s) in &served {
+            hash.update(s.etag.as_bytes());
+        }
+        let etag = format!("\"b{}\"", &hex::encode(hash.finalize())[..32]);
+        Bundle { etag, served: served.into_iter().map(|(_, s)| s).collect() }
+    }
 }
