@@ -10,6 +10,7 @@ use sqlx::Row;
 
 use crate::db::Db;
 use crate::names::{self, no_nul};
+use crate::references::{self, Reference};
 use crate::{MAX_SOURCE_BYTES, Result, VaultError};
 
 pub use types::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
@@ -68,18 +69,50 @@ pub fn prompt_type(raw: Option<&str>) -> Result<PromptType> {
 
 /// The content of a draft for a prompt of type `kind`, checked.
 pub(crate) fn body(kind: PromptType, prompt: &str, given: DraftBody) -> Result<Body> {
-    match (kind, given) {
-        (PromptType::Text, DraftBody::Text(source)) => Ok(Body::Text(names::source(&source)?.to_owned())),
-        (PromptType::Chat, DraftBody::Chat(messages)) => chat(messages),
-        (PromptType::Text, DraftBody::Chat(_)) => Err(VaultError::invalid(
-            "messages",
-            format!("{prompt} is a text prompt: send its text as source, not messages"),
-        )),
-        (PromptType::Chat, DraftBody::Text(_)) => Err(VaultError::invalid(
-            "source",
-            format!("{prompt} is a chat prompt: send its messages, not a source"),
-        )),
+    let body = match (kind, given) {
+        (PromptType::Text, DraftBody::Text(source)) => Body::Text(names::source(&source)?.to_owned()),
+        (PromptType::Chat, DraftBody::Chat(messages)) => chat(messages)?,
+        (PromptType::Text, DraftBody::Chat(_)) => {
+            return Err(VaultError::invalid(
+                "messages",
+                format!("{prompt} is a text prompt: send its text as source, not messages"),
+            ));
+        }
+        (PromptType::Chat, DraftBody::Text(_)) => {
+            return Err(VaultError::invalid(
+                "source",
+                format!("{prompt} is a chat prompt: send its messages, not a source"),
+            ));
+        }
+    };
+    references_of(&body, prompt)?;
+    Ok(body)
+}
+
+/// The references to other prompts a body holds (a text's, each message's), each of the
+/// form Langfuse writes; at most [`references::MAX_REFERENCES`] in all.
+pub(crate) fn references_of(body: &Body, prompt: &str) -> Result<Vec<Reference>> {
+    let texts: Vec<&str> = match body {
+        Body::Text(source) => vec![source],
+        Body::Chat(messages) => messages
+            .iter()
+            .filter_map(|m| match m {
+                ChatMessage::Message { content, .. } => Some(content.as_str()),
+                ChatMessage::Placeholder { .. } => None,
+            })
+            .collect(),
+    };
+    let mut found = Vec::new();
+    for text in texts {
+        found.extend(references::references(text, prompt)?);
+        if found.len() > references::MAX_REFERENCES {
+            return Err(VaultError::invalid(
+                "source",
+                format!("a version includes at most {} prompts", references::MAX_REFERENCES),
+            ));
+        }
     }
+    Ok(found)
 }
 
 fn chat(given: Value) -> Result<Body> {

@@ -43,6 +43,7 @@ mod pages;
 mod prompts;
 mod push;
 mod quotas;
+pub mod references;
 mod requests;
 mod reviews;
 mod search;

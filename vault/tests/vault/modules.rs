@@ -8,8 +8,8 @@
 //! The crate root (`lib.rs`: `Vault`, `Result`) is every module's common ground and not a
 //! node, and neither is `error`: every module answers with a `VaultError`. What `error`
 //! itself reaches must be a leaf, and the leaves (`access`, `pages`, `version`) reach only
-//! the values a version is made of (`names`, `content`, `db` with the schema's `migrations`)
-//! and the error.
+//! the values a version is made of (`names`, `content` and the `references` it holds, `db`
+//! with the schema's `migrations`) and the error.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -22,7 +22,7 @@ type Graph = BTreeMap<String, BTreeSet<String>>;
 
 const LEAVES: [&str; 3] = ["access", "pages", "version"];
 
-const VALUES: [&str; 4] = ["names", "content", "db", "migrations"];
+const VALUES: [&str; 5] = ["names", "content", "references", "db", "migrations"];
 
 #[test]
 fn the_vault_modules_form_no_circle() {

@@ -1,6 +1,6 @@
-//! Structured prompts: chat messages, `{{variables}}` and config — saved, frozen, served,
-//! diffed and refused alike on both backends; and a database made by the release before
-//! them, opened by this one.
+//! Structured prompts: chat messages, `{{variables}}`, config and references to other
+//! prompts — saved, frozen, served, diffed and refused alike on both backends; and a
+//! database made by the release before them, opened by this one.
 
 use serde_json::{Value, json};
 use vault::diff::MessageChange;
@@ -323,4 +323,28 @@ async fn a_megabyte_of_braces_saves_serves_and_lists_at_once() {
     let listed = vault.agent_prompts(&key).expect("listed");
     assert_eq!((listed[0].name.as_str(), listed[0].arguments.len()), ("braces", 0));
     assert!(started.elapsed() < std::time::Duration::from_secs(30), "took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn references_to_other_prompts_are_saved_as_written_and_refused_when_malformed() {
+    let (vault, owner, _dir) = chat_prompt().await;
+    let tag = "@@@langfusePrompt:name=shared/tone|label=production@@@";
+    let with_tag = json!([{"role": "system", "content": format!("Answer briefly. {tag}")}]);
+    let saved = vault.save_draft(&owner, CHAT, NewDraft::chat(with_tag, "m")).await.expect("a reference");
+    let Body::Chat(saved) = &saved.body else { panic!("chat") };
+    assert!(matches!(&saved[0], ChatMessage::Message { content, .. } if content.ends_with(tag)));
+
+    let malformed = json!([{"role": "user", "content": "@@@langfusePrompt:name=shared/tone@@@"}]);
+    assert_refused(
+        vault.save_draft(&owner, CHAT, NewDraft::chat(malformed, "m")).await,
+        422,
+        "name=NAME|label",
+    );
+    let itself = json!([{"role": "user", "content": format!("@@@langfusePrompt:name={CHAT}|version=1@@@")}]);
+    assert_refused(
+        vault.save_draft(&owner, CHAT, NewDraft::chat(itself, "m")).await,
+        422,
+        "cannot include itself",
+    );
+    assert_eq!(vault.prompt(&owner, CHAT).await.expect("prompt").versions, 1, "nothing else saved");
 }
