@@ -2,8 +2,8 @@
 //! content, includes a text prompt of the same workspace with Langfuse's tag,
 //! `@@@langfusePrompt:name=NAME|label=LABEL@@@` or `@@@langfusePrompt:name=NAME|version=N@@@`,
 //! so that prompts move between the two systems unchanged. This module reads the tags and
-//! checks their form, which a draft must have when it is saved; what they resolve to is
-//! decided when a version is published.
+//! checks their form, which a draft must have when it is saved, and replaces them with what
+//! they include (`resolve`), given what each resolves to: pinned when a version is published.
 
 use std::ops::Range;
 
@@ -107,6 +107,73 @@ fn reference(inside: &str, span: Range<usize>) -> std::result::Result<Reference,
     Ok(Reference { name, target, span })
 }
 
+/// The most levels of includes: a prompt that includes one that includes one … five deep.
+pub const MAX_DEPTH: usize = 5;
+
+/// What a reference includes: the included version's text, its own references already
+/// resolved, and how many levels of includes that text holds (0 for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Included {
+    pub text: String,
+    pub depth: usize,
+}
+
+/// A text with its references replaced, and the levels of includes it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub text: String,
+    pub depth: usize,
+}
+
+/// `text` with each of its references (already read, in order) replaced by what `include`
+/// gives for it. Refuses (422, naming the reference) includes deeper than [`MAX_DEPTH`]
+/// levels, and a result over `limit` bytes, whose size is known before it is built.
+pub fn resolve(
+    text: &str,
+    references: &[Reference],
+    limit: usize,
+    mut include: impl FnMut(&Reference) -> Result<Included>,
+) -> Result<Resolved> {
+    let mut included = Vec::with_capacity(references.len());
+    // The text around the references, then each included text as it comes: refused as soon
+    // as it passes the limit, before more is fetched.
+    let mut size = text.len() - references.iter().map(|r| r.span.len()).sum::<usize>();
+    let mut depth = 0;
+    for reference in references {
+        let content = include(reference)?;
+        if content.depth + 1 > MAX_DEPTH {
+            return Err(VaultError::invalid(
+                "source",
+                format!(
+                    "{} includes prompts {MAX_DEPTH} levels deep already: including it here makes one more than allowed",
+                    reference.tag()
+                ),
+            ));
+        }
+        depth = depth.max(content.depth + 1);
+        size += content.text.len();
+        if size > limit {
+            return Err(VaultError::invalid(
+                "source",
+                format!(
+                    "with what {} includes, the text would hold at least {size} bytes, over the {limit} allowed",
+                    reference.tag()
+                ),
+            ));
+        }
+        included.push(content.text);
+    }
+    let mut resolved = String::with_capacity(size);
+    let mut from = 0;
+    for (reference, content) in references.iter().zip(&included) {
+        resolved.push_str(&text[from..reference.span.start]);
+        resolved.push_str(content);
+        from = reference.span.end;
+    }
+    resolved.push_str(&text[from..]);
+    Ok(Resolved { text: resolved, depth })
+}
+
 fn malformed(tag: &str, why: &str) -> VaultError {
     let quoted: String = tag.chars().take(QUOTED_CHARS).collect();
     let cut = if quoted.len() < tag.len() { "…" } else { "" };
@@ -116,6 +183,37 @@ fn malformed(tag: &str, why: &str) -> VaultError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn included(text: &str, depth: usize) -> Included {
+        Included { text: text.to_owned(), depth }
+    }
+
+    #[test]
+    fn resolving_replaces_each_reference_and_counts_the_levels() {
+        let text =
+            "A @@@langfusePrompt:name=tone|label=production@@@ B @@@langfusePrompt:name=rules|version=2@@@ C";
+        let found = references(text, "me").expect("references");
+        let resolved = resolve(text, &found, 1_000, |r| {
+            Ok(if r.name.as_str() == "tone" { included("kind", 0) } else { included("safe", 2) })
+        })
+        .expect("resolved");
+        assert_eq!(resolved, Resolved { text: "A kind B safe C".into(), depth: 3 });
+        let plain = resolve("no references", &[], 1_000, |_| unreachable!()).expect("plain");
+        assert_eq!(plain, Resolved { text: "no references".into(), depth: 0 });
+    }
+
+    #[test]
+    fn too_deep_or_too_large_is_refused_naming_the_reference() {
+        let text = "@@@langfusePrompt:name=deep|label=production@@@";
+        let found = references(text, "me").expect("references");
+        let deep = resolve(text, &found, 1_000, |_| Ok(included("x", MAX_DEPTH))).expect_err("too deep");
+        assert!(deep.to_string().contains("name=deep"), "{deep}");
+        assert!(resolve(text, &found, 1_000, |_| Ok(included("x", MAX_DEPTH - 1))).is_ok(), "five levels");
+        let large = resolve(text, &found, 10, |_| Ok(included(&"x".repeat(11), 0))).expect_err("too large");
+        assert!(large.to_string().contains("11 bytes"), "{large}");
+        let refused = resolve(text, &found, 10, |_| Err(VaultError::NotFound("no deep".into())));
+        assert!(matches!(refused, Err(VaultError::NotFound(_))), "the lookup's refusal stands");
+    }
 
     fn names(text: &str) -> Vec<String> {
         references(text, "me").expect("references").iter().map(Reference::tag).collect()
