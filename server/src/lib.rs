@@ -37,10 +37,19 @@ pub use quota_args::QuotaArgs;
 /// The largest form a server function reads: a 1 MiB source, percent-encoded, and the rest.
 const FORM_LIMIT: usize = 3 * vault::MAX_SOURCE_BYTES + 64 * 1024;
 
+/// What every handler may take. Axum clones it for each request, so each part is one
+/// reference count: the SDK read path is counted in microseconds.
 #[derive(Clone, FromRef)]
 pub(crate) struct AppState {
     pub vault: Vault,
-    pub leptos_options: LeptosOptions,
+    pub leptos_options: std::sync::Arc<LeptosOptions>,
+}
+
+/// The dashboard's handlers take the options themselves (pages only, not the read path).
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        (*state.leptos_options).clone()
+    }
 }
 
 pub fn init_tracing(filter: &str) {
@@ -155,9 +164,9 @@ fn router(
     health: Health,
 ) -> anyhow::Result<Router> {
     let mcp_vault = vault.clone();
-    let state = AppState { vault: vault.clone(), leptos_options };
+    let state = AppState { vault: vault.clone(), leptos_options: std::sync::Arc::new(leptos_options) };
     let context = app::ServerContext { vault };
-    let shell_options = state.leptos_options.clone();
+    let shell_options = (*state.leptos_options).clone();
     let dashboard = Router::new()
         .leptos_routes_with_context(
             &state,

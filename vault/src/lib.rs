@@ -112,9 +112,15 @@ pub const DEFAULT_PASSWORD_CHECKS: usize = 2;
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 
-/// The registry: one handle, cheap to clone, shared by every request.
+/// The registry: one handle, shared by every request. A clone is one reference count (the
+/// web framework clones its state for every request, and reads are counted in
+/// microseconds); what it holds is reached through it ([`VaultParts`]).
 #[derive(Clone)]
-pub struct Vault {
+pub struct Vault(std::sync::Arc<VaultParts>);
+
+/// What a [`Vault`] holds, each part shared by its clones.
+#[derive(Clone)]
+pub struct VaultParts {
     db: db::Db,
     cookie_key: credentials::CookieKey,
     serving: serving::ReadModel,
@@ -127,6 +133,14 @@ pub struct Vault {
     workspace_creators: workspaces::WorkspaceCreators,
     /// The change feed is applied by one caller at a time (see `changes.rs`).
     following: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::ops::Deref for Vault {
+    type Target = VaultParts;
+
+    fn deref(&self) -> &VaultParts {
+        &self.0
+    }
 }
 
 /// Where the vault keeps its data.
@@ -208,7 +222,7 @@ impl Vault {
         let serving = serving::ReadModel::load(&db).await?;
         let search_index = search::SearchIndex::open(&storage.data_dir.join("search-index"), &db).await?;
         let passwords = credentials::PasswordChecks::new(DEFAULT_PASSWORD_CHECKS);
-        Ok(Vault {
+        Ok(Vault(std::sync::Arc::new(VaultParts {
             db,
             cookie_key,
             serving,
@@ -220,13 +234,19 @@ impl Vault {
             quotas: quotas::Quotas::default(),
             workspace_creators: workspaces::WorkspaceCreators::default(),
             following: Default::default(),
-        })
+        })))
+    }
+
+    /// The parts, to change one while the vault is being set up (before it is shared:
+    /// afterwards the change would copy them for this handle alone).
+    fn parts_mut(&mut self) -> &mut VaultParts {
+        std::sync::Arc::make_mut(&mut self.0)
     }
 
     /// At most `at_once` password hashes run at the same time (each costs about 19 MiB and
     /// tens of milliseconds); more wait briefly for a turn, then are refused as busy.
     pub fn limit_password_checks(mut self, at_once: usize) -> Vault {
-        self.passwords = credentials::PasswordChecks::new(at_once);
+        self.parts_mut().passwords = credentials::PasswordChecks::new(at_once);
         self
     }
 

@@ -86,7 +86,7 @@ impl Vault {
     /// At most `per_minute` sign-in, setup and join attempts a minute per address and per
     /// account (the tests raise it; the default is [`DEFAULT_ATTEMPTS_PER_MINUTE`]).
     pub fn limit_attempts(mut self, per_minute: u32) -> Vault {
-        self.attempts = AttemptLimits::new(per_minute);
+        self.parts_mut().attempts = AttemptLimits::new(per_minute);
         self
     }
 
@@ -103,7 +103,7 @@ impl Vault {
     /// At most `per_second` SDK reads a second per API key (a burst of one second's worth
     /// at once); past it, reads answer 429 with `Retry-After`. Off unless called.
     pub fn limit_reads_per_key(mut self, per_second: u32) -> Vault {
-        self.serving.read_limit =
+        self.parts_mut().serving.read_limit =
             NonZeroU32::new(per_second).map(|rate| Arc::new(RateLimiter::keyed(Quota::per_second(rate))));
         self
     }

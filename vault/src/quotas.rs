@@ -199,7 +199,7 @@ impl Room {
 impl Vault {
     /// Sets the quotas (the server passes its settings; [`Quotas::default`] otherwise).
     pub fn with_quotas(mut self, quotas: Quotas) -> Vault {
-        self.quotas = quotas;
+        self.parts_mut().quotas = quotas;
         self
     }
 

@@ -49,7 +49,7 @@ impl WorkspaceCreators {
 impl Vault {
     /// Sets who may create workspaces (everyone unless called).
     pub fn with_workspace_creators(mut self, creators: WorkspaceCreators) -> Vault {
-        self.workspace_creators = creators;
+        self.parts_mut().workspace_creators = creators;
         self
     }
 
