@@ -1,7 +1,8 @@
 """The real Langfuse Python SDK manages prompts on PromptVault with a personal access token:
 create (text and chat, with config, labels and tags), get by label and by version, update the
-labels, list; and a read key is refused a write. Run by tests/langfuse.spec.ts with the
-server's address, a token and a live key. Exits non-zero, saying what differed."""
+labels, list; a composed prompt read resolved and as written; and a read key is refused a
+write. Run by tests/langfuse.spec.ts with the server's address, a token and a live key.
+Exits non-zero, saying what differed."""
 
 import os
 
@@ -70,4 +71,16 @@ except Exception as error:  # the SDK's own AccessDeniedError (403)
     print(f"read key refused a write: {type(error).__name__}")
 else:
     raise SystemExit("a read key created a prompt")
+
+# Composition: a prompt includes another with Langfuse's tag; reads serve it resolved (pinned
+# when published), and the API's resolve=False serves the text as written.
+writer.create_prompt(name="py/tone", prompt="Be kind to {{customer}}.", labels=["production"])
+written = "Answer {{question}}. @@@langfusePrompt:name=py/tone|label=production@@@"
+writer.create_prompt(name="py/reply", prompt=written, labels=["production"])
+composed = reader.get_prompt("py/reply", **fresh)
+expect("resolved", composed.prompt, "Answer {{question}}. Be kind to {{customer}}.")
+expect("compiled", composed.compile(question="why", customer="Ada"), "Answer why. Be kind to Ada.")
+expect("raw", reader.api.prompts.get("py/reply", resolve=False).prompt, written)
+writer.create_prompt(name="py/tone", prompt="Be brief.", labels=["production"])
+expect("pinned", reader.get_prompt("py/reply", **fresh).prompt, composed.prompt)
 print("python writes: ok")

@@ -21,6 +21,7 @@ mod accounts;
 mod activity;
 mod attempts;
 mod changes;
+mod composition;
 mod connections;
 pub mod content;
 mod credentials;

@@ -36,6 +36,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0014_delivery_claims.sql"),
     migration_file!("sqlite", "0015_labels.sql"),
     migration_file!("sqlite", "0016_workspace_usage.sql"),
+    migration_file!("sqlite", "0017_composition.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -48,6 +49,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0007_delivery_claims.sql"),
     migration_file!("postgres", "0008_labels.sql"),
     migration_file!("postgres", "0009_workspace_usage.sql"),
+    migration_file!("postgres", "0010_composition.sql"),
 ];
 
 /// The migrator of one backend's files.

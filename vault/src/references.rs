@@ -153,13 +153,7 @@ pub fn resolve(
         depth = depth.max(content.depth + 1);
         size += content.text.len();
         if size > limit {
-            return Err(VaultError::invalid(
-                "source",
-                format!(
-                    "with what {} includes, the text would hold at least {size} bytes, over the {limit} allowed",
-                    reference.tag()
-                ),
-            ));
+            return Err(too_large(reference, size, limit));
         }
         included.push(content.text);
     }
@@ -172,6 +166,18 @@ pub fn resolve(
     }
     resolved.push_str(&text[from..]);
     Ok(Resolved { text: resolved, depth })
+}
+
+/// The refusal of a text that, with what `reference` includes, holds `size` bytes, over
+/// `limit`.
+pub fn too_large(reference: &Reference, size: usize, limit: usize) -> VaultError {
+    VaultError::invalid(
+        "source",
+        format!(
+            "with what {} includes, the text would hold at least {size} bytes, over the {limit} allowed",
+            reference.tag()
+        ),
+    )
 }
 
 fn malformed(tag: &str, why: &str) -> VaultError {

@@ -23,10 +23,15 @@ pub(crate) fn status_from_db(raw: &str) -> Result<Status> {
 pub struct Version {
     pub number: VersionNumber,
     pub status: Status,
-    /// Its text or chat messages (the prompt's type).
+    /// Its text or chat messages (the prompt's type), as written: references included.
     pub body: Body,
-    /// Its `{{variables}}`, each once, in order, as saved with it (never scanned again on
-    /// the way to a reader).
+    /// Its content with the prompts it includes in place, when it includes any: pinned when
+    /// it was published, resolved when read for a draft (see `composition`).
+    pub resolved: Option<Body>,
+    /// Levels of includes its resolved content holds (0: none).
+    pub depth: usize,
+    /// The `{{variables}}` of what it serves (its resolved content), each once, in order,
+    /// as saved with it (never scanned again on the way to a reader).
     pub variables: Vec<String>,
     pub config: Config,
     pub message: String,
@@ -39,9 +44,18 @@ pub struct Version {
 }
 
 impl Version {
-    /// The version JSON of the API, webhooks and SDK reads; with its source (or messages) or
-    /// without.
+    /// The version JSON of the API and webhooks; with its source (or messages) as written,
+    /// references included, or without.
     pub fn to_json(&self, with_source: bool) -> VersionJson {
+        self.json_with(with_source.then_some(&self.body))
+    }
+
+    /// The version JSON of a read: what it serves, the included prompts in place.
+    pub fn to_served_json(&self) -> VersionJson {
+        self.json_with(Some(self.served_body()))
+    }
+
+    fn json_with(&self, body: Option<&Body>) -> VersionJson {
         let named = Named {
             number: self.number,
             status: self.status,
@@ -52,17 +66,20 @@ impl Version {
             created_at: self.created_at,
         };
         let json = VersionJson { config: Some(self.config.clone()), ..named.into_json() };
-        if !with_source {
-            return json;
-        }
-        match &self.body {
-            Body::Text(text) => VersionJson { source: Some(text.clone()), ..json },
-            Body::Chat(messages) => VersionJson { messages: Some(messages.clone()), ..json },
+        match body {
+            None => json,
+            Some(Body::Text(text)) => VersionJson { source: Some(text.clone()), ..json },
+            Some(Body::Chat(messages)) => VersionJson { messages: Some(messages.clone()), ..json },
         }
     }
 
     pub fn kind(&self) -> PromptType {
         self.body.kind()
+    }
+
+    /// What a read serves: the resolved content, or the body when it includes nothing.
+    pub fn served_body(&self) -> &Body {
+        self.resolved.as_ref().unwrap_or(&self.body)
     }
 
     /// A text prompt's text; empty for a chat prompt (see `body`).
@@ -109,15 +126,19 @@ impl From<Version> for VersionJson {
     }
 }
 
-pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.variables, v.config, v.message, v.created_at, \
-     v.revision, m.name as author, m.email as author_email, \
+pub(crate) const VERSION_COLUMNS: &str = "v.number, v.status, v.source, v.resolved, v.depth, v.variables, v.config, \
+     v.message, v.created_at, v.revision, m.name as author, m.email as author_email, \
      (select kind from prompts where id = v.prompt_id) as kind";
 
 pub(crate) fn version_from_row(row: &AnyRow) -> Result<Version> {
+    let kind: String = row.try_get("kind")?;
+    let resolved: Option<String> = row.try_get("resolved")?;
     Ok(Version {
         number: number_from_db(row.try_get("number")?)?,
         status: status_from_db(&row.try_get::<String, _>("status")?)?,
-        body: content::body_from_db(&row.try_get::<String, _>("kind")?, row.try_get("source")?)?,
+        body: content::body_from_db(&kind, row.try_get("source")?)?,
+        resolved: resolved.map(|resolved| content::body_from_db(&kind, resolved)).transpose()?,
+        depth: usize::try_from(row.try_get::<i64, _>("depth")?).unwrap_or(0),
         variables: content::variables_from_db(row.try_get::<Option<String>, _>("variables")?.as_deref()),
         config: content::config_from_db(&row.try_get::<String, _>("config")?)?,
         message: row.try_get("message")?,

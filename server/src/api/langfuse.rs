@@ -65,9 +65,10 @@ pub(crate) async fn read_prompt(
         Err(response) => return response,
     };
     let (label, version) = label_and_version(query.as_deref());
+    let resolved = resolves(query.as_deref());
     match caller {
         Caller::Key(secret) => {
-            match vault.read_langfuse(&secret, &name, label.as_deref(), version.as_deref()).await {
+            match vault.read_langfuse(&secret, &name, (label.as_deref(), version.as_deref()), resolved).await {
                 Ok(body) => json(StatusCode::OK, body),
                 Err(refusal) => refused(refusal),
             }
@@ -84,7 +85,7 @@ pub(crate) async fn read_prompt(
                 Ok(number) => number,
                 Err(response) => return response,
             };
-            match vault.langfuse_version(&actor, &name, label.as_deref(), number).await {
+            match vault.langfuse_version(&actor, &name, (label.as_deref(), number), resolved).await {
                 Ok(prompt) => json_of(StatusCode::OK, &prompt),
                 Err(error) => vault_refused(error),
             }
@@ -103,6 +104,13 @@ pub(super) fn label_and_version(query: Option<&str>) -> (Option<String>, Option<
         }
     }
     (label, version)
+}
+
+/// Whether a read serves the text with the prompts it includes in place: yes, unless the
+/// query says `resolve=false` (the text as written, its references as tags).
+fn resolves(query: Option<&str>) -> bool {
+    !url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(key, value)| key == "resolve" && value.eq_ignore_ascii_case("false"))
 }
 
 /// `GET /api/public/v2/prompts`: the list, a page at a time.

@@ -134,3 +134,27 @@ async fn a_read_key_only_reads_and_every_refusal_is_langfuse_shaped() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_composed_prompt_is_read_resolved_and_with_resolve_false_as_written() {
+    let (app, pat, key) = app().await;
+    let piece = json!({"name": "tone", "prompt": "Be kind.", "labels": ["production"]});
+    assert_eq!(call(&app, Method::POST, PROMPTS, &pat, Some(piece)).await.0, 201);
+    let written = "Hi {{name}}. @@@langfusePrompt:name=tone|label=production@@@";
+    let reply = json!({"name": "reply", "prompt": written, "labels": ["production"]});
+    let (status, made) = call(&app, Method::POST, PROMPTS, &pat, Some(reply)).await;
+    assert_eq!((status, &made["prompt"]), (201, &json!(written)), "a write answers what it was sent");
+    for secret in [&key, &pat] {
+        let (_, resolved) = call(&app, Method::GET, &format!("{PROMPTS}/reply"), secret, None).await;
+        assert_eq!(resolved["prompt"], "Hi {{name}}. Be kind.");
+        let (_, raw) = call(&app, Method::GET, &format!("{PROMPTS}/reply?resolve=false"), secret, None).await;
+        assert_eq!(raw["prompt"], written);
+    }
+    let missing = json!({"name": "other", "prompt": "@@@langfusePrompt:name=nope|label=production@@@",
+                         "labels": ["production"]});
+    let (status, error) = call(&app, Method::POST, PROMPTS, &pat, Some(missing)).await;
+    assert_eq!((status, &error["error"]), (400, &json!("InvalidRequestError")), "{error}");
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("name=nope|label=production")), "{error}");
+    let (_, plain) = read(app.client.get(format!("{}/v1/prompts/reply", app.base)).bearer_auth(&key).send().await.expect("send")).await;
+    assert_eq!(plain["source"], "Hi {{name}}. Be kind.", "the SDK read serves it resolved");
+}

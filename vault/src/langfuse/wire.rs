@@ -54,12 +54,13 @@ fn from_langfuse_message(mut message: Value) -> Value {
 }
 
 /// Version `version` of prompt `name` (of id `prompt_id`, in workspace `workspace_id`) as
-/// the Langfuse API answers it, with `labels` (Langfuse's names, in order) and `tags`.
+/// the Langfuse API answers it, with `labels` (Langfuse's names, in order) and `tags`; its
+/// text with the prompts it includes in place when `resolved`, or as written (`resolve=false`).
 pub(crate) fn prompt_json(
     workspace_id: i64,
     prompt_id: i64,
     name: &str,
-    version: &Version,
+    (version, resolved): (&Version, bool),
     labels: Vec<String>,
     tags: Vec<String>,
 ) -> LangfusePromptJson {
@@ -70,7 +71,7 @@ pub(crate) fn prompt_json(
         name: name.to_owned(),
         version: n,
         kind: version.body.kind().as_str().to_owned(),
-        prompt: langfuse_prompt(&version.body),
+        prompt: langfuse_prompt(if resolved { version.served_body() } else { &version.body }),
         config: version.config.clone(),
         labels,
         tags,

@@ -137,7 +137,7 @@ impl Vault {
             set_tags_in(&mut tx, actor, &prompt, tags).await?;
         }
         move_labels_in(&mut tx, actor, &name, &labels, version.number, &mut label_room).await?;
-        let json = langfuse_version_in(&mut tx, actor, &name, version.number).await?;
+        let json = langfuse_version_in(&mut tx, actor, &name, version.number, false).await?;
         self.finish_changes(tx, true).await?;
         Ok(json)
     }
@@ -159,7 +159,7 @@ impl Vault {
         let prompt = lock_prompt(&mut tx, actor, name.as_str()).await?;
         find_version(&mut tx, &prompt, number).await?;
         move_labels_in(&mut tx, actor, &name, &labels, number, &mut label_room).await?;
-        let json = langfuse_version_in(&mut tx, actor, &name, number).await?;
+        let json = langfuse_version_in(&mut tx, actor, &name, number, false).await?;
         self.finish_changes(tx, !labels.is_empty()).await?;
         Ok(json)
     }
@@ -220,13 +220,14 @@ impl Vault {
 
     /// Version `number`, or the version holding `label` (`production` by default), of prompt
     /// `name` as a member reads it through the Langfuse API: published versions only, as
-    /// Langfuse has no drafts.
+    /// Langfuse has no drafts. Its text with the prompts it includes in place when
+    /// `resolved`, or as written.
     pub async fn langfuse_version(
         &self,
         actor: &Actor,
         name: &str,
-        label: Option<&str>,
-        number: Option<VersionNumber>,
+        (label, number): (Option<&str>, Option<VersionNumber>),
+        resolved: bool,
     ) -> Result<LangfusePromptJson> {
         actor.require(Permission::Read)?;
         let name = PromptName::parse(name)?;
@@ -249,7 +250,7 @@ impl Vault {
                 "{name} {number} is a draft; drafts are not served by number"
             )));
         }
-        langfuse_version_in(&mut tx, actor, &name, number).await
+        langfuse_version_in(&mut tx, actor, &name, number, resolved).await
     }
 }
 
@@ -319,12 +320,14 @@ async fn newest_published(
 }
 
 /// Version `number` of prompt `name` as the Langfuse API answers it: its labels as they are
-/// now (most recently moved first, `production` for live, `latest` last) and the prompt's tags.
+/// now (most recently moved first, `production` for live, `latest` last) and the prompt's
+/// tags; its text resolved or as written (what a write answers: the text it was sent).
 pub(crate) async fn langfuse_version_in(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     name: &PromptName,
     number: VersionNumber,
+    resolved: bool,
 ) -> Result<LangfusePromptJson> {
     let prompt = find_prompt(tx, actor, name.as_str()).await?;
     let version = find_version(tx, &prompt, number).await?;
@@ -348,5 +351,5 @@ pub(crate) async fn langfuse_version_in(
         .await?
         .remove(name.as_str())
         .unwrap_or_default();
-    Ok(prompt_json(actor.workspace_id, prompt.id, name.as_str(), &version, labels, tags))
+    Ok(prompt_json(actor.workspace_id, prompt.id, name.as_str(), (&version, resolved), labels, tags))
 }

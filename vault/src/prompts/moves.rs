@@ -8,6 +8,8 @@ use types::PersonJson;
 
 use crate::Result;
 use crate::access::Actor;
+use crate::composition::{self, When};
+use crate::content;
 use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
@@ -230,17 +232,29 @@ pub(crate) async fn clear_own_labels_on(
     Ok(())
 }
 
+/// Publishes draft `number`: its references are resolved and pinned (refused, 422, when one
+/// names anything but a published version of a text prompt), and it serves that content, with
+/// the variables of that content, for ever.
 pub(crate) async fn publish(
     tx: &mut Transaction<'_, Any>,
     prompt: &PromptRow,
     number: VersionNumber,
 ) -> Result<()> {
-    sqlx::query("update versions set status = 'live' where prompt_id = $1 and number = $2")
-        .bind(prompt.id)
-        .bind(number.get())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    let draft = find_version(tx, prompt, number).await?;
+    let composed = composition::compose(tx, prompt.id, &prompt.name, &draft.body, When::Publishing).await?;
+    let served = composed.resolved.as_ref().unwrap_or(&draft.body);
+    let version_id: i64 = sqlx::query_scalar(
+        "update versions set status = 'live', resolved = $3, depth = $4, variables = $5 \
+         where prompt_id = $1 and number = $2 returning id",
+    )
+    .bind(prompt.id)
+    .bind(number.get())
+    .bind(composed.resolved.as_ref().map(content::stored_source))
+    .bind(i64::try_from(composed.depth).unwrap_or(i64::MAX))
+    .bind(content::stored_variables(served))
+    .fetch_one(&mut **tx)
+    .await?;
+    composition::write_pins(tx, version_id, &composed).await
 }
 
 async fn move_pointer(

@@ -120,7 +120,7 @@ impl Vault {
         let values: Vec<(&str, &str)> =
             arguments.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
         // Every variable has its value: lenient only keeps the placeholders and ignores extras.
-        let messages = match version.body.compile(&values, &[], Mode::Lenient) {
+        let messages = match version.served_body().compile(&values, &[], Mode::Lenient) {
             Ok(Body::Text(text)) => vec![(AgentRole::User, text)],
             Ok(Body::Chat(messages)) => messages.into_iter().filter_map(agent_message).collect(),
             Err(error) => return Err(AgentRefused::InvalidArguments(error.to_string())),

@@ -29,6 +29,9 @@ pub(super) struct PromptEntry {
     pub(super) order: Vec<Arc<str>>,
     /// The prompt's tags, for the Langfuse API.
     pub(super) tags: Vec<String>,
+    /// The prompts its labels' drafts include: a draft resolves its references when read,
+    /// so it is read anew when one of them changes.
+    pub(super) includes: Vec<Arc<str>>,
     /// The change-feed revision at which what each label points at last changed (the ids
     /// of the stream events that report it); `since` for a label not named here.
     pub(super) changed: HashMap<Arc<str>, i64>,

@@ -76,7 +76,7 @@ enum Outcome {
 }
 
 impl ReadModel {
-    fn read_langfuse(&self, token: &str, name: &str, wanted: Wanted) -> Outcome {
+    fn read_langfuse(&self, token: &str, name: &str, wanted: Wanted, resolved: bool) -> Outcome {
         let model = self.lock_read();
         let key = match self.reader(&model, token) {
             Ok(key) => key,
@@ -108,7 +108,7 @@ impl ReadModel {
             },
         };
         match version {
-            Some(version) => match body(key.workspace_id, name, prompt, &version) {
+            Some(version) => match body(key.workspace_id, name, prompt, (&version, resolved)) {
                 Ok(body) => Outcome::Body(body),
                 Err(error) => {
                     tracing::error!(%error, "serialising a Langfuse prompt failed");
@@ -122,7 +122,12 @@ impl ReadModel {
 
 /// The version as the Langfuse API answers it, with the labels (pointers) at it as they are
 /// now, most recently moved first (`production` for live), `latest` last.
-fn body(workspace_id: i64, name: &str, prompt: &PromptEntry, version: &Version) -> serde_json::Result<Bytes> {
+fn body(
+    workspace_id: i64,
+    name: &str,
+    prompt: &PromptEntry,
+    (version, resolved): (&Version, bool),
+) -> serde_json::Result<Bytes> {
     let n = version.number.get();
     let at = |served: Option<&Arc<Served>>| served.is_some_and(|s| s.version.number.get() == n);
     let mut labels = Vec::new();
@@ -139,28 +144,29 @@ fn body(workspace_id: i64, name: &str, prompt: &PromptEntry, version: &Version) 
     if prompt.latest.as_ref().is_some_and(|latest| latest.number.get() == n) {
         labels.push("latest".to_owned());
     }
-    let json = prompt_json(workspace_id, prompt.id, name, version, labels, prompt.tags.clone());
+    let json = prompt_json(workspace_id, prompt.id, name, (version, resolved), labels, prompt.tags.clone());
     serde_json::to_vec(&json).map(Bytes::from)
 }
 
 impl Vault {
-    /// A read as the Langfuse SDKs make it: `label` and `version` are the query's. Served
+    /// A read as the Langfuse SDKs make it: `label`, `version` and `resolve` are the
+    /// query's (`resolve=false`: the text as written, its references unresolved). Served
     /// from memory; the first read of a pinned version loads it once.
     pub async fn read_langfuse(
         &self,
         token: &str,
         name: &str,
-        label: Option<&str>,
-        version: Option<&str>,
+        (label, version): (Option<&str>, Option<&str>),
+        resolved: bool,
     ) -> Result<Bytes, LangfuseRefused> {
         let wanted = wanted(label, version)?;
-        match self.serving.read_langfuse(token, name, wanted.clone()) {
+        match self.serving.read_langfuse(token, name, wanted.clone(), resolved) {
             Outcome::Body(body) => Ok(body),
             Outcome::Refused(refused) => Err(refused),
             Outcome::Pinned { prompt_id, label, number } => {
                 let loaded = self.serving.load_pinned(&self.db, prompt_id, name, number, label).await;
                 match loaded {
-                    Ok(Some(_)) => match self.serving.read_langfuse(token, name, wanted) {
+                    Ok(Some(_)) => match self.serving.read_langfuse(token, name, wanted, resolved) {
                         Outcome::Body(body) => Ok(body),
                         Outcome::Refused(refused) => Err(refused),
                         Outcome::Pinned { .. } => Err(not_published(number)),

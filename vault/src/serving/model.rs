@@ -17,7 +17,8 @@ use crate::serving::entry::{PromptEntry, Reading};
 use crate::serving::keys::{KEY_COLUMNS, KeyEntry, TokenHash, hash_token, key_from_row};
 use crate::serving::rendering::{Served, serve, version_row};
 use crate::serving::updates::{StreamCounts, Update, Updates};
-use crate::version::Status;
+use crate::composition::{self, When};
+use crate::version::{Status, Version};
 use crate::{Result, Vault};
 
 /// Why a read got nothing.
@@ -65,6 +66,12 @@ pub(crate) enum Pinned {
 }
 
 impl Model {
+    /// The prompts of workspace `workspace_id` that serve a draft including prompt `name`.
+    fn draft_dependents(&self, workspace_id: i64, name: &str) -> Vec<i64> {
+        let Some(prompts) = self.prompts.get(&workspace_id) else { return Vec::new() };
+        prompts.values().filter(|entry| entry.includes.iter().any(|n| &**n == name)).map(|entry| entry.id).collect()
+    }
+
     /// The bundles built since the last change (a poisoned lock is safe: each use is one
     /// lookup or one insert).
     pub(super) fn bundles(&self) -> std::sync::MutexGuard<'_, BundleCache> {
@@ -225,8 +232,25 @@ impl ReadModel {
 
     /// Rebuilds what prompt `id` serves from the database (a prompt that is not there has
     /// nothing to serve), as of change-feed revision `revision`: what changed for a kind of
-    /// key is marked changed then, and open streams are told.
+    /// key is marked changed then, and open streams are told. Then the same for each prompt
+    /// that serves a draft including it (a draft resolves its references when read), level
+    /// by level, each once.
     pub async fn refresh_prompt(&self, db: &Db, id: i64, revision: i64) -> Result<()> {
+        let mut waiting = vec![id];
+        let mut done = HashSet::new();
+        while let Some(id) = waiting.pop() {
+            if !done.insert(id) {
+                continue;
+            }
+            if let Some((workspace_id, name)) = self.refresh_one(db, id, revision).await? {
+                waiting.extend(self.lock_read().draft_dependents(workspace_id, &name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds what prompt `id` serves; its workspace and name, if it is there.
+    async fn refresh_one(&self, db: &Db, id: i64, revision: i64) -> Result<Option<(i64, String)>> {
         let _one_at_a_time = self.refreshing.lock().await;
         let row = sqlx::query(
             "select p.workspace_id, p.name, p.live_number, p.staging_number, w.staging_enabled \
@@ -235,15 +259,24 @@ impl ReadModel {
         .bind(id)
         .fetch_optional(&db.read)
         .await?;
-        let Some(row) = row else { return Ok(()) };
+        let Some(row) = row else { return Ok(None) };
         let workspace_id: i64 = row.try_get("workspace_id")?;
         let name: String = row.try_get("name")?;
         let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
+        // The prompts its drafts include, served or not: when one changes, they are read anew.
+        let includes = std::sync::Mutex::new(Vec::new());
         let served = |number: Option<i64>, label: Arc<str>| {
             let name = name.clone();
+            let includes = &includes;
             async move {
                 let Some(number) = number else { return Ok::<_, VaultError>(None) };
                 let version = version_row(db, id, number).await?.ok_or(sqlx::Error::RowNotFound)?;
+                if version.status == Status::Draft {
+                    let names = crate::content::references_of(&version.body, &name).unwrap_or_default();
+                    let mut includes = includes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    includes.extend(names.into_iter().map(|r| Arc::<str>::from(r.name.as_str())));
+                }
+                let Some(version) = resolved_draft(db, id, &name, version).await? else { return Ok(None) };
                 Ok(Some(Arc::new(serve(&name, version, &label)?)))
             }
         };
@@ -291,9 +324,13 @@ impl ReadModel {
             latest,
             order,
             tags,
+            includes: Vec::new(),
             changed: HashMap::new(),
             since: revision,
         };
+        entry.includes = includes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entry.includes.sort_unstable();
+        entry.includes.dedup();
         let mut model = self.lock_write();
         model.unpublished.retain(|(prompt, _)| *prompt != id);
         let prompts = model.prompts.entry(workspace_id).or_default();
@@ -301,13 +338,12 @@ impl ReadModel {
             Some(old) => entry.keep_unchanged(old),
             None => true,
         };
-        let name: Arc<str> = Arc::from(name.as_str());
-        prompts.insert(name.to_string(), entry);
+        prompts.insert(name.clone(), entry);
         drop(model);
         if changed {
-            self.updates.send(Update::Prompt { workspace_id, name });
+            self.updates.send(Update::Prompt { workspace_id, name: Arc::from(name.as_str()) });
         }
-        Ok(())
+        Ok(Some((workspace_id, name)))
     }
 
     /// What `token` reads for prompt `name`: the key's label, or a pinned published version.
@@ -363,6 +399,32 @@ impl ReadModel {
                 (last > key.flushed.load(Ordering::Relaxed)).then(|| (key.clone(), last))
             })
             .collect()
+    }
+}
+
+/// `version` as a label serves it: a draft with its references resolved against the
+/// workspace as it is now; `None` (logged) when one no longer resolves (its prompt or label
+/// is gone, or it became a cycle), so that the label serves nothing rather than the tags.
+/// A published version was resolved when it was published.
+async fn resolved_draft(db: &Db, prompt_id: i64, name: &str, mut version: Version) -> Result<Option<Version>> {
+    if version.status == Status::Published {
+        return Ok(Some(version));
+    }
+    let mut conn = db.read.acquire().await?;
+    match composition::compose(&mut conn, prompt_id, name, &version.body, When::Reading).await {
+        Ok(composed) => {
+            if let Some(resolved) = composed.resolved {
+                version.variables = resolved.variables();
+                version.resolved = Some(resolved);
+                version.depth = composed.depth;
+            }
+            Ok(Some(version))
+        }
+        Err(VaultError::Invalid { message, .. }) => {
+            tracing::warn!(prompt = name, version = %version.number, %message, "a draft's references do not resolve; not served");
+            Ok(None)
+        }
+        Err(error) => Err(error),
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Served {
 pub(super) fn serve(name: &str, version: Version, label: &str) -> Result<Served> {
     let body = ServedPrompt {
         name: name.to_owned(),
-        version: version.to_json(true),
+        version: version.to_served_json(),
         label: label.to_owned(),
         channel: Channel::parse(label),
     };

@@ -176,11 +176,11 @@ async fn an_import_never_publishes_without_the_right_to() {
         let version = vault.version(&owner, "greeting", v(n)).await.expect("version");
         assert_eq!(version.status, Status::Draft, "v{n} waits for a review");
     }
-    let latest = vault.read_langfuse(&key, "greeting", Some("latest"), None).await;
+    let latest = vault.read_langfuse(&key, "greeting", (Some("latest"), None), true).await;
     assert!(latest.is_err(), "nothing unreviewed is served: {latest:?}");
     let request = report[0].requested.expect("request");
     vault.approve_request(&owner, request).await.expect("approved");
-    assert!(vault.read_langfuse(&key, "greeting", Some("production"), None).await.is_ok());
+    assert!(vault.read_langfuse(&key, "greeting", (Some("production"), None), true).await.is_ok());
 }
 
 #[tokio::test]

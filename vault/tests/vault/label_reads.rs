@@ -81,7 +81,7 @@ async fn the_langfuse_api_reads_a_label_key_by_its_label_and_names_every_label_o
     let eu = f.vault.create_label_key(&f.owner, KeyKind::Live, "eu app", Some("eu")).await.expect("eu key");
     f.vault.move_label(&f.owner, PROMPT, "eu", Some(v(1))).await.expect("eu on v1");
     for label in [None, Some("production"), Some("eu")] {
-        let body = f.vault.read_langfuse(&eu.token, PROMPT, label, None).await.expect("read");
+        let body = f.vault.read_langfuse(&eu.token, PROMPT, (label, None), true).await.expect("read");
         let body: Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(
             body["labels"],
@@ -89,7 +89,7 @@ async fn the_langfuse_api_reads_a_label_key_by_its_label_and_names_every_label_o
             "newest move first: {label:?}"
         );
     }
-    let other = f.vault.read_langfuse(&eu.token, PROMPT, Some("qa"), None).await;
+    let other = f.vault.read_langfuse(&eu.token, PROMPT, (Some("qa"), None), true).await;
     assert!(matches!(other, Err(vault::LangfuseRefused::NotFound(m)) if m.contains("this key reads eu")));
 }
 

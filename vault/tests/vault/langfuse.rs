@@ -30,7 +30,7 @@ impl Fixture {
         label: Option<&str>,
         version: Option<&str>,
     ) -> Result<Value, LangfuseRefused> {
-        let body = self.vault.read_langfuse(key, PROMPT, label, version).await?;
+        let body = self.vault.read_langfuse(key, PROMPT, (label, version), true).await?;
         Ok(serde_json::from_slice(&body).expect("json"))
     }
 
@@ -64,7 +64,7 @@ async fn each_label_reads_what_the_contract_says() {
     assert!(matches!(f.langfuse(live, Some("canary"), None).await, Err(LangfuseRefused::NotFound(_))));
     assert!(matches!(f.langfuse(live, Some("latest"), Some("1")).await, Err(LangfuseRefused::BadRequest(_))));
     assert!(matches!(f.langfuse("pv_live_nope", None, None).await, Err(LangfuseRefused::Unauthorized)));
-    let missing = f.vault.read_langfuse(live, "no/such", None, None).await;
+    let missing = f.vault.read_langfuse(live, "no/such", (None, None), true).await;
     assert!(matches!(missing, Err(LangfuseRefused::NotFound(_))));
 }
 

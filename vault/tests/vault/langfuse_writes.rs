@@ -59,7 +59,7 @@ async fn a_create_is_a_new_published_version_with_its_labels_and_tags() {
     let state = f.vault.prompt(&f.owner, "movie-critic").await.expect("prompt");
     assert_eq!((state.live, state.versions), (Some(v(1)), 2));
     assert_eq!(f.vault.version(&f.owner, "movie-critic", v(2)).await.expect("v2").status, Status::Published);
-    let v1 = f.vault.langfuse_version(&f.owner, "movie-critic", None, Some(v(1))).await.expect("v1");
+    let v1 = f.vault.langfuse_version(&f.owner, "movie-critic", (None, Some(v(1))), true).await.expect("v1");
     assert_eq!(v1.labels, ["production", "eu"], "latest moved on");
 
     let cleared = LangfuseCreate { tags: Some(Vec::new()), ..create("movie-critic", json!("x"), &[]) };
@@ -143,7 +143,7 @@ async fn new_labels_move_onto_a_version_newest_first() {
     let moved =
         f.vault.langfuse_label(&f.owner, "p", v(1), &["production".into()]).await.expect("live back to v1");
     assert_eq!(moved.labels, ["production", "staging", "qa"], "new first, then those it had");
-    let v2 = f.vault.langfuse_version(&f.owner, "p", Some("latest"), None).await.expect("latest");
+    let v2 = f.vault.langfuse_version(&f.owner, "p", (Some("latest"), None), true).await.expect("latest");
     assert_eq!((v2.version, v2.labels.clone()), (2, vec!["latest".to_owned()]));
     assert_refused(
         f.vault.langfuse_label(&f.owner, "p", v(1), &["latest".into()]).await,
@@ -200,14 +200,14 @@ async fn a_member_reads_any_label_and_published_versions_only() {
     let viewer: Actor = f.member(Role::Viewer).await;
     for label in [None, Some("production"), Some("eu"), Some("latest")] {
         assert_eq!(
-            f.vault.langfuse_version(&viewer, "p", label, None).await.expect("read").version,
+            f.vault.langfuse_version(&viewer, "p", (label, None), true).await.expect("read").version,
             1,
             "{label:?}"
         );
     }
-    assert_refused(f.vault.langfuse_version(&viewer, "p", None, Some(v(2))).await, 404, "draft");
+    assert_refused(f.vault.langfuse_version(&viewer, "p", (None, Some(v(2))), true).await, 404, "draft");
     assert_refused(
-        f.vault.langfuse_version(&viewer, "p", Some("qa"), None).await,
+        f.vault.langfuse_version(&viewer, "p", (Some("qa"), None), true).await,
         404,
         "Prompt not found: 'p' with label 'qa'",
     );
@@ -277,7 +277,7 @@ async fn names_as_langfuse_allows_them_work_on_every_channel() {
         let served = f.vault.read_prompt(&f.live, name, None).await.expect("read by key");
         let served: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
         assert_eq!(served["name"], name);
-        assert_eq!(f.vault.langfuse_version(&f.owner, name, None, None).await.expect("langfuse").name, name);
+        assert_eq!(f.vault.langfuse_version(&f.owner, name, (None, None), true).await.expect("langfuse").name, name);
     }
     for bad in ["a|b", "<script>x</script>", "a//b", "/a", "a/../b"] {
         assert_refused(f.vault.create_prompt(&f.owner, bad).await, 422, "name");

@@ -111,7 +111,7 @@ async fn reads_past_a_keys_configured_rate_wait_and_other_keys_read_on() {
         other => panic!("expected a wait, got {other:?}"),
     }
     assert!(
-        vault.read_langfuse(&busy, crate::helpers::PROMPT, None, None).await.is_err(),
+        vault.read_langfuse(&busy, crate::helpers::PROMPT, (None, None), true).await.is_err(),
         "both read APIs count"
     );
     assert!(

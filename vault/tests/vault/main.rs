@@ -6,6 +6,7 @@
 mod accounts;
 mod activity;
 mod agents;
+mod composition;
 mod faults;
 mod from_langfuse;
 mod fuzz;
