@@ -14,6 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub mod code;
+pub mod composition;
 pub mod content;
 pub mod diff;
 pub mod errors;
@@ -30,6 +31,7 @@ pub mod webhooks;
 pub mod words;
 
 pub use code::{ImportReportJson, ImportedJson, PushReportJson, PushStepJson, PushedJson};
+pub use composition::{DependentJson, DependentLabelJson, PinJson, UpdatedDependentJson};
 pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
 pub use diff::DiffJson;
 pub use errors::{ErrorBody, ErrorJson};

@@ -1,6 +1,7 @@
 //! Prompts, their versions, and the two pointers: the types callers see (`model`), the
 //! operations (`operations`), and the transaction steps other modules compose (`steps`).
 
+mod dependents;
 pub(crate) mod model;
 pub(crate) mod moves;
 pub(crate) mod operations;

@@ -3,7 +3,7 @@
 //! refusals (a draft pinned, a missing prompt, a chat prompt, a cycle, too many levels).
 
 use serde_json::{Value, json};
-use vault::{ChangeRule, KeyKind, LangfuseCreate, NewLabel, PromptType};
+use vault::{ChangeRule, KeyKind, LangfuseCreate, NewLabel, PromptType, SettingsPatch};
 
 use crate::helpers::{Fixture, assert_refused, draft, v};
 
@@ -187,4 +187,47 @@ async fn the_database_keeps_what_a_published_version_embeds() {
         assert!(refused.is_err(), "the database refuses {statement}");
     }
     assert_eq!(read(&f, &f.live, "reply").await["source"], "Be kind.");
+}
+
+#[tokio::test]
+async fn a_hundred_dependents_are_listed_and_updated_in_one_release() {
+    let f = fixture().await;
+    for i in 0..100 {
+        publish(&f, &format!("d/{i:03}"), &format!("{i}: {}", tag("tone", "label=production"))).await;
+    }
+    publish(&f, "fixed", &tag("tone", "version=1")).await;
+    let used = f.vault.dependents(&f.owner, "tone").await.expect("where used");
+    assert_eq!(used.len(), 101);
+    let first = &used[0];
+    assert_eq!((first.prompt.as_str(), first.behind), ("d/000", false));
+    assert_eq!((first.labels[0].label.as_str(), first.labels[0].pins.as_str()), ("live", "v1"));
+
+    publish(&f, "tone", "Be brief.").await;
+    assert!(f.vault.dependents(&f.owner, "tone").await.expect("used").iter().all(|d| d.behind));
+    let review = SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
+    f.vault.update_settings(&f.owner, review).await.expect("review");
+    assert_refused(f.vault.update_dependents(&f.owner, "tone", true).await, 409, "review_required");
+    assert_eq!(read(&f, &f.live, "d/000").await["source"], "0: Be kind.", "nothing changed");
+    let editors = SettingsPatch { live_changes: Some(ChangeRule::Editors), ..Default::default() };
+    f.vault.update_settings(&f.owner, editors).await.expect("editors");
+
+    let updated = f.vault.update_dependents(&f.owner, "tone", true).await.expect("one release");
+    assert_eq!(updated.len(), 101);
+    let skipped: Vec<_> = updated.iter().filter(|u| u.skipped.is_some()).map(|u| u.prompt.as_str()).collect();
+    assert_eq!(skipped, ["fixed"], "a reference by version number pins what it pinned");
+    assert!(updated.iter().filter(|u| u.skipped.is_none()).all(|u| u.to.as_deref() == Some("v2") && u.published));
+    for i in [0, 57, 99] {
+        let name = format!("d/{i:03}");
+        assert_eq!(read(&f, &f.live, &name).await["source"], format!("{i}: Be brief."));
+        let moves = f.vault.deployments(&f.owner, &name).await.expect("deployments");
+        assert_eq!(moves.iter().filter(|m| m.label.as_str() == "live").count(), 2, "one move per prompt");
+    }
+    assert_eq!(read(&f, &f.live, "fixed").await["source"], "Be kind.");
+    let pins = f.vault.pins(&f.owner, "d/000", v(2)).await.expect("pins");
+    assert_eq!((pins[0].reference.as_str(), pins[0].version.as_str()), ("name=tone|label=production", "v2"));
+
+    publish(&f, "tone", "Be calm.").await;
+    let drafts = f.vault.update_dependents(&f.owner, "tone", false).await.expect("drafts");
+    assert!(drafts.iter().filter(|u| u.to.is_some()).all(|u| u.to.as_deref() == Some("v3") && !u.published));
+    assert_eq!(read(&f, &f.live, "d/000").await["source"], "0: Be brief.", "drafts change nothing served");
 }
