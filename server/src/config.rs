@@ -277,6 +277,19 @@ pub enum PromptsCommand {
         /// The folder of prompt files.
         dir: PathBuf,
     },
+    /// List the prompts that include prompt NAME (`@@@langfusePrompt:name=NAME|…@@@`), per
+    /// label with the version of NAME each pins; with --update, make a new version of each
+    /// one whose live version pins an older version of NAME.
+    Dependents {
+        /// The included prompt (`shared/tone`).
+        name: String,
+        /// Make the new versions (drafts unless --publish).
+        #[arg(long)]
+        update: bool,
+        /// Make them live in one release, all or none, under the workspace's rule for live.
+        #[arg(long, requires = "update")]
+        publish: bool,
+    },
 }
 
 impl Config {

@@ -59,5 +59,8 @@ async fn prompts(command: PromptsCommand, remote: &RemoteArgs) -> Result<cli::Ou
             cli::push(&remote, &dir, &message, PushOptions { stage, promote, labels, dry_run }).await
         }
         PromptsCommand::Diff { dir } => cli::diff(&remote, &dir).await,
+        PromptsCommand::Dependents { name, update, publish } => {
+            cli::dependents(&remote, &name, update, publish).await
+        }
     }
 }

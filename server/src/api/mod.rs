@@ -3,6 +3,7 @@
 //! error; the rules live in the vault.
 
 pub(crate) mod code;
+mod composition;
 pub(crate) mod dto;
 mod error;
 mod history;
@@ -97,6 +98,7 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         .merge(team::routes())
         .merge(reviews::routes())
         .merge(labels::routes())
+        .merge(composition::routes())
         .merge(settings::routes())
         .merge(webhooks::routes())
         .merge(code::routes())

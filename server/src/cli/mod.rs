@@ -1,14 +1,16 @@
-//! The command line's client side: `promptvault prompts pull|push|diff` and
+//! The command line's client side: `promptvault prompts pull|push|diff|dependents` and
 //! `promptvault import --from-langfuse`, which talk to a PromptVault server over its
 //! management API with a personal access token. The rules stay the server's (its vault);
 //! this is files, requests and words.
 
+mod dependents;
 mod file;
 mod folder;
 mod langfuse;
 mod prompts;
 mod remote;
 
+pub use dependents::dependents;
 pub use file::{Content, Pulled};
 pub use langfuse::import_from_langfuse;
 pub use prompts::{PullChannel, PushOptions, diff, pull, push};
