@@ -53,3 +53,13 @@ pub struct UpdatedDependentJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
 }
+
+/// A piece of a text as the editor's preview shows it: written here, or included from
+/// another prompt (`"included":"tone v4"`), in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncludedPart {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included: Option<String>,
+}

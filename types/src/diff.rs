@@ -22,6 +22,22 @@ pub struct DiffJson {
     pub messages: Option<Vec<MessageChange>>,
     /// The config's keys whose values differ, by key.
     pub config: Vec<ConfigChange>,
+    /// The references whose included version differs (`tone v4 → v5`); the texts above are
+    /// resolved, the included prompts in place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<PinChange>,
+}
+
+/// One reference whose included version differs between the two versions compared:
+/// `{"reference":"name=tone|label=production","prompt":"tone","from":"v4","to":"v5"}`
+/// (`from` or `to` absent where only one of them holds the reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinChange {
+    pub reference: String,
+    pub prompt: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// Two texts side by side.

@@ -31,7 +31,7 @@ pub mod webhooks;
 pub mod words;
 
 pub use code::{ImportReportJson, ImportedJson, PushReportJson, PushStepJson, PushedJson};
-pub use composition::{DependentJson, DependentLabelJson, PinJson, UpdatedDependentJson};
+pub use composition::{DependentJson, DependentLabelJson, IncludedPart, PinJson, UpdatedDependentJson};
 pub use content::{Body, ChatMessage, Config, MAX_CONFIG_BYTES, MessageRole, PromptType};
 pub use diff::DiffJson;
 pub use errors::{ErrorBody, ErrorJson};

@@ -12,6 +12,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::content::{self, Body, ChatMessage};
 use crate::references::{self, Included, MAX_DEPTH, Reference, Target};
+use crate::version::{Status, Version};
 use crate::{MAX_SOURCE_BYTES, Result, VaultError};
 
 /// A resolution one level down (a draft that includes a draft) is a boxed future: the
@@ -27,11 +28,14 @@ pub(crate) enum When {
     Reading,
 }
 
-/// One reference pinned: the tag's inside as written and the version it embeds.
+/// What one reference resolved to: the tag's inside as written and the version it
+/// embeds (pinned for ever when the version including it was published).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pin {
     pub reference: String,
     pub version_id: i64,
+    pub prompt: String,
+    pub number: i64,
 }
 
 /// A body with its references resolved.
@@ -41,7 +45,8 @@ pub(crate) struct Composed {
     pub resolved: Option<Body>,
     /// Levels of includes (0: none).
     pub depth: usize,
-    /// The published versions it embeds, one per distinct reference.
+    /// What each distinct reference of its own resolved to (published versions only, when
+    /// publishing).
     pub pins: Vec<Pin>,
 }
 
@@ -191,14 +196,15 @@ impl Resolver {
         .ok_or_else(|| refused(format!("{} has no v{number}", reference.name)))?;
         let version_id: i64 = version.try_get("id")?;
         let source: String = version.try_get("source")?;
+        if visiting.len() == 1 {
+            let inside = tag.trim_start_matches(references::OPEN).trim_end_matches("@@@").to_owned();
+            let prompt = reference.name.as_str().to_owned();
+            self.pins.push(Pin { reference: inside, version_id, prompt, number });
+        }
         if version.try_get::<String, _>("status")? == "live" {
             let embedded = embedded_prompts(conn, version_id).await?;
             if let Some(cycle) = visiting.iter().find(|name| embedded.contains(*name)) {
                 return Err(refused(format!("v{number} of {} includes {cycle} already", reference.name)));
-            }
-            if self.when == When::Publishing {
-                let inside = tag.trim_start_matches(references::OPEN).trim_end_matches("@@@").to_owned();
-                self.pins.push(Pin { reference: inside, version_id });
             }
             let text = version.try_get::<Option<String>, _>("resolved")?.unwrap_or(source);
             let depth = usize::try_from(version.try_get::<i64, _>("depth")?).unwrap_or(MAX_DEPTH);
@@ -290,6 +296,55 @@ async fn embedded_prompts(conn: &mut AnyConnection, version_id: i64) -> Result<H
         frontier = next;
     }
     Ok(names)
+}
+
+/// `version` of prompt `prompt_id` (named `name`) as a reader sees it, and what each of its
+/// references resolves to: a published version as it was pinned; a draft resolved against
+/// the workspace as it is now (left as written where a reference no longer resolves).
+pub(crate) async fn as_read(
+    conn: &mut AnyConnection,
+    prompt_id: i64,
+    name: &str,
+    version: &mut Version,
+) -> Result<Vec<Pin>> {
+    if version.status == Status::Published {
+        return pinned(conn, prompt_id, version.number.get()).await;
+    }
+    match compose(conn, prompt_id, name, &version.body, When::Reading).await {
+        Ok(composed) => {
+            if let Some(resolved) = composed.resolved {
+                version.variables = resolved.variables();
+                version.resolved = Some(resolved);
+                version.depth = composed.depth;
+            }
+            Ok(composed.pins)
+        }
+        Err(VaultError::Invalid { .. }) => Ok(Vec::new()),
+        Err(error) => Err(error),
+    }
+}
+
+/// What published version `number` of prompt `prompt_id` pins, by reference.
+pub(crate) async fn pinned(conn: &mut AnyConnection, prompt_id: i64, number: i64) -> Result<Vec<Pin>> {
+    let rows = sqlx::query(
+        "select vp.reference, vp.included_id, p.name, iv.number from version_pins vp \
+         join versions v on v.id = vp.version_id join versions iv on iv.id = vp.included_id \
+         join prompts p on p.id = iv.prompt_id where v.prompt_id = $1 and v.number = $2 order by vp.reference",
+    )
+    .bind(prompt_id)
+    .bind(number)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Pin {
+                reference: row.try_get("reference")?,
+                version_id: row.try_get("included_id")?,
+                prompt: row.try_get("name")?,
+                number: row.try_get("number")?,
+            })
+        })
+        .collect()
 }
 
 /// Pins `composed` to published version `version_id` (in the publishing transaction).

@@ -34,6 +34,9 @@ pub struct HistoryEntry {
     pub created_at: Timestamp,
     /// Empty unless the page was a search.
     pub marks: Marks,
+    /// What a published version includes, pinned when it was published (`tone v4`), in
+    /// the order of its references; empty in search results.
+    pub pins: Vec<String>,
 }
 
 impl HistoryEntry {
@@ -72,7 +75,7 @@ pub struct Found {
     pub entry: HistoryEntry,
 }
 
-const ENTRY_COLUMNS: &str = "v.number, v.status, v.variables, v.message, v.created_at, \
+const ENTRY_COLUMNS: &str = "v.id, v.number, v.status, v.variables, v.message, v.created_at, \
      m.name as author, m.email as author_email, (select kind from prompts where id = v.prompt_id) as kind";
 
 /// The rows of one page, in order, and what the page needs beyond them.
@@ -128,11 +131,16 @@ impl Vault {
     /// be 1 MiB), and the matched words of a search.
     pub async fn history(&self, actor: &Actor, name: &str, page: PageRequest) -> Result<Page<HistoryEntry>> {
         let found = self.prompt_rows(actor, name, &page, ENTRY_COLUMNS).await?;
-        let items = found
+        let mut items: Vec<HistoryEntry> = found
             .rows
             .iter()
             .map(|row| entry_from_row(row, found.highlighter.as_ref()))
             .collect::<Result<_>>()?;
+        let ids: Vec<i64> = found.rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
+        let mut pins = self.pins_of(&ids).await?;
+        for (item, id) in items.iter_mut().zip(&ids) {
+            item.pins = pins.remove(id).unwrap_or_default();
+        }
         Ok(Page { items, next_cursor: found.next_cursor })
     }
 
@@ -245,7 +253,32 @@ fn entry_from_row(row: &AnyRow, highlighter: Option<&Highlighter>) -> Result<His
         author_email,
         created_at: Timestamp(row.try_get("created_at")?),
         marks,
+        pins: Vec::new(),
     })
+}
+
+impl Vault {
+    /// What each of the versions `ids` pins, as `tone v4`, by version id (one query).
+    async fn pins_of(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut pins: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(pins);
+        }
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "select vp.version_id, p.name, iv.number from version_pins vp join versions iv on iv.id = vp.included_id \
+             join prompts p on p.id = iv.prompt_id where vp.version_id in ({}) order by vp.reference",
+            placeholders(1, ids.len())
+        )))
+        .bind_all(ids)
+        .fetch_all(&self.db.read)
+        .await?;
+        for row in &rows {
+            let name: String = row.try_get("name")?;
+            let number = number_from_db(row.try_get("number")?)?;
+            pins.entry(row.try_get("version_id")?).or_default().push(format!("{name} {number}"));
+        }
+        Ok(pins)
+    }
 }
 
 /// The cursor after the page ending with `keys`' last, when more follow.

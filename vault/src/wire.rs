@@ -323,7 +323,14 @@ impl From<VersionDiff> for DiffJson {
             rows: d.diff.rows,
             messages: d.messages,
             config: d.config,
+            pins: d.pins,
         }
+    }
+}
+
+impl From<crate::composition::Pin> for types::PinJson {
+    fn from(pin: crate::composition::Pin) -> Self {
+        types::PinJson { reference: pin.reference, prompt: pin.prompt, version: types::label(pin.number) }
     }
 }
 

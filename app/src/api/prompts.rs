@@ -30,6 +30,8 @@ pub struct VersionRow {
     /// Shown when a search matched it.
     pub author_email: Marked,
     pub created: When,
+    /// What a published version includes, pinned when it was published (`tone v4`).
+    pub pins: Vec<String>,
 }
 
 /// A prompt's pointers and the first page of its history, newest first.
@@ -187,6 +189,7 @@ fn version_row(entry: vault::HistoryEntry, offered: Offered, now: vault::Timesta
         author: marked(entry.author, entry.marks.author),
         author_email: marked(entry.author_email, entry.marks.author_email),
         created: ssr::when(entry.created_at, now),
+        pins: entry.pins,
     }
 }
 

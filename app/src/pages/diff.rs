@@ -64,11 +64,22 @@ fn DiffTable(diff: DiffJson) -> impl IntoView {
         None => rows_table(diff.rows).into_any(),
     };
     let config = diff.config;
+    let pins = (!diff.pins.is_empty()).then(|| {
+        let lines = diff.pins.into_iter().map(|pin| {
+            let from = pin.from.unwrap_or_else(|| "nothing".to_owned());
+            let to = pin.to.unwrap_or_else(|| "nothing".to_owned());
+            view! { <li class="pin-change"><code>{pin.prompt}</code>" "{from}" → "{to}</li> }
+        });
+        view! {
+            <ul class="pin-changes" aria-label="Included prompts">{lines.collect_view()}</ul>
+        }
+    });
     view! {
         <p class="diff-summary">
             <span class="added">"+"{diff.added}</span>" "<span class="removed">"−"{diff.removed}</span>
             " "{unit}", from "{from}" to "{diff.to}
         </p>
+        {pins}
         {body}
         {(!config.is_empty()).then(|| view! { <ConfigDiff changes=config/> })}
     }

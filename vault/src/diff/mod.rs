@@ -6,3 +6,4 @@ mod versions;
 
 pub use lines::{Diff, DiffRow, DiffSide, Segment, side_by_side};
 pub use versions::{ConfigChange, MessageChange, VersionDiff, config, messages};
+pub(crate) use versions::{bodies, pin_changes};

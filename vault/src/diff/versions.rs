@@ -7,6 +7,8 @@ use serde::Serialize;
 use similar::DiffTag;
 
 use crate::access::Actor;
+use crate::composition::Pin;
+use crate::version::Version;
 use crate::content::{Body, ChatMessage, Config};
 use crate::diff::lines::{DEADLINE, Diff, side_by_side};
 use crate::error::VaultError;
@@ -24,9 +26,11 @@ pub struct VersionDiff {
     pub messages: Option<Vec<MessageChange>>,
     /// The config's keys whose values differ, by key.
     pub config: Vec<ConfigChange>,
+    /// The references whose included version differs.
+    pub pins: Vec<PinChange>,
 }
 
-pub use types::diff::{ConfigChange, MessageChange};
+pub use types::diff::{ConfigChange, MessageChange, PinChange};
 
 /// Diffs two chat prompts' messages: equal ones kept in order, a removed message paired with
 /// an added one where both are messages (a changed message), the rest added or removed.
@@ -100,26 +104,61 @@ impl Vault {
         from: Option<VersionNumber>,
         to: VersionNumber,
     ) -> Result<VersionDiff> {
-        let (older, newer) = self.versions_to_compare(actor, name, from, to).await?;
+        let ((older, old_pins), (newer, new_pins)) = self.versions_to_compare(actor, name, from, to).await?;
+        let pins = pin_changes(&old_pins, &new_pins);
+        // The texts as they are served: the included prompts in place.
+        let (older, newer) = (older.map(served), served(newer));
         let from = older.as_ref().map(|v| v.number);
         let old_config = older.as_ref().map(|v| v.config.clone()).unwrap_or_default();
         let config = config(&old_config, &newer.config);
-        let (diff, messages) =
-            tokio::task::spawn_blocking(move || match (older.map(|v| v.body), newer.body) {
-                (Some(Body::Text(old)), Body::Text(new)) => (side_by_side(&old, &new), None),
-                (None, Body::Text(new)) => (side_by_side("", &new), None),
-                (old, Body::Chat(new)) => {
-                    let old = match old {
-                        Some(Body::Chat(old)) => old,
-                        _ => Vec::new(),
-                    };
-                    let (changes, counts) = messages(&old, &new);
-                    (counts, Some(changes))
-                }
-                (Some(Body::Chat(_)), Body::Text(new)) => (side_by_side("", &new), None),
-            })
-            .await
-            .map_err(VaultError::from)?;
-        Ok(VersionDiff { from, to, diff, messages, config })
+        let (diff, messages) = bodies(older.map(|v| v.body), newer.body).await?;
+        Ok(VersionDiff { from, to, diff, messages, config, pins })
     }
+}
+
+/// Two bodies compared, off the async threads (a diff of two long texts takes a while): a
+/// text line by line, a chat message by message (the counts in `Diff`, its rows empty).
+pub(crate) async fn bodies(old: Option<Body>, new: Body) -> Result<(Diff, Option<Vec<MessageChange>>)> {
+    tokio::task::spawn_blocking(move || match (old, new) {
+        (Some(Body::Text(old)), Body::Text(new)) => (side_by_side(&old, &new), None),
+        (None, Body::Text(new)) => (side_by_side("", &new), None),
+        (old, Body::Chat(new)) => {
+            let old = match old {
+                Some(Body::Chat(old)) => old,
+                _ => Vec::new(),
+            };
+            let (changes, counts) = messages(&old, &new);
+            (counts, Some(changes))
+        }
+        (Some(Body::Chat(_)), Body::Text(new)) => (side_by_side("", &new), None),
+    })
+    .await
+    .map_err(VaultError::from)
+}
+
+/// The version with what it serves as its body.
+fn served(version: Version) -> Version {
+    match version.resolved {
+        Some(resolved) => Version { body: resolved, resolved: None, ..version },
+        None => version,
+    }
+}
+
+/// The references whose included version differs between `old` and `new` (by reference,
+/// in order); what each names is at most [`crate::references::MAX_REFERENCES`].
+pub(crate) fn pin_changes(old: &[Pin], new: &[Pin]) -> Vec<PinChange> {
+    let mut changes: std::collections::BTreeMap<&str, PinChange> = std::collections::BTreeMap::new();
+    for (pins, older) in [(old, true), (new, false)] {
+        for pin in pins {
+            let change = changes.entry(&pin.reference).or_insert_with(|| PinChange {
+                reference: pin.reference.clone(),
+                prompt: pin.prompt.clone(),
+                from: None,
+                to: None,
+            });
+            let version = Some(types::label(pin.number));
+            if older { change.from = version } else { change.to = version }
+        }
+    }
+    changes.into_values().filter(|c| c.from != c.to).collect()
 }

@@ -1,17 +1,19 @@
-//! Where a prompt is used (the prompts whose labels' versions include it, and which of its
-//! versions each pins), what a published version pins, and updating the prompts whose live
-//! version pins an older version of it: a new version of each, copied from its live one and
-//! pinned anew, as drafts or published in one release (all or nothing, each move recorded
-//! and an event like any promote).
+//! Composition as a prompt's page and the API show it: where a prompt is used (the prompts
+//! whose labels' versions include it, and which of its versions each pins), what a published
+//! version pins, a text with what it includes in place (the editor's preview), and updating
+//! the prompts whose live version pins an older version of it: a new version of each,
+//! copied from its live one and pinned anew, as drafts or published in one release (all or
+//! nothing, each move recorded and an event like any promote).
 
 use std::collections::BTreeMap;
 
 use sqlx::{Any, Row, Transaction};
-use types::{DependentJson, DependentLabelJson, PinJson, UpdatedDependentJson};
+use types::{DependentJson, DependentLabelJson, IncludedPart, PinJson, UpdatedDependentJson};
 
 use crate::access::{Actor, Permission};
 use crate::composition::{self, When};
 use crate::content;
+use crate::diff::VersionDiff;
 use crate::error::{Conflict, VaultError};
 use crate::names::{self, LabelName, VersionNumber};
 use crate::prompts::model::{NewDraft, PromptRow};
@@ -39,24 +41,53 @@ impl Vault {
         let mut conn = self.db.read.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let rows = sqlx::query(
-            "select vp.reference, p.name, iv.number from version_pins vp \
-             join versions v on v.id = vp.version_id join versions iv on iv.id = vp.included_id \
-             join prompts p on p.id = iv.prompt_id where v.prompt_id = $1 and v.number = $2 order by vp.reference",
-        )
-        .bind(prompt.id)
-        .bind(number.get())
-        .fetch_all(&mut *tx)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PinJson {
-                    reference: row.try_get("reference")?,
-                    prompt: row.try_get("name")?,
-                    version: number_from_db(row.try_get("number")?)?.label(),
-                })
-            })
-            .collect()
+        let pins = composition::pinned(&mut tx, prompt.id, number.get()).await?;
+        Ok(pins.into_iter().map(PinJson::from).collect())
+    }
+
+    /// `text`, being written for prompt `name` (a text, or one chat message's content), in
+    /// pieces: written here, or included (each reference resolved as a draft's is when read,
+    /// against the workspace as it is now). Refused (422, naming it) where one does not
+    /// resolve.
+    pub async fn preview_includes(&self, actor: &Actor, name: &str, text: &str) -> Result<Vec<IncludedPart>> {
+        let name = names::PromptName::parse(name)?;
+        let found = crate::references::references(names::source(text)?, name.as_str())?;
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        let prompt = find_prompt(&mut tx, actor, name.as_str()).await?;
+        let mut parts = Vec::with_capacity(2 * found.len() + 1);
+        let mut from = 0;
+        for reference in &found {
+            parts.push(IncludedPart { text: text[from..reference.span.start].to_owned(), included: None });
+            let tag = content::Body::Text(text[reference.span.clone()].to_owned());
+            let composed = composition::compose(&mut tx, prompt.id, name.as_str(), &tag, When::Reading).await?;
+            let included = composed.pins.first().map(|pin| format!("{} v{}", pin.prompt, pin.number));
+            let Some(content::Body::Text(resolved)) = composed.resolved else { continue };
+            parts.push(IncludedPart { text: resolved, included });
+            from = reference.span.end;
+        }
+        parts.push(IncludedPart { text: text[from..].to_owned(), included: None });
+        parts.retain(|part| !part.text.is_empty() || part.included.is_some());
+        Ok(parts)
+    }
+
+    /// What updating `dependent` to prompt `name`'s live version would change in what it
+    /// serves: its live version's resolved text against the same text pinned anew (`from`
+    /// and `to` both name its live version), with the pins that would move.
+    pub async fn dependent_update_diff(&self, actor: &Actor, name: &str, dependent: &str) -> Result<VersionDiff> {
+        let mut conn = self.db.read.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        find_prompt(&mut tx, actor, name).await?;
+        let prompt = find_prompt(&mut tx, actor, dependent).await?;
+        let live = prompt.live.ok_or_else(|| VaultError::NotFound(format!("{dependent} has nothing live")))?;
+        let current = find_version(&mut tx, &prompt, live).await?;
+        let old_pins = composition::pinned(&mut tx, prompt.id, live.get()).await?;
+        let composed =
+            composition::compose(&mut tx, prompt.id, &prompt.name, &current.body, When::Publishing).await?;
+        let pins = crate::diff::pin_changes(&old_pins, &composed.pins);
+        let new = composed.resolved.unwrap_or_else(|| current.body.clone());
+        let (diff, messages) = crate::diff::bodies(Some(current.served_body().clone()), new).await?;
+        Ok(VersionDiff { from: Some(live), to: live, diff, messages, config: Vec::new(), pins })
     }
 
     /// Makes a new version of every prompt whose live version pins a version of prompt

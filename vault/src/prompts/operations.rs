@@ -7,6 +7,7 @@ use sqlx::{Any, Row, Transaction};
 
 use crate::access::{Actor, Permission};
 use crate::activity::{self, ActivityKind};
+use crate::composition;
 use crate::content::{self, PromptType};
 use crate::db::Timestamp;
 use crate::error::{Conflict, VaultError};
@@ -227,11 +228,12 @@ impl Vault {
         name: &str,
         from: Option<VersionNumber>,
         to: VersionNumber,
-    ) -> Result<(Option<Version>, Version)> {
+    ) -> Result<(Compared<Option<Version>>, Compared)> {
         let mut conn = self.db.read.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let prompt = find_prompt(&mut tx, actor, name).await?;
-        let newer = find_version(&mut tx, &prompt, to).await?;
+        let mut newer = find_version(&mut tx, &prompt, to).await?;
+        let newer_pins = composition::as_read(&mut tx, prompt.id, &prompt.name, &mut newer).await?;
         let from = match from {
             Some(n) => Some(n),
             None => sqlx::query_scalar::<_, Option<i64>>(
@@ -244,13 +246,21 @@ impl Vault {
             .map(number_from_db)
             .transpose()?,
         };
-        let older = match from {
-            Some(n) => Some(find_version(&mut tx, &prompt, n).await?),
-            None => None,
+        let (older, older_pins) = match from {
+            Some(n) => {
+                let mut older = find_version(&mut tx, &prompt, n).await?;
+                let pins = composition::as_read(&mut tx, prompt.id, &prompt.name, &mut older).await?;
+                (Some(older), pins)
+            }
+            None => (None, Vec::new()),
         };
-        Ok((older, newer))
+        Ok(((older, older_pins), (newer, newer_pins)))
     }
 }
+
+/// One side of a comparison: a version as a reader sees it (a draft resolved now), and what
+/// each of its references resolves to.
+pub(crate) type Compared<V = Version> = (V, Vec<crate::composition::Pin>);
 
 /// Deletes draft `version` of the prompt inside the caller's transaction (which holds the
 /// prompt's row lock): staging and preview labels are moved off it first, its requests go

@@ -3,6 +3,7 @@
 //! refusals (a draft pinned, a missing prompt, a chat prompt, a cycle, too many levels).
 
 use serde_json::{Value, json};
+use types::diff::DiffRow;
 use vault::{ChangeRule, KeyKind, LangfuseCreate, NewLabel, PromptType, SettingsPatch};
 
 use crate::helpers::{Fixture, assert_refused, draft, v};
@@ -66,6 +67,22 @@ async fn a_published_version_pins_what_it_includes_and_keeps_it() {
     let resolved = f.vault.read_langfuse(&f.live, "reply", (None, None), true).await.expect("resolved");
     let resolved: Value = serde_json::from_slice(&resolved).expect("json");
     assert_eq!(resolved["prompt"], "Start. Be brief, {{customer}}. Reply to {{name}}.");
+
+    let diff = f.vault.diff(&f.owner, "reply", None, v(2)).await.expect("diff");
+    let new_side: Vec<String> = diff
+        .diff
+        .rows
+        .iter()
+        .filter_map(|row| match row {
+            DiffRow::Changed { new: Some(side), .. } => {
+                Some(side.segments.iter().map(|s| s.text.as_str()).collect::<String>())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(new_side, ["Start. Be brief, {{customer}}. Reply to {{name}}."], "the diff is of the resolved texts");
+    let pins: Vec<_> = diff.pins.iter().map(|p| (p.prompt.as_str(), p.from.as_deref(), p.to.as_deref())).collect();
+    assert_eq!(pins, [("tone", Some("v1"), Some("v2"))], "a line per changed pin");
 }
 
 #[tokio::test]
@@ -230,4 +247,22 @@ async fn a_hundred_dependents_are_listed_and_updated_in_one_release() {
     let drafts = f.vault.update_dependents(&f.owner, "tone", false).await.expect("drafts");
     assert!(drafts.iter().filter(|u| u.to.is_some()).all(|u| u.to.as_deref() == Some("v3") && !u.published));
     assert_eq!(read(&f, &f.live, "d/000").await["source"], "0: Be brief.", "drafts change nothing served");
+}
+
+#[tokio::test]
+async fn the_editor_previews_what_a_text_includes_and_an_update_shows_its_change() {
+    let f = fixture().await;
+    let text = format!("Hi. {} Bye.", tag("tone", "label=production"));
+    publish(&f, "reply", &text).await;
+    let parts = f.vault.preview_includes(&f.owner, "reply", &text).await.expect("preview");
+    let shown: Vec<_> = parts.iter().map(|p| (p.text.as_str(), p.included.as_deref())).collect();
+    assert_eq!(shown, [("Hi. ", None), ("Be kind.", Some("tone v1")), (" Bye.", None)]);
+    let missing = f.vault.preview_includes(&f.owner, "reply", &tag("nope", "label=production")).await;
+    assert_refused(missing, 422, "name=nope|label=production");
+
+    publish(&f, "tone", "Be brief.").await;
+    let change = f.vault.dependent_update_diff(&f.owner, "tone", "reply").await.expect("what an update changes");
+    assert_eq!((change.diff.added, change.diff.removed), (1, 1));
+    let pins: Vec<_> = change.pins.iter().map(|p| (p.from.as_deref(), p.to.as_deref())).collect();
+    assert_eq!(pins, [(Some("v1"), Some("v2"))]);
 }

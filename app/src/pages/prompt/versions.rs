@@ -118,10 +118,13 @@ fn VersionRowView(
         {stage_form}
         {offered.delete.then(|| confirm_link(Confirm::Delete, "Delete", "button small danger"))}
     };
+    let pins = (!row.pins.is_empty()).then(|| {
+        view! { <p class="pins hint">"Includes "{row.pins.join(", ")}</p> }
+    });
     view! {
         <tr class="version-row" data-version=row.label.clone()>
             <td class="markers">{markers}</td>
-            <td class="message"><MarkedText text=row.message/></td>
+            <td class="message"><MarkedText text=row.message/>{pins}</td>
             <AuthorCell author=row.author email=row.author_email/>
             <td><Moment when=row.created/></td>
             <td><div class="actions">{edit_actions}</div></td>
