@@ -23,6 +23,8 @@ export const chatPort = 3923;
 export const mcpPort = 3924;
 /** The server of the labels tests: Settings → Labels, moving a label, a key of a label (tests/labels.spec.ts). */
 export const labelsPort = 3925;
+/** The server of the composition tests: a shared piece, the prompts that include it, "Used by" (tests/composition.spec.ts). */
+export const compositionPort = 3926;
 
 export default defineConfig({
   testDir: "./tests",
@@ -54,8 +56,8 @@ export default defineConfig({
   // A server per spec file, each on a fresh data directory: one set up through the API by
   // the tests, one left empty for the first-run setup page, one for the long histories, one
   // for webhooks (allowed to call the tests' receiver on 127.0.0.1), one for the Langfuse SDKs,
-  // one for a team, one for chat prompts, one for MCP, one for labels.
-  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort, labelsPort].map((p) => ({
+  // one for a team, one for chat prompts, one for MCP, one for labels, one for composition.
+  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort, labelsPort, compositionPort].map((p) => ({
     cwd: "..",
     command:
       `rm -rf target/e2e-data-${p} && exec ${serverBinary} --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +

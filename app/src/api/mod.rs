@@ -3,6 +3,7 @@
 //! between the server and the browser.
 
 mod activity;
+mod composition;
 mod diff;
 mod editor;
 mod integrations;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use types::ErrorBody;
 
 pub use activity::*;
+pub use composition::*;
 pub use diff::*;
 pub use editor::*;
 pub use integrations::*;

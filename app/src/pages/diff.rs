@@ -56,7 +56,7 @@ pub(super) fn DiffPanel(
 }
 
 #[component]
-fn DiffTable(diff: DiffJson) -> impl IntoView {
+pub(super) fn DiffTable(diff: DiffJson) -> impl IntoView {
     let from = diff.from.unwrap_or_else(|| "nothing".to_owned());
     let unit = if diff.messages.is_some() { "messages" } else { "lines" };
     let body = match diff.messages {

@@ -6,6 +6,7 @@ use types::MAX_MESSAGE_BYTES;
 
 use super::super::action_error;
 use super::content::{ChatMessages, ConfigField, VariablesAndPreview};
+use super::includes::{IncludePicker, IncludesPreview};
 use super::{Actions, Draft, View};
 use crate::api::{EditorContent, EditorMode, PromptType};
 
@@ -28,6 +29,8 @@ pub(super) fn Editor(
     draft.open(&content, refused);
     let body = draft.content;
     let kind = content.kind;
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let prompt = StoredValue::new(name.clone());
     let fields = move || {
         let text_or_messages = match kind {
             PromptType::Text => view! {
@@ -36,10 +39,13 @@ pub(super) fn Editor(
                 <div class="field">
                     <label for="editor-source">"Source"</label>
                     <textarea id="editor-source" name="source" rows="16" spellcheck="false" class="mono" disabled=!can_edit
+                        node_ref=textarea
                         prop:value=body.source on:input=move |ev| body.source.set(event_target_value(&ev))>
                         {body.source.get_untracked()}
                     </textarea>
                 </div>
+                {can_edit.then(|| view! { <IncludePicker name=prompt.get_value() source=body.source textarea/> })}
+                <IncludesPreview name=prompt.get_value() source=body.source/>
             }
             .into_any(),
             PromptType::Chat => view! { <ChatMessages content=body can_edit/> }.into_any(),

@@ -6,9 +6,11 @@ mod confirm;
 mod content;
 mod deployments;
 mod editor;
+mod includes;
 mod labels;
 mod state;
 mod versions;
+mod where_used;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,7 +21,7 @@ use super::requests::{RequestActions, RequestList};
 use super::{Loading, SearchBox, SignedIn, action_error, shown, with_query};
 use crate::api::{
     self, AppError, DeleteDraft, EditorContent, MoveLabel, Promote, PromptOverview, RequestChange,
-    RewriteDraft, RollBack, SaveDraft, SetStaging,
+    RewriteDraft, RollBack, SaveDraft, SetStaging, UpdateDependents,
 };
 use confirm::Confirmation;
 use deployments::DeploymentsCard;
@@ -27,6 +29,7 @@ use editor::Editor;
 use labels::LabelsCard;
 use state::View;
 use versions::VersionTable;
+use where_used::WhereUsedCard;
 
 /// The actions that change the prompt, shared by the parts of the page.
 #[derive(Clone, Copy)]
@@ -40,6 +43,8 @@ struct Actions {
     /// Under review: Promote and Roll back open a request instead.
     request: ServerAction<RequestChange>,
     move_label: ServerAction<MoveLabel>,
+    /// New versions of the prompts that include this one ("Used by").
+    update_dependents: ServerAction<UpdateDependents>,
     reviews: RequestActions,
 }
 
@@ -104,6 +109,7 @@ pub fn PromptPage() -> impl IntoView {
         delete: ServerAction::new(),
         request: ServerAction::new(),
         move_label: ServerAction::new(),
+        update_dependents: ServerAction::new(),
         reviews: RequestActions::new(),
     };
     // The overview follows every action; the editor only the URL, so an action that fails
@@ -199,6 +205,7 @@ pub fn PromptPage() -> impl IntoView {
                 </section>
             </div>
             <DeploymentsCard view=view_state actions/>
+            <WhereUsedCard view=view_state actions/>
         </SignedIn>
     }
 }
