@@ -266,3 +266,45 @@ async fn the_editor_previews_what_a_text_includes_and_an_update_shows_its_change
     let pins: Vec<_> = change.pins.iter().map(|p| (p.from.as_deref(), p.to.as_deref())).collect();
     assert_eq!(pins, [(Some("v1"), Some("v2"))]);
 }
+
+#[tokio::test]
+async fn concurrent_publishes_of_a_piece_and_its_dependents_never_serve_a_half_updated_set() {
+    let f = fixture().await;
+    publish(&f, "gloss", "Gloss 1.").await;
+    let source = format!("{} / {}", tag("tone", "label=production"), tag("gloss", "label=production"));
+    for i in 0..10 {
+        publish(&f, &format!("c/{i}"), &source).await;
+    }
+    let pieces = async {
+        for round in 2..=6 {
+            publish(&f, "tone", &format!("Tone {round}.")).await;
+            publish(&f, "gloss", &format!("Gloss {round}.")).await;
+        }
+    };
+    let updates = async {
+        for _ in 0..5 {
+            for piece in ["tone", "gloss"] {
+                f.vault.update_dependents(&f.owner, piece, true).await.expect("update");
+            }
+        }
+    };
+    tokio::join!(pieces, updates);
+    // Every published version of every dependent serves exactly what its pins name.
+    for i in 0..10 {
+        let name = format!("c/{i}");
+        let newest = f.vault.prompt(&f.owner, &name).await.expect("prompt").versions;
+        for n in 1..=newest {
+            let Ok(version) = f.vault.version(&f.owner, &name, v(n)).await else { continue };
+            let pins = f.vault.pins(&f.owner, &name, v(n)).await.expect("pins");
+            let mut texts = Vec::new();
+            for piece in ["tone", "gloss"] {
+                let pin = pins.iter().find(|p| p.prompt == piece).expect("a pin per piece");
+                let number = vault::VersionNumber::parse(&pin.version).expect("number");
+                texts.push(f.vault.version(&f.owner, piece, number).await.expect("pinned").text().to_owned());
+            }
+            let expected = texts.join(" / ");
+            let served = version.served_body().clone();
+            assert_eq!(served, types::Body::Text(expected), "{name} v{n}");
+        }
+    }
+}
