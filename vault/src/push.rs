@@ -9,14 +9,17 @@
 use serde_json::Value;
 use sqlx::{Any, Transaction};
 
+use std::collections::HashSet;
+
 use crate::access::{Actor, Permission};
+use crate::composition::{self, When};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
 use crate::labels::{Found, find_label};
 use crate::names::{self, LabelName, PromptName, Tags, VersionNumber};
-use crate::prompts::NewDraft;
+use crate::prompts::{NewDraft, PromptRow};
 use crate::prompts::moves::stage_in;
 use crate::prompts::steps::{
-    find_prompt, lock_or_create_prompt, newest_version, save_draft_in, set_tags_in, workspace_staging_enabled,
+    find_prompt, find_version, lock_or_create_prompt, newest_version, save_draft_in, set_tags_in, workspace_staging_enabled,
 };
 use crate::quotas::{Quota, Room};
 use crate::requests::Moving;
@@ -186,10 +189,20 @@ impl Vault {
         let mut version_room = self.room(&mut tx, Quota::VersionsPerWorkspace, actor.workspace_id).await?;
         let mut bytes = self.room(&mut tx, Quota::BytesPerWorkspace, actor.workspace_id).await?;
         let moves = Moves::of(&mut tx, actor, &push).await?;
-        let mut prompts = Vec::with_capacity(files.len());
+        let mut saved = Vec::with_capacity(files.len());
         for file in files {
-            prompts.push(self.push_file(&mut tx, actor, file, &message, &moves, &mut bytes).await?);
+            saved.push(self.save_file(&mut tx, actor, file, &message, &mut bytes).await?);
         }
+        // A prompt included by another of the push moves first, so that a promote of both
+        // pins the included one's new live version.
+        let mut prompts = Vec::with_capacity(saved.len());
+        for file in included_first(saved) {
+            prompts.push(self.move_file(&mut tx, actor, file, &message, &moves).await?);
+        }
+        for pushed in &prompts {
+            resolves(&mut tx, actor, pushed).await?;
+        }
+        prompts.sort_by(|a, b| a.name.cmp(&b.name));
         let report = PushReport { prompts, dry_run: push.dry_run };
         prompt_room.take(report.count(|step| matches!(step, PushStep::Created)))?;
         version_room.take(report.count(|step| matches!(step, PushStep::Saved { .. })))?;
@@ -201,15 +214,20 @@ impl Vault {
         Ok(report)
     }
 
-    async fn push_file(
+    /// Saves the file's content as a draft where it differs from the prompt's newest version
+    /// (making the prompt where there is none), and its tags.
+    async fn save_file(
         &self,
         tx: &mut Transaction<'_, Any>,
         actor: &Actor,
         file: CheckedFile,
         message: &str,
-        moves: &Moves,
         bytes: &mut Room,
-    ) -> Result<Pushed> {
+    ) -> Result<SavedFile> {
+        let includes = content::references_of(&file.body, file.name.as_str())?
+            .into_iter()
+            .map(|reference| reference.name.as_str().to_owned())
+            .collect();
         let (prompt, created) = lock_or_create_prompt(tx, actor, &file.name, file.kind).await?;
         let mut steps = if created { vec![PushStep::Created] } else { Vec::new() };
         if prompt.kind != file.kind {
@@ -236,6 +254,19 @@ impl Vault {
         {
             steps.push(PushStep::Tagged);
         }
+        Ok(SavedFile { prompt, version, steps, previous, includes })
+    }
+
+    /// Moves the labels the push names onto the file's version.
+    async fn move_file(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        actor: &Actor,
+        saved: SavedFile,
+        message: &str,
+        moves: &Moves,
+    ) -> Result<Pushed> {
+        let SavedFile { prompt, version, mut steps, previous, .. } = saved;
         if moves.stage && prompt.staging != Some(version) {
             stage_in(tx, actor, &prompt, Some(version)).await?;
             steps.push(PushStep::Staged { version });
@@ -267,6 +298,51 @@ impl Vault {
         }
         Ok(Pushed { name: prompt.name.clone(), version, steps, previous, awaiting_review })
     }
+}
+
+/// A file saved, before the push moves labels onto its version.
+struct SavedFile {
+    prompt: PromptRow,
+    version: VersionNumber,
+    steps: Vec<PushStep>,
+    previous: Option<Version>,
+    /// The prompts its content includes.
+    includes: Vec<String>,
+}
+
+/// The saved files in an order where a file included by another of them comes first (the
+/// rest in name order; a cycle is left as it is, and refused when it is resolved). At most
+/// [`MAX_ITEMS_PER_WRITE`] files: the passes over them stay small.
+fn included_first(saved: Vec<SavedFile>) -> Vec<SavedFile> {
+    let pushed: HashSet<String> = saved.iter().map(|s| s.prompt.name.clone()).collect();
+    let mut waiting = saved;
+    let mut ordered = Vec::with_capacity(waiting.len());
+    let mut placed = HashSet::new();
+    while !waiting.is_empty() {
+        let ready =
+            |file: &SavedFile| file.includes.iter().all(|name| !pushed.contains(name) || placed.contains(name));
+        let next = waiting.iter().position(ready).unwrap_or(0);
+        let file = waiting.remove(next);
+        placed.insert(file.prompt.name.clone());
+        ordered.push(file);
+    }
+    ordered
+}
+
+/// Refuses (422, naming the prompt and the reference) a pushed draft whose references do
+/// not resolve in the workspace as the push leaves it (a published one was resolved when
+/// it was published).
+async fn resolves(tx: &mut Transaction<'_, Any>, actor: &Actor, pushed: &Pushed) -> Result<()> {
+    let prompt = find_prompt(tx, actor, &pushed.name).await?;
+    let version = find_version(tx, &prompt, pushed.version).await?;
+    if version.status == crate::version::Status::Published {
+        return Ok(());
+    }
+    let name = PromptName::parse(&pushed.name)?;
+    composition::compose(tx, prompt.id, &prompt.name, &version.body, When::Reading)
+        .await
+        .map(drop)
+        .map_err(|e| naming(&name, e))
 }
 
 /// What a push does with each file's version after saving it: `live` and `staging` named
