@@ -208,8 +208,8 @@ pub(crate) fn stored_variables(body: &Body) -> String {
 pub(crate) async fn extract_missing_variables(db: &Db) -> Result<()> {
     loop {
         let rows = sqlx::query(
-            "select v.id, v.source, p.kind from versions v join prompts p on p.id = v.prompt_id \
-             where v.variables is null limit 500",
+            "select v.id, coalesce(v.resolved, v.source) as source, p.kind from versions v \
+             join prompts p on p.id = v.prompt_id where v.variables is null limit 500",
         )
         .fetch_all(&db.write)
         .await?;

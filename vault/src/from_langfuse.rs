@@ -16,6 +16,7 @@ use sqlx::{Any, Transaction};
 
 use crate::access::{Actor, ChangeRule, Permission};
 use crate::activity::{self, ActivityKind};
+use crate::composition;
 use crate::content;
 use crate::labels::find_or_make_label;
 use crate::langfuse::export::{
@@ -24,7 +25,7 @@ use crate::langfuse::export::{
 };
 use crate::names::{LabelName, PromptName, Tags, VersionNumber};
 use crate::prompts::PromptRow;
-use crate::prompts::moves::stage_in;
+use crate::prompts::moves::{publish, stage_in};
 use crate::prompts::steps::{
     find_prompt, find_version, insert_version, lock_or_create_prompt, set_tags_in, workspace_staging_enabled,
 };
@@ -102,7 +103,12 @@ impl Vault {
         let staging_enabled = workspace_staging_enabled(&mut tx, actor.workspace_id).await?;
         let history = history_status(&mut tx, actor).await?;
         let mut report = Vec::with_capacity(prompts.len());
-        for prompt in prompts {
+        // A prompt included by another comes first: its versions and labels are there when
+        // the other's published versions are pinned.
+        let includes = |p: &ExportedPrompt| {
+            p.versions.iter().flat_map(|v| composition::included_names(&v.body, p.name.as_str())).collect()
+        };
+        for prompt in composition::included_first(prompts, |p| p.name.as_str(), includes) {
             let rooms = Rooms { bytes: &mut bytes, labels: &mut label_room };
             report.push(self.import_prompt(&mut tx, actor, prompt, staging_enabled, history, rooms).await?);
         }
@@ -337,7 +343,15 @@ async fn import_version(
     }
     let (body, config, message) = (&version.body, &version.config, version.message.as_str());
     bytes.take(content::stored_bytes(body, config))?;
-    insert_version(tx, actor, prompt, version.number, status, body, config, message).await?;
+    // A published version that includes other prompts is pinned as it is published: saved
+    // as a draft, then published (refused, naming the reference, where one cannot resolve).
+    let includes = !composition::included_names(body, &prompt.name).is_empty();
+    let first = if includes { Status::Draft } else { status };
+    insert_version(tx, actor, prompt, version.number, first, body, config, message).await?;
+    if first != status {
+        let name = PromptName::parse(&prompt.name)?;
+        publish(tx, prompt, version.number).await.map_err(|e| naming(&name, e))?;
+    }
     let details =
         json!({ "version": version.number.label(), "message": message, "imported_from": "langfuse" });
     activity::record(tx, actor, ActivityKind::VersionSaved, Some(&prompt.name), details).await?;

@@ -9,18 +9,17 @@
 use serde_json::Value;
 use sqlx::{Any, Transaction};
 
-use std::collections::HashSet;
-
 use crate::access::{Actor, Permission};
 use crate::composition::{self, When};
 use crate::content::{self, Body, Config, DraftBody, PromptType};
 use crate::labels::{Found, find_label};
 use crate::names::{self, LabelName, PromptName, Tags, VersionNumber};
-use crate::prompts::{NewDraft, PromptRow};
 use crate::prompts::moves::stage_in;
 use crate::prompts::steps::{
-    find_prompt, find_version, lock_or_create_prompt, newest_version, save_draft_in, set_tags_in, workspace_staging_enabled,
+    find_prompt, find_version, lock_or_create_prompt, newest_version, save_draft_in, set_tags_in,
+    workspace_staging_enabled,
 };
+use crate::prompts::{NewDraft, PromptRow};
 use crate::quotas::{Quota, Room};
 use crate::requests::Moving;
 use crate::version::Version;
@@ -196,7 +195,7 @@ impl Vault {
         // A prompt included by another of the push moves first, so that a promote of both
         // pins the included one's new live version.
         let mut prompts = Vec::with_capacity(saved.len());
-        for file in included_first(saved) {
+        for file in composition::included_first(saved, |f| &f.prompt.name, |f| f.includes.clone()) {
             prompts.push(self.move_file(&mut tx, actor, file, &message, &moves).await?);
         }
         for pushed in &prompts {
@@ -224,10 +223,7 @@ impl Vault {
         message: &str,
         bytes: &mut Room,
     ) -> Result<SavedFile> {
-        let includes = content::references_of(&file.body, file.name.as_str())?
-            .into_iter()
-            .map(|reference| reference.name.as_str().to_owned())
-            .collect();
+        let includes = composition::included_names(&file.body, file.name.as_str());
         let (prompt, created) = lock_or_create_prompt(tx, actor, &file.name, file.kind).await?;
         let mut steps = if created { vec![PushStep::Created] } else { Vec::new() };
         if prompt.kind != file.kind {
@@ -308,25 +304,6 @@ struct SavedFile {
     previous: Option<Version>,
     /// The prompts its content includes.
     includes: Vec<String>,
-}
-
-/// The saved files in an order where a file included by another of them comes first (the
-/// rest in name order; a cycle is left as it is, and refused when it is resolved). At most
-/// [`MAX_ITEMS_PER_WRITE`] files: the passes over them stay small.
-fn included_first(saved: Vec<SavedFile>) -> Vec<SavedFile> {
-    let pushed: HashSet<String> = saved.iter().map(|s| s.prompt.name.clone()).collect();
-    let mut waiting = saved;
-    let mut ordered = Vec::with_capacity(waiting.len());
-    let mut placed = HashSet::new();
-    while !waiting.is_empty() {
-        let ready =
-            |file: &SavedFile| file.includes.iter().all(|name| !pushed.contains(name) || placed.contains(name));
-        let next = waiting.iter().position(ready).unwrap_or(0);
-        let file = waiting.remove(next);
-        placed.insert(file.prompt.name.clone());
-        ordered.push(file);
-    }
-    ordered
 }
 
 /// Refuses (422, naming the prompt and the reference) a pushed draft whose references do

@@ -68,7 +68,8 @@ pub(crate) async fn read_prompt(
     let resolved = resolves(query.as_deref());
     match caller {
         Caller::Key(secret) => {
-            match vault.read_langfuse(&secret, &name, (label.as_deref(), version.as_deref()), resolved).await {
+            match vault.read_langfuse(&secret, &name, (label.as_deref(), version.as_deref()), resolved).await
+            {
                 Ok(body) => json(StatusCode::OK, body),
                 Err(refusal) => refused(refusal),
             }

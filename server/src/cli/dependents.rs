@@ -8,7 +8,12 @@ use super::{Failure, Outcome, Remote};
 
 /// Prints the prompts that include `name`, per label with the version of `name` each pins;
 /// with `update`, makes a new version of each one behind (drafts, or live with `publish`).
-pub async fn dependents(remote: &Remote, name: &str, update: bool, publish: bool) -> Result<Outcome, Failure> {
+pub async fn dependents(
+    remote: &Remote,
+    name: &str,
+    update: bool,
+    publish: bool,
+) -> Result<Outcome, Failure> {
     let path = format!("/manage/prompts/{}/dependents", segment(name));
     if !update {
         let used: Items<DependentJson> = remote.get(&path).await?;
@@ -16,8 +21,11 @@ pub async fn dependents(remote: &Remote, name: &str, update: bool, publish: bool
             println!("No prompt includes {name}.");
         }
         for dependent in &used.items {
-            let labels: Vec<String> =
-                dependent.labels.iter().map(|l| format!("{} {} pins {}", l.label, l.version, l.pins)).collect();
+            let labels: Vec<String> = dependent
+                .labels
+                .iter()
+                .map(|l| format!("{} {} pins {}", l.label, l.version, l.pins))
+                .collect();
             let behind = if dependent.behind { "  (behind)" } else { "" };
             println!("{}: {}{behind}", dependent.prompt, labels.join(", "));
         }

@@ -72,12 +72,17 @@ async fn a_piece_is_included_pinned_listed_where_used_and_its_dependents_updated
     let updated = cli(&app.base, &token, &["prompts", "dependents", "shared/tone", "--update"]).await;
     assert_eq!(updated.code, 2, "{}", updated.stderr);
     assert!(updated.stdout.contains("support/reply: v2 → v3 (a draft)"), "{}", updated.stdout);
-    assert_eq!(read("support/reply").await["source"], "support/reply: Be brief.", "drafts change nothing served");
+    assert_eq!(
+        read("support/reply").await["source"],
+        "support/reply: Be brief.",
+        "drafts change nothing served"
+    );
 
     app.post("/v1/manage/prompts", json!({"name": "broken"})).await;
     let missing = "@@@langfusePrompt:name=nowhere|label=production@@@";
     app.post("/v1/manage/prompts/broken/versions", json!({"source": missing})).await;
-    let (status, refused) = app.call(Method::POST, "/v1/manage/prompts/broken/versions/1/promote", None).await;
+    let (status, refused) =
+        app.call(Method::POST, "/v1/manage/prompts/broken/versions/1/promote", None).await;
     assert_eq!(status, 422, "{refused}");
     assert!(error_message(&refused, "invalid").contains(missing), "{refused}");
 }

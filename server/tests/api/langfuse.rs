@@ -155,6 +155,14 @@ async fn a_composed_prompt_is_read_resolved_and_with_resolve_false_as_written() 
     let (status, error) = call(&app, Method::POST, PROMPTS, &pat, Some(missing)).await;
     assert_eq!((status, &error["error"]), (400, &json!("InvalidRequestError")), "{error}");
     assert!(error["message"].as_str().is_some_and(|m| m.contains("name=nope|label=production")), "{error}");
-    let (_, plain) = read(app.client.get(format!("{}/v1/prompts/reply", app.base)).bearer_auth(&key).send().await.expect("send")).await;
+    let (_, plain) = read(
+        app.client
+            .get(format!("{}/v1/prompts/reply", app.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
     assert_eq!(plain["source"], "Hi {{name}}. Be kind.", "the SDK read serves it resolved");
 }

@@ -8,11 +8,11 @@ use similar::DiffTag;
 
 use crate::access::Actor;
 use crate::composition::Pin;
-use crate::version::Version;
 use crate::content::{Body, ChatMessage, Config};
 use crate::diff::lines::{DEADLINE, Diff, side_by_side};
 use crate::error::VaultError;
 use crate::names::VersionNumber;
+use crate::version::Version;
 use crate::{Result, Vault};
 
 /// What `Vault::diff` returns: which versions were compared, and how they differ.

@@ -60,7 +60,8 @@ impl Vault {
         for reference in &found {
             parts.push(IncludedPart { text: text[from..reference.span.start].to_owned(), included: None });
             let tag = content::Body::Text(text[reference.span.clone()].to_owned());
-            let composed = composition::compose(&mut tx, prompt.id, name.as_str(), &tag, When::Reading).await?;
+            let composed =
+                composition::compose(&mut tx, prompt.id, name.as_str(), &tag, When::Reading).await?;
             let included = composed.pins.first().map(|pin| format!("{} v{}", pin.prompt, pin.number));
             let Some(content::Body::Text(resolved)) = composed.resolved else { continue };
             parts.push(IncludedPart { text: resolved, included });
@@ -74,12 +75,18 @@ impl Vault {
     /// What updating `dependent` to prompt `name`'s live version would change in what it
     /// serves: its live version's resolved text against the same text pinned anew (`from`
     /// and `to` both name its live version), with the pins that would move.
-    pub async fn dependent_update_diff(&self, actor: &Actor, name: &str, dependent: &str) -> Result<VersionDiff> {
+    pub async fn dependent_update_diff(
+        &self,
+        actor: &Actor,
+        name: &str,
+        dependent: &str,
+    ) -> Result<VersionDiff> {
         let mut conn = self.db.read.acquire().await?;
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         find_prompt(&mut tx, actor, name).await?;
         let prompt = find_prompt(&mut tx, actor, dependent).await?;
-        let live = prompt.live.ok_or_else(|| VaultError::NotFound(format!("{dependent} has nothing live")))?;
+        let live =
+            prompt.live.ok_or_else(|| VaultError::NotFound(format!("{dependent} has nothing live")))?;
         let current = find_version(&mut tx, &prompt, live).await?;
         let old_pins = composition::pinned(&mut tx, prompt.id, live.get()).await?;
         let composed =
@@ -114,11 +121,17 @@ impl Vault {
         let Some(live) = piece.live else {
             return Err(VaultError::conflict(
                 Conflict::NothingLive,
-                format!("{name} has nothing live: the prompts that include it are updated to its live version"),
+                format!(
+                    "{name} has nothing live: the prompts that include it are updated to its live version"
+                ),
             ));
         };
-        let behind: Vec<String> =
-            dependents_in(&mut tx, &piece).await?.into_iter().filter(|d| d.behind).map(|d| d.prompt).collect();
+        let behind: Vec<String> = dependents_in(&mut tx, &piece)
+            .await?
+            .into_iter()
+            .filter(|d| d.behind)
+            .map(|d| d.prompt)
+            .collect();
         if behind.len() > MAX_DEPENDENTS_UPDATED {
             return Err(VaultError::invalid(
                 "prompt",
@@ -136,7 +149,8 @@ impl Vault {
             let Some(from) = prompt.live else { continue };
             let current = find_version(&mut tx, &prompt, from).await?;
             let composed =
-                composition::compose(&mut tx, prompt.id, &prompt.name, &current.body, When::Publishing).await?;
+                composition::compose(&mut tx, prompt.id, &prompt.name, &current.body, When::Publishing)
+                    .await?;
             let mut report = UpdatedDependentJson {
                 prompt: prompt.name.clone(),
                 from: from.label(),

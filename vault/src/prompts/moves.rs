@@ -8,9 +8,9 @@ use types::PersonJson;
 
 use crate::Result;
 use crate::access::Actor;
+use crate::activity::{self, ActivityKind};
 use crate::composition::{self, When};
 use crate::content;
-use crate::activity::{self, ActivityKind};
 use crate::db::Timestamp;
 use crate::events::{self, EventKind};
 use crate::labels::{Found, Pointer};

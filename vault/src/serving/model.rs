@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::composition::{self, When};
 use crate::db::{Db, Timestamp};
 use crate::error::VaultError;
 use crate::labels::Fallback;
@@ -17,7 +18,6 @@ use crate::serving::entry::{PromptEntry, Reading};
 use crate::serving::keys::{KEY_COLUMNS, KeyEntry, TokenHash, hash_token, key_from_row};
 use crate::serving::rendering::{Served, serve, version_row};
 use crate::serving::updates::{StreamCounts, Update, Updates};
-use crate::composition::{self, When};
 use crate::version::{Status, Version};
 use crate::{Result, Vault};
 
@@ -69,7 +69,11 @@ impl Model {
     /// The prompts of workspace `workspace_id` that serve a draft including prompt `name`.
     fn draft_dependents(&self, workspace_id: i64, name: &str) -> Vec<i64> {
         let Some(prompts) = self.prompts.get(&workspace_id) else { return Vec::new() };
-        prompts.values().filter(|entry| entry.includes.iter().any(|n| &**n == name)).map(|entry| entry.id).collect()
+        prompts
+            .values()
+            .filter(|entry| entry.includes.iter().any(|n| &**n == name))
+            .map(|entry| entry.id)
+            .collect()
     }
 
     /// The bundles built since the last change (a poisoned lock is safe: each use is one
@@ -406,7 +410,12 @@ impl ReadModel {
 /// workspace as it is now; `None` (logged) when one no longer resolves (its prompt or label
 /// is gone, or it became a cycle), so that the label serves nothing rather than the tags.
 /// A published version was resolved when it was published.
-async fn resolved_draft(db: &Db, prompt_id: i64, name: &str, mut version: Version) -> Result<Option<Version>> {
+async fn resolved_draft(
+    db: &Db,
+    prompt_id: i64,
+    name: &str,
+    mut version: Version,
+) -> Result<Option<Version>> {
     if version.status == Status::Published {
         return Ok(Some(version));
     }

@@ -16,9 +16,11 @@ use crate::db::{Backend, Timestamp};
 use crate::transfer::tables::{TABLES, Table};
 use crate::{Conflict, Result, Vault, VaultError};
 
-/// The document's format; a reader refuses another, except format 1 (before labels), which
-/// it reads as this one (its pointer moves named a `channel`: now their `label`).
-const FORMAT: u32 = 2;
+/// The document's format; a reader refuses a newer one and reads the older ones as this one:
+/// format 1 (before labels) named a pointer move's `channel` (now its `label`); formats 1
+/// and 2 left out a version's config, variables and what it includes (format 3 carries
+/// them, pins included).
+const FORMAT: u32 = 3;
 
 /// An exported database or workspace.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,6 +139,15 @@ async fn rows_of(tx: &mut Transaction<'_, Any>, table: &Table, scope: Option<i64
 /// A row of an older format as this format writes it, if it differs.
 fn upgraded(format: u32, table: &Table, row: &Value) -> Option<Value> {
     let Value::Object(object) = row else { return None };
+    if format < 3 && table.name == "versions" {
+        // Before format 3 a version's config, variables and what it includes were left out:
+        // an empty config, and no includes (there were none); the variables are found again
+        // when the vault next opens.
+        let mut object = object.clone();
+        object.entry("config").or_insert_with(|| Value::String("{}".into()));
+        object.entry("depth").or_insert_with(|| Value::from(0));
+        return Some(Value::Object(object));
+    }
     if format == 1 && table.name == "pointer_moves" {
         let mut object = object.clone();
         let channel = object.remove("channel")?;

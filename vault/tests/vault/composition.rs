@@ -59,7 +59,10 @@ async fn a_published_version_pins_what_it_includes_and_keeps_it() {
 
     publish(&f, "reply", &source).await;
     let served = read(&f, &f.live, "reply").await;
-    assert_eq!(served["source"], "Start. Be brief, {{customer}}. Reply to {{name}}.", "a new version pins anew");
+    assert_eq!(
+        served["source"], "Start. Be brief, {{customer}}. Reply to {{name}}.",
+        "a new version pins anew"
+    );
     assert_eq!(served["variables"], json!(["customer", "name"]), "variables of the resolved text");
     let raw = f.vault.read_langfuse(&f.live, "reply", (None, None), false).await.expect("raw");
     let raw: Value = serde_json::from_slice(&raw).expect("json");
@@ -80,8 +83,13 @@ async fn a_published_version_pins_what_it_includes_and_keeps_it() {
             _ => None,
         })
         .collect();
-    assert_eq!(new_side, ["Start. Be brief, {{customer}}. Reply to {{name}}."], "the diff is of the resolved texts");
-    let pins: Vec<_> = diff.pins.iter().map(|p| (p.prompt.as_str(), p.from.as_deref(), p.to.as_deref())).collect();
+    assert_eq!(
+        new_side,
+        ["Start. Be brief, {{customer}}. Reply to {{name}}."],
+        "the diff is of the resolved texts"
+    );
+    let pins: Vec<_> =
+        diff.pins.iter().map(|p| (p.prompt.as_str(), p.from.as_deref(), p.to.as_deref())).collect();
     assert_eq!(pins, [("tone", Some("v1"), Some("v2"))], "a line per changed pin");
 }
 
@@ -90,7 +98,8 @@ async fn every_kind_of_publish_pins() {
     let f = fixture().await;
     let eu = NewLabel { name: "eu".into(), protected: true, rule: ChangeRule::Editors, fallback: None };
     f.vault.create_label(&f.owner, eu).await.expect("eu");
-    let eu_key = f.vault.create_label_key(&f.owner, KeyKind::Live, "eu", Some("eu")).await.expect("key").token;
+    let eu_key =
+        f.vault.create_label_key(&f.owner, KeyKind::Live, "eu", Some("eu")).await.expect("key").token;
     save(&f, "reply", &format!("EU: {}", tag("tone", "version=1"))).await;
     f.vault.move_label(&f.owner, "reply", "eu", Some(v(1))).await.expect("eu publishes the draft");
     assert_eq!(read(&f, &eu_key, "reply").await["source"], "EU: Be kind.");
@@ -117,16 +126,28 @@ async fn a_draft_resolves_when_read_and_follows_what_it_includes() {
     f.vault.set_staging(&f.owner, "tone", Some(v(piece))).await.expect("tone staging on its draft");
     let own = save(&f, "reply", &format!("Preview: {}", tag("tone", "label=staging"))).await;
     f.vault.set_staging(&f.owner, "reply", Some(v(own))).await.expect("reply staging");
-    assert_eq!(read(&f, &f.test, "reply").await["source"], "Preview: Be curt.", "a preview shows what would ship");
+    assert_eq!(
+        read(&f, &f.test, "reply").await["source"],
+        "Preview: Be curt.",
+        "a preview shows what would ship"
+    );
 
     let newer = save(&f, "tone", "Be warm.").await;
     f.vault.set_staging(&f.owner, "tone", Some(v(newer))).await.expect("tone staging moves");
-    assert_eq!(read(&f, &f.test, "reply").await["source"], "Preview: Be warm.", "the included label as it is now");
+    assert_eq!(
+        read(&f, &f.test, "reply").await["source"],
+        "Preview: Be warm.",
+        "the included label as it is now"
+    );
 
     f.vault.set_staging(&f.owner, "tone", None).await.expect("tone staging cleared");
     f.vault.delete_draft(&f.owner, "tone", v(newer)).await.expect("the included draft deleted");
     let refused = f.vault.read_prompt(&f.test, "reply", None).await;
-    assert_eq!(refused.err(), Some(vault::ReadRefused::NotFound), "a draft that no longer resolves is not served");
+    assert_eq!(
+        refused.err(),
+        Some(vault::ReadRefused::NotFound),
+        "a draft that no longer resolves is not served"
+    );
 
     let publishing = f.vault.promote(&f.owner, "reply", v(own)).await;
     assert_refused(publishing, 422, "name=tone|label=staging");
@@ -232,7 +253,9 @@ async fn a_hundred_dependents_are_listed_and_updated_in_one_release() {
     assert_eq!(updated.len(), 101);
     let skipped: Vec<_> = updated.iter().filter(|u| u.skipped.is_some()).map(|u| u.prompt.as_str()).collect();
     assert_eq!(skipped, ["fixed"], "a reference by version number pins what it pinned");
-    assert!(updated.iter().filter(|u| u.skipped.is_none()).all(|u| u.to.as_deref() == Some("v2") && u.published));
+    assert!(
+        updated.iter().filter(|u| u.skipped.is_none()).all(|u| u.to.as_deref() == Some("v2") && u.published)
+    );
     for i in [0, 57, 99] {
         let name = format!("d/{i:03}");
         assert_eq!(read(&f, &f.live, &name).await["source"], format!("{i}: Be brief."));
@@ -261,7 +284,8 @@ async fn the_editor_previews_what_a_text_includes_and_an_update_shows_its_change
     assert_refused(missing, 422, "name=nope|label=production");
 
     publish(&f, "tone", "Be brief.").await;
-    let change = f.vault.dependent_update_diff(&f.owner, "tone", "reply").await.expect("what an update changes");
+    let change =
+        f.vault.dependent_update_diff(&f.owner, "tone", "reply").await.expect("what an update changes");
     assert_eq!((change.diff.added, change.diff.removed), (1, 1));
     let pins: Vec<_> = change.pins.iter().map(|p| (p.from.as_deref(), p.to.as_deref())).collect();
     assert_eq!(pins, [(Some("v1"), Some("v2"))]);

@@ -264,3 +264,30 @@ async fn an_imported_label_keeps_its_rule() {
     assert!(vault.prompts(&owner).await.expect("prompts").is_empty(), "nothing imported");
     vault.import_from_langfuse(&owner, export()).await.expect("the owner imports");
 }
+
+#[tokio::test]
+async fn an_imported_prompt_keeps_its_references_and_its_published_versions_are_pinned() {
+    let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
+    let key = vault.create_api_key(&owner, vault::KeyKind::Live, "app").await.expect("key").token;
+    let written = "Reply. @@@langfusePrompt:name=tone|label=production@@@";
+    let export: Vec<LangfuseVersion> = serde_json::from_value(json!([
+        {"name": "reply", "version": 1, "type": "text", "prompt": written, "labels": ["production"], "tags": []},
+        {"name": "tone", "version": 1, "type": "text", "prompt": "Be kind.", "labels": ["production"], "tags": []}
+    ]))
+    .expect("an export");
+    vault.import_from_langfuse(&owner, export).await.expect("import");
+    let served = vault.read_prompt(&key, "reply", None).await.expect("read");
+    let served: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
+    assert_eq!(served["source"], "Reply. Be kind.", "tone was imported first, then reply pinned to it");
+    assert_eq!(vault.version(&owner, "reply", v(1)).await.expect("v1").text(), written, "kept as written");
+    assert_eq!(vault.pins(&owner, "reply", v(1)).await.expect("pins")[0].version, "v1");
+
+    let broken: Vec<LangfuseVersion> = serde_json::from_value(json!([
+        {"name": "other", "version": 1, "type": "text", "labels": ["production"], "tags": [],
+         "prompt": "@@@langfusePrompt:name=missing|label=production@@@"}
+    ]))
+    .expect("an export");
+    let refused = vault.import_from_langfuse(&owner, broken).await;
+    assert_refused(refused, 422, "other: @@@langfusePrompt:name=missing|label=production@@@");
+    assert!(vault.prompt(&owner, "other").await.is_err(), "nothing was imported");
+}

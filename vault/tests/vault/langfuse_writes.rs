@@ -277,7 +277,10 @@ async fn names_as_langfuse_allows_them_work_on_every_channel() {
         let served = f.vault.read_prompt(&f.live, name, None).await.expect("read by key");
         let served: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
         assert_eq!(served["name"], name);
-        assert_eq!(f.vault.langfuse_version(&f.owner, name, (None, None), true).await.expect("langfuse").name, name);
+        assert_eq!(
+            f.vault.langfuse_version(&f.owner, name, (None, None), true).await.expect("langfuse").name,
+            name
+        );
     }
     for bad in ["a|b", "<script>x</script>", "a//b", "/a", "a/../b"] {
         assert_refused(f.vault.create_prompt(&f.owner, bad).await, 422, "name");

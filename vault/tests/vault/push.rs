@@ -313,7 +313,8 @@ async fn a_push_moves_the_labels_it_names_under_their_rules() {
 }
 
 #[tokio::test]
-async fn a_folder_whose_prompts_include_each_other_is_promoted_included_first_and_refused_if_one_cannot_resolve() {
+async fn a_folder_whose_prompts_include_each_other_is_promoted_included_first_and_refused_if_one_cannot_resolve()
+ {
     let (vault, owner, _dir) = crate::helpers::workspace("Ada").await;
     let key = vault.create_api_key(&owner, vault::KeyKind::Live, "app").await.expect("key").token;
     let reply = "Reply. @@@langfusePrompt:name=tone|label=production@@@";
@@ -323,7 +324,8 @@ async fn a_folder_whose_prompts_include_each_other_is_promoted_included_first_an
     let served: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
     assert_eq!(served["source"], "Reply. Be kind.", "tone went live before a/reply was pinned");
 
-    let files = vec![text("a/other", "@@@langfusePrompt:name=nowhere|label=production@@@"), text("tone", "x")];
+    let files =
+        vec![text("a/other", "@@@langfusePrompt:name=nowhere|label=production@@@"), text("tone", "x")];
     let refused = vault.push(&owner, push(files)).await;
     let error = assert_refused(refused, 422, "name=nowhere|label=production");
     assert!(error.to_string().contains("a/other: @@@"), "names the prompt (its file): {error}");

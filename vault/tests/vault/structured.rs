@@ -184,9 +184,10 @@ async fn sdk_and_langfuse_reads_serve_messages_config_and_variables() {
     let body: Value = serde_json::from_slice(&after.body).expect("json");
     assert_eq!(body["config"]["temperature"], 1);
 
-    let langfuse: Value =
-        serde_json::from_slice(&vault.read_langfuse(&live, CHAT, (None, None), true).await.expect("langfuse"))
-            .expect("json");
+    let langfuse: Value = serde_json::from_slice(
+        &vault.read_langfuse(&live, CHAT, (None, None), true).await.expect("langfuse"),
+    )
+    .expect("json");
     assert_eq!(langfuse["type"], "chat");
     assert_eq!(langfuse["config"], json!({"model": "gpt-4o"}));
     assert_eq!(

@@ -152,3 +152,35 @@ async fn labels_tags_and_their_keys_go_across_and_a_format_1_export_imports() {
     let moves = older.deployments(&owner_older, PROMPT).await.expect("moves");
     assert_eq!(moves.iter().map(|m| m.label.as_str()).collect::<Vec<_>>(), ["live"]);
 }
+
+#[tokio::test]
+async fn an_export_carries_configs_variables_and_what_each_version_pins() {
+    let (source, owner, _dir) = crate::helpers::workspace("Ada").await;
+    for (name, text) in
+        [("tone", "Be kind to {{customer}}."), ("reply", "@@@langfusePrompt:name=tone|label=production@@@")]
+    {
+        source.create_prompt(&owner, name).await.expect("create");
+        let draft = NewDraft::text(text, "first").with_config(serde_json::json!({"model": "gpt-4o"}));
+        source.save_draft(&owner, name, draft).await.expect("save");
+        source.promote(&owner, name, v(1)).await.expect("promote");
+    }
+    let key = source.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key");
+    let export = source.export(None).await.expect("export");
+
+    let (target, _target_dir) = empty_vault().await;
+    target.import(&export).await.expect("import");
+    let served = target.read_prompt(&key.token, "reply", None).await.expect("read");
+    let body: serde_json::Value = serde_json::from_slice(&served.body).expect("json");
+    assert_eq!(
+        (&body["source"], &body["variables"], &body["config"]["model"]),
+        (
+            &serde_json::json!("Be kind to {{customer}}."),
+            &serde_json::json!(["customer"]),
+            &serde_json::json!("gpt-4o")
+        )
+    );
+    let (owner_there, _) =
+        target.sign_in("ada@example.com", "correct horse", crate::helpers::HERE).await.expect("sign in");
+    let pins = target.pins(&owner_there, "reply", v(1)).await.expect("pins");
+    assert_eq!((pins.len(), pins[0].prompt.as_str(), pins[0].version.as_str()), (1, "tone", "v1"));
+}

@@ -17,7 +17,11 @@ fn reference(prompt: &str, target: &str) -> String {
 /// The picker: which prompt, which label (or version); "Insert" writes the reference into
 /// `source` at the cursor of `textarea`.
 #[component]
-pub(super) fn IncludePicker(name: String, source: RwSignal<String>, textarea: NodeRef<Textarea>) -> impl IntoView {
+pub(super) fn IncludePicker(
+    name: String,
+    source: RwSignal<String>,
+    textarea: NodeRef<Textarea>,
+) -> impl IntoView {
     let targets = Resource::new(move || name.clone(), api::load_reference_targets);
     view! {
         <details class="include-picker">
@@ -105,9 +109,8 @@ fn utf16_to_byte(text: &str, units: usize) -> Option<usize> {
 /// server), the included parts marked.
 #[component]
 pub(super) fn IncludesPreview(name: String, source: RwSignal<String>) -> impl IntoView {
-    let preview = Action::new(move |(name, text): &(String, String)| {
-        api::preview_includes(name.clone(), text.clone())
-    });
+    let preview =
+        Action::new(move |(name, text): &(String, String)| api::preview_includes(name.clone(), text.clone()));
     let has_references = move || source.with(|s| s.contains("@@@langfusePrompt:"));
     let shown = move || {
         preview.value().get().map(|parts: Result<Vec<IncludedPart>, AppError>| match parts {
