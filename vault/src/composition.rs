@@ -322,7 +322,8 @@ pub(crate) async fn as_read(
             }
             Ok(composed.pins)
         }
-        Err(VaultError::Invalid { .. }) => Ok(Vec::new()),
+        // A refusal: shown as written, with nothing resolved.
+        Err(refused) if refused.status() < 500 => Ok(Vec::new()),
         Err(error) => Err(error),
     }
 }

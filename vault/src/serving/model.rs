@@ -429,8 +429,9 @@ async fn resolved_draft(
             }
             Ok(Some(version))
         }
-        Err(VaultError::Invalid { message, .. }) => {
-            tracing::warn!(prompt = name, version = %version.number, %message, "a draft's references do not resolve; not served");
+        // A refusal (a reference that does not resolve, a text too large), not a fault.
+        Err(refused) if refused.status() < 500 => {
+            tracing::warn!(prompt = name, version = %version.number, %refused, "a draft's references do not resolve; not served");
             Ok(None)
         }
         Err(error) => Err(error),

@@ -246,6 +246,11 @@ async fn a_hundred_dependents_are_listed_and_updated_in_one_release() {
     f.vault.update_settings(&f.owner, review).await.expect("review");
     assert_refused(f.vault.update_dependents(&f.owner, "tone", true).await, 409, "review_required");
     assert_eq!(read(&f, &f.live, "d/000").await["source"], "0: Be kind.", "nothing changed");
+    let admins = SettingsPatch { live_changes: Some(ChangeRule::Admins), ..Default::default() };
+    f.vault.update_settings(&f.owner, admins).await.expect("admins");
+    let editor = f.member(vault::Role::Editor).await;
+    assert_refused(f.vault.update_dependents(&editor, "tone", true).await, 403, "only admins and owners");
+    assert!(f.vault.update_dependents(&editor, "tone", false).await.is_ok_and(|u| u.len() == 101), "drafts");
     let editors = SettingsPatch { live_changes: Some(ChangeRule::Editors), ..Default::default() };
     f.vault.update_settings(&f.owner, editors).await.expect("editors");
 
@@ -254,7 +259,7 @@ async fn a_hundred_dependents_are_listed_and_updated_in_one_release() {
     let skipped: Vec<_> = updated.iter().filter(|u| u.skipped.is_some()).map(|u| u.prompt.as_str()).collect();
     assert_eq!(skipped, ["fixed"], "a reference by version number pins what it pinned");
     assert!(
-        updated.iter().filter(|u| u.skipped.is_none()).all(|u| u.to.as_deref() == Some("v2") && u.published)
+        updated.iter().filter(|u| u.skipped.is_none()).all(|u| u.to.as_deref() == Some("v3") && u.published)
     );
     for i in [0, 57, 99] {
         let name = format!("d/{i:03}");
@@ -263,12 +268,12 @@ async fn a_hundred_dependents_are_listed_and_updated_in_one_release() {
         assert_eq!(moves.iter().filter(|m| m.label.as_str() == "live").count(), 2, "one move per prompt");
     }
     assert_eq!(read(&f, &f.live, "fixed").await["source"], "Be kind.");
-    let pins = f.vault.pins(&f.owner, "d/000", v(2)).await.expect("pins");
+    let pins = f.vault.pins(&f.owner, "d/000", v(3)).await.expect("pins");
     assert_eq!((pins[0].reference.as_str(), pins[0].version.as_str()), ("name=tone|label=production", "v2"));
 
     publish(&f, "tone", "Be calm.").await;
     let drafts = f.vault.update_dependents(&f.owner, "tone", false).await.expect("drafts");
-    assert!(drafts.iter().filter(|u| u.to.is_some()).all(|u| u.to.as_deref() == Some("v3") && !u.published));
+    assert!(drafts.iter().filter(|u| u.to.is_some()).all(|u| u.to.as_deref() == Some("v4") && !u.published));
     assert_eq!(read(&f, &f.live, "d/000").await["source"], "0: Be brief.", "drafts change nothing served");
 }
 
