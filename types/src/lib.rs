@@ -22,6 +22,7 @@ pub mod history;
 pub mod labels;
 pub mod langfuse;
 pub mod prompts;
+pub mod rollouts;
 pub mod settings;
 #[cfg(feature = "signatures")]
 pub mod signature;

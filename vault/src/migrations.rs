@@ -37,6 +37,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0015_labels.sql"),
     migration_file!("sqlite", "0016_workspace_usage.sql"),
     migration_file!("sqlite", "0017_composition.sql"),
+    migration_file!("sqlite", "0018_rollouts.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -50,6 +51,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0008_labels.sql"),
     migration_file!("postgres", "0009_workspace_usage.sql"),
     migration_file!("postgres", "0010_composition.sql"),
+    migration_file!("postgres", "0011_rollouts.sql"),
 ];
 
 /// The migrator of one backend's files.
