@@ -212,6 +212,10 @@ pub struct ServedPrompt {
     /// For `live` and `staging`: which (as before labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
+    /// While a rollout splits the label: its versions, share and seed, so that an SDK
+    /// assigns units itself (`types::rollouts::reads_new`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<rollouts::SplitJson>,
 }
 
 /// A version found by a search across the workspace: the version JSON without its source,
@@ -290,6 +294,7 @@ mod tests {
             version: version(Some("Hi")),
             label: "staging".into(),
             channel: Some(Channel::Staging),
+            rollout: None,
         };
         let json = serde_json::to_string(&served).unwrap_or_default();
         let back: Option<ServedPrompt> = serde_json::from_str(&json).ok();

@@ -110,3 +110,70 @@ mod tests {
         assert_eq!(percent(1234), 12.34);
     }
 }
+
+/// A rollout as the API shows it:
+/// `{"label","from","to","percent","state","seed","schedule","guard","reason","started_by","started_at","ended_at"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RolloutJson {
+    pub prompt: String,
+    pub label: String,
+    /// The version the label points at, which the units outside the share read.
+    pub from: String,
+    /// The new version, which the share reads.
+    pub to: String,
+    pub percent: f64,
+    /// `running`, `completed` (the label points at `to`) or `aborted` (at `from` alone).
+    pub state: String,
+    pub seed: String,
+    /// The steps still to come: the server raises the share to each `percent` once
+    /// `after_minutes` have passed since the step before.
+    #[serde(default)]
+    pub schedule: Vec<StepJson>,
+    /// When the next step is due (RFC 3339), while running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardJson>,
+    /// Why it was aborted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub started_by: String,
+    pub started_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+}
+
+/// One step of a ramp: `{"percent": 25.0, "after_minutes": 30}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepJson {
+    pub percent: f64,
+    pub after_minutes: u32,
+}
+
+/// The automatic stop: abort once the new version's failure rate exceeds the old one's by
+/// more than `max_failure_increase` (0.02: two points), after at least `min_uses` uses of
+/// the new version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GuardJson {
+    pub max_failure_increase: f64,
+    pub min_uses: u64,
+}
+
+/// What a rollout's event carries besides the versions: `{"percent","state","reason"?}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RolloutEventJson {
+    pub percent: f64,
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A share is never NaN (it is made from basis points), so equality is total.
+impl Eq for RolloutEventJson {}
+
+/// As for [`RolloutEventJson`]: a share made from basis points is never NaN.
+impl Eq for SplitJson {}

@@ -35,6 +35,10 @@ pub struct EventJson {
     /// For `request.opened` and `request.rejected`: the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<EventRequestJson>,
+    /// For a rollout's events (`version` is its new version, `previous` its old): its share
+    /// and state, and why it was aborted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<crate::rollouts::RolloutEventJson>,
 }
 
 /// The version of the event body, `api_version`.

@@ -222,6 +222,10 @@ words! {
         LabelDeleted = "label.deleted",
         LabelMoved = "label.moved",
         PromptTagged = "prompt.tagged",
+        RolloutStarted = "rollout.started",
+        RolloutChanged = "rollout.changed",
+        RolloutCompleted = "rollout.completed",
+        RolloutAborted = "rollout.aborted",
     }
 }
 
@@ -236,13 +240,17 @@ words! {
         RequestOpened = "request.opened",
         RequestRejected = "request.rejected",
         LabelMoved = "label.moved",
+        RolloutStarted = "rollout.started",
+        RolloutChanged = "rollout.changed",
+        RolloutCompleted = "rollout.completed",
+        RolloutAborted = "rollout.aborted",
         WebhookTest = "webhook.test",
     }
 }
 
 impl EventKind {
     /// The events a webhook can subscribe to.
-    pub const SUBSCRIBABLE: [EventKind; 7] = [
+    pub const SUBSCRIBABLE: [EventKind; 11] = [
         EventKind::VersionPromoted,
         EventKind::VersionRolledBack,
         EventKind::StagingChanged,
@@ -250,6 +258,10 @@ impl EventKind {
         EventKind::RequestOpened,
         EventKind::RequestRejected,
         EventKind::LabelMoved,
+        EventKind::RolloutStarted,
+        EventKind::RolloutChanged,
+        EventKind::RolloutCompleted,
+        EventKind::RolloutAborted,
     ];
 
     /// What a new webhook in the dashboard subscribes to unless unticked: every type but
@@ -269,6 +281,10 @@ impl EventKind {
             EventKind::RequestOpened => "A change to a label is requested (under review)",
             EventKind::RequestRejected => "A request is rejected",
             EventKind::LabelMoved => "Any label moves (live and staging too, besides their own events)",
+            EventKind::RolloutStarted => "A rollout starts",
+            EventKind::RolloutChanged => "A rollout's share changes",
+            EventKind::RolloutCompleted => "A rollout completes",
+            EventKind::RolloutAborted => "A rollout is aborted (by hand or by its guard)",
             EventKind::WebhookTest => "A test event is sent",
         }
     }
@@ -307,7 +323,7 @@ mod tests {
             let json = serde_json::to_string(kind).unwrap_or_default();
             assert_eq!(serde_json::from_str::<ActivityKind>(&json).ok(), Some(*kind));
         }
-        assert_eq!(ActivityKind::ALL.len(), 31);
+        assert_eq!(ActivityKind::ALL.len(), 35);
     }
 
     #[test]

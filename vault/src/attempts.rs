@@ -137,6 +137,7 @@ impl Vault {
             previous: None,
             requested_by: None,
             request: None,
+            rollout: None,
         };
         events::record(&mut tx, actor, change, Some(id)).await?;
         tx.commit().await?;

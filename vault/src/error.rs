@@ -90,11 +90,13 @@ pub enum Conflict {
     QuotaReached,
     /// Keys read the label: revoke them first.
     LabelInUse,
+    /// A rollout splits the label: complete or abort it first (or one runs already).
+    RolloutRunning,
 }
 
 impl Conflict {
     /// Every reason, for the documentation of the error codes.
-    pub const ALL: [Conflict; 16] = [
+    pub const ALL: [Conflict; 17] = [
         Conflict::Frozen,
         Conflict::NotPublished,
         Conflict::NotOlder,
@@ -111,6 +113,7 @@ impl Conflict {
         Conflict::NotEmpty,
         Conflict::QuotaReached,
         Conflict::LabelInUse,
+        Conflict::RolloutRunning,
     ];
 
     pub fn code(self) -> &'static str {
@@ -131,6 +134,7 @@ impl Conflict {
             Conflict::NotEmpty => "not_empty",
             Conflict::QuotaReached => "quota_reached",
             Conflict::LabelInUse => "label_in_use",
+            Conflict::RolloutRunning => "rollout_running",
         }
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Change<'a> {
     pub requested_by: Option<PersonJson>,
     /// For a request's events: the request.
     pub request: Option<EventRequestJson>,
+    /// For a rollout's events: its share, state and reason.
+    pub rollout: Option<types::rollouts::RolloutEventJson>,
 }
 
 /// Writes the event and a pending delivery for every webhook of the workspace that
@@ -68,6 +70,7 @@ pub(crate) async fn record(
         actor: PersonJson { name: actor.name.clone(), email: actor.email.clone() },
         requested_by: change.requested_by,
         request: change.request,
+        rollout: change.rollout,
     };
     sqlx::query("insert into events (id, workspace_id, type, body, created_at) values ($1, $2, $3, $4, $5)")
         .bind(&change.id)

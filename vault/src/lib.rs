@@ -89,7 +89,8 @@ pub use names::{
 };
 pub use pages::{Cursor, Page, PageRequest};
 pub use prompts::{
-    Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, offered,
+    Channel, NewDraft, NewRollout, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack,
+    offered,
 };
 pub use push::{MAX_ITEMS_PER_WRITE, PromptFile, Push, PushReport, PushStep, Pushed};
 pub use quotas::{Quota, Quotas};

@@ -312,6 +312,7 @@ impl Vault {
             previous: previous.as_ref(),
             requested_by: None,
             request: Some(details),
+            rollout: None,
         };
         events::record(tx, actor, change, None).await
     }

@@ -138,6 +138,24 @@ fn summary(entry: &vault::ActivityEntry) -> String {
         Kind::LabelMoved => {
             format!("moved {} to {} (it was on {})", detail("label"), detail("to"), detail("from"))
         }
+        Kind::RolloutStarted => format!(
+            "started rolling {} out on {}: {} % of units (the rest on {})",
+            detail("to"),
+            detail("label"),
+            detail("percent"),
+            detail("from")
+        ),
+        Kind::RolloutChanged => {
+            format!("set the rollout of {} on {} to {} %", detail("to"), detail("label"), detail("percent"))
+        }
+        Kind::RolloutCompleted => format!("completed the rollout: {} on {}", detail("to"), detail("label")),
+        Kind::RolloutAborted => format!(
+            "aborted the rollout of {} on {} ({}); it reads {} alone",
+            detail("to"),
+            detail("label"),
+            detail("reason"),
+            detail("from")
+        ),
     }
 }
 

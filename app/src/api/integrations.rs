@@ -35,6 +35,10 @@ pub struct EventChoice {
     pub request_opened: Option<String>,
     pub request_rejected: Option<String>,
     pub label_moved: Option<String>,
+    pub rollout_started: Option<String>,
+    pub rollout_changed: Option<String>,
+    pub rollout_completed: Option<String>,
+    pub rollout_aborted: Option<String>,
 }
 
 impl EventChoice {
@@ -58,6 +62,10 @@ impl EventChoice {
             EventKind::RequestOpened => self.request_opened.is_some(),
             EventKind::RequestRejected => self.request_rejected.is_some(),
             EventKind::LabelMoved => self.label_moved.is_some(),
+            EventKind::RolloutStarted => self.rollout_started.is_some(),
+            EventKind::RolloutChanged => self.rollout_changed.is_some(),
+            EventKind::RolloutCompleted => self.rollout_completed.is_some(),
+            EventKind::RolloutAborted => self.rollout_aborted.is_some(),
             EventKind::WebhookTest => false,
         }
     }

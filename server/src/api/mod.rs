@@ -13,6 +13,7 @@ mod langfuse_writes;
 mod manage;
 mod reads;
 mod reviews;
+mod rollouts;
 mod settings;
 mod stream;
 pub(crate) mod team;
@@ -99,6 +100,7 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         .merge(reviews::routes())
         .merge(labels::routes())
         .merge(composition::routes())
+        .merge(rollouts::routes())
         .merge(settings::routes())
         .merge(webhooks::routes())
         .merge(code::routes())

@@ -19,6 +19,8 @@ const CACHE_CONTROL_VALUE: &str = "private, no-cache";
 #[utoipa::path(get, path = "/prompts/{name}", tag = "reads",
     params(("name" = String, Path, description = "The prompt's name; `/` may be sent as is or as `%2F`"),
         ("version" = Option<String>, Query, description = "A published version to pin: `3` or `v3`; drafts are 404 here"),
+        ("unit" = Option<String>, Query, description = "A user, session or tenant id: under a rollout of the label read, the version this unit is assigned (sticky); without one, the label's current version"),
+        ("PromptVault-Unit" = Option<String>, Header, description = "The unit, as a header instead of `unit`"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag already held: 304 when unchanged")),
     security(("read_key" = [])),
     responses((status = 200, description = "What the key's channel serves: live keys live, test keys staging (or live)",
@@ -43,7 +45,11 @@ pub(crate) async fn read_prompt(
         Ok(pinned) => pinned,
         Err(error) => return error.into_response(),
     };
-    let served = match vault.read_prompt(token, &name, pinned).await {
+    let unit = match unit(query.as_deref(), headers) {
+        Ok(unit) => unit,
+        Err(error) => return error.into_response(),
+    };
+    let served = match vault.read_prompt_for(token, &name, pinned, unit.as_deref()).await {
         Ok(served) => served,
         Err(refusal) => return refused(refusal),
     };
@@ -99,6 +105,35 @@ fn pinned_version(query: Option<&str>) -> Result<Option<VersionNumber>, ApiError
         return Ok(None);
     };
     Ok(Some(VersionNumber::parse(raw)?))
+}
+
+/// The most bytes of a unit: an id, not a document.
+const MAX_UNIT_BYTES: usize = 256;
+
+/// The unit a read names: `?unit=` (percent-decoded), or else the `PromptVault-Unit` header.
+fn unit(query: Option<&str>, headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let from_query = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "unit")
+        .map(|(_, value)| value.into_owned());
+    let unit = match from_query {
+        Some(unit) => Some(unit),
+        None => match headers.get("promptvault-unit") {
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .map_err(|_| ApiError::bad_request("the PromptVault-Unit header is printable ASCII"))?
+                    .to_owned(),
+            ),
+            None => None,
+        },
+    };
+    match unit {
+        Some(unit) if unit.len() > MAX_UNIT_BYTES => {
+            Err(ApiError::bad_request(format!("a unit is at most {MAX_UNIT_BYTES} bytes")))
+        }
+        Some(unit) if unit.is_empty() => Ok(None),
+        other => Ok(other),
+    }
 }
 
 /// `If-None-Match`: a list of tags, or `*`; weak tags compare by their value.

@@ -20,6 +20,7 @@ mod openapi;
 mod reads;
 mod receiver;
 mod roles;
+mod rollouts;
 mod stream;
 mod structured;
 mod team;

@@ -6,10 +6,13 @@ pub(crate) mod model;
 pub(crate) mod moves;
 pub(crate) mod operations;
 mod pointers;
+pub(crate) mod rollouts;
+pub(crate) mod splits;
 pub(crate) mod steps;
 
 pub(crate) use model::PromptRow;
 pub use model::{
     Channel, NewDraft, Offered, PointerMove, PromptState, PromptSummary, Rewrite, RollBack, offered,
 };
+pub use rollouts::NewRollout;
 pub(crate) use steps::{label_order, tags_of};

@@ -115,6 +115,7 @@ async fn move_own_label_in(
     if from == to {
         return Ok(());
     }
+    crate::prompts::splits::refuse_while_running(tx, prompt, &found.label.name).await?;
     if let Some(number) = to {
         let version = find_version(tx, prompt, number).await?;
         if found.label.protected && version.status == Status::Draft {
@@ -187,7 +188,7 @@ pub(crate) async fn moves_by_request(
 }
 
 /// Where the workspace's own label `id` points on prompt `prompt_id`.
-async fn own_label_at(
+pub(crate) async fn own_label_at(
     tx: &mut Transaction<'_, Any>,
     prompt_id: i64,
     id: i64,
@@ -270,6 +271,9 @@ async fn move_pointer(
         Channel::Live => ("live_number", prompt.live),
         Channel::Staging => ("staging_number", prompt.staging),
     };
+    if channel == Channel::Live {
+        crate::prompts::splits::refuse_while_running(tx, prompt, &LabelName::live()).await?;
+    }
     sqlx::query(AssertSqlSafe(format!("update prompts set {column} = $1, updated_at = $2 where id = $3")))
         .bind(to.map(VersionNumber::get))
         .bind(Timestamp::now().0)
@@ -351,6 +355,7 @@ async fn record_move(
         previous: previous.as_ref(),
         requested_by: requester(),
         request: None,
+        rollout: None,
     };
     let label_event_id = match built_in {
         Some(kind) => {

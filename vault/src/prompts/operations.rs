@@ -296,6 +296,7 @@ pub(crate) async fn delete_draft_in(
         previous: None,
         requested_by: None,
         request: None,
+        rollout: None,
     };
     events::record(tx, actor, change, None).await?;
     // Requests to promote or roll back to it can no longer be applied.

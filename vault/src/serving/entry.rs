@@ -29,6 +29,8 @@ pub(super) struct PromptEntry {
     pub(super) order: Vec<Arc<str>>,
     /// The prompt's tags, for the Langfuse API.
     pub(super) tags: Vec<String>,
+    /// The labels a rollout splits: the new version's response, and the share.
+    pub(super) splits: HashMap<Arc<str>, SplitServed>,
     /// The prompts its labels' drafts include: a draft resolves its references when read,
     /// so it is read anew when one of them changes.
     pub(super) includes: Vec<Arc<str>>,
@@ -36,6 +38,15 @@ pub(super) struct PromptEntry {
     /// of the stream events that report it); `since` for a label not named here.
     pub(super) changed: HashMap<Arc<str>, i64>,
     pub(super) since: i64,
+}
+
+/// A label's running rollout as reads serve it.
+pub(super) struct SplitServed {
+    /// The response of the rollout's new version (the label's own response is the old one).
+    pub(super) to: Arc<Served>,
+    pub(super) from: i64,
+    pub(super) basis_points: u32,
+    pub(super) seed: String,
 }
 
 /// What a key reads: its label, and where the label points nowhere, its fallback.
@@ -68,6 +79,30 @@ impl PromptEntry {
                 (self.live.as_ref(), self.changed_at(label).max(self.changed_at(LabelName::LIVE)))
             }
             None => (None, self.changed_at(label)),
+        }
+    }
+
+    /// What a key reading `reading` reads for `unit` (a user, session or tenant id): under a
+    /// rollout of the label served, the side the unit is assigned; without a unit, or
+    /// without a rollout, what [`PromptEntry::view`] says.
+    pub(crate) fn view_for(
+        &self,
+        reading: &Reading,
+        name: &str,
+        unit: Option<&str>,
+    ) -> (Option<&Arc<Served>>, i64) {
+        let (served, changed) = self.view(reading);
+        let (Some(unit), Some(current)) = (unit, served) else { return (served, changed) };
+        let label: &str =
+            if self.pointed(&reading.label).is_some() { &reading.label } else { LabelName::LIVE };
+        match self.splits.get(label) {
+            Some(split)
+                if current.version.number.get() == split.from
+                    && types::rollouts::reads_new(&split.seed, name, unit, split.basis_points) =>
+            {
+                (Some(&split.to), changed)
+            }
+            _ => (served, changed),
         }
     }
 

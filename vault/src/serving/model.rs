@@ -269,9 +269,21 @@ impl ReadModel {
         let staging_enabled = row.try_get::<i64, _>("staging_enabled")? != 0;
         // The prompts its drafts include, served or not: when one changes, they are read anew.
         let includes = std::sync::Mutex::new(Vec::new());
+        // The labels a rollout splits: each label's response carries its split.
+        let splits: HashMap<String, crate::prompts::splits::Split> =
+            crate::prompts::splits::splits_of(db, id).await?.into_iter().collect();
+        let split_json = |label: &str| {
+            splits.get(label).map(|split| types::rollouts::SplitJson {
+                from: split.from.label(),
+                to: split.to.label(),
+                percent: types::rollouts::percent(split.basis_points),
+                seed: split.seed.clone(),
+            })
+        };
         let served = |number: Option<i64>, label: Arc<str>| {
             let name = name.clone();
             let includes = &includes;
+            let split = split_json(&label);
             async move {
                 let Some(number) = number else { return Ok::<_, VaultError>(None) };
                 let version = version_row(db, id, number).await?.ok_or(sqlx::Error::RowNotFound)?;
@@ -281,7 +293,7 @@ impl ReadModel {
                     includes.extend(names.into_iter().map(|r| Arc::<str>::from(r.name.as_str())));
                 }
                 let Some(version) = resolved_draft(db, id, &name, version).await? else { return Ok(None) };
-                Ok(Some(Arc::new(serve(&name, version, &label)?)))
+                Ok(Some(Arc::new(serve(&name, version, &label, split.as_ref())?)))
             }
         };
         let live = served(row.try_get("live_number")?, Arc::from(LabelName::LIVE)).await?;
@@ -298,6 +310,16 @@ impl ReadModel {
             let label: Arc<str> = Arc::from(row.try_get::<String, _>("name")?.as_str());
             if let Some(served) = served(Some(row.try_get("number")?), label.clone()).await? {
                 own.insert(label, served);
+            }
+        }
+        let mut split_served = HashMap::new();
+        for (label, split) in &splits {
+            let label: Arc<str> = Arc::from(label.as_str());
+            if let Some(to) = served(Some(split.to.get()), label.clone()).await? {
+                let (basis_points, seed) = (split.basis_points, split.seed.clone());
+                let from = split.from.get();
+                split_served
+                    .insert(label, crate::serving::entry::SplitServed { to, from, basis_points, seed });
             }
         }
         let latest_number: Option<i64> =
@@ -329,6 +351,7 @@ impl ReadModel {
             order,
             tags,
             includes: Vec::new(),
+            splits: split_served,
             changed: HashMap::new(),
             since: revision,
         };
@@ -350,8 +373,15 @@ impl ReadModel {
         Ok(Some((workspace_id, name)))
     }
 
-    /// What `token` reads for prompt `name`: the key's label, or a pinned published version.
-    pub(super) fn read(&self, token: &str, name: &str, pinned: Option<VersionNumber>) -> ReadOutcome {
+    /// What `token` reads for prompt `name`: the key's label (under a rollout, the side
+    /// `unit` is assigned), or a pinned published version.
+    pub(super) fn read(
+        &self,
+        token: &str,
+        name: &str,
+        pinned: Option<VersionNumber>,
+        unit: Option<&str>,
+    ) -> ReadOutcome {
         let model = self.lock_read();
         let key = match self.reader(&model, token) {
             Ok(key) => key,
@@ -368,7 +398,7 @@ impl ReadModel {
                     return ReadOutcome::Pinned { prompt_id: prompt.id, label: key.label.clone() };
                 }
             },
-            None => prompt.view(&model.reading(key)).0.cloned(),
+            None => prompt.view_for(&model.reading(key), name, unit).0.cloned(),
         };
         served.map_or(ReadOutcome::Refused(ReadRefused::NotFound), ReadOutcome::Served)
     }
@@ -388,7 +418,7 @@ impl ReadModel {
             self.lock_write().unpublished.insert((prompt_id, number.get()));
             return Ok(None);
         };
-        let served = Arc::new(serve(name, version, &label)?);
+        let served = Arc::new(serve(name, version, &label, None)?);
         self.lock_write().pinned.insert((prompt_id, number.get(), label), served.clone());
         Ok(Some(served))
     }
@@ -458,7 +488,19 @@ impl Vault {
         name: &str,
         pinned: Option<VersionNumber>,
     ) -> Result<Arc<Served>, ReadRefused> {
-        match self.serving.read(token, name, pinned) {
+        self.read_prompt_for(token, name, pinned, None).await
+    }
+
+    /// [`Vault::read_prompt`] for `unit` (a user, session or tenant id): under a rollout of
+    /// the label read, the side the unit is assigned.
+    pub async fn read_prompt_for(
+        &self,
+        token: &str,
+        name: &str,
+        pinned: Option<VersionNumber>,
+        unit: Option<&str>,
+    ) -> Result<Arc<Served>, ReadRefused> {
+        match self.serving.read(token, name, pinned, unit) {
             ReadOutcome::Served(served) => Ok(served),
             ReadOutcome::Refused(refused) => Err(refused),
             ReadOutcome::Pinned { prompt_id, label } => {

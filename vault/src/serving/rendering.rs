@@ -13,6 +13,7 @@ use crate::error::VaultError;
 use crate::prompts::Channel;
 use crate::version::{VERSION_COLUMNS, Version, version_from_row};
 use types::ServedPrompt;
+use types::rollouts::SplitJson;
 
 /// A response ready to send: the JSON body and its entity tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,13 +25,14 @@ pub struct Served {
 }
 
 /// The JSON of an SDK read: the version JSON with the prompt's name and the label read
-/// (and for live and staging, their channel).
-pub(super) fn serve(name: &str, version: Version, label: &str) -> Result<Served> {
+/// (and for live and staging, their channel), and while a rollout splits the label, the split.
+pub(super) fn serve(name: &str, version: Version, label: &str, split: Option<&SplitJson>) -> Result<Served> {
     let body = ServedPrompt {
         name: name.to_owned(),
         version: version.to_served_json(),
         label: label.to_owned(),
         channel: Channel::parse(label),
+        rollout: split.cloned(),
     };
     let body = serde_json::to_vec(&body).map_err(|e| VaultError::Internal(Box::new(e)))?;
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);

@@ -24,6 +24,7 @@ mod push;
 mod quotas;
 mod reviews;
 mod roles;
+mod rollouts;
 mod rules;
 mod search;
 mod serving;

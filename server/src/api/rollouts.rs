@@ -1,0 +1,130 @@
+//! `/v1/manage/prompts/{name}/labels/{label}/rollout`: starting, reading, changing,
+//! completing and aborting a label's rollout. The rules are the vault's.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use types::rollouts::{GuardJson, RolloutJson, StepJson};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vault::{NewRollout, Vault};
+
+use super::dto::{Body, ErrorJson, Path, VersionRef};
+use super::{ApiResult, Member};
+use crate::AppState;
+
+/// `POST …/rollout`: the new version, the share it starts at, and optionally a ramp and a guard.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StartRolloutBody {
+    /// The new version (`4` or `"v4"`); a draft is published.
+    pub version: VersionRef,
+    /// The share of units that read it, 0 to 100 in steps of 0.01.
+    pub percent: f64,
+    #[serde(default)]
+    pub schedule: Vec<StepJson>,
+    pub guard: Option<GuardJson>,
+}
+
+/// `PATCH …/rollout`: the new share.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeRolloutBody {
+    pub percent: f64,
+}
+
+/// `POST …/rollout/abort`: why (optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AbortRolloutBody {
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/manage/prompts/{name}/labels/{label}/rollout", tag = "rollouts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded (`support%2Ftriage`)"), ("label" = String, Path, description = "A protected label: `live`, or one of the workspace's own")),
+    request_body = StartRolloutBody, security(("access_token" = [])),
+    responses((status = 201, description = "The rollout, running", body = RolloutJson), (status = 401, body = ErrorJson),
+        (status = 403, description = "The label's rule does not let the member move it", body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 409, description = "A rollout of the label runs already (`rollout_running`), the label points nowhere (`nothing_live`), or it is under review (`review_required`)", body = ErrorJson),
+        (status = 422, description = "A preview label, an older version, a share or a ramp out of bounds", body = ErrorJson)))]
+pub(crate) async fn start_rollout(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, label)): Path<(String, String)>,
+    Body(req): Body<StartRolloutBody>,
+) -> ApiResult {
+    let new = NewRollout {
+        version: req.version.parse()?,
+        percent: req.percent,
+        schedule: req.schedule,
+        guard: req.guard,
+    };
+    let rollout = vault.start_rollout(&actor, &name, &label, new).await?;
+    Ok((StatusCode::CREATED, Json(rollout)).into_response())
+}
+
+#[utoipa::path(get, path = "/manage/prompts/{name}/labels/{label}/rollout", tag = "rollouts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded"), ("label" = String, Path, description = "The label")),
+    security(("access_token" = [])),
+    responses((status = 200, description = "The running rollout, or else the latest", body = RolloutJson), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson)))]
+pub(crate) async fn rollout(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, label)): Path<(String, String)>,
+) -> ApiResult<Json<RolloutJson>> {
+    Ok(Json(vault.rollout(&actor, &name, &label).await?))
+}
+
+#[utoipa::path(patch, path = "/manage/prompts/{name}/labels/{label}/rollout", tag = "rollouts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded"), ("label" = String, Path, description = "The label")),
+    request_body = ChangeRolloutBody, security(("access_token" = [])),
+    responses((status = 200, description = "The rollout at its new share", body = RolloutJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson),
+        (status = 404, description = "No rollout of the label runs", body = ErrorJson), (status = 409, description = "Under review (`review_required`)", body = ErrorJson),
+        (status = 422, description = "A share out of bounds", body = ErrorJson)))]
+pub(crate) async fn change_rollout(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, label)): Path<(String, String)>,
+    Body(req): Body<ChangeRolloutBody>,
+) -> ApiResult<Json<RolloutJson>> {
+    Ok(Json(vault.change_rollout(&actor, &name, &label, req.percent).await?))
+}
+
+#[utoipa::path(post, path = "/manage/prompts/{name}/labels/{label}/rollout/complete", tag = "rollouts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded"), ("label" = String, Path, description = "The label")),
+    security(("access_token" = [])),
+    responses((status = 200, description = "Completed: the label points at the new version", body = RolloutJson), (status = 401, body = ErrorJson), (status = 403, body = ErrorJson),
+        (status = 404, description = "No rollout of the label runs", body = ErrorJson), (status = 409, description = "Under review (`review_required`)", body = ErrorJson)))]
+pub(crate) async fn complete_rollout(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, label)): Path<(String, String)>,
+) -> ApiResult<Json<RolloutJson>> {
+    Ok(Json(vault.complete_rollout(&actor, &name, &label).await?))
+}
+
+#[utoipa::path(post, path = "/manage/prompts/{name}/labels/{label}/rollout/abort", tag = "rollouts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded"), ("label" = String, Path, description = "The label")),
+    request_body = AbortRolloutBody, security(("access_token" = [])),
+    responses((status = 200, description = "Aborted: the label reads its old version alone", body = RolloutJson), (status = 401, body = ErrorJson),
+        (status = 403, description = "The member may not move the label at all", body = ErrorJson), (status = 404, description = "No rollout of the label runs", body = ErrorJson)))]
+pub(crate) async fn abort_rollout(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, label)): Path<(String, String)>,
+    Body(req): Body<AbortRolloutBody>,
+) -> ApiResult<Json<RolloutJson>> {
+    Ok(Json(vault.abort_rollout(&actor, &name, &label, &req.reason).await?))
+}
+
+/// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start_rollout, rollout, change_rollout))
+        .routes(routes!(complete_rollout))
+        .routes(routes!(abort_rollout))
+}

@@ -1,0 +1,125 @@
+//! Rollouts: a protected label split between its version and a newer one at a share of
+//! units, sticky per unit; steered by hand under the label's rule (abort by anyone who may
+//! move it); the label moves only by completing or aborting while one runs; each step an
+//! event.
+
+use serde_json::Value;
+use vault::{ChangeRule, NewRollout, SettingsPatch};
+
+use crate::helpers::{Fixture, PROMPT, assert_conflict, assert_refused, v};
+
+/// A workspace with keys and PROMPT: v1 live, v2 and v3 drafts.
+async fn fixture() -> Fixture {
+    let f = Fixture::new("Ada").await.with_keys().await;
+    f.prompt_with_drafts(3).await;
+    f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("v1 live");
+    f
+}
+
+fn to(version: i64, percent: f64) -> NewRollout {
+    NewRollout { version: v(version), percent, schedule: Vec::new(), guard: None }
+}
+
+/// The version `unit` reads of PROMPT with the live key.
+async fn read_as(f: &Fixture, unit: Option<&str>) -> Value {
+    let served = f.vault.read_prompt_for(&f.live, PROMPT, None, unit).await.expect("read");
+    serde_json::from_slice(&served.body).expect("json")
+}
+
+#[tokio::test]
+async fn a_rollout_splits_live_by_unit_stickily_and_completes() {
+    let f = fixture().await;
+    let started = f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 10.0)).await.expect("start");
+    assert_eq!((started.from.as_str(), started.to.as_str(), started.percent), ("v1", "v2", 10.0));
+    assert_eq!(
+        f.labels().await.iter().filter(|l| l.ends_with(":live")).count(),
+        2,
+        "the draft was published"
+    );
+
+    let plain = read_as(&f, None).await;
+    assert_eq!(plain["version"], "v1", "without a unit, the label's current version");
+    assert_eq!(plain["rollout"]["to"], "v2", "with the split, for an SDK to assign units itself");
+    let units: Vec<String> = (0..2000).map(|i| format!("user-{i}")).collect();
+    let mut on_new = Vec::new();
+    for unit in &units {
+        let read = read_as(&f, Some(unit)).await;
+        let new = read["version"] == "v2";
+        assert_eq!(new, types::rollouts::reads_new(&started.seed, PROMPT, unit, 1000), "the SDK's rule");
+        on_new.push(new);
+    }
+    let share = on_new.iter().filter(|&&n| n).count();
+    assert!((100..=300).contains(&share), "about 10 % of 2,000 units: {share}");
+
+    f.vault.change_rollout(&f.owner, PROMPT, "live", 50.0).await.expect("50 %");
+    for (unit, was_new) in units.iter().zip(&on_new) {
+        let now_new = read_as(&f, Some(unit)).await["version"] == "v2";
+        assert!(now_new || !was_new, "{unit} went back to v1 as the share grew");
+    }
+    assert_conflict(
+        f.vault.promote(&f.owner, PROMPT, v(3)).await,
+        vault::Conflict::RolloutRunning,
+        "complete or abort",
+    );
+    assert_conflict(
+        f.vault.start_rollout(&f.owner, PROMPT, "live", to(3, 5.0)).await,
+        vault::Conflict::RolloutRunning,
+        "is running",
+    );
+
+    let done = f.vault.complete_rollout(&f.owner, PROMPT, "live").await.expect("complete");
+    assert_eq!(done.state, "completed");
+    let after = read_as(&f, Some("user-1")).await;
+    assert_eq!((after["version"].clone(), after.get("rollout")), ("v2".into(), None));
+    let moves = f.vault.deployments(&f.owner, PROMPT).await.expect("moves");
+    assert_eq!(moves[0].to, Some(v(2)), "completing is a move of live, recorded");
+}
+
+#[tokio::test]
+async fn an_abort_leaves_the_old_version_alone_and_is_allowed_under_review() {
+    let f = fixture().await;
+    f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 100.0)).await.expect("start at 100 %");
+    assert_eq!(read_as(&f, Some("anyone")).await["version"], "v2");
+    let review = SettingsPatch { live_changes: Some(ChangeRule::Review), ..Default::default() };
+    f.vault.update_settings(&f.owner, review).await.expect("review");
+    assert_refused(f.vault.change_rollout(&f.owner, PROMPT, "live", 20.0).await, 409, "review_required");
+    let aborted = f.vault.abort_rollout(&f.owner, PROMPT, "live", "errors went up").await.expect("abort");
+    assert_eq!((aborted.state.as_str(), aborted.reason.as_deref()), ("aborted", Some("errors went up")));
+    assert_eq!(read_as(&f, Some("anyone")).await["version"], "v1");
+    assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").live, Some(v(1)));
+    assert_refused(f.vault.abort_rollout(&f.owner, PROMPT, "live", "").await, 404, "no rollout");
+    assert_eq!(f.vault.rollout(&f.owner, PROMPT, "live").await.expect("the latest").state, "aborted");
+}
+
+#[tokio::test]
+async fn a_rollout_is_refused_on_a_preview_label_backwards_or_with_a_bad_share() {
+    let f = fixture().await;
+    f.staging(true).await;
+    f.vault.set_staging(&f.owner, PROMPT, Some(v(2))).await.expect("staging");
+    assert_refused(
+        f.vault.start_rollout(&f.owner, PROMPT, "staging", to(3, 10.0)).await,
+        422,
+        "preview label",
+    );
+    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("v2 live");
+    assert_refused(f.vault.start_rollout(&f.owner, PROMPT, "live", to(1, 10.0)).await, 422, "newer version");
+    assert_refused(
+        f.vault.start_rollout(&f.owner, PROMPT, "live", to(3, 10.005)).await,
+        422,
+        "steps of 0.01",
+    );
+    assert_refused(
+        f.vault.start_rollout(&f.owner, PROMPT, "live", to(3, 120.0)).await,
+        422,
+        "between 0 and 100",
+    );
+    let schedule = vec![
+        types::rollouts::StepJson { percent: 25.0, after_minutes: 10 },
+        types::rollouts::StepJson { percent: 20.0, after_minutes: 10 },
+    ];
+    let ramp = NewRollout { schedule, ..to(3, 5.0) };
+    assert_refused(f.vault.start_rollout(&f.owner, PROMPT, "live", ramp).await, 422, "raises the share");
+    let viewer = f.member(vault::Role::Viewer).await;
+    assert_refused(f.vault.start_rollout(&viewer, PROMPT, "live", to(3, 10.0)).await, 403, "forbidden");
+    assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").live, Some(v(2)), "nothing changed");
+}
