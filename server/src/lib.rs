@@ -100,6 +100,7 @@ pub async fn launch(
     let delivery_settings = config.delivery_settings();
     let client = webhooks::client(&delivery_settings).context("building the webhook client")?;
     let flusher = tokio::spawn(flush_key_usage(vault.clone()));
+    let ramps = tokio::spawn(advance_rollouts(vault.clone()));
     // Other instances' changes, on a shared PostgreSQL (and a periodic check on either).
     let follower = tokio::spawn(vault.clone().follow_forever());
     let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), delivery_settings, client));
@@ -113,6 +114,7 @@ pub async fn launch(
     };
     connections::serve(listener, router, config.connection_settings(), shutdown).await?;
     flusher.abort();
+    ramps.abort();
     follower.abort();
     deliveries.abort();
     vault.close().await;
@@ -141,6 +143,19 @@ impl Health {
             answer["revision"] = self.vault.revision().into();
         }
         axum::Json(answer)
+    }
+}
+
+/// Takes the rollouts' due ramp steps every few seconds; with several instances each step is
+/// taken once, by whichever gets to it first.
+async fn advance_rollouts(vault: Vault) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = vault.advance_rollouts().await {
+            tracing::warn!(%error, "could not advance the rollouts' ramps");
+        }
     }
 }
 

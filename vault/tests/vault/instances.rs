@@ -258,3 +258,35 @@ async fn a_change_the_read_model_could_not_apply_is_applied_at_the_next_try() {
     p.second.catch_up().await.expect("follow");
     assert_eq!(version_read(&p.second, &key.token).await.as_deref(), Ok("v1"));
 }
+
+#[tokio::test]
+async fn a_ramp_step_is_taken_once_with_two_instances_running() {
+    let p = pair().await;
+    if several_writers_unsupported(&p) {
+        return;
+    }
+    for source in ["one", "two"] {
+        p.first.save_draft(&p.owner, PROMPT, NewDraft::text(source, source)).await.expect("save");
+    }
+    p.first.promote(&p.owner, PROMPT, v(1)).await.expect("v1 live");
+    let schedule = vec![
+        types::rollouts::StepJson { percent: 10.0, after_minutes: 1 },
+        types::rollouts::StepJson { percent: 50.0, after_minutes: 1 },
+    ];
+    let ramp = vault::NewRollout { version: v(2), percent: 5.0, schedule, guard: None };
+    p.first.start_rollout(&p.owner, PROMPT, "live", ramp).await.expect("start");
+    assert_eq!(
+        (p.first.advance_rollouts().await.ok(), p.second.advance_rollouts().await.ok()),
+        (Some(0), Some(0))
+    );
+
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_millis();
+    let due = format!("update rollouts set next_step_at = {}", now - 1);
+    crate::helpers::sql(p._dirs.0.path(), &due).await.expect("the first step due now");
+    let (first, second) = tokio::join!(p.first.advance_rollouts(), p.second.advance_rollouts());
+    assert_eq!(first.expect("first") + second.expect("second"), 1, "one instance took the step");
+    let rollout = p.second.rollout(&p.owner, PROMPT, "live").await.expect("rollout");
+    assert_eq!((rollout.percent, rollout.schedule.len()), (10.0, 1));
+    assert!(rollout.next_step_at.is_some(), "the next step is due a minute after this one was");
+    assert_eq!(p.first.advance_rollouts().await.ok(), Some(0), "not due yet");
+}
