@@ -15,23 +15,31 @@ fn reference(prompt: &str, target: &str) -> String {
 }
 
 /// The picker: which prompt, which label (or version); "Insert" writes the reference into
-/// `source` at the cursor of `textarea`.
+/// `source` at the cursor of `textarea`. What it offers is loaded when it is first opened,
+/// not with the page: the editor hydrates without waiting for it, and a page load does not
+/// list every prompt of the workspace.
 #[component]
 pub(super) fn IncludePicker(
     name: String,
     source: RwSignal<String>,
     textarea: NodeRef<Textarea>,
 ) -> impl IntoView {
-    let targets = Resource::new(move || name.clone(), api::load_reference_targets);
+    let targets = Action::new(move |name: &String| api::load_reference_targets(name.clone()));
+    let requested = StoredValue::new(false);
+    let opened = move |_| {
+        if !requested.get_value() {
+            requested.set_value(true);
+            targets.dispatch(name.clone());
+        }
+    };
     view! {
-        <details class="include-picker">
+        <details class="include-picker" on:toggle=opened>
             <summary>"Include another prompt"</summary>
-            <Transition fallback=Loading>
-                {move || targets.get().map(|loaded| match loaded {
-                    Ok(targets) => view! { <Picker targets source textarea/> }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-                })}
-            </Transition>
+            {move || match targets.value().get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Ok(targets)) => view! { <Picker targets source textarea/> }.into_any(),
+                Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+            }}
         </details>
     }
 }
