@@ -146,15 +146,27 @@ impl Health {
     }
 }
 
-/// Takes the rollouts' due ramp steps every few seconds; with several instances each step is
-/// taken once, by whichever gets to it first.
+/// Every few seconds: takes the rollouts' due ramp steps (with several instances each step
+/// is taken once, by whichever gets to it first) and aborts the rollouts whose guard trips;
+/// hourly, deletes old usage reports.
 async fn advance_rollouts(vault: Vault) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
     loop {
         every.tick().await;
         if let Err(error) = vault.advance_rollouts().await {
             tracing::warn!(%error, "could not advance the rollouts' ramps");
+        }
+        if let Err(error) = vault.check_guards().await {
+            tracing::warn!(%error, "could not check the rollouts' guards");
+        }
+        ticks += 1;
+        // About once an hour, reports past their keeping are deleted.
+        if ticks.is_multiple_of(720)
+            && let Err(error) = vault.prune_usage(vault::USAGE_KEPT_FOR).await
+        {
+            tracing::warn!(%error, "could not prune the usage reports");
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod composition;
 pub mod content;
 pub mod diff;
 pub mod errors;
+pub mod fleet;
 pub mod history;
 pub mod labels;
 pub mod langfuse;

@@ -38,6 +38,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0016_workspace_usage.sql"),
     migration_file!("sqlite", "0017_composition.sql"),
     migration_file!("sqlite", "0018_rollouts.sql"),
+    migration_file!("sqlite", "0019_usage.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -52,6 +53,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0009_workspace_usage.sql"),
     migration_file!("postgres", "0010_composition.sql"),
     migration_file!("postgres", "0011_rollouts.sql"),
+    migration_file!("postgres", "0012_usage.sql"),
 ];
 
 /// The migrator of one backend's files.

@@ -101,6 +101,7 @@ pub(crate) fn router() -> anyhow::Result<Router<AppState>> {
         .merge(labels::routes())
         .merge(composition::routes())
         .merge(rollouts::routes())
+        .merge(reads::routes())
         .merge(settings::routes())
         .merge(webhooks::routes())
         .merge(code::routes())

@@ -185,3 +185,29 @@ mod tests {
         assert!(pinned_version(Some("version=draft")).is_err());
     }
 }
+
+#[utoipa::path(post, path = "/reports", tag = "reads", request_body = types::fleet::ReportJson,
+    security(("read_key" = [])),
+    responses((status = 202, description = "Recorded: each item's uses and failures added to this minute's counts"),
+        (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
+        (status = 404, description = "An item names a prompt the key's workspace does not have; nothing was recorded", body = super::dto::ErrorJson),
+        (status = 422, description = "A malformed report (names, versions, counts, more than 500 items); nothing was recorded", body = super::dto::ErrorJson),
+        (status = 429, description = "The key read more than the server's configured rate", body = super::dto::ErrorJson)))]
+pub(crate) async fn report(
+    State(vault): State<Vault>,
+    headers: HeaderMap,
+    super::dto::Body(report): super::dto::Body<types::fleet::ReportJson>,
+) -> Result<StatusCode, ApiError> {
+    let Some(token) = bearer(&headers) else {
+        return Err(ApiError::from(vault::VaultError::Unauthorized(
+            "a report is made with a read key".into(),
+        )));
+    };
+    vault.record_usage(token, &report).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The reports' route, with its part of the OpenAPI document (merged in `api::router`).
+pub(super) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(report))
+}

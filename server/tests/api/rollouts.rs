@@ -73,3 +73,23 @@ async fn a_rollout_is_started_read_by_unit_changed_and_aborted() {
     let (status, error) = app.post(&rollout, json!({"version": 2, "percent": 10.005})).await;
     assert!(status == 422 && error_message(&error, "invalid").contains("steps of 0.01"), "{error}");
 }
+
+#[tokio::test]
+async fn applications_report_uses_with_a_read_key() {
+    let (app, key) = app().await;
+    let post = |body: Value, key: String| {
+        let request = app.client.post(format!("{}/v1/reports", app.base)).bearer_auth(key).json(&body);
+        async move { read(request.send().await.expect("send")).await }
+    };
+    let good = json!({"app": "support-bot", "instance": "i-1",
+                      "items": [{"prompt": "support/triage", "version": "v1", "uses": 12, "failures": 1}]});
+    assert_eq!(post(good.clone(), key.clone()).await.0, 202);
+    let (status, error) = post(good, "pv_live_unknown".into()).await;
+    assert_eq!(status, 401, "{error}");
+    let unknown =
+        json!({"app": "a", "instance": "i", "items": [{"prompt": "nope", "version": 1, "uses": 1}]});
+    assert_eq!(post(unknown, key.clone()).await.0, 404);
+    let bad = json!({"app": "a", "instance": "i", "items": [{"prompt": "support/triage", "version": "v1", "uses": 1, "failures": 2}]});
+    let (status, error) = post(bad, key).await;
+    assert!(status == 422 && error_message(&error, "invalid").contains("failures"), "{error}");
+}

@@ -123,3 +123,47 @@ async fn a_rollout_is_refused_on_a_preview_label_backwards_or_with_a_bad_share()
     assert_refused(f.vault.start_rollout(&viewer, PROMPT, "live", to(3, 10.0)).await, 403, "forbidden");
     assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").live, Some(v(2)), "nothing changed");
 }
+
+fn report(items: &[(&str, i64, u64, u64)]) -> types::fleet::ReportJson {
+    types::fleet::ReportJson {
+        app: "support-bot".into(),
+        instance: "i-1".into(),
+        items: items
+            .iter()
+            .map(|&(prompt, version, uses, failures)| types::fleet::ReportItemJson {
+                prompt: prompt.into(),
+                version: serde_json::json!(format!("v{version}")),
+                uses,
+                failures,
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn the_guard_aborts_at_the_right_sample_and_not_before_and_revoked_keys_report_nothing() {
+    let f = fixture().await;
+    let guard = types::rollouts::GuardJson { max_failure_increase: 0.02, min_uses: 500 };
+    let ramp = NewRollout { guard: Some(guard), ..to(2, 50.0) };
+    f.vault.start_rollout(&f.owner, PROMPT, "live", ramp).await.expect("start");
+    f.vault
+        .record_usage(&f.live, &report(&[(PROMPT, 1, 1000, 10), (PROMPT, 2, 499, 100)]))
+        .await
+        .expect("report");
+    assert_eq!(f.vault.check_guards().await.expect("check"), 0, "499 uses of v2: not yet");
+    assert_eq!(f.vault.rollout(&f.owner, PROMPT, "live").await.expect("rollout").state, "running");
+    f.vault.record_usage(&f.live, &report(&[(PROMPT, 2, 1, 0)])).await.expect("one more use");
+    assert_eq!(f.vault.check_guards().await.expect("check"), 1, "500 uses, 20 % failing against 1 %");
+    let stopped = f.vault.rollout(&f.owner, PROMPT, "live").await.expect("rollout");
+    assert_eq!(stopped.state, "aborted");
+    assert!(stopped.reason.as_deref().is_some_and(|why| why.contains("guard")), "{stopped:?}");
+    assert_eq!(read_as(&f, Some("anyone")).await["version"], "v1");
+
+    let bad = report(&[(PROMPT, 1, 1, 2)]);
+    assert_refused(f.vault.record_usage(&f.live, &bad).await, 422, "failures are at most the uses");
+    assert_refused(f.vault.record_usage(&f.live, &report(&[("no/such", 1, 1, 0)])).await, 404, "no prompt");
+    let keys = f.vault.api_keys(&f.owner).await.expect("keys");
+    let live = keys.iter().find(|k| k.name == "prod").expect("the live key");
+    f.vault.revoke_api_key(&f.owner, live.id).await.expect("revoke");
+    assert_refused(f.vault.record_usage(&f.live, &report(&[(PROMPT, 1, 1, 0)])).await, 401, "not revoked");
+}

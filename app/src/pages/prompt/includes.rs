@@ -36,7 +36,9 @@ pub(super) fn IncludePicker(
         <details class="include-picker" on:toggle=opened>
             <summary>"Include another prompt"</summary>
             {move || match targets.value().get() {
-                None => view! { <Loading/> }.into_any(),
+                // Nothing until it is opened: the page's own updates never show a "Loading…".
+                None if targets.pending().get() => view! { <Loading/> }.into_any(),
+                None => ().into_any(),
                 Some(Ok(targets)) => view! { <Picker targets source textarea/> }.into_any(),
                 Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
             }}

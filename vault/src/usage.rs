@@ -1,0 +1,218 @@
+//! What applications report of their use of prompts (PRODUCT.md "Fleet", `POST /v1/reports`
+//! with a read key): per minute, prompt, served version, application and instance, the uses
+//! and the failures among them, kept for a bounded time. The rollouts' guards read it: a
+//! running rollout whose new version fails more often than its old one by more than the
+//! guard's margin, once the new version has the guard's minimum of uses, is aborted by the
+//! server, saying why. Never on the read path: a report is its own request.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use types::fleet::ReportJson;
+use types::rollouts::GuardJson;
+
+use crate::db::Timestamp;
+use crate::error::VaultError;
+use crate::names::{PromptName, VersionNumber};
+use crate::serving::model::ReadRefused;
+use crate::{Result, Vault};
+
+/// The most items one report carries.
+pub const MAX_REPORT_ITEMS: usize = 500;
+/// The most bytes of an application's name or an instance id.
+pub const MAX_CLIENT_NAME_BYTES: usize = 100;
+/// The most uses one item counts (a report covers seconds, not years).
+const MAX_USES: u64 = 1_000_000_000;
+/// How long reports are kept unless configured: 7 days.
+pub const USAGE_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+impl Vault {
+    /// Records a report made with read key `token`: each item's counts are added to its
+    /// minute. Refused whole (nothing recorded) for an unknown or revoked key (401), an item
+    /// naming a prompt the key's workspace does not have (404), or a malformed report (422).
+    pub async fn record_usage(&self, token: &str, report: &ReportJson) -> Result<()> {
+        let workspace_id = self.serving.key_workspace(token).map_err(|refused| match refused {
+            ReadRefused::Limited(retry_after) => VaultError::Limited { what: "reads", retry_after },
+            _ => VaultError::Unauthorized("a report is made with a read key that is not revoked".into()),
+        })?;
+        checked(report)?;
+        let minute = Timestamp::now().0 / 60_000 * 60_000;
+        let mut tx = self.db.write.begin().await?;
+        let mut prompts: HashMap<&str, i64> = HashMap::new();
+        for item in &report.items {
+            let id = match prompts.get(item.prompt.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id: i64 =
+                        sqlx::query_scalar("select id from prompts where workspace_id = $1 and name = $2")
+                            .bind(workspace_id)
+                            .bind(&item.prompt)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .ok_or_else(|| {
+                                VaultError::NotFound(format!("no prompt named {}", item.prompt))
+                            })?;
+                    prompts.insert(&item.prompt, id);
+                    id
+                }
+            };
+            sqlx::query(
+                "insert into usage_minutes (prompt_id, number, app, instance, minute, uses, failures) \
+                 values ($1, $2, $3, $4, $5, $6, $7) on conflict (prompt_id, number, app, instance, minute) \
+                 do update set uses = usage_minutes.uses + excluded.uses, failures = usage_minutes.failures + excluded.failures",
+            )
+            .bind(id)
+            .bind(version_of(&item.version)?.get())
+            .bind(&report.app)
+            .bind(&report.instance)
+            .bind(minute)
+            .bind(i64::try_from(item.uses).unwrap_or(i64::MAX))
+            .bind(i64::try_from(item.failures).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Aborts every running rollout whose guard trips (see the module's words); how many.
+    pub async fn check_guards(&self) -> Result<usize> {
+        let rows = sqlx::query(
+            "select r.prompt_id, p.name, p.workspace_id, r.label, r.from_number, r.to_number, r.guard, \
+             r.started_at, r.started_by from rollouts r join prompts p on p.id = r.prompt_id \
+             where r.state = 'running' and r.guard is not null",
+        )
+        .fetch_all(&self.db.read)
+        .await?;
+        let mut aborted = 0;
+        for row in &rows {
+            let guard: GuardJson = serde_json::from_str(&row.try_get::<String, _>("guard")?)
+                .map_err(|e| VaultError::Internal(format!("unreadable guard: {e}").into()))?;
+            let prompt_id: i64 = row.try_get("prompt_id")?;
+            let since: i64 = row.try_get("started_at")?;
+            let count = |number: i64| self.uses_since(prompt_id, number, since);
+            let (old, new) =
+                (count(row.try_get("from_number")?).await?, count(row.try_get("to_number")?).await?);
+            let Some(why) = trips(&guard, old, new) else { continue };
+            let Some((actor, _)) = crate::members::actor_in(
+                &self.db.read,
+                row.try_get("started_by")?,
+                row.try_get("workspace_id")?,
+            )
+            .await?
+            else {
+                continue;
+            };
+            let (name, label): (String, String) = (row.try_get("name")?, row.try_get("label")?);
+            match self.abort_rollout(&actor, &name, &label, &why).await {
+                Ok(_) => aborted += 1,
+                // Ended meanwhile (by a person, or another instance's check).
+                Err(VaultError::NotFound(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(aborted)
+    }
+
+    /// Uses and failures of version `number` of prompt `prompt_id` reported since `since`.
+    async fn uses_since(&self, prompt_id: i64, number: i64, since: i64) -> Result<(u64, u64)> {
+        let row = sqlx::query(
+            // A sum of bigints is a numeric on PostgreSQL: cast back.
+            "select cast(coalesce(sum(uses), 0) as bigint) as uses, cast(coalesce(sum(failures), 0) as bigint) as failures \
+             from usage_minutes where prompt_id = $1 and number = $2 and minute >= $3",
+        )
+        .bind(prompt_id)
+        .bind(number)
+        .bind(since / 60_000 * 60_000)
+        .fetch_one(&self.db.read)
+        .await?;
+        let count =
+            |column: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0)) };
+        Ok((count("uses")?, count("failures")?))
+    }
+
+    /// Deletes the reports older than `kept_for`.
+    pub async fn prune_usage(&self, kept_for: std::time::Duration) -> Result<()> {
+        let before = Timestamp::now().0 - i64::try_from(kept_for.as_millis()).unwrap_or(i64::MAX);
+        sqlx::query("delete from usage_minutes where minute < $1")
+            .bind(before)
+            .execute(&self.db.write)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Why `guard` trips for the old version's `(uses, failures)` against the new one's, or
+/// `None`: the new version has at least `min_uses`, and its failure rate exceeds the old
+/// one's by more than `max_failure_increase` (an old version without uses counts as never
+/// failing).
+pub(crate) fn trips(guard: &GuardJson, old: (u64, u64), new: (u64, u64)) -> Option<String> {
+    if new.0 < guard.min_uses || new.0 == 0 {
+        return None;
+    }
+    let rate = |(uses, failures): (u64, u64)| if uses == 0 { 0.0 } else { failures as f64 / uses as f64 };
+    let (old_rate, new_rate) = (rate(old), rate(new));
+    (new_rate - old_rate > guard.max_failure_increase).then(|| {
+        format!(
+            "the guard stopped it: the new version failed {:.2} % of {} uses, the old {:.2} % of {}, more than {:.2} points apart",
+            new_rate * 100.0,
+            new.0,
+            old_rate * 100.0,
+            old.0,
+            guard.max_failure_increase * 100.0
+        )
+    })
+}
+
+fn version_of(raw: &serde_json::Value) -> Result<VersionNumber> {
+    let bad = || VaultError::invalid("items", format!("an item's version is v3 or 3, not {raw}"));
+    match raw {
+        serde_json::Value::Number(n) => n.as_i64().and_then(|n| VersionNumber::new(n).ok()).ok_or_else(bad),
+        serde_json::Value::String(s) => VersionNumber::parse(s).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+/// Refuses a malformed report, naming what is wrong.
+fn checked(report: &ReportJson) -> Result<()> {
+    for (field, value) in [("app", &report.app), ("instance", &report.instance)] {
+        if value.is_empty() || value.len() > MAX_CLIENT_NAME_BYTES || value.chars().any(char::is_control) {
+            return Err(VaultError::invalid(
+                field,
+                format!("{field} is 1 to {MAX_CLIENT_NAME_BYTES} bytes of printable text"),
+            ));
+        }
+    }
+    if report.items.len() > MAX_REPORT_ITEMS {
+        return Err(VaultError::invalid(
+            "items",
+            format!("a report carries at most {MAX_REPORT_ITEMS} items"),
+        ));
+    }
+    for item in &report.items {
+        PromptName::parse(&item.prompt)?;
+        version_of(&item.version)?;
+        if item.failures > item.uses || item.uses > MAX_USES {
+            return Err(VaultError::invalid(
+                "items",
+                format!("{}: failures are at most the uses, and the uses at most {MAX_USES}", item.prompt),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_trips_at_the_right_sample_and_not_before() {
+        let guard = GuardJson { max_failure_increase: 0.02, min_uses: 500 };
+        assert_eq!(trips(&guard, (1000, 10), (499, 100)), None, "too few uses of the new version yet");
+        assert!(trips(&guard, (1000, 10), (500, 100)).is_some_and(|why| why.contains("20.00 % of 500 uses")));
+        assert_eq!(trips(&guard, (1000, 10), (500, 15)), None, "3 % against 1 %: two points, not more");
+        assert!(trips(&guard, (1000, 10), (500, 16)).is_some(), "3.2 % against 1 %");
+        assert!(trips(&guard, (0, 0), (500, 11)).is_some(), "an old version without uses never failed");
+    }
+}
