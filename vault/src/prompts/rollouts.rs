@@ -223,8 +223,12 @@ impl Vault {
                 workspace_id: row.try_get("workspace_id")?,
                 prompt: row.try_get("name")?,
             };
-            if self.take_step(step).await? {
-                taken += 1;
+            let prompt = step.prompt.clone();
+            match self.take_step(step).await {
+                Ok(true) => taken += 1,
+                Ok(false) => {}
+                // One ramp that cannot step does not hold the others back.
+                Err(error) => tracing::warn!(prompt, %error, "a ramp step could not be taken"),
             }
         }
         if taken > 0 {
