@@ -64,6 +64,11 @@ pub struct Config {
     #[arg(long, env = "PROMPTVAULT_ATTEMPTS_PER_MINUTE", default_value_t = vault::DEFAULT_ATTEMPTS_PER_MINUTE)]
     pub attempts_per_minute: u32,
 
+    /// How many days applications' usage reports (`POST /v1/reports`) are kept: what the
+    /// rollouts' guards and the fleet view read. Older ones are deleted hourly.
+    #[arg(long, env = "PROMPTVAULT_USAGE_KEPT_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u64).range(1..=366))]
+    pub usage_kept_days: u64,
+
     /// Who may create workspaces besides first-run setup: `everyone` with an account,
     /// only `owners` of a workspace, or `nobody`.
     #[arg(long, env = "PROMPTVAULT_WORKSPACE_CREATORS", value_enum, default_value = "everyone")]
@@ -336,6 +341,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             public_url: None,
             reads_per_key_per_second: 0,
+            usage_kept_days: 7,
             workspace_creators: WorkspaceCreators::Everyone,
             quotas: QuotaArgs::default(),
             streams_per_key: vault::DEFAULT_STREAMS_PER_KEY,

@@ -100,7 +100,8 @@ pub async fn launch(
     let delivery_settings = config.delivery_settings();
     let client = webhooks::client(&delivery_settings).context("building the webhook client")?;
     let flusher = tokio::spawn(flush_key_usage(vault.clone()));
-    let ramps = tokio::spawn(advance_rollouts(vault.clone()));
+    let usage_kept_for = std::time::Duration::from_secs(config.usage_kept_days * 24 * 3600);
+    let ramps = tokio::spawn(advance_rollouts(vault.clone(), usage_kept_for));
     // Other instances' changes, on a shared PostgreSQL (and a periodic check on either).
     let follower = tokio::spawn(vault.clone().follow_forever());
     let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), delivery_settings, client));
@@ -149,7 +150,7 @@ impl Health {
 /// Every few seconds: takes the rollouts' due ramp steps (with several instances each step
 /// is taken once, by whichever gets to it first) and aborts the rollouts whose guard trips;
 /// hourly, deletes old usage reports.
-async fn advance_rollouts(vault: Vault) {
+async fn advance_rollouts(vault: Vault, usage_kept_for: std::time::Duration) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ticks: u64 = 0;
@@ -164,7 +165,7 @@ async fn advance_rollouts(vault: Vault) {
         ticks += 1;
         // About once an hour, reports past their keeping are deleted.
         if ticks.is_multiple_of(720)
-            && let Err(error) = vault.prune_usage(vault::USAGE_KEPT_FOR).await
+            && let Err(error) = vault.prune_usage(usage_kept_for).await
         {
             tracing::warn!(%error, "could not prune the usage reports");
         }

@@ -1,6 +1,6 @@
 //! What applications report of their use of prompts (PRODUCT.md "Fleet", `POST /v1/reports`
 //! with a read key): per minute, prompt, served version, application and instance, the uses
-//! and the failures among them, kept for a bounded time. The rollouts' guards read it: a
+//! and the failures among them, kept for a bounded time (the server's `--usage-kept-days`, 7 by default). The rollouts' guards read it: a
 //! running rollout whose new version fails more often than its old one by more than the
 //! guard's margin, once the new version has the guard's minimum of uses, is aborted by the
 //! server, saying why. Never on the read path: a report is its own request.
@@ -23,8 +23,6 @@ pub const MAX_REPORT_ITEMS: usize = 500;
 pub const MAX_CLIENT_NAME_BYTES: usize = 100;
 /// The most uses one item counts (a report covers seconds, not years).
 const MAX_USES: u64 = 1_000_000_000;
-/// How long reports are kept unless configured: 7 days.
-pub const USAGE_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 impl Vault {
     /// Records a report made with read key `token`: each item's counts are added to its
@@ -110,7 +108,9 @@ impl Vault {
                 Err(VaultError::NotFound(_)) => {}
                 // One rollout that cannot be stopped (its starter may no longer move the
                 // label) does not keep the others' guards from being checked.
-                Err(error) => tracing::warn!(prompt = name, label, %error, "a tripped guard could not abort its rollout"),
+                Err(error) => {
+                    tracing::warn!(prompt = name, label, %error, "a tripped guard could not abort its rollout")
+                }
             }
         }
         Ok(aborted)
