@@ -36,6 +36,7 @@
 
 mod live;
 mod prompt;
+mod usage;
 pub mod webhooks;
 
 use std::collections::HashMap;
@@ -73,9 +74,18 @@ pub struct ClientBuilder {
     timeout: Duration,
     fallbacks: HashMap<String, String>,
     live_updates: bool,
+    app: Option<String>,
 }
 
 impl ClientBuilder {
+    /// Names the application (`support-bot`): its reads carry it, with an instance id made
+    /// when the client is built (`PromptVault-App`, `PromptVault-Instance`), and its usage
+    /// counts ([`Client::record_use`]) are sent every few seconds. Needs a Tokio runtime.
+    pub fn app(mut self, name: impl Into<String>) -> Self {
+        self.app = Some(name.into());
+        self
+    }
+
     /// How long a fetched prompt is served without revalidation (default 60 s).
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
@@ -109,8 +119,10 @@ impl ClientBuilder {
             .timeout(self.timeout)
             .build()
             .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
-        if self.live_updates && tokio::runtime::Handle::try_current().is_err() {
-            return Err(Error::Config("live updates need a Tokio runtime to run in".into()));
+        if (self.live_updates || self.app.is_some()) && tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::Config(
+                "live updates and usage reports need a Tokio runtime to run in".into(),
+            ));
         }
         let inner = Arc::new(Inner {
             http,
@@ -119,10 +131,14 @@ impl ClientBuilder {
             ttl: self.ttl,
             fallbacks: self.fallbacks,
             cache: Mutex::new(HashMap::new()),
+            pinned: Mutex::new(HashMap::new()),
             streaming: AtomicBool::new(false),
+            identity: self.app.map(usage::Identity::new),
+            usage: usage::Counts::default(),
         });
         let follower = self.live_updates.then(|| Arc::new(live::follow(Arc::downgrade(&inner))));
-        Ok(Client { inner, _follower: follower })
+        let reporter = inner.identity.is_some().then(|| Arc::new(usage::report(Arc::downgrade(&inner))));
+        Ok(Client { inner, _follower: follower, _reporter: reporter })
     }
 }
 
@@ -132,6 +148,7 @@ impl ClientBuilder {
 pub struct Client {
     inner: Arc<Inner>,
     _follower: Option<Arc<live::Follower>>,
+    _reporter: Option<Arc<usage::Reporter>>,
 }
 
 struct Inner {
@@ -141,6 +158,13 @@ struct Inner {
     ttl: Duration,
     fallbacks: HashMap<String, String>,
     cache: Mutex<HashMap<String, Entry>>,
+    /// Published versions read by number (a rollout's new version), by prompt and version:
+    /// they never change.
+    pinned: Mutex<HashMap<(String, String), Prompt>>,
+    /// The application's name and instance id, when named.
+    identity: Option<usage::Identity>,
+    /// Uses and failures since the last report.
+    usage: usage::Counts,
     /// The live-update stream is up: it keeps the cache current, so nothing is revalidated.
     streaming: AtomicBool,
 }
@@ -176,7 +200,23 @@ impl Client {
             timeout: Duration::from_secs(5),
             fallbacks: HashMap::new(),
             live_updates: false,
+            app: None,
         }
+    }
+
+    /// Counts one use of `prompt` (as this client served it), and whether it failed — what
+    /// a failure is, the application decides. Sent with the next report when the client
+    /// names its application ([`ClientBuilder::app`]); a fallback is not counted.
+    pub fn record_use(&self, prompt: &Prompt, failed: bool) {
+        if self.inner.identity.is_some() && !prompt.version.is_empty() {
+            self.inner.usage.add(&prompt.name, &prompt.version, failed);
+        }
+    }
+
+    /// Sends the usage counts now rather than at the next report (at shutdown, say);
+    /// `false` when they could not be sent (they are kept for the next).
+    pub async fn flush_usage(&self) -> bool {
+        usage::send(&self.inner).await
     }
 
     /// The prompt `name` as the key's channel serves it (see the crate docs for caching).
@@ -194,6 +234,36 @@ impl Client {
             Fetched::Failed(why) => self.fallback(name).ok_or(Error::Unavailable(why)),
             // Only a revalidation sends an ETag, so a 304 here is the server's mistake.
             Fetched::NotModified => self.fallback(name).ok_or(Error::Unavailable("unexpected 304".into())),
+        }
+    }
+
+    /// The prompt `name` as it is served to `unit` (a user, session or tenant id): while a
+    /// rollout splits the label, the side the unit is assigned — decided here, from the split
+    /// the cached prompt carries, by the server's own rule (`types::rollouts::reads_new`),
+    /// so the same unit gets the same version for the whole rollout. The new version is
+    /// fetched once (a published version, by number) and kept: published versions never
+    /// change. Without a rollout, what [`Client::prompt`] serves.
+    pub async fn prompt_for(&self, name: &str, unit: &str) -> Result<Prompt, Error> {
+        let current = self.prompt(name).await?;
+        let Some(split) = current.rollout.clone() else { return Ok(current) };
+        let share = types::rollouts::basis_points(split.percent).unwrap_or(0);
+        if !types::rollouts::reads_new(&split.seed, name, unit, share) {
+            return Ok(current);
+        }
+        let key = (name.to_owned(), split.to.clone());
+        if let Some(pinned) = self.inner.pinned().get(&key) {
+            return Ok(pinned.clone());
+        }
+        let number = split.to.trim_start_matches('v');
+        match self.inner.fetch_version(name, number).await {
+            Fetched::Prompt(prompt, _) => {
+                // Served through the label, carrying the split, as the server serves it.
+                let prompt = Prompt { label: current.label.clone(), rollout: Some(split), ..*prompt };
+                self.inner.pinned().insert(key, prompt.clone());
+                Ok(prompt)
+            }
+            // The new version cannot be read: the unit reads the label's current one.
+            _ => Ok(current),
         }
     }
 
@@ -249,7 +319,27 @@ impl Client {
 impl Inner {
     async fn fetch(&self, name: &str, etag: Option<&str>) -> Fetched {
         let url = format!("{}/v1/prompts/{}", self.base_url, encode_name(name));
+        self.fetch_url(url, etag).await
+    }
+
+    /// Published version `number` of prompt `name`.
+    async fn fetch_version(&self, name: &str, number: &str) -> Fetched {
+        let number: String = number.chars().filter(char::is_ascii_digit).collect();
+        let url = format!("{}/v1/prompts/{}?version={number}", self.base_url, encode_name(name));
+        self.fetch_url(url, None).await
+    }
+
+    fn pinned(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Prompt>> {
+        self.pinned.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn fetch_url(&self, url: String, etag: Option<&str>) -> Fetched {
         let mut request = self.http.get(url).bearer_auth(&self.key);
+        if let Some(identity) = &self.identity {
+            request = request
+                .header("PromptVault-App", &identity.app)
+                .header("PromptVault-Instance", &identity.instance);
+        }
         if let Some(etag) = etag {
             request = request.header(IF_NONE_MATCH, etag);
         }

@@ -25,6 +25,9 @@ pub struct Prompt {
     pub message: String,
     pub author: String,
     pub created_at: String,
+    /// While a rollout splits the label read: its versions, share and seed, from which
+    /// [`crate::Client::prompt_for`] assigns a unit locally.
+    pub rollout: Option<types::rollouts::SplitJson>,
 }
 
 /// The server's read (the version JSON with its name and channel), as applications use it.
@@ -48,6 +51,7 @@ impl From<types::ServedPrompt> for Prompt {
             message: version.message,
             author: version.author,
             created_at: version.created_at,
+            rollout: served.rollout,
         }
     }
 }
@@ -66,6 +70,7 @@ impl Prompt {
             message: String::new(),
             author: String::new(),
             created_at: String::new(),
+            rollout: None,
         }
     }
 

@@ -276,3 +276,78 @@ async fn warming_fills_the_cache_with_every_prompt_in_one_request() {
     let refused = Client::new("http://127.0.0.1:9", &key).expect("client").warm().await;
     assert!(matches!(refused, Err(Error::Unavailable(_))), "{refused:?}");
 }
+
+#[tokio::test]
+async fn a_unit_reads_the_side_of_a_rollout_the_server_would_serve_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, owner, key) = seeded(&dir).await;
+    let started: Value = reqwest::Client::new()
+        .post(format!("{}{MANAGE}/labels/live/rollout", server.url()))
+        .bearer_auth(&owner)
+        .json(&json!({"version": 2, "percent": 30.0}))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(started["state"], "running", "{started}");
+    let client = Client::new(server.url(), &key).expect("client");
+    let http = reqwest::Client::new();
+    for i in 0..40 {
+        let unit = format!("user-{i}");
+        let local = client.prompt_for(PROMPT, &unit).await.expect("read");
+        let served: Value = http
+            .get(format!("{}/v1/prompts/support%2Ftriage?unit={unit}", server.url()))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(local.version, served["version"].as_str().unwrap_or_default(), "{unit}");
+        assert_eq!(local.rollout.as_ref().map(|r| r.to.as_str()), Some("v2"));
+    }
+    assert_eq!(
+        client.prompt(PROMPT).await.expect("no unit").version,
+        "v1",
+        "without a unit, the current version"
+    );
+}
+
+#[tokio::test]
+async fn reported_failures_of_the_new_version_make_the_guard_stop_the_rollout() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, owner, key) = seeded(&dir).await;
+    let http = reqwest::Client::new();
+    let rollout = format!("{}{MANAGE}/labels/live/rollout", server.url());
+    let body = json!({"version": 2, "percent": 100.0, "guard": {"max_failure_increase": 0.1, "min_uses": 5}});
+    let started = http.post(&rollout).bearer_auth(&owner).json(&body).send().await.expect("send");
+    assert_eq!(started.status(), 201);
+    let client = Client::builder(server.url(), &key).app("support-bot").build().expect("client");
+    let served = client.prompt_for(PROMPT, "user-1").await.expect("read");
+    assert_eq!(served.version, "v2", "at 100 % every unit reads the new version");
+    for i in 0..5 {
+        client.record_use(&served, i < 4);
+    }
+    assert!(client.flush_usage().await, "the report is accepted");
+    let mut state = Value::Null;
+    for _ in 0..60 {
+        let current: Value =
+            http.get(&rollout).bearer_auth(&owner).send().await.expect("send").json().await.expect("json");
+        state = current["state"].clone();
+        if state == "aborted" {
+            assert!(current["reason"].as_str().is_some_and(|why| why.contains("guard")), "{current}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(state, "aborted", "the server's guard stopped the rollout within seconds");
+    let fresh = Client::new(server.url(), &key).expect("a client with an empty cache");
+    assert_eq!(
+        fresh.prompt_for(PROMPT, "user-1").await.expect("read").version,
+        "v1",
+        "the old version alone"
+    );
+}
