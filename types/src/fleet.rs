@@ -29,3 +29,47 @@ pub struct ReportItemJson {
     #[serde(default)]
     pub failures: u64,
 }
+
+/// `GET /v1/manage/fleet`: per prompt and label, what is being served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FleetJson {
+    pub items: Vec<FleetItemJson>,
+}
+
+/// One prompt and label: the label's version, the versions the applications reported using
+/// in the last hour, and the instances whose latest use is of an older version than the
+/// label's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FleetItemJson {
+    pub prompt: String,
+    pub label: String,
+    /// The version the label points at (`null`: nowhere).
+    pub version: Option<String>,
+    pub versions: Vec<FleetVersionJson>,
+    pub stale: Vec<StaleInstanceJson>,
+}
+
+/// One version in use: by how many instances (last 5 minutes), how many uses (last 5 and
+/// 60 minutes), how many failures (last 60).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FleetVersionJson {
+    pub version: String,
+    pub instances: u64,
+    pub uses_5m: u64,
+    pub uses_60m: u64,
+    pub failures_60m: u64,
+}
+
+/// An instance still using an older version than its label's (a stale cache, a dead stream).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaleInstanceJson {
+    pub app: String,
+    pub instance: String,
+    pub version: String,
+    /// RFC 3339: the minute of its latest report.
+    pub last_seen: String,
+}

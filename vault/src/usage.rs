@@ -5,16 +5,18 @@
 //! guard's margin, once the new version has the guard's minimum of uses, is aborted by the
 //! server, saying why. Never on the read path: a report is its own request.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
-use types::fleet::ReportJson;
+use types::fleet::{FleetItemJson, FleetJson, FleetVersionJson, ReportJson, StaleInstanceJson};
 use types::rollouts::GuardJson;
 
+use crate::access::{Actor, Permission};
 use crate::db::Timestamp;
 use crate::error::VaultError;
 use crate::names::{PromptName, VersionNumber};
 use crate::serving::model::ReadRefused;
+use crate::version::number_from_db;
 use crate::{Result, Vault};
 
 /// The most items one report carries.
@@ -131,6 +133,112 @@ impl Vault {
         let count =
             |column: &str| -> Result<u64> { Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0)) };
         Ok((count("uses")?, count("failures")?))
+    }
+
+    /// What is being served, from the reports of the last hour: for each prompt that was used
+    /// (or prompt `only`) and each of its labels (or label `label`), the label's version, the
+    /// versions used with their instances (last 5 minutes), uses (last 5 and 60) and failures
+    /// (last 60), and the instances whose latest use (last 5 minutes) is of a version older
+    /// than the label's. The reports name versions, not labels: a prompt's versions in use
+    /// are listed under each of its labels.
+    pub async fn fleet(&self, actor: &Actor, only: Option<&str>, label: Option<&str>) -> Result<FleetJson> {
+        actor.require(Permission::Read)?;
+        let now = Timestamp::now().0 / 60_000 * 60_000;
+        let (hour, five) = (now - 59 * 60_000, now - 4 * 60_000);
+        let only = only.map(PromptName::parse).transpose()?;
+        let label = label.map(crate::names::LabelName::parse).transpose()?;
+        let rows = sqlx::query(
+            "select p.name, u.number, \
+             count(distinct case when u.minute >= $3 then u.app || ' ' || u.instance end) as instances, \
+             cast(sum(case when u.minute >= $3 then u.uses else 0 end) as bigint) as uses_5m, \
+             cast(sum(u.uses) as bigint) as uses_60m, cast(sum(u.failures) as bigint) as failures_60m \
+             from usage_minutes u join prompts p on p.id = u.prompt_id \
+             where p.workspace_id = $1 and u.minute >= $2 and ($4 = '' or p.name = $4) \
+             group by p.name, u.number order by p.name, u.number desc",
+        )
+        .bind(actor.workspace_id)
+        .bind(hour)
+        .bind(five)
+        .bind(only.as_ref().map_or("", PromptName::as_str))
+        .fetch_all(&self.db.read)
+        .await?;
+        let count = |row: &sqlx::any::AnyRow, column: &str| -> Result<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+        };
+        let mut versions: BTreeMap<String, Vec<FleetVersionJson>> = BTreeMap::new();
+        for row in &rows {
+            versions.entry(row.try_get("name")?).or_default().push(FleetVersionJson {
+                version: number_from_db(row.try_get("number")?)?.label(),
+                instances: count(row, "instances")?,
+                uses_5m: count(row, "uses_5m")?,
+                uses_60m: count(row, "uses_60m")?,
+                failures_60m: count(row, "failures_60m")?,
+            });
+        }
+        let latest = self.latest_uses(actor.workspace_id, five, only.as_ref()).await?;
+        if let Some(name) = &only {
+            versions.entry(name.to_string()).or_default();
+        }
+        let mut items = Vec::new();
+        for (name, used) in versions {
+            let state = self.prompt(actor, &name).await?;
+            for (pointer, at) in &state.labels {
+                if label.as_ref().is_some_and(|wanted| wanted != pointer) {
+                    continue;
+                }
+                let stale = latest
+                    .iter()
+                    .filter(|(prompt, _, _, number, _)| *prompt == name && *number < at.get())
+                    .map(|(_, app, instance, number, minute)| StaleInstanceJson {
+                        app: app.clone(),
+                        instance: instance.clone(),
+                        version: types::label(*number),
+                        last_seen: Timestamp(*minute).to_rfc3339(),
+                    })
+                    .collect();
+                items.push(FleetItemJson {
+                    prompt: name.clone(),
+                    label: pointer.to_string(),
+                    version: Some(at.label()),
+                    versions: used.clone(),
+                    stale,
+                });
+            }
+        }
+        Ok(FleetJson { items })
+    }
+
+    /// Per prompt and instance reporting since `since`: its latest minute and the newest
+    /// version it used then.
+    async fn latest_uses(
+        &self,
+        workspace_id: i64,
+        since: i64,
+        only: Option<&PromptName>,
+    ) -> Result<Vec<(String, String, String, i64, i64)>> {
+        let rows = sqlx::query(
+            "select p.name, u.app, u.instance, u.number, u.minute from usage_minutes u \
+             join prompts p on p.id = u.prompt_id \
+             where p.workspace_id = $1 and u.minute >= $2 and ($3 = '' or p.name = $3)",
+        )
+        .bind(workspace_id)
+        .bind(since)
+        .bind(only.map_or("", PromptName::as_str))
+        .fetch_all(&self.db.read)
+        .await?;
+        let mut latest: HashMap<(String, String, String), (i64, i64)> = HashMap::new();
+        for row in &rows {
+            let key = (row.try_get("name")?, row.try_get("app")?, row.try_get("instance")?);
+            let seen = (row.try_get::<i64, _>("minute")?, row.try_get::<i64, _>("number")?);
+            let entry = latest.entry(key).or_insert(seen);
+            *entry = (*entry).max(seen);
+        }
+        let mut latest: Vec<_> = latest
+            .into_iter()
+            .map(|((name, app, instance), (minute, number))| (name, app, instance, number, minute))
+            .collect();
+        latest.sort();
+        Ok(latest)
     }
 
     /// Deletes the reports older than `kept_for`.

@@ -1,5 +1,6 @@
 //! `/v1/manage/prompts/{name}/labels/{label}/rollout`: starting, reading, changing,
-//! completing and aborting a label's rollout. The rules are the vault's.
+//! completing and aborting a label's rollout; and `/v1/manage/fleet`, what applications
+//! report serving. The rules are the vault's.
 
 use axum::Json;
 use axum::extract::State;
@@ -12,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::{NewRollout, Vault};
 
-use super::dto::{Body, ErrorJson, Path, VersionRef};
+use super::dto::{Body, ErrorJson, Path, Query, VersionRef};
 use super::{ApiResult, Member};
 use crate::AppState;
 
@@ -121,10 +122,32 @@ pub(crate) async fn abort_rollout(
     Ok(Json(vault.abort_rollout(&actor, &name, &label, &req.reason).await?))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FleetQuery {
+    /// Only this prompt.
+    pub prompt: Option<String>,
+    /// Only this label.
+    pub label: Option<String>,
+}
+
+#[utoipa::path(get, path = "/manage/fleet", tag = "rollouts", params(FleetQuery), security(("access_token" = [])),
+    responses((status = 200, description = "Per prompt and label: its version, the versions applications reported using in the last hour (instances and uses in the last 5 minutes, uses and failures in the last 60), and the instances still using an older version than the label's", body = types::fleet::FleetJson),
+        (status = 401, body = ErrorJson), (status = 404, description = "No such prompt", body = ErrorJson),
+        (status = 422, description = "A malformed prompt or label name", body = ErrorJson)))]
+pub(crate) async fn fleet(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Query(query): Query<FleetQuery>,
+) -> ApiResult<Json<types::fleet::FleetJson>> {
+    Ok(Json(vault.fleet(&actor, query.prompt.as_deref(), query.label.as_deref()).await?))
+}
+
 /// This module's routes, each with its part of the OpenAPI document (merged in `api::router`).
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_rollout, rollout, change_rollout))
         .routes(routes!(complete_rollout))
         .routes(routes!(abort_rollout))
+        .routes(routes!(fleet))
 }

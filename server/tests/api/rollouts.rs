@@ -84,6 +84,12 @@ async fn applications_report_uses_with_a_read_key() {
     let good = json!({"app": "support-bot", "instance": "i-1",
                       "items": [{"prompt": "support/triage", "version": "v1", "uses": 12, "failures": 1}]});
     assert_eq!(post(good.clone(), key.clone()).await.0, 202);
+    let (status, fleet) = app.get("/v1/manage/fleet?prompt=support%2Ftriage&label=live").await;
+    assert_eq!(status, 200, "{fleet}");
+    assert_eq!(
+        (&fleet["items"][0]["version"], &fleet["items"][0]["versions"][0]["uses_60m"]),
+        (&json!("v1"), &json!(12))
+    );
     let (status, error) = post(good, "pv_live_unknown".into()).await;
     assert_eq!(status, 401, "{error}");
     let unknown =
