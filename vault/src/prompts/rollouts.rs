@@ -105,8 +105,7 @@ impl Vault {
         let rollout =
             running_rollout(&mut tx, &prompt, &found.label.name).await?.ok_or(sqlx::Error::RowNotFound)?;
         record(&mut tx, actor, &prompt, &rollout, EventKind::RolloutStarted).await?;
-        tx.commit().await?;
-        self.follow_changes().await;
+        self.finish_step(tx).await?;
         Ok(rollout)
     }
 
@@ -149,8 +148,7 @@ impl Vault {
         let rollout =
             running_rollout(&mut tx, &prompt, &found.label.name).await?.ok_or(sqlx::Error::RowNotFound)?;
         record(&mut tx, actor, &prompt, &rollout, EventKind::RolloutChanged).await?;
-        tx.commit().await?;
-        self.follow_changes().await;
+        self.finish_step(tx).await?;
         Ok(rollout)
     }
 
@@ -167,8 +165,7 @@ impl Vault {
         move_label_in(&mut tx, actor, &prompt, &found, Some(to), None).await?;
         let rollout = self.ended(&mut tx, &prompt, &found.label.name).await?;
         record(&mut tx, actor, &prompt, &rollout, EventKind::RolloutCompleted).await?;
-        tx.commit().await?;
-        self.follow_changes().await;
+        self.finish_step(tx).await?;
         Ok(rollout)
     }
 
@@ -191,8 +188,7 @@ impl Vault {
         end(&mut tx, &prompt, &found.label.name, "aborted", Some(&reason)).await?;
         let rollout = self.ended(&mut tx, &prompt, &found.label.name).await?;
         record(&mut tx, actor, &prompt, &rollout, EventKind::RolloutAborted).await?;
-        tx.commit().await?;
-        self.follow_changes().await;
+        self.finish_step(tx).await?;
         Ok(rollout)
     }
 
@@ -288,6 +284,15 @@ impl Vault {
         record(&mut tx, &actor, &prompt, &rollout, EventKind::RolloutChanged).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Commits a step of a rollout: its event goes to the webhooks at once, and the read
+    /// model serves the new split before the call returns.
+    async fn finish_step(&self, tx: Transaction<'_, Any>) -> Result<()> {
+        tx.commit().await?;
+        self.outbox.poke();
+        self.follow_changes().await;
+        Ok(())
     }
 
     /// The latest rollout of `label` on `prompt`, just ended.
