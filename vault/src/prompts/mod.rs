@@ -6,6 +6,7 @@ pub(crate) mod model;
 pub(crate) mod moves;
 pub(crate) mod operations;
 mod pointers;
+mod ramps;
 pub(crate) mod rollouts;
 pub(crate) mod splits;
 pub(crate) mod steps;

@@ -48,6 +48,23 @@ pub(crate) async fn running_rollout(
     row.map(|row| rollout_from_row(&row, &prompt.name)).transpose()
 }
 
+/// The latest rollout of `label` on `prompt`, running or ended, if any.
+pub(crate) async fn latest_rollout(
+    tx: &mut Transaction<'_, Any>,
+    prompt: &PromptRow,
+    label: &LabelName,
+) -> Result<Option<RolloutJson>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "select {ROLLOUT_COLUMNS} from rollouts r join accounts a on a.id = r.started_by \
+         where r.prompt_id = $1 and r.label = $2 order by r.id desc limit 1"
+    )))
+    .bind(prompt.id)
+    .bind(label.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| rollout_from_row(&row, &prompt.name)).transpose()
+}
+
 /// Refuses to move label `label` of `prompt` by any other way while a rollout splits it.
 pub(crate) async fn refuse_while_running(
     tx: &mut Transaction<'_, Any>,
