@@ -25,6 +25,14 @@ export const mcpPort = 3924;
 export const labelsPort = 3925;
 /** The server of the composition tests: a shared piece, the prompts that include it, "Used by" (tests/composition.spec.ts). */
 export const compositionPort = 3926;
+/** The server of the rollout tests: a 10 % rollout, the Fleet page, an abort (tests/rollouts.spec.ts). */
+export const rolloutsPort = 3927;
+/**
+ * The Rust SDK's example of an application's instances (sdk/examples/fleet.rs), which the
+ * rollout tests run: built by `cargo test` (scripts/test.sh) or
+ * `cargo build -p promptvault-sdk --example fleet`.
+ */
+export const fleetExample = path.resolve(__dirname, "..", process.env.PROMPTVAULT_FLEET_EXAMPLE ?? "target/debug/examples/fleet");
 
 export default defineConfig({
   testDir: "./tests",
@@ -56,8 +64,8 @@ export default defineConfig({
   // A server per spec file, each on a fresh data directory: one set up through the API by
   // the tests, one left empty for the first-run setup page, one for the long histories, one
   // for webhooks (allowed to call the tests' receiver on 127.0.0.1), one for the Langfuse SDKs,
-  // one for a team, one for chat prompts, one for MCP, one for labels, one for composition.
-  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort, labelsPort, compositionPort].map((p) => ({
+  // one for a team, one for chat prompts, one for MCP, one for labels, one for composition, one for rollouts.
+  webServer: [port, setupPort, historyPort, integrationsPort, langfusePort, teamPort, chatPort, mcpPort, labelsPort, compositionPort, rolloutsPort].map((p) => ({
     cwd: "..",
     command:
       `rm -rf target/e2e-data-${p} && exec ${serverBinary} --addr 127.0.0.1:${p} --data-dir target/e2e-data-${p}` +

@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/prompts/*name") view=pages::PromptPage ssr=SsrMode::Async/>
                 <Route path=path!("/search") view=pages::SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("/activity") view=pages::ActivityPage ssr=SsrMode::Async/>
+                <Route path=path!("/fleet") view=pages::FleetPage ssr=SsrMode::Async/>
                 <Route path=path!("/requests") view=pages::RequestsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=pages::SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings/integrations") view=pages::IntegrationsPage ssr=SsrMode::Async/>

@@ -333,13 +333,19 @@ impl Inner {
         self.pinned.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    async fn fetch_url(&self, url: String, etag: Option<&str>) -> Fetched {
-        let mut request = self.http.get(url).bearer_auth(&self.key);
-        if let Some(identity) = &self.identity {
-            request = request
+    /// `request` naming this client's application and instance, when it names them: the
+    /// server's fleet view sees what it was served.
+    fn identified(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.identity {
+            Some(identity) => request
                 .header("PromptVault-App", &identity.app)
-                .header("PromptVault-Instance", &identity.instance);
+                .header("PromptVault-Instance", &identity.instance),
+            None => request,
         }
+    }
+
+    async fn fetch_url(&self, url: String, etag: Option<&str>) -> Fetched {
+        let mut request = self.identified(self.http.get(url).bearer_auth(&self.key));
         if let Some(etag) = etag {
             request = request.header(IF_NONE_MATCH, etag);
         }

@@ -78,10 +78,11 @@ async fn connect(
 ) -> Option<Ended> {
     let request = {
         let client = inner.upgrade()?;
-        let mut request = http
-            .get(format!("{}/v1/stream", client.base_url))
-            .bearer_auth(&client.key)
-            .header(ACCEPT, "text/event-stream");
+        let mut request = client.identified(
+            http.get(format!("{}/v1/stream", client.base_url))
+                .bearer_auth(&client.key)
+                .header(ACCEPT, "text/event-stream"),
+        );
         if let Some(id) = last_event_id.as_deref() {
             request = request.header("last-event-id", id);
         }

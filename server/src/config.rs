@@ -295,6 +295,24 @@ pub enum PromptsCommand {
         #[arg(long, requires = "update")]
         publish: bool,
     },
+    /// Show the rollout of a protected label of prompt NAME, or steer it: start one (of
+    /// VERSION at --percent, with an optional ramp and guard), set its share, complete it (the
+    /// label then points at the new version) or abort it (back to the old one).
+    Rollout {
+        /// The prompt (`support/triage`).
+        name: String,
+        /// The protected label split.
+        #[arg(long, default_value = "live")]
+        label: String,
+        #[command(subcommand)]
+        action: Option<crate::cli::RolloutAction>,
+    },
+    /// What the applications serve, from their reads and reports: per prompt and label, the
+    /// versions served now and in the last hour, and the instances still on an older version.
+    Fleet {
+        /// Only this prompt.
+        name: Option<String>,
+    },
 }
 
 impl Config {

@@ -8,6 +8,7 @@ mod config;
 pub mod connections;
 mod mcp;
 mod quota_args;
+mod tasks;
 pub mod transfer;
 pub mod webhooks;
 
@@ -99,9 +100,11 @@ pub async fn launch(
     let router = router(vault.clone(), leptos_options(addr), clients, request_timeout, health)?;
     let delivery_settings = config.delivery_settings();
     let client = webhooks::client(&delivery_settings).context("building the webhook client")?;
-    let flusher = tokio::spawn(flush_key_usage(vault.clone()));
+    let flusher = tokio::spawn(tasks::flush_key_usage(vault.clone()));
     let usage_kept_for = std::time::Duration::from_secs(config.usage_kept_days * 24 * 3600);
-    let ramps = tokio::spawn(advance_rollouts(vault.clone(), usage_kept_for));
+    let ramps = tokio::spawn(tasks::advance_rollouts(vault.clone(), usage_kept_for));
+    let (stop_usage, stopping) = tokio::sync::watch::channel(false);
+    let usage = tokio::spawn(tasks::write_usage(vault.clone(), stopping));
     // Other instances' changes, on a shared PostgreSQL (and a periodic check on either).
     let follower = tokio::spawn(vault.clone().follow_forever());
     let deliveries = tokio::spawn(webhooks::deliver_forever(vault.clone(), delivery_settings, client));
@@ -116,6 +119,9 @@ pub async fn launch(
     connections::serve(listener, router, config.connection_settings(), shutdown).await?;
     flusher.abort();
     ramps.abort();
+    // Not aborted: a write cut short would lose what it had taken; it writes the rest itself.
+    let _ = stop_usage.send(true);
+    let _ = usage.await;
     follower.abort();
     deliveries.abort();
     vault.close().await;
@@ -144,43 +150,6 @@ impl Health {
             answer["revision"] = self.vault.revision().into();
         }
         axum::Json(answer)
-    }
-}
-
-/// Every few seconds: takes the rollouts' due ramp steps (with several instances each step
-/// is taken once, by whichever gets to it first) and aborts the rollouts whose guard trips;
-/// hourly, deletes old usage reports.
-async fn advance_rollouts(vault: Vault, usage_kept_for: std::time::Duration) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut ticks: u64 = 0;
-    loop {
-        every.tick().await;
-        if let Err(error) = vault.advance_rollouts().await {
-            tracing::warn!(%error, "could not advance the rollouts' ramps");
-        }
-        if let Err(error) = vault.check_guards().await {
-            tracing::warn!(%error, "could not check the rollouts' guards");
-        }
-        ticks += 1;
-        // About once an hour, reports past their keeping are deleted.
-        if ticks.is_multiple_of(720)
-            && let Err(error) = vault.prune_usage(usage_kept_for).await
-        {
-            tracing::warn!(%error, "could not prune the usage reports");
-        }
-    }
-}
-
-/// Records the API keys' "last used" every few seconds, so reads never write.
-async fn flush_key_usage(vault: Vault) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
-    loop {
-        every.tick().await;
-        if let Err(error) = vault.flush_key_usage().await {
-            tracing::warn!(%error, "could not record the API keys' last use");
-        }
-        vault.forget_old_attempts();
     }
 }
 

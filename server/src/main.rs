@@ -62,5 +62,7 @@ async fn prompts(command: PromptsCommand, remote: &RemoteArgs) -> Result<cli::Ou
         PromptsCommand::Dependents { name, update, publish } => {
             cli::dependents(&remote, &name, update, publish).await
         }
+        PromptsCommand::Rollout { name, label, action } => cli::rollout(&remote, &name, &label, action).await,
+        PromptsCommand::Fleet { name } => cli::fleet(&remote, name.as_deref()).await,
     }
 }

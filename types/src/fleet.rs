@@ -51,12 +51,14 @@ pub struct FleetItemJson {
     pub stale: Vec<StaleInstanceJson>,
 }
 
-/// One version in use: by how many instances (last 5 minutes), how many uses (last 5 and
-/// 60 minutes), how many failures (last 60).
+/// One version in use: by how many instances now (seen with it in the last 15 seconds: its
+/// reports, or its reads and streams when it names itself) and in the last 5 minutes, how
+/// many uses (last 5 and 60 minutes), how many failures (last 60).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FleetVersionJson {
     pub version: String,
+    pub instances_now: u64,
     pub instances: u64,
     pub uses_5m: u64,
     pub uses_60m: u64,

@@ -106,7 +106,7 @@ pub use sessions::SessionCookie;
 pub use settings::{Settings, SettingsPatch};
 pub use tokens::{ACCESS_TOKEN_PREFIX, AccessToken, NewAccessToken};
 pub use transfer::Export;
-pub use usage::MAX_REPORT_ITEMS;
+pub use usage::{ClientId, MAX_CLIENT_NAME_BYTES, MAX_REPORT_ITEMS};
 pub use version::{Status, Version, VersionJson};
 pub use webhooks::{NewWebhook, Webhook, WebhookPatch, WebhookSecret};
 pub use workspaces::{WorkspaceCreators, WorkspaceMembership};

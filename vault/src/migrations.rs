@@ -39,6 +39,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0017_composition.sql"),
     migration_file!("sqlite", "0018_rollouts.sql"),
     migration_file!("sqlite", "0019_usage.sql"),
+    migration_file!("sqlite", "0020_usage_seen.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0010_composition.sql"),
     migration_file!("postgres", "0011_rollouts.sql"),
     migration_file!("postgres", "0012_usage.sql"),
+    migration_file!("postgres", "0013_usage_seen.sql"),
 ];
 
 /// The migrator of one backend's files.

@@ -10,6 +10,7 @@ mod integrations;
 mod labels;
 mod prompts;
 mod reviews;
+mod rollouts;
 mod session;
 mod settings;
 #[cfg(feature = "ssr")]
@@ -29,6 +30,7 @@ pub use integrations::*;
 pub use labels::*;
 pub use prompts::*;
 pub use reviews::*;
+pub use rollouts::*;
 pub use session::*;
 pub use settings::*;
 #[cfg(feature = "ssr")]

@@ -32,7 +32,13 @@ pub struct VersionRow {
     pub created: When,
     /// What a published version includes, pinned when it was published (`tone v4`).
     pub pins: Vec<String>,
+    /// Uses and failures the applications reported in the last week (see [`USAGE_DAYS`]).
+    pub uses: u64,
+    pub failures: u64,
 }
+
+/// The days of reports a version's uses are counted over.
+pub const USAGE_DAYS: i64 = 7;
 
 /// A prompt's pointers and the first page of its history, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,12 +163,15 @@ async fn history(
     let (state, settings) = prompt_state(ctx, actor, name).await?;
     let page = ctx.vault.history(actor, name, request).await?;
     let now = vault::Timestamp::now();
+    let usage =
+        ctx.vault.version_usage(actor, name, vault::Timestamp(now.0 - USAGE_DAYS * 86_400_000)).await?;
     let items = page
         .items
         .into_iter()
         .map(|entry| {
             let offered = vault::offered(actor, &state, settings, entry.status, entry.number);
-            version_row(entry, offered, now)
+            let (uses, failures) = usage.get(&entry.number).copied().unwrap_or_default();
+            VersionRow { uses, failures, ..version_row(entry, offered, now) }
         })
         .collect();
     Ok(VersionsPage { items, next_cursor: page.next_cursor })
@@ -190,6 +199,8 @@ fn version_row(entry: vault::HistoryEntry, offered: Offered, now: vault::Timesta
         author_email: marked(entry.author_email, entry.marks.author_email),
         created: ssr::when(entry.created_at, now),
         pins: entry.pins,
+        uses: 0,
+        failures: 0,
     }
 }
 

@@ -5,6 +5,7 @@
 mod activity;
 mod auth;
 mod diff;
+mod fleet;
 mod integrations;
 mod join;
 mod labels;
@@ -22,6 +23,7 @@ use crate::api::{self, AppError, Marked, SignOut, Status, SwitchWorkspace, When}
 
 pub use activity::ActivityPage;
 pub use auth::{Home, SetupPage, SignInPage};
+pub use fleet::FleetPage;
 pub use integrations::IntegrationsPage;
 pub use join::JoinPage;
 pub use labels::LabelsPage;
@@ -68,6 +70,7 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
                                     <A href="/search">"Search"</A>
                                     <A href="/requests">"Requests"</A>
                                     <A href="/activity">"Activity"</A>
+                                    <A href="/fleet">"Fleet"</A>
                                     <A href="/settings">"Settings"</A>
                                 </nav>
                                 <div class="who">

@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, Request, State};
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vault::{ReadRefused, Vault, VersionNumber};
+use vault::{ClientId, ReadRefused, Vault, VersionNumber};
 
 use super::dto::Path;
 use super::{ApiError, READS_LIMITED, UNAVAILABLE};
@@ -49,10 +49,17 @@ pub(crate) async fn read_prompt(
         Ok(unit) => unit,
         Err(error) => return error.into_response(),
     };
+    let client = match client(headers) {
+        Ok(client) => client,
+        Err(error) => return error.into_response(),
+    };
     let served = match vault.read_prompt_for(token, &name, pinned, unit.as_deref()).await {
         Ok(served) => served,
         Err(refusal) => return refused(refusal),
     };
+    if let Some(client) = &client {
+        vault.note_served(token, &name, served.number(), client);
+    }
     let etag = HeaderValue::from_str(&served.etag).unwrap_or_else(|_| HeaderValue::from_static("\"\""));
     let cache = HeaderValue::from_static(CACHE_CONTROL_VALUE);
     if headers.get(IF_NONE_MATCH).is_some_and(|tags| matches(tags, &served.etag)) {
@@ -133,6 +140,19 @@ fn unit(query: Option<&str>, headers: &axum::http::HeaderMap) -> Result<Option<S
         }
         Some(unit) if unit.is_empty() => Ok(None),
         other => Ok(other),
+    }
+}
+
+/// The client a read names (`PromptVault-App` and `PromptVault-Instance`, both or neither):
+/// the fleet sees it served what it read.
+pub(crate) fn client(headers: &HeaderMap) -> Result<Option<ClientId>, ApiError> {
+    let header = |name: &str| headers.get(name).map(|value| value.to_str());
+    match (header("promptvault-app"), header("promptvault-instance")) {
+        (None, None) => Ok(None),
+        (Some(Ok(app)), Some(Ok(instance))) => Ok(Some(ClientId::new(app, instance)?)),
+        _ => Err(ApiError::bad_request(
+            "a client names itself with both PromptVault-App and PromptVault-Instance, in printable ASCII",
+        )),
     }
 }
 

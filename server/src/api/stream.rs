@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt, stream};
-use vault::{Resume, StreamEvent, StreamRefused, Subscription, Vault, VaultError};
+use vault::{ClientId, Resume, StreamEvent, StreamRefused, Subscription, Vault, VaultError};
 
 use super::ApiError;
 use super::reads::bearer;
@@ -70,8 +70,13 @@ pub(crate) async fn stream(
             .map_err(|e| ApiError::bad_request(e.to_string()).into_response())?;
         vault.subscribe(token, only, resume).await.map_err(refused)
     };
+    let client = match super::reads::client(&headers) {
+        Ok(client) => client,
+        Err(error) => return error.into_response(),
+    };
+    let seen = client.map(|client| (vault.clone(), token.to_owned(), client));
     match opened.await {
-        Ok((subscription, first)) => Sse::new(events(subscription, first))
+        Ok((subscription, first)) => Sse::new(events(subscription, first, seen))
             .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
             .into_response(),
         Err(response) => response,
@@ -79,17 +84,23 @@ pub(crate) async fn stream(
 }
 
 /// The events of one stream: what the client lacks, then each change, until the vault ends
-/// the subscription.
+/// the subscription. A client that names itself (`seen`) is noted as served each version sent.
 fn events(
     subscription: Subscription,
     first: Vec<StreamEvent>,
+    seen: Option<(Vault, String, ClientId)>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let changes = stream::unfold(subscription, |mut subscription| async move {
         let events = subscription.next().await?;
         Some((stream::iter(events), subscription))
     })
     .flatten();
-    stream::iter(first).chain(changes).map(|event| Ok(sse(event)))
+    stream::iter(first).chain(changes).map(move |event| {
+        if let (Some((vault, token, client)), StreamEvent::Prompt { name, version, .. }) = (&seen, &event) {
+            vault.note_served(token, name, *version, client);
+        }
+        Ok(sse(event))
+    })
 }
 
 fn sse(event: StreamEvent) -> Event {

@@ -1,4 +1,4 @@
-//! The command line's client side: `promptvault prompts pull|push|diff|dependents` and
+//! The command line's client side: `promptvault prompts pull|push|diff|dependents|rollout|fleet` and
 //! `promptvault import --from-langfuse`, which talk to a PromptVault server over its
 //! management API with a personal access token. The rules stay the server's (its vault);
 //! this is files, requests and words.
@@ -9,12 +9,14 @@ mod folder;
 mod langfuse;
 mod prompts;
 mod remote;
+mod rollouts;
 
 pub use dependents::dependents;
 pub use file::{Content, Pulled};
 pub use langfuse::import_from_langfuse;
 pub use prompts::{PullChannel, PushOptions, diff, pull, push};
 pub use remote::Remote;
+pub use rollouts::{RolloutAction, fleet, rollout};
 
 /// How a command ended, as its exit status says it: a CI job acts on these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

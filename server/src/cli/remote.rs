@@ -44,6 +44,10 @@ impl Remote {
         self.send(self.client.post(self.url(path)?).json(body)).await
     }
 
+    pub async fn patch<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Failure> {
+        self.send(self.client.patch(self.url(path)?).json(body)).await
+    }
+
     fn url(&self, path: &str) -> Result<url::Url, Failure> {
         let base = self.base.as_str().trim_end_matches('/');
         url::Url::parse(&format!("{base}/v1{path}")).map_err(|e| Failure::Refused(format!("--url: {e}")))

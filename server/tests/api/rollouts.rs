@@ -4,6 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::code::cli;
 use crate::helpers::{TestApp, error_message, read, spawn_app};
 
 const PROMPT: &str = "/v1/manage/prompts/support%2Ftriage";
@@ -98,4 +99,109 @@ async fn applications_report_uses_with_a_read_key() {
     let bad = json!({"app": "a", "instance": "i", "items": [{"prompt": "support/triage", "version": "v1", "uses": 1, "failures": 2}]});
     let (status, error) = post(bad, key).await;
     assert!(status == 422 && error_message(&error, "invalid").contains("failures"), "{error}");
+}
+
+#[tokio::test]
+async fn the_command_line_starts_sets_and_completes_a_rollout_and_shows_the_fleet() {
+    let (app, key) = app().await;
+    let token = app.token.clone().expect("token");
+    let run = |args: &'static [&'static str]| cli(&app.base, &token, args);
+    let started = run(&[
+        "prompts",
+        "rollout",
+        "support/triage",
+        "start",
+        "2",
+        "--percent",
+        "5",
+        "--ramp",
+        "25,50",
+        "--every",
+        "10",
+        "--max-failure-increase",
+        "2",
+    ])
+    .await;
+    assert_eq!(started.code, 2, "{}", started.stderr);
+    assert!(
+        started.stdout.contains("rolling v2 out, 5 % of units read it, the rest v1"),
+        "{}",
+        started.stdout
+    );
+    assert!(started.stdout.contains("then 25 % after 10 minutes"), "{}", started.stdout);
+    assert!(
+        started.stdout.contains("more than 2 points more often than v1, after 500 uses"),
+        "{}",
+        started.stdout
+    );
+    let set = run(&["prompts", "rollout", "support/triage", "set", "40"]).await;
+    assert!(set.code == 2 && set.stdout.contains("40 % of units"), "{}{}", set.stdout, set.stderr);
+    let again = run(&["prompts", "rollout", "support/triage", "start", "2"]).await;
+    assert!(again.code == 3 && again.stderr.contains("409"), "{}", again.stderr);
+    let completed = run(&["prompts", "rollout", "support/triage", "complete"]).await;
+    assert!(completed.stdout.contains("live is on v2"), "{}{}", completed.stdout, completed.stderr);
+    assert_eq!(read_as(&app, &key, "", None).await.1["version"], "v2");
+    let shown = run(&["prompts", "rollout", "support/triage"]).await;
+    assert!(shown.code == 0 && shown.stdout.contains("completed"), "{}", shown.stdout);
+
+    let fleet = run(&["prompts", "fleet"]).await;
+    assert!(fleet.stdout.contains("No application has reported"), "{}", fleet.stdout);
+    let named = app
+        .client
+        .get(format!("{}/v1/prompts/support%2Ftriage", app.base))
+        .bearer_auth(&key)
+        .header("PromptVault-App", "support-bot")
+        .header("PromptVault-Instance", "i-7");
+    assert_eq!(named.send().await.expect("read").status(), 200);
+    let fleet = run(&["prompts", "fleet", "support/triage"]).await;
+    assert!(
+        fleet.stdout.contains("v2: 1 instances now, 1 in 5 min; 0 uses"),
+        "{}{}",
+        fleet.stdout,
+        fleet.stderr
+    );
+}
+
+#[tokio::test]
+async fn reads_and_streams_that_name_their_client_show_in_the_fleet() {
+    let (app, key) = app().await;
+    let get = |app_header: Option<&str>, instance: Option<&str>| {
+        let mut request =
+            app.client.get(format!("{}/v1/prompts/support%2Ftriage", app.base)).bearer_auth(&key);
+        if let Some(name) = app_header {
+            request = request.header("PromptVault-App", name);
+        }
+        if let Some(id) = instance {
+            request = request.header("PromptVault-Instance", id);
+        }
+        async move { read(request.send().await.expect("send")).await }
+    };
+    assert_eq!(get(Some("support-bot"), Some("i-1")).await.0, 200);
+    let (status, error) = get(Some("support-bot"), None).await;
+    assert!(
+        status == 400 && error_message(&error, "bad_request").contains("PromptVault-Instance"),
+        "{error}"
+    );
+    assert_eq!(get(Some(&"a".repeat(101)), Some("i-1")).await.0, 422);
+
+    // A stream naming its client: the version it is sent counts as served to it.
+    let mut stream = app
+        .client
+        .get(format!("{}/v1/stream", app.base))
+        .bearer_auth(&key)
+        .header("PromptVault-App", "support-bot")
+        .header("PromptVault-Instance", "i-2")
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.expect("chunk").expect("the first event");
+    assert!(String::from_utf8_lossy(&first).contains("event: prompt"));
+    let (_, fleet) = app.get("/v1/manage/fleet?prompt=support%2Ftriage&label=live").await;
+    let v1 = &fleet["items"][0]["versions"][0];
+    assert_eq!(
+        (&v1["version"], &v1["instances_now"], &v1["uses_60m"]),
+        (&json!("v1"), &json!(2), &json!(0)),
+        "{fleet}"
+    );
 }

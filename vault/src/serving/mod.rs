@@ -10,6 +10,7 @@
 
 mod agents;
 mod bundle;
+mod clients;
 pub(crate) mod entry;
 mod fallbacks;
 mod keys;

@@ -125,6 +125,8 @@ pub(crate) struct ReadModel {
     pub(super) updates: Updates,
     /// Open streams per key.
     pub(super) streams: Arc<StreamCounts>,
+    /// Usage reported, and versions served to clients that name themselves, until written.
+    pub(crate) usage: crate::usage::UsageBuffer,
 }
 
 impl ReadModel {

@@ -24,6 +24,13 @@ pub struct Served {
     pub(crate) version: Arc<Version>,
 }
 
+impl Served {
+    /// The number of the version served.
+    pub fn number(&self) -> crate::VersionNumber {
+        self.version.number
+    }
+}
+
 /// The JSON of an SDK read: the version JSON with the prompt's name and the label read
 /// (and for live and staging, their channel), and while a rollout splits the label, the split.
 pub(super) fn serve(name: &str, version: Version, label: &str, split: Option<&SplitJson>) -> Result<Served> {

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use tokio::sync::broadcast;
 
 use crate::error::VaultError;
-use crate::names::PromptName;
+use crate::names::{PromptName, VersionNumber};
 use crate::serving::entry::{PromptEntry, Reading};
 use crate::serving::keys::{TokenHash, hash_token};
 use crate::serving::model::{ReadModel, ReadRefused};
@@ -32,7 +32,7 @@ use crate::{Result, Vault};
 pub enum StreamEvent {
     /// What the key reads for prompt `name` now: the same bytes `GET /v1/prompts/{name}`
     /// answers.
-    Prompt { id: i64, name: String, body: Bytes },
+    Prompt { id: i64, name: String, version: VersionNumber, body: Bytes },
     /// The key reads nothing for prompt `name` any more (staging and live unset for it).
     Removed { id: i64, name: String },
 }
@@ -275,7 +275,8 @@ impl Subscription {
         let event = match (served, holds) {
             (Some(served), holds) if holds != Some(served.etag.as_str()) => {
                 self.held.insert(name.to_owned(), Some(served.etag.clone()));
-                StreamEvent::Prompt { id: changed, name: name.to_owned(), body: served.body.clone() }
+                let version = served.version.number;
+                StreamEvent::Prompt { id: changed, name: name.to_owned(), version, body: served.body.clone() }
             }
             (None, Some(_)) => {
                 self.held.insert(name.to_owned(), None);

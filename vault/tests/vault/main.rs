@@ -8,6 +8,7 @@ mod activity;
 mod agents;
 mod composition;
 mod faults;
+mod fleet;
 mod from_langfuse;
 mod fuzz;
 mod helpers;

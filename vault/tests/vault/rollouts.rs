@@ -9,7 +9,7 @@ use vault::{ChangeRule, NewRollout, SettingsPatch};
 use crate::helpers::{Fixture, PROMPT, assert_conflict, assert_refused, v};
 
 /// A workspace with keys and PROMPT: v1 live, v2 and v3 drafts.
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let f = Fixture::new("Ada").await.with_keys().await;
     f.prompt_with_drafts(3).await;
     f.vault.promote(&f.owner, PROMPT, v(1)).await.expect("v1 live");
@@ -124,7 +124,7 @@ async fn a_rollout_is_refused_on_a_preview_label_backwards_or_with_a_bad_share()
     assert_eq!(f.vault.prompt(&f.owner, PROMPT).await.expect("state").live, Some(v(2)), "nothing changed");
 }
 
-fn report(items: &[(&str, i64, u64, u64)]) -> types::fleet::ReportJson {
+pub(crate) fn report(items: &[(&str, i64, u64, u64)]) -> types::fleet::ReportJson {
     types::fleet::ReportJson {
         app: "support-bot".into(),
         instance: "i-1".into(),
@@ -166,32 +166,4 @@ async fn the_guard_aborts_at_the_right_sample_and_not_before_and_revoked_keys_re
     let live = keys.iter().find(|k| k.name == "prod").expect("the live key");
     f.vault.revoke_api_key(&f.owner, live.id).await.expect("revoke");
     assert_refused(f.vault.record_usage(&f.live, &report(&[(PROMPT, 1, 1, 0)])).await, 401, "not revoked");
-}
-
-#[tokio::test]
-async fn the_fleet_shows_which_versions_are_served_and_who_is_stale() {
-    let f = fixture().await;
-    f.vault.record_usage(&f.live, &report(&[(PROMPT, 1, 10, 1)])).await.expect("i-1 on v1");
-    f.vault.promote(&f.owner, PROMPT, v(2)).await.expect("v2 live");
-    let mut second = report(&[(PROMPT, 2, 5, 0)]);
-    second.instance = "i-2".into();
-    f.vault.record_usage(&f.live, &second).await.expect("i-2 on v2");
-    let fleet = f.vault.fleet(&f.owner, Some(PROMPT), Some("live")).await.expect("fleet");
-    assert_eq!(fleet.items.len(), 1);
-    let live = &fleet.items[0];
-    assert_eq!((live.label.as_str(), live.version.as_deref()), ("live", Some("v2")));
-    let versions: Vec<_> =
-        live.versions.iter().map(|v| (v.version.as_str(), v.instances, v.uses_60m, v.failures_60m)).collect();
-    assert_eq!(versions, [("v2", 1, 5, 0), ("v1", 1, 10, 1)]);
-    let stale: Vec<_> = live.stale.iter().map(|s| (s.instance.as_str(), s.version.as_str())).collect();
-    assert_eq!(stale, [("i-1", "v1")], "i-1 still serves v1, older than live's v2");
-    assert!(
-        f.vault
-            .fleet(&f.owner, None, None)
-            .await
-            .expect("whole workspace")
-            .items
-            .iter()
-            .any(|i| i.prompt == PROMPT)
-    );
 }

@@ -24,6 +24,7 @@ pub(super) fn DeploymentsCard(view: Memo<View>, actions: Actions) -> impl IntoVi
                 actions.delete.version().get(),
                 actions.move_label.version().get(),
                 actions.reviews.version(),
+                actions.rollouts.versions(),
             )
         },
         |(name, ..)| api::load_deployments(name),

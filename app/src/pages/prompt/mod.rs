@@ -8,6 +8,7 @@ mod deployments;
 mod editor;
 mod includes;
 mod labels;
+mod rollouts;
 mod state;
 mod versions;
 mod where_used;
@@ -27,6 +28,7 @@ use confirm::Confirmation;
 use deployments::DeploymentsCard;
 use editor::Editor;
 use labels::LabelsCard;
+use rollouts::{RolloutActions, RolloutsCard};
 use state::View;
 use versions::VersionTable;
 use where_used::WhereUsedCard;
@@ -46,6 +48,7 @@ struct Actions {
     /// New versions of the prompts that include this one ("Used by").
     update_dependents: ServerAction<UpdateDependents>,
     reviews: RequestActions,
+    rollouts: RolloutActions,
 }
 
 /// The editor's text (or messages), config and message, held above the parts of the page
@@ -111,6 +114,7 @@ pub fn PromptPage() -> impl IntoView {
         move_label: ServerAction::new(),
         update_dependents: ServerAction::new(),
         reviews: RequestActions::new(),
+        rollouts: RolloutActions::new(),
     };
     // The overview follows every action; the editor only the URL, so an action that fails
     // (or one on another version) never replaces what the person typed.
@@ -126,6 +130,7 @@ pub fn PromptPage() -> impl IntoView {
                 actions.delete.version().get(),
                 actions.move_label.version().get(),
                 actions.reviews.version(),
+                actions.rollouts.versions(),
             )
         },
         |((name, q, before), ..)| api::load_overview(name, q, before),
@@ -204,6 +209,7 @@ pub fn PromptPage() -> impl IntoView {
                     </Transition>
                 </section>
             </div>
+            <RolloutsCard view=view_state actions/>
             <DeploymentsCard view=view_state actions/>
             <WhereUsedCard view=view_state actions/>
         </SignedIn>

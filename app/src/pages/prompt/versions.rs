@@ -121,10 +121,18 @@ fn VersionRowView(
     let pins = (!row.pins.is_empty()).then(|| {
         view! { <p class="pins hint">"Includes "{row.pins.join(", ")}</p> }
     });
+    let usage = (row.uses > 0).then(|| {
+        let failed = match row.failures {
+            0 => String::new(),
+            n => format!(", {n} failed ({:.1} %)", n as f64 * 100.0 / row.uses as f64),
+        };
+        let days = api::USAGE_DAYS;
+        view! { <p class="usage hint">"Used "{row.uses}" times"{failed}" in the last "{days}" days"</p> }
+    });
     view! {
         <tr class="version-row" data-version=row.label.clone()>
             <td class="markers">{markers}</td>
-            <td class="message"><MarkedText text=row.message/>{pins}</td>
+            <td class="message"><MarkedText text=row.message/>{pins}{usage}</td>
             <AuthorCell author=row.author email=row.author_email/>
             <td><Moment when=row.created/></td>
             <td><div class="actions">{edit_actions}</div></td>
