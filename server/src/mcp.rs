@@ -66,6 +66,18 @@ impl Prompts {
             .and_then(|parts| bearer(&parts.headers))
             .ok_or_else(|| ErrorData::invalid_request("no read key", None))
     }
+
+    /// The session's unit (its `PromptVault-Unit` header: the agent's user or session), for
+    /// the side of a rollout it is assigned.
+    fn unit(context: &RequestContext<RoleServer>) -> Result<Option<String>, ErrorData> {
+        let Some(parts) = context.extensions.get::<http::request::Parts>() else { return Ok(None) };
+        crate::api::unit(None, &parts.headers).map_err(|_| {
+            ErrorData::invalid_request(
+                "the PromptVault-Unit header is at most 256 bytes of printable ASCII",
+                None,
+            )
+        })
+    }
 }
 
 impl ServerHandler for Prompts {
@@ -156,8 +168,11 @@ impl ServerHandler for Prompts {
                 other => (name, other.to_string()),
             })
             .collect();
-        let compiled =
-            self.vault.agent_prompt(Self::key(&context)?, &request.name, &arguments).map_err(|refused| {
+        let unit = Self::unit(&context)?;
+        let compiled = self
+            .vault
+            .agent_prompt_for(Self::key(&context)?, &request.name, &arguments, unit.as_deref())
+            .map_err(|refused| {
                 let message = match refused {
                     AgentRefused::Unauthorized => "the read key was refused".to_owned(),
                     AgentRefused::Limited(wait) => rate_exceeded(wait),

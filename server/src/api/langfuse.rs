@@ -66,10 +66,22 @@ pub(crate) async fn read_prompt(
     };
     let (label, version) = label_and_version(query.as_deref());
     let resolved = resolves(query.as_deref());
+    // A unit (`?unit=` or `PromptVault-Unit`), as on PromptVault's own read: under a rollout,
+    // the side it is assigned. Langfuse's SDKs send none; a request made by hand may.
+    let unit = match super::reads::unit(query.as_deref(), request.headers()) {
+        Ok(unit) => unit,
+        Err(_) => {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestError",
+                "a unit is at most 256 bytes of printable text",
+            );
+        }
+    };
     match caller {
         Caller::Key(secret) => {
-            match vault.read_langfuse(&secret, &name, (label.as_deref(), version.as_deref()), resolved).await
-            {
+            let wanted = (label.as_deref(), version.as_deref());
+            match vault.read_langfuse_for(&secret, &name, wanted, resolved, unit.as_deref()).await {
                 Ok(body) => json(StatusCode::OK, body),
                 Err(refusal) => refused(refusal),
             }

@@ -25,7 +25,7 @@ pub(crate) use langfuse::{
 pub(crate) use langfuse_writes::{
     create_prompt as langfuse_create, delete_prompt as langfuse_delete, patch_version as langfuse_patch,
 };
-pub(crate) use reads::{bearer, read_bundle, read_prompt};
+pub(crate) use reads::{bearer, read_bundle, read_prompt, unit};
 pub use stream::HEARTBEAT as STREAM_HEARTBEAT;
 pub(crate) use stream::stream;
 

@@ -118,7 +118,7 @@ fn pinned_version(query: Option<&str>) -> Result<Option<VersionNumber>, ApiError
 const MAX_UNIT_BYTES: usize = 256;
 
 /// The unit a read names: `?unit=` (percent-decoded), or else the `PromptVault-Unit` header.
-fn unit(query: Option<&str>, headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn unit(query: Option<&str>, headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
     let from_query = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(key, _)| key == "unit")
         .map(|(_, value)| value.into_owned());

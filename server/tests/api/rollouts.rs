@@ -205,3 +205,42 @@ async fn reads_and_streams_that_name_their_client_show_in_the_fleet() {
         "{fleet}"
     );
 }
+
+#[tokio::test]
+async fn the_langfuse_api_and_mcp_serve_a_unit_its_side() {
+    let (app, key) = app().await;
+    let rollout = format!("{PROMPT}/labels/live/rollout");
+    assert_eq!(app.post(&rollout, json!({"version": 2, "percent": 100.0})).await.0, 201);
+    let langfuse = |query: &str| {
+        let request = app
+            .client
+            .get(format!("{}/api/public/v2/prompts/support%2Ftriage{query}", app.base))
+            .basic_auth("pk-lf-1", Some(&key));
+        async move { read(request.send().await.expect("send")).await }
+    };
+    assert_eq!(langfuse("").await.1["version"], 1, "Langfuse's SDKs send no unit: the current version");
+    assert_eq!(langfuse("?unit=ada").await.1["version"], 2);
+    assert_eq!(langfuse(&format!("?unit={}", "u".repeat(300))).await.0, 400);
+
+    let get = r#"{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"support/triage","arguments":{}}}"#;
+    let mcp = |unit: Option<&str>| {
+        let mut request = app
+            .client
+            .post(format!("{}/mcp", app.base))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(get);
+        if let Some(unit) = unit {
+            request = request.header("PromptVault-Unit", unit);
+        }
+        async move {
+            let text = request.send().await.expect("mcp").text().await.expect("body");
+            let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            body["result"]["messages"][0]["content"]["text"].clone()
+        }
+    };
+    assert_eq!(mcp(None).await, "one", "an agent naming no unit: the current version");
+    assert_eq!(mcp(Some("ada")).await, "two");
+}

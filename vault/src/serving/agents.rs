@@ -101,6 +101,18 @@ impl Vault {
         name: &str,
         arguments: &HashMap<String, String>,
     ) -> Result<AgentMessages, AgentRefused> {
+        self.agent_prompt_for(token, name, arguments, None)
+    }
+
+    /// [`Vault::agent_prompt`] for `unit` (the agent's user or session): under a rollout of
+    /// the label read, the side the unit is assigned.
+    pub fn agent_prompt_for(
+        &self,
+        token: &str,
+        name: &str,
+        arguments: &HashMap<String, String>,
+        unit: Option<&str>,
+    ) -> Result<AgentMessages, AgentRefused> {
         check_arguments(arguments)?;
         let version = {
             let model = self.serving.lock_read();
@@ -111,7 +123,7 @@ impl Vault {
             let key = self.serving.reader(&model, token).map_err(refused)?;
             let (workspace_id, reading) = (key.workspace_id, model.reading(key));
             let entry = model.prompts.get(&workspace_id).and_then(|prompts| prompts.get(name));
-            let served = entry.and_then(|entry| entry.view(&reading).0);
+            let served = entry.and_then(|entry| entry.view_for(&reading, name, unit).0);
             served.ok_or_else(|| AgentRefused::NotFound(name.to_owned()))?.version.clone()
         };
         if let Some(missing) = version.variables.iter().find(|name| !arguments.contains_key(*name)) {

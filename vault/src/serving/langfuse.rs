@@ -76,7 +76,14 @@ enum Outcome {
 }
 
 impl ReadModel {
-    fn read_langfuse(&self, token: &str, name: &str, wanted: Wanted, resolved: bool) -> Outcome {
+    fn read_langfuse(
+        &self,
+        token: &str,
+        name: &str,
+        wanted: Wanted,
+        resolved: bool,
+        unit: Option<&str>,
+    ) -> Outcome {
         let model = self.lock_read();
         let key = match self.reader(&model, token) {
             Ok(key) => key,
@@ -87,7 +94,7 @@ impl ReadModel {
         let Some(prompt) = model.prompts.get(&key.workspace_id).and_then(|prompts| prompts.get(name)) else {
             return not_found();
         };
-        let own = || prompt.view(&model.reading(key)).0.map(|served| served.version.clone());
+        let own = || prompt.view_for(&model.reading(key), name, unit).0.map(|served| served.version.clone());
         let version = match wanted {
             Wanted::Own => own(),
             Wanted::Label(label) if *label == *key.label => own(),
@@ -156,17 +163,30 @@ impl Vault {
         &self,
         token: &str,
         name: &str,
-        (label, version): (Option<&str>, Option<&str>),
+        wanted: (Option<&str>, Option<&str>),
         resolved: bool,
     ) -> Result<Bytes, LangfuseRefused> {
+        self.read_langfuse_for(token, name, wanted, resolved, None).await
+    }
+
+    /// [`Vault::read_langfuse`] for `unit`: the key's own label (no label, `production`, or
+    /// its name) under a rollout serves the side the unit is assigned.
+    pub async fn read_langfuse_for(
+        &self,
+        token: &str,
+        name: &str,
+        (label, version): (Option<&str>, Option<&str>),
+        resolved: bool,
+        unit: Option<&str>,
+    ) -> Result<Bytes, LangfuseRefused> {
         let wanted = wanted(label, version)?;
-        match self.serving.read_langfuse(token, name, wanted.clone(), resolved) {
+        match self.serving.read_langfuse(token, name, wanted.clone(), resolved, unit) {
             Outcome::Body(body) => Ok(body),
             Outcome::Refused(refused) => Err(refused),
             Outcome::Pinned { prompt_id, label, number } => {
                 let loaded = self.serving.load_pinned(&self.db, prompt_id, name, number, label).await;
                 match loaded {
-                    Ok(Some(_)) => match self.serving.read_langfuse(token, name, wanted, resolved) {
+                    Ok(Some(_)) => match self.serving.read_langfuse(token, name, wanted, resolved, unit) {
                         Outcome::Body(body) => Ok(body),
                         Outcome::Refused(refused) => Err(refused),
                         Outcome::Pinned { .. } => Err(not_published(number)),

@@ -76,6 +76,40 @@ async fn a_rollout_splits_live_by_unit_stickily_and_completes() {
 }
 
 #[tokio::test]
+async fn the_langfuse_api_and_mcp_serve_a_unit_its_side_and_the_current_version_without_one() {
+    let f = fixture().await;
+    let started = f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 50.0)).await.expect("start");
+    let side = |unit: &str| if types::rollouts::reads_new(&started.seed, PROMPT, unit, 5000) { 2 } else { 1 };
+    let (new_unit, old_unit) = {
+        let units: Vec<String> = (0..100).map(|i| format!("user-{i}")).collect();
+        let new = units.iter().find(|u| side(u) == 2).expect("a unit on v2").clone();
+        let old = units.iter().find(|u| side(u) == 1).expect("a unit on v1").clone();
+        (new, old)
+    };
+    let langfuse = |unit: Option<String>| {
+        let (vault, key) = (f.vault.clone(), f.live.clone());
+        async move {
+            let body = vault
+                .read_langfuse_for(&key, PROMPT, (None, None), true, unit.as_deref())
+                .await
+                .expect("read");
+            serde_json::from_slice::<Value>(&body).expect("json")["version"].as_i64()
+        }
+    };
+    assert_eq!(langfuse(None).await, Some(1), "no unit: the current version");
+    assert_eq!(langfuse(Some(new_unit.clone())).await, Some(2));
+    assert_eq!(langfuse(Some(old_unit.clone())).await, Some(1));
+    let mcp = |unit: Option<&str>| {
+        let compiled =
+            f.vault.agent_prompt_for(&f.live, PROMPT, &Default::default(), unit).expect("an agent's get");
+        compiled.messages.into_iter().map(|(_, text)| text).collect::<String>()
+    };
+    assert_eq!(mcp(None), "source 1", "no unit: the current version");
+    assert_eq!(mcp(Some(&new_unit)), "source 2");
+    assert_eq!(mcp(Some(&old_unit)), "source 1");
+}
+
+#[tokio::test]
 async fn an_abort_leaves_the_old_version_alone_and_is_allowed_under_review() {
     let f = fixture().await;
     f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 100.0)).await.expect("start at 100 %");
