@@ -52,6 +52,9 @@ pub struct AccessTokenJson {
     pub last_four: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+    /// Made only to abort rollouts (every other call refuses it).
+    #[serde(default)]
+    pub abort_only: bool,
     /// Only in the response that created it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,

@@ -75,7 +75,8 @@ impl Vault {
         }
         let account_id = insert_account(&mut tx, &email, &name, &password_hash).await?;
         let actor = insert_workspace(&mut tx, &workspace, account_id).await?;
-        let token = insert_access_token(&mut tx, &actor, "first token").await?;
+        let token =
+            insert_access_token(&mut tx, &actor, "first token", crate::tokens::TokenScope::Member).await?;
         tx.commit().await?;
         Ok((actor, token))
     }

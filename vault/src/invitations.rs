@@ -318,7 +318,8 @@ impl Vault {
         let minted = match (token_name, tokens.as_mut()) {
             (Some(name), Some(room)) => {
                 room.take(1)?;
-                let minted = insert_access_token(&mut tx, &actor, name).await?;
+                let minted =
+                    insert_access_token(&mut tx, &actor, name, crate::tokens::TokenScope::Member).await?;
                 let details = json!({ "id": minted.token.id, "name": name });
                 activity::record(&mut tx, &actor, ActivityKind::TokenCreated, None, details).await?;
                 Some(minted)

@@ -104,7 +104,7 @@ pub use serving::{
 };
 pub use sessions::SessionCookie;
 pub use settings::{Settings, SettingsPatch};
-pub use tokens::{ACCESS_TOKEN_PREFIX, AccessToken, NewAccessToken};
+pub use tokens::{ACCESS_TOKEN_PREFIX, AccessToken, NewAccessToken, TokenScope};
 pub use transfer::Export;
 pub use usage::{ClientId, MAX_CLIENT_NAME_BYTES, MAX_REPORT_ITEMS};
 pub use version::{Status, Version, VersionJson};

@@ -40,6 +40,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0018_rollouts.sql"),
     migration_file!("sqlite", "0019_usage.sql"),
     migration_file!("sqlite", "0020_usage_seen.sql"),
+    migration_file!("sqlite", "0021_abort_tokens.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -56,6 +57,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0011_rollouts.sql"),
     migration_file!("postgres", "0012_usage.sql"),
     migration_file!("postgres", "0013_usage_seen.sql"),
+    migration_file!("postgres", "0014_abort_tokens.sql"),
 ];
 
 /// The migrator of one backend's files.

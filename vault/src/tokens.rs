@@ -1,5 +1,7 @@
 //! Personal access tokens: each acts as its member in one workspace, for the CLI and
-//! scripts, until revoked; a token never makes another credential.
+//! scripts, until revoked; a token never makes another credential. A token made to abort
+//! rollouts (for the automation that watches one) does that alone: it is refused as a
+//! member's token everywhere else.
 
 use serde::Serialize;
 use serde_json::json;
@@ -27,6 +29,15 @@ pub struct AccessToken {
     pub last_four: String,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
+    /// Made only to abort rollouts.
+    pub abort_only: bool,
+}
+
+/// What a token may do: everything its member may, or only abort rollouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    Member,
+    AbortRollouts,
 }
 
 /// A token just created: the only time its secret is seen.
@@ -42,12 +53,37 @@ impl Vault {
     /// The member a `pv_pat_…` token belongs to, in the token's workspace; refused when
     /// unknown or revoked (removing a member revokes their tokens there).
     pub async fn token_actor(&self, secret: &str) -> Result<Actor> {
+        let (actor, scope) = self.token_member(secret).await?;
+        match scope {
+            TokenScope::Member => Ok(actor),
+            TokenScope::AbortRollouts => Err(VaultError::Forbidden(
+                "this token only aborts rollouts: POST /v1/manage/prompts/{name}/labels/{label}/rollout/abort".into(),
+            )),
+        }
+    }
+
+    /// Aborts the running rollout of `label` on prompt `name` with token `secret`: a
+    /// member's token, or one made to abort rollouts; as its member, who must be allowed to
+    /// abort it.
+    pub async fn abort_rollout_with_token(
+        &self,
+        secret: &str,
+        name: &str,
+        label: &str,
+        reason: &str,
+    ) -> Result<types::rollouts::RolloutJson> {
+        let (actor, _) = self.token_member(secret).await?;
+        self.abort_rollout(&actor, name, label, reason).await
+    }
+
+    /// The member a token belongs to, and what the token may do.
+    async fn token_member(&self, secret: &str) -> Result<(Actor, TokenScope)> {
         let refused = || VaultError::Unauthorized("the access token is unknown or revoked".into());
         if !secret.starts_with(ACCESS_TOKEN_PREFIX) {
             return Err(refused());
         }
         let row = sqlx::query(
-            "select id, account_id, workspace_id, last_used_at from access_tokens \
+            "select id, account_id, workspace_id, last_used_at, abort_only from access_tokens \
              where token_hash = $1 and revoked_at is null",
         )
         .bind(token_hash(secret))
@@ -68,12 +104,33 @@ impl Vault {
                 .await?;
         }
         self.touch_member(&actor, last_seen).await?;
-        Ok(Actor { credential: Credential::AccessToken, ..actor })
+        let scope = if row.try_get::<i64, _>("abort_only")? == 1 {
+            TokenScope::AbortRollouts
+        } else {
+            TokenScope::Member
+        };
+        Ok((Actor { credential: Credential::AccessToken, ..actor }, scope))
     }
 
     /// A new token for the actor, acting in the actor's workspace; only with their password
     /// behind the request (see [`Credential`]).
     pub async fn create_access_token(&self, actor: &Actor, name: &str) -> Result<NewAccessToken> {
+        self.create_scoped_token(actor, name, TokenScope::Member).await
+    }
+
+    /// A new token of the actor's that may only abort rollouts (those the actor may abort):
+    /// for the automation that watches a rollout. Made by members who may abort one.
+    pub async fn create_abort_token(&self, actor: &Actor, name: &str) -> Result<NewAccessToken> {
+        actor.require(crate::Permission::ChangeLive)?;
+        self.create_scoped_token(actor, name, TokenScope::AbortRollouts).await
+    }
+
+    async fn create_scoped_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        scope: TokenScope,
+    ) -> Result<NewAccessToken> {
         if actor.credential == Credential::AccessToken {
             return Err(VaultError::Forbidden(
                 "a personal access token cannot create tokens: create one in the dashboard's \
@@ -84,8 +141,8 @@ impl Vault {
         let name = short_text("name", name)?;
         let mut tx = self.db.write.begin().await?;
         self.room(&mut tx, crate::Quota::AccessTokensPerWorkspace, actor.workspace_id).await?.take(1)?;
-        let token = insert_access_token(&mut tx, actor, &name).await?;
-        let details = json!({ "id": token.token.id, "name": name });
+        let token = insert_access_token(&mut tx, actor, &name, scope).await?;
+        let details = json!({ "id": token.token.id, "name": name, "abort_only": token.token.abort_only });
         activity::record(&mut tx, actor, ActivityKind::TokenCreated, None, details).await?;
         tx.commit().await?;
         Ok(token)
@@ -94,7 +151,7 @@ impl Vault {
     /// The actor's own tokens for this workspace that are not revoked, newest first.
     pub async fn access_tokens(&self, actor: &Actor) -> Result<Vec<AccessToken>> {
         let rows = sqlx::query(
-            "select id, name, last_four, created_at, last_used_at from access_tokens \
+            "select id, name, last_four, created_at, last_used_at, abort_only from access_tokens \
              where account_id = $1 and workspace_id = $2 and revoked_at is null order by id desc",
         )
         .bind(actor.account_id)
@@ -110,6 +167,7 @@ impl Vault {
                     last_four: row.try_get("last_four")?,
                     created_at: Timestamp(row.try_get("created_at")?),
                     last_used_at: row.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
+                    abort_only: row.try_get::<i64, _>("abort_only")? == 1,
                 })
             })
             .collect()
@@ -140,12 +198,14 @@ pub(crate) async fn insert_access_token(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     name: &str,
+    scope: TokenScope,
 ) -> Result<NewAccessToken> {
     let (secret, last_four) = new_bearer_token(ACCESS_TOKEN_PREFIX);
     let created_at = Timestamp::now();
+    let abort_only = scope == TokenScope::AbortRollouts;
     let id = sqlx::query_scalar(
-        "insert into access_tokens (account_id, workspace_id, name, token_hash, last_four, created_at) \
-         values ($1, $2, $3, $4, $5, $6) returning id",
+        "insert into access_tokens (account_id, workspace_id, name, token_hash, last_four, created_at, abort_only) \
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
     .bind(actor.account_id)
     .bind(actor.workspace_id)
@@ -153,9 +213,11 @@ pub(crate) async fn insert_access_token(
     .bind(token_hash(&secret))
     .bind(&last_four)
     .bind(created_at.0)
+    .bind(i64::from(abort_only))
     .fetch_one(&mut **tx)
     .await?;
     let token = AccessToken {
+        abort_only,
         id,
         name: name.to_owned(),
         prefix: ACCESS_TOKEN_PREFIX,

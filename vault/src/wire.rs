@@ -209,6 +209,7 @@ impl From<AccessToken> for AccessTokenJson {
             last_four: t.last_four,
             created_at: t.created_at.to_rfc3339(),
             last_used_at: t.last_used_at.map(|at| at.to_rfc3339()),
+            abort_only: t.abort_only,
             token: None,
         }
     }

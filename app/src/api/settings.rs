@@ -88,10 +88,15 @@ pub async fn set_staging_enabled(enabled: bool) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A token of the member's; with `abort_only` ticked, one that may only abort rollouts (for
+/// the automation that watches them).
 #[server]
-pub async fn create_access_token(name: String) -> Result<CreatedToken, AppError> {
+pub async fn create_access_token(name: String, abort_only: Option<String>) -> Result<CreatedToken, AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    let created = ctx.vault.create_access_token(&actor, &name).await?;
+    let created = match abort_only {
+        Some(_) => ctx.vault.create_abort_token(&actor, &name).await?,
+        None => ctx.vault.create_access_token(&actor, &name).await?,
+    };
     Ok(CreatedToken { name: created.token.name, secret: created.secret })
 }
 

@@ -132,7 +132,7 @@ fn SettingsBody(
                         <tbody>
                             {tokens.into_iter().map(|t| view! {
                                 <tr class="token-row">
-                                    <td>{t.token.name.clone()}</td>
+                                    <td>{t.token.name.clone()}{t.token.abort_only.then(|| view! { " " <span class="badge">"aborts rollouts only"</span> })}</td>
                                     <td class="mono">{t.token.hint()}</td>
                                     <td><Moment when=t.created/></td>
                                     <td>{last_used(t.last_used)}</td>
@@ -154,6 +154,10 @@ fn SettingsBody(
                     <label class="grow">"Token name"<input type="text" name="name" required maxlength="100" placeholder="ci"/></label>
                     <button type="submit" disabled=move || create.pending().get()>"Create token"</button>
                 </div>
+                <label class="check">
+                    <input type="checkbox" name="abort_only" value="on"/>
+                    " Only to abort rollouts (for the monitoring that watches one: it can do nothing else)"
+                </label>
                 {action_error(create)}
             </ActionForm>
         </section>

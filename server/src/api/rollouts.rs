@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use vault::{NewRollout, Vault};
 
 use super::dto::{Body, ErrorJson, Path, Query, VersionRef};
-use super::{ApiResult, Member};
+use super::{ApiError, ApiResult, Member};
 use crate::AppState;
 
 /// `POST …/rollout`: the new version, the share it starts at, and optionally a ramp and a guard.
@@ -111,15 +111,18 @@ pub(crate) async fn complete_rollout(
 #[utoipa::path(post, path = "/manage/prompts/{name}/labels/{label}/rollout/abort", tag = "rollouts",
     params(("name" = String, Path, description = "The prompt's name, percent-encoded"), ("label" = String, Path, description = "The label")),
     request_body = AbortRolloutBody, security(("access_token" = [])),
-    responses((status = 200, description = "Aborted: the label reads its old version alone", body = RolloutJson), (status = 401, body = ErrorJson),
-        (status = 403, description = "The member may not move the label at all", body = ErrorJson), (status = 404, description = "No rollout of the label runs", body = ErrorJson)))]
+    responses((status = 200, description = "Aborted: the label reads its old version alone. A member's token, or one made only to abort rollouts (for automation)", body = RolloutJson), (status = 401, body = ErrorJson),
+        (status = 403, description = "The token's member may not move the label at all", body = ErrorJson), (status = 404, description = "No rollout of the label runs", body = ErrorJson)))]
 pub(crate) async fn abort_rollout(
     State(vault): State<Vault>,
-    Member(actor): Member,
+    headers: axum::http::HeaderMap,
     Path((name, label)): Path<(String, String)>,
     Body(req): Body<AbortRolloutBody>,
 ) -> ApiResult<Json<RolloutJson>> {
-    Ok(Json(vault.abort_rollout(&actor, &name, &label, &req.reason).await?))
+    let token = super::reads::bearer(&headers).ok_or_else(|| {
+        ApiError::unauthorized("send a personal access token: Authorization: Bearer pv_pat_…")
+    })?;
+    Ok(Json(vault.abort_rollout_with_token(token, &name, &label, &req.reason).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

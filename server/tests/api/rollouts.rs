@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::code::cli;
+use crate::dashboard::{call, sign_in_as};
 use crate::helpers::{TestApp, error_message, read, spawn_app};
 
 const PROMPT: &str = "/v1/manage/prompts/support%2Ftriage";
@@ -243,4 +244,37 @@ async fn the_langfuse_api_and_mcp_serve_a_unit_its_side() {
     };
     assert_eq!(mcp(None).await, "one", "an agent naming no unit: the current version");
     assert_eq!(mcp(Some("ada")).await, "two");
+}
+
+#[tokio::test]
+async fn a_token_made_in_the_dashboard_to_abort_rollouts_aborts_one_and_is_refused_the_rest() {
+    use app::api::CreateAccessToken;
+    use leptos::server_fn::ServerFn;
+    let (app, _key) = app().await;
+    let rollout = format!("{PROMPT}/labels/live/rollout");
+    assert_eq!(app.post(&rollout, json!({"version": 2, "percent": 10.0})).await.0, 201);
+    let cookie = sign_in_as(&app, "ada@example.com", "correct horse").await;
+    let form = [("name", "canary watcher"), ("abort_only", "on")];
+    let (status, made) = call(&app, CreateAccessToken::PATH, &form, Some(&cookie)).await;
+    assert_eq!(status, 200, "{made}");
+    let watcher = made["secret"].as_str().expect("the token").to_owned();
+    let as_watcher = |method: Method, path: String, body: Option<Value>| {
+        let mut request = app.client.request(method, format!("{}{path}", app.base)).bearer_auth(&watcher);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move { read(request.send().await.expect("send")).await }
+    };
+    let (status, error) = as_watcher(Method::GET, "/v1/manage/prompts".into(), None).await;
+    assert!(status == 403 && error_message(&error, "forbidden").contains("only aborts rollouts"), "{error}");
+    let (status, _) = as_watcher(Method::PATCH, rollout.clone(), Some(json!({"percent": 50.0}))).await;
+    assert_eq!(status, 403, "it cannot raise the share");
+    let (status, aborted) =
+        as_watcher(Method::POST, format!("{rollout}/abort"), Some(json!({"reason": "errors up"}))).await;
+    assert_eq!(
+        (status, &aborted["state"], &aborted["reason"]),
+        (200, &json!("aborted"), &json!("errors up"))
+    );
+    let (_, tokens) = app.get("/v1/manage/tokens").await;
+    assert!(tokens["items"].as_array().expect("tokens").iter().any(|t| t["abort_only"] == true), "{tokens}");
 }

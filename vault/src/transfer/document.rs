@@ -19,8 +19,9 @@ use crate::{Conflict, Result, Vault, VaultError};
 /// The document's format; a reader refuses a newer one and reads the older ones as this one:
 /// format 1 (before labels) named a pointer move's `channel` (now its `label`); formats 1
 /// and 2 left out a version's config, variables and what it includes (format 3 carries
-/// them, pins included).
-const FORMAT: u32 = 3;
+/// them, pins included); formats 1 to 3 had no rollouts and no tokens made only to abort
+/// them (format 4).
+const FORMAT: u32 = 4;
 
 /// An exported database or workspace.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -146,6 +147,12 @@ fn upgraded(format: u32, table: &Table, row: &Value) -> Option<Value> {
         let mut object = object.clone();
         object.entry("config").or_insert_with(|| Value::String("{}".into()));
         object.entry("depth").or_insert_with(|| Value::from(0));
+        return Some(Value::Object(object));
+    }
+    if format < 4 && table.name == "access_tokens" {
+        // Every token was a member's token.
+        let mut object = object.clone();
+        object.entry("abort_only").or_insert_with(|| Value::from(0));
         return Some(Value::Object(object));
     }
     if format == 1 && table.name == "pointer_moves" {

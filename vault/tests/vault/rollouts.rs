@@ -110,6 +110,33 @@ async fn the_langfuse_api_and_mcp_serve_a_unit_its_side_and_the_current_version_
 }
 
 #[tokio::test]
+async fn a_token_made_to_abort_rollouts_aborts_them_and_nothing_else() {
+    let f = fixture().await;
+    f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 10.0)).await.expect("start");
+    let viewer = f.member(vault::Role::Viewer).await;
+    assert_refused(f.vault.create_abort_token(&viewer, "watch").await.map(|_| ()), 403, "viewers cannot");
+    let watcher = f.vault.create_abort_token(&f.owner, "canary watcher").await.expect("token");
+    assert!(watcher.token.abort_only);
+    assert!(f.vault.access_tokens(&f.owner).await.expect("tokens").iter().any(|t| t.abort_only));
+    // Everything a member's token does is refused to it, reads of the management API too.
+    assert_refused(f.vault.token_actor(&watcher.secret).await.map(|_| ()), 403, "only aborts rollouts");
+    let aborted = f
+        .vault
+        .abort_rollout_with_token(&watcher.secret, PROMPT, "live", "error rate up")
+        .await
+        .expect("aborted by the automation");
+    assert_eq!((aborted.state.as_str(), aborted.reason.as_deref()), ("aborted", Some("error rate up")));
+    assert_eq!(aborted.started_by, "Ada");
+    assert_eq!(read_as(&f, Some("anyone")).await["version"], "v1");
+    // A member's own token aborts too; a revoked or unknown one does not.
+    f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 10.0)).await.expect("again");
+    let id = watcher.token.id;
+    f.vault.revoke_access_token(&f.owner, id).await.expect("revoke");
+    let refused = f.vault.abort_rollout_with_token(&watcher.secret, PROMPT, "live", "").await;
+    assert_refused(refused.map(|_| ()), 401, "unknown or revoked");
+}
+
+#[tokio::test]
 async fn an_abort_leaves_the_old_version_alone_and_is_allowed_under_review() {
     let f = fixture().await;
     f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 100.0)).await.expect("start at 100 %");

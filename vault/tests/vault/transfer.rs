@@ -184,3 +184,37 @@ async fn an_export_carries_configs_variables_and_what_each_version_pins() {
     let pins = target.pins(&owner_there, "reply", v(1)).await.expect("pins");
     assert_eq!((pins.len(), pins[0].prompt.as_str(), pins[0].version.as_str()), (1, "tone", "v1"));
 }
+
+#[tokio::test]
+async fn a_running_rollout_and_a_token_that_only_aborts_go_across() {
+    let (source, owner, _dir) = crate::helpers::workspace("Ada").await;
+    source.create_prompt(&owner, "reply").await.expect("create");
+    for text in ["one", "two"] {
+        source.save_draft(&owner, "reply", NewDraft::text(text, text)).await.expect("save");
+    }
+    source.promote(&owner, "reply", v(1)).await.expect("promote");
+    let new = vault::NewRollout { version: v(2), percent: 100.0, schedule: Vec::new(), guard: None };
+    source.start_rollout(&owner, "reply", "live", new).await.expect("rollout");
+    let aborter = source.create_abort_token(&owner, "watcher").await.expect("abort token");
+    let key = source.create_api_key(&owner, KeyKind::Live, "prod").await.expect("key");
+    let export = source.export(None).await.expect("export");
+
+    let (target, _target_dir) = empty_vault().await;
+    target.import(&export).await.expect("import");
+    let read = |unit| {
+        let target = target.clone();
+        let key = key.token.clone();
+        async move {
+            let served = target.read_prompt_for(&key, "reply", None, unit).await.expect("read");
+            serde_json::from_slice::<serde_json::Value>(&served.body).expect("json")["version"].clone()
+        }
+    };
+    assert_eq!(read(Some("ada")).await, "v2", "the rollout runs there too");
+    assert_refused(target.token_actor(&aborter.secret).await, 403, "only aborts rollouts");
+    let aborted = target
+        .abort_rollout_with_token(&aborter.secret, "reply", "live", "moved")
+        .await
+        .expect("abort there");
+    assert_eq!(aborted.state, "aborted");
+    assert_eq!(read(Some("ada")).await, "v1");
+}
