@@ -34,6 +34,7 @@
 //! bundle, `GET /v1/prompts`): warm at start-up, and with live updates the cache then stays
 //! current with no request per prompt.
 
+mod fetch;
 mod live;
 mod prompt;
 mod usage;
@@ -44,9 +45,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fetch::Fetched;
 pub use prompt::Prompt;
 use reqwest::StatusCode;
-use reqwest::header::{ETAG, IF_NONE_MATCH};
 pub use types::template::Mode;
 pub use types::{Body, Channel, ChatMessage, Config, MessageRole, PromptType, template::CompileError};
 
@@ -158,9 +159,9 @@ struct Inner {
     ttl: Duration,
     fallbacks: HashMap<String, String>,
     cache: Mutex<HashMap<String, Entry>>,
-    /// Published versions read by number (a rollout's new version), by prompt and version:
-    /// they never change.
-    pinned: Mutex<HashMap<(String, String), Prompt>>,
+    /// Rollouts' new versions, read by number (published: they never change): per prompt,
+    /// that of the rollout it was last seen in, so a new rollout's replaces the last one's.
+    pinned: Mutex<HashMap<String, Prompt>>,
     /// The application's name and instance id, when named.
     identity: Option<usage::Identity>,
     /// Uses and failures since the last report.
@@ -174,16 +175,6 @@ struct Entry {
     etag: Option<String>,
     fetched: Instant,
     refreshing: bool,
-}
-
-/// What one request to the server brought back.
-enum Fetched {
-    /// Boxed: a prompt is large beside the other answers.
-    Prompt(Box<Prompt>, Option<String>),
-    NotModified,
-    NotFound,
-    Unauthorized,
-    Failed(String),
 }
 
 impl Client {
@@ -250,8 +241,7 @@ impl Client {
         if !types::rollouts::reads_new(&split.seed, name, unit, share) {
             return Ok(current);
         }
-        let key = (name.to_owned(), split.to.clone());
-        if let Some(pinned) = self.inner.pinned().get(&key) {
+        if let Some(pinned) = self.inner.pinned().get(name).filter(|p| p.version == split.to) {
             return Ok(pinned.clone());
         }
         let number = split.to.trim_start_matches('v');
@@ -259,7 +249,7 @@ impl Client {
             Fetched::Prompt(prompt, _) => {
                 // Served through the label, carrying the split, as the server serves it.
                 let prompt = Prompt { label: current.label.clone(), rollout: Some(split), ..*prompt };
-                self.inner.pinned().insert(key, prompt.clone());
+                self.inner.pinned().insert(name.to_owned(), prompt.clone());
                 Ok(prompt)
             }
             // The new version cannot be read: the unit reads the label's current one.
@@ -317,55 +307,8 @@ impl Client {
 }
 
 impl Inner {
-    async fn fetch(&self, name: &str, etag: Option<&str>) -> Fetched {
-        let url = format!("{}/v1/prompts/{}", self.base_url, encode_name(name));
-        self.fetch_url(url, etag).await
-    }
-
-    /// Published version `number` of prompt `name`.
-    async fn fetch_version(&self, name: &str, number: &str) -> Fetched {
-        let number: String = number.chars().filter(char::is_ascii_digit).collect();
-        let url = format!("{}/v1/prompts/{}?version={number}", self.base_url, encode_name(name));
-        self.fetch_url(url, None).await
-    }
-
-    fn pinned(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Prompt>> {
+    fn pinned(&self) -> std::sync::MutexGuard<'_, HashMap<String, Prompt>> {
         self.pinned.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// `request` naming this client's application and instance, when it names them: the
-    /// server's fleet view sees what it was served.
-    fn identified(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.identity {
-            Some(identity) => request
-                .header("PromptVault-App", &identity.app)
-                .header("PromptVault-Instance", &identity.instance),
-            None => request,
-        }
-    }
-
-    async fn fetch_url(&self, url: String, etag: Option<&str>) -> Fetched {
-        let mut request = self.identified(self.http.get(url).bearer_auth(&self.key));
-        if let Some(etag) = etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(error) => return Fetched::Failed(error.to_string()),
-        };
-        match response.status() {
-            StatusCode::OK => {
-                let etag = response.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                match response.json::<types::ServedPrompt>().await.map(Prompt::from) {
-                    Ok(prompt) => Fetched::Prompt(Box::new(prompt), etag),
-                    Err(error) => Fetched::Failed(error.to_string()),
-                }
-            }
-            StatusCode::NOT_MODIFIED => Fetched::NotModified,
-            StatusCode::NOT_FOUND => Fetched::NotFound,
-            StatusCode::UNAUTHORIZED => Fetched::Unauthorized,
-            other => Fetched::Failed(format!("unexpected status {other}")),
-        }
     }
 
     fn store(&self, name: &str, prompt: Prompt, etag: Option<String>) {
@@ -405,26 +348,5 @@ impl Inner {
                 tracing::warn!(prompt = name, "could not revalidate; serving the last good version");
             }
         }
-    }
-}
-
-/// Percent-encodes a prompt name for the path (`support/triage` → `support%2Ftriage`).
-fn encode_name(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_percent_encoded() {
-        assert_eq!(encode_name("support/triage-v2"), "support%2Ftriage-v2");
-        assert_eq!(encode_name("a b"), "a%20b");
     }
 }

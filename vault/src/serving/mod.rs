@@ -16,6 +16,7 @@ mod fallbacks;
 mod keys;
 mod langfuse;
 pub(crate) mod model;
+mod refresh;
 mod rendering;
 mod stream;
 mod updates;
