@@ -187,11 +187,7 @@ async fn resolved_draft(
     let mut conn = db.read.acquire().await?;
     match composition::compose(&mut conn, prompt_id, name, &version.body, When::Reading).await {
         Ok(composed) => {
-            if let Some(resolved) = composed.resolved {
-                version.variables = resolved.variables();
-                version.resolved = Some(resolved);
-                version.depth = composed.depth;
-            }
+            composed.into_version(&mut version);
             Ok(Some(version))
         }
         // A refusal (a reference that does not resolve, a text too large), not a fault.

@@ -6,6 +6,8 @@
 //! that includes more, so cycles are possible there and are refused. Reading and replacing
 //! the tags is `references`'; finding what they name is this module's.
 
+mod order;
+
 use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
@@ -14,6 +16,7 @@ use crate::content::{self, Body, ChatMessage};
 use crate::references::{self, Included, MAX_DEPTH, Reference, Target};
 use crate::version::{Status, Version};
 use crate::{MAX_SOURCE_BYTES, Result, VaultError};
+pub(crate) use order::{included_first, included_names};
 
 /// A resolution one level down (a draft that includes a draft) is a boxed future: the
 /// recursion's depth is bounded by [`MAX_DEPTH`].
@@ -48,6 +51,19 @@ pub(crate) struct Composed {
     /// What each distinct reference of its own resolved to (published versions only, when
     /// publishing).
     pub pins: Vec<Pin>,
+}
+
+impl Composed {
+    /// Gives `version` its resolved content (and the variables and depth of it), if it
+    /// includes anything; what it pins.
+    pub(crate) fn into_version(self, version: &mut Version) -> Vec<Pin> {
+        if let Some(resolved) = self.resolved {
+            version.variables = resolved.variables();
+            version.resolved = Some(resolved);
+            version.depth = self.depth;
+        }
+        self.pins
+    }
 }
 
 /// `body` of prompt `prompt_id` (named `name`) with its references resolved `when`.
@@ -314,14 +330,7 @@ pub(crate) async fn as_read(
         return pinned(conn, prompt_id, version.number.get()).await;
     }
     match compose(conn, prompt_id, name, &version.body, When::Reading).await {
-        Ok(composed) => {
-            if let Some(resolved) = composed.resolved {
-                version.variables = resolved.variables();
-                version.resolved = Some(resolved);
-                version.depth = composed.depth;
-            }
-            Ok(composed.pins)
-        }
+        Ok(composed) => Ok(composed.into_version(version)),
         // A refusal: shown as written, with nothing resolved.
         Err(refused) if refused.status() < 500 => Ok(Vec::new()),
         Err(error) => Err(error),
@@ -349,44 +358,6 @@ pub(crate) async fn pinned(conn: &mut AnyConnection, prompt_id: i64, number: i64
             })
         })
         .collect()
-}
-
-/// `items` (prompts being written together: a push, an import) in an order where one
-/// included by another of them comes first, the rest as given; a cycle is left as it is (it
-/// is refused when resolved). `name` and `includes` say what each is and what it includes.
-/// At most a few hundred items: the passes over them stay small.
-pub(crate) fn included_first<T>(
-    items: Vec<T>,
-    name: impl Fn(&T) -> &str,
-    includes: impl Fn(&T) -> Vec<String>,
-) -> Vec<T> {
-    let written: HashSet<String> = items.iter().map(|item| name(item).to_owned()).collect();
-    let mut waiting: Vec<(T, Vec<String>)> = items
-        .into_iter()
-        .map(|item| {
-            let i = includes(&item);
-            (item, i)
-        })
-        .collect();
-    let mut ordered = Vec::with_capacity(waiting.len());
-    let mut placed = HashSet::new();
-    while !waiting.is_empty() {
-        let ready = |(_, included): &(T, Vec<String>)| {
-            included.iter().all(|n| !written.contains(n) || placed.contains(n))
-        };
-        let next = waiting.iter().position(ready).unwrap_or(0);
-        let (item, _) = waiting.remove(next);
-        placed.insert(name(&item).to_owned());
-        ordered.push(item);
-    }
-    ordered
-}
-
-/// The prompts `body` (of prompt `name`) includes, by name.
-pub(crate) fn included_names(body: &Body, name: &str) -> Vec<String> {
-    content::references_of(body, name)
-        .map(|found| found.into_iter().map(|r| r.name.as_str().to_owned()).collect())
-        .unwrap_or_default()
 }
 
 /// Pins `composed` to published version `version_id` (in the publishing transaction).
