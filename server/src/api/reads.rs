@@ -21,13 +21,17 @@ const CACHE_CONTROL_VALUE: &str = "private, no-cache";
         ("version" = Option<String>, Query, description = "A published version to pin: `3` or `v3`; drafts are 404 here"),
         ("unit" = Option<String>, Query, description = "A user, session or tenant id: under a rollout of the label read, the version this unit is assigned (sticky); without one, the label's current version"),
         ("PromptVault-Unit" = Option<String>, Header, description = "The unit, as a header instead of `unit`"),
+        ("PromptVault-App" = Option<String>, Header, description = "The application reading (with `PromptVault-Instance`): the fleet view sees this instance served the version read"),
+        ("PromptVault-Instance" = Option<String>, Header, description = "The instance reading, an id it makes (with `PromptVault-App`)"),
         ("If-None-Match" = Option<String>, Header, description = "The ETag already held: 304 when unchanged")),
     security(("read_key" = [])),
     responses((status = 200, description = "What the key's channel serves: live keys live, test keys staging (or live)",
             body = super::dto::ServedJson),
         (status = 304, description = "Not modified"),
+        (status = 400, description = "A malformed version, a unit over 256 bytes, or one of `PromptVault-App` and `PromptVault-Instance` without the other", body = super::dto::ErrorJson),
         (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
         (status = 404, description = "No such prompt, nothing live, or no such published version", body = super::dto::ErrorJson),
+        (status = 422, description = "An application name or instance id that is empty, over 100 bytes or not printable", body = super::dto::ErrorJson),
         (status = 429, description = "The key read more than the server's configured rate (off by default)", body = super::dto::ErrorJson),
         (status = 503, description = "A pinned version not yet in memory while the database cannot be reached", body = super::dto::ErrorJson)))]
 pub(crate) async fn read_prompt(

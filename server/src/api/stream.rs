@@ -43,14 +43,17 @@ impl StreamQuery {
 
 #[utoipa::path(get, path = "/stream", tag = "reads",
     params(StreamQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received: only what changed after it is sent")),
+        ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received: only what changed after it is sent"),
+        ("PromptVault-App" = Option<String>, Header, description = "The application (with `PromptVault-Instance`): the fleet view sees this instance served each version sent"),
+        ("PromptVault-Instance" = Option<String>, Header, description = "The instance, an id it makes (with `PromptVault-App`)")),
     security(("read_key" = [])),
     responses((status = 200, description = "`text/event-stream`: `prompt` events (data: the JSON of `GET /v1/prompts/{name}`), \
             `removed` events (data: `{\"name\"}`), each with the change's id; first what the client lacks, then each change; \
             a comment every 15 s", content_type = "text/event-stream", body = String),
-        (status = 400, description = "A malformed `Last-Event-ID` or prompt name", body = super::dto::ErrorJson),
+        (status = 400, description = "A malformed `Last-Event-ID` or prompt name, or one of `PromptVault-App` and `PromptVault-Instance` without the other", body = super::dto::ErrorJson),
         (status = 401, description = "Missing, unknown or revoked key", body = super::dto::ErrorJson),
         (status = 404, description = "A prompt named in `prompts` is not in the key's workspace", body = super::dto::ErrorJson),
+        (status = 422, description = "An application name or instance id that is empty, over 100 bytes or not printable", body = super::dto::ErrorJson),
         (status = 429, description = "The key, or its workspace, has as many streams open as the server allows", body = super::dto::ErrorJson)))]
 pub(crate) async fn stream(
     State(vault): State<Vault>,

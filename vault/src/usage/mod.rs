@@ -29,7 +29,7 @@ impl Vault {
     /// Records a report made with read key `token`: each item's counts are added to its
     /// minute. Refused whole (nothing recorded) for an unknown or revoked key (401), an item
     /// naming a prompt the key's workspace does not have (404), a malformed report (422), or
-    /// when more is pending than the server holds (429, see [`MAX_PENDING`]).
+    /// when more is pending than the server holds (429, see [`buffer::MAX_PENDING`]).
     pub async fn record_usage(&self, token: &str, report: &ReportJson) -> Result<()> {
         let workspace_id = self.serving.key_workspace(token).map_err(|refused| match refused {
             ReadRefused::Limited(retry_after) => VaultError::Limited { what: "reads", retry_after },
