@@ -91,7 +91,8 @@ fn RolloutLineView(line: RolloutLine, view: Memo<View>, actions: Actions) -> imp
             let last = line.rollout.as_ref().map(ended);
             let start = (line.may_steer && !line.candidates.is_empty())
                 .then(|| starting(&line, &name, view, actions));
-            view! { {last}{start} }.into_any()
+            let why_not = why_no_start(&line).map(|why| view! { <p class="hint">{why}</p> });
+            view! { {last}{start}{why_not} }.into_any()
         }
     };
     view! {
@@ -183,6 +184,24 @@ fn running(
         {guard}
         {steer}
         {abort}
+    }
+}
+
+/// Why the line offers no rollout to start, when it does not.
+fn why_no_start(line: &RolloutLine) -> Option<String> {
+    let label = &line.label;
+    if line.version.is_none() {
+        Some(format!(
+            "{label} points at no version of this prompt yet: move it first, then roll the next one out."
+        ))
+    } else if line.may_abort && !line.may_steer {
+        Some(format!(
+            "{label} is under review: a rollout of it cannot be started from here yet (moves of it are requested); a running one can always be aborted."
+        ))
+    } else if line.may_steer && line.candidates.is_empty() {
+        Some(format!("No version newer than {label}'s: save one to roll it out."))
+    } else {
+        None
     }
 }
 
