@@ -137,6 +137,36 @@ async fn a_token_made_to_abort_rollouts_aborts_them_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn an_abort_racing_a_ramp_step_leaves_one_consistent_state() {
+    let f = fixture().await;
+    for round in 0..5 {
+        let schedule = vec![types::rollouts::StepJson { percent: 50.0, after_minutes: 1 }];
+        let ramp = NewRollout { version: v(2), percent: 5.0, schedule, guard: None };
+        f.vault.start_rollout(&f.owner, PROMPT, "live", ramp).await.expect("start");
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_millis();
+        let due = format!("update rollouts set next_step_at = {} where state = 'running'", now - 1);
+        crate::helpers::sql(f.dir.path(), &due).await.expect("the step due now");
+        let (aborted, stepped) = tokio::join!(
+            f.vault.abort_rollout(&f.owner, PROMPT, "live", "racing"),
+            f.vault.advance_rollouts()
+        );
+        let aborted = aborted.expect("the abort always wins its own write");
+        let stepped = stepped.expect("the ramp runs");
+        let ended = f.vault.rollout(&f.owner, PROMPT, "live").await.expect("rollout");
+        assert_eq!(ended.state, "aborted", "round {round}");
+        assert!(stepped <= 1 && [5.0, 50.0].contains(&ended.percent), "round {round}: {ended:?}");
+        assert_eq!(ended, aborted, "round {round}: nothing changed it after the abort");
+        assert!(ended.next_step_at.is_none(), "an ended rollout has no step due");
+        for unit in ["a", "b", "c", "d", "e", "f"] {
+            let read = read_as(&f, Some(unit)).await;
+            assert_eq!((read["version"].as_str(), read.get("rollout")), (Some("v1"), None), "round {round}");
+        }
+        assert_eq!(f.vault.advance_rollouts().await.expect("nothing due"), 0);
+    }
+}
+
+#[tokio::test]
 async fn an_abort_leaves_the_old_version_alone_and_is_allowed_under_review() {
     let f = fixture().await;
     f.vault.start_rollout(&f.owner, PROMPT, "live", to(2, 100.0)).await.expect("start at 100 %");
