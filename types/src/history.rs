@@ -60,4 +60,7 @@ pub struct RequestJson {
     pub decided_at: Option<String>,
     /// A rejection's note.
     pub decision_note: Option<String>,
+    /// What a rollout request asks (action `rollout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<crate::rollouts::RolloutAskJson>,
 }

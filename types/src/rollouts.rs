@@ -162,6 +162,21 @@ pub struct GuardJson {
     pub min_uses: u64,
 }
 
+/// What a request for a rollout asks (under review): the share, and the ramp and guard of a
+/// rollout it starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RolloutAskJson {
+    pub percent: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<StepJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardJson>,
+}
+
+/// Shares are checked numbers (never NaN) when a request is opened, so equality is total.
+impl Eq for RolloutAskJson {}
+
 /// What a rollout's event carries besides the versions: `{"percent","state","reason"?}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -66,6 +66,9 @@ pub struct EventRequestJson {
     /// The requester's name.
     pub requested_by: String,
     pub decision_note: Option<String>,
+    /// What a rollout request asks (action `rollout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<crate::rollouts::RolloutAskJson>,
 }
 
 /// A webhook. `secret` only in the answers that create or rotate it.

@@ -140,11 +140,13 @@ impl KeyKind {
 
 words! {
     /// What a request to change a label asks for: promote and rollback move live, move
-    /// moves the label it names.
+    /// moves the label it names, rollout starts a rollout of it (or sets the share of the one
+    /// running to that version).
     pub enum RequestAction ("action", "action") {
         Promote = "promote",
         RollBack = "rollback",
         Move = "move",
+        Rollout = "rollout",
     }
 }
 

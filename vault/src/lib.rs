@@ -47,6 +47,7 @@ mod quotas;
 pub mod references;
 mod requests;
 mod reviews;
+mod rollout_requests;
 mod search;
 mod serving;
 mod sessions;

@@ -41,6 +41,7 @@ pub(crate) const SQLITE: &[(&str, &str)] = &[
     migration_file!("sqlite", "0019_usage.sql"),
     migration_file!("sqlite", "0020_usage_seen.sql"),
     migration_file!("sqlite", "0021_abort_tokens.sql"),
+    migration_file!("sqlite", "0022_rollout_requests.sql"),
 ];
 
 pub(crate) const POSTGRES: &[(&str, &str)] = &[
@@ -58,6 +59,7 @@ pub(crate) const POSTGRES: &[(&str, &str)] = &[
     migration_file!("postgres", "0012_usage.sql"),
     migration_file!("postgres", "0013_usage_seen.sql"),
     migration_file!("postgres", "0014_abort_tokens.sql"),
+    migration_file!("postgres", "0015_rollout_requests.sql"),
 ];
 
 /// The migrator of one backend's files.

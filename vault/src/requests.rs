@@ -52,6 +52,22 @@ pub(crate) enum Moving {
     },
 }
 
+/// What a request being opened asks: `action` (of `label`, for a move or a rollout) with
+/// version `number`, and for a rollout its share, ramp and guard.
+pub(crate) struct Asked<'a> {
+    pub action: RequestAction,
+    pub label: Option<&'a LabelName>,
+    pub number: VersionNumber,
+    pub rollout: Option<&'a types::rollouts::RolloutAskJson>,
+}
+
+impl<'a> Asked<'a> {
+    /// A move (or a promote or rollback: `label` none).
+    pub fn new(action: RequestAction, label: Option<&'a LabelName>, number: VersionNumber) -> Self {
+        Asked { action, label, number, rollout: None }
+    }
+}
+
 /// A request to move a label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRequest {
@@ -77,13 +93,15 @@ pub struct ChangeRequest {
     pub decided_at: Option<Timestamp>,
     /// A rejection's note.
     pub decision_note: Option<String>,
+    /// What a rollout request asks: the share, and the ramp and guard of one it starts.
+    pub rollout: Option<types::rollouts::RolloutAskJson>,
 }
 
 pub(crate) const REQUEST_QUERY: &str = "select r.id, p.name as prompt, r.action, coalesce(r.label, 'live') as label, \
      case when r.label is null then w.live_changes else coalesce(l.rule, 'review') end as rule, \
      r.number, r.state, r.note, a.name as requested_by, a.email as requested_by_email, r.requested_by as requester_id, \
      case when r.label is null then p.live_number else pl.number end as current, \
-     r.created_at, d.name as decided_by, r.decided_at, r.decision_note \
+     r.created_at, d.name as decided_by, r.decided_at, r.decision_note, r.rollout \
      from requests r join prompts p on p.id = r.prompt_id join workspaces w on w.id = r.workspace_id \
      left join labels l on l.workspace_id = r.workspace_id and l.name = r.label \
      left join prompt_labels pl on pl.prompt_id = r.prompt_id and pl.label_id = l.id \
@@ -108,6 +126,11 @@ pub(crate) fn request_from_row(row: &AnyRow) -> Result<ChangeRequest> {
         decided_by: row.try_get("decided_by")?,
         decided_at: row.try_get::<Option<i64>, _>("decided_at")?.map(Timestamp),
         decision_note: row.try_get("decision_note")?,
+        rollout: row
+            .try_get::<Option<String>, _>("rollout")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| VaultError::Internal(format!("unreadable rollout request: {e}").into()))?,
     })
 }
 
@@ -194,7 +217,7 @@ pub(crate) async fn drafts_under_review<'e>(
         "select p.name, r.number from requests r join prompts p on p.id = r.prompt_id \
          join versions v on v.prompt_id = r.prompt_id and v.number = r.number \
          where r.workspace_id = $1 and ($2 = 0 or r.prompt_id = $2) and r.state = 'open' \
-         and r.action in ('promote', 'move') and v.status = 'draft' order by p.name, r.number",
+         and r.action in ('promote', 'move', 'rollout') and v.status = 'draft' order by p.name, r.number",
     )
     .bind(workspace_id)
     .bind(prompt_id.unwrap_or(0))
@@ -217,7 +240,7 @@ pub(crate) async fn refuse_under_review(
     number: VersionNumber,
 ) -> Result<()> {
     let open: Option<i64> = sqlx::query_scalar(
-        "select id from requests where prompt_id = $1 and number = $2 and action in ('promote', 'move') \
+        "select id from requests where prompt_id = $1 and number = $2 and action in ('promote', 'move', 'rollout') \
          and state = 'open' order by id limit 1",
     )
     .bind(prompt.id)

@@ -17,13 +17,15 @@ use crate::names::LabelName;
 use crate::names::VersionNumber;
 use crate::prompts::model::roll_back_refusal;
 use crate::prompts::moves::{move_label_in, moves_by_request, promote_in, roll_back_in};
+use crate::prompts::rollout_steps::complete_in;
 use crate::prompts::steps::{find_prompt, find_version, lock_prompt, own_labels_of};
 use crate::prompts::{PromptRow, PromptState};
 use crate::quotas::Quota;
 use crate::requests::{
-    ChangeRequest, Moving, REQUEST_QUERY, RequestAction, RequestState, decide, load, note, open_request,
-    open_request_for, request_from_row,
+    Asked, ChangeRequest, Moving, REQUEST_QUERY, RequestAction, RequestState, decide, load, note,
+    open_request, open_request_for, request_from_row,
 };
+use crate::rollout_requests::{approve_rollout, completes_rollout};
 use crate::{Conflict, Result, Vault, VaultError};
 
 /// Refuses a request's decision by someone the label's rule does not entitle.
@@ -41,8 +43,10 @@ async fn label_of_request(
     label: Option<&str>,
 ) -> Result<Found> {
     let name = match (action, label) {
-        (RequestAction::Move, None) => return Err(VaultError::invalid("label", "a move names its label")),
-        (RequestAction::Move, Some(raw)) => LabelName::parse(raw)?,
+        (RequestAction::Move | RequestAction::Rollout, None) => {
+            return Err(VaultError::invalid("label", "a move or a rollout names its label"));
+        }
+        (RequestAction::Move | RequestAction::Rollout, Some(raw)) => LabelName::parse(raw)?,
         (_, None | Some(LabelName::LIVE)) => LabelName::live(),
         (_, Some(_)) => {
             return Err(VaultError::invalid(
@@ -71,6 +75,12 @@ impl Vault {
         note_text: &str,
     ) -> Result<ChangeRequest> {
         actor.require(Permission::ChangeLive)?;
+        if action == RequestAction::Rollout {
+            return Err(VaultError::invalid(
+                "action",
+                "a rollout request says its share: POST …/labels/{label}/rollout/request",
+            ));
+        }
         let note = note(note_text)?;
         let mut tx = self.db.write.begin().await?;
         // The workspace's quota lock first, as every quota-checked write takes it (see the
@@ -97,7 +107,8 @@ impl Vault {
             return Err(refusal);
         }
         let moved = (action == RequestAction::Move).then_some(&found.label.name);
-        let request = self.open_request_in(&mut tx, actor, &prompt, action, moved, number, &note).await?;
+        let request =
+            self.open_request_in(&mut tx, actor, &prompt, Asked::new(action, moved, number), &note).await?;
         tx.commit().await?;
         self.outbox.poke();
         Ok(request)
@@ -140,10 +151,16 @@ impl Vault {
         // The prompt first, as every change to a prompt does (see `lock_prompt`).
         let prompt = lock_prompt(&mut tx, actor, &request.prompt).await?;
         decide(&mut tx, actor, id, RequestState::Applied, None).await?;
+        let completes = completes_rollout(&mut tx, &prompt, &found, &request).await?;
         match request.action {
+            // Moving a label onto its running rollout's new version completes the rollout.
+            RequestAction::Promote | RequestAction::Move if completes => {
+                complete_in(&mut tx, actor, &prompt, &found, Some(&requester)).await?;
+            }
             RequestAction::Promote => {
                 promote_in(&mut tx, actor, &prompt, request.number, Some(&requester)).await?
             }
+            RequestAction::Rollout => approve_rollout(&mut tx, actor, &prompt, &found, &request).await?,
             RequestAction::RollBack => {
                 roll_back_in(&mut tx, actor, &prompt, request.number, Some(&requester)).await?;
             }
@@ -192,24 +209,24 @@ impl Vault {
         Ok(request)
     }
 
-    /// Opens a request inside the caller's transaction, which has checked that the workspace
-    /// reviews changes and that the action is possible.
-    #[allow(clippy::too_many_arguments)]
+    /// Opens a request for what is `asked`, inside the caller's transaction, which has
+    /// checked that the label is under review and that the action is possible.
     pub(crate) async fn open_request_in(
         &self,
         tx: &mut Transaction<'_, Any>,
         actor: &Actor,
         prompt: &PromptRow,
-        action: RequestAction,
-        label: Option<&LabelName>,
-        number: VersionNumber,
+        asked: Asked<'_>,
         note: &str,
     ) -> Result<ChangeRequest> {
+        let Asked { action, label, number, rollout } = asked;
         // The caller took the workspace's quota lock first (a request, a push, an import).
         self.room(tx, Quota::OpenRequestsPerWorkspace, actor.workspace_id).await?.take(1)?;
+        let rollout =
+            rollout.map(serde_json::to_string).transpose().map_err(|e| VaultError::Internal(Box::new(e)))?;
         let id: i64 = sqlx::query_scalar(
-            "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at, label) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+            "insert into requests (workspace_id, prompt_id, action, number, note, requested_by, created_at, label, rollout) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
         )
         .bind(actor.workspace_id)
         .bind(prompt.id)
@@ -219,6 +236,7 @@ impl Vault {
         .bind(actor.account_id)
         .bind(Timestamp::now().0)
         .bind(label.map(LabelName::as_str))
+        .bind(rollout)
         .fetch_one(&mut **tx)
         .await?;
         let request = load(tx, actor, id).await?;
@@ -249,8 +267,9 @@ impl Vault {
         if let Some(open) = open_request_for(tx, actor, prompt, RequestAction::Promote, None, number).await? {
             return Ok(Moving::Requested { request: open.id, opened: false });
         }
-        let request =
-            self.open_request_in(tx, actor, prompt, RequestAction::Promote, None, number, note).await?;
+        let request = self
+            .open_request_in(tx, actor, prompt, Asked::new(RequestAction::Promote, None, number), note)
+            .await?;
         Ok(Moving::Requested { request: request.id, opened: true })
     }
 
@@ -280,7 +299,8 @@ impl Vault {
         if let Some(open) = open_request_for(tx, actor, prompt, action, Some(label), number).await? {
             return Ok(Moving::Requested { request: open.id, opened: false });
         }
-        let request = self.open_request_in(tx, actor, prompt, action, Some(label), number, note).await?;
+        let request =
+            self.open_request_in(tx, actor, prompt, Asked::new(action, Some(label), number), note).await?;
         Ok(Moving::Requested { request: request.id, opened: true })
     }
 

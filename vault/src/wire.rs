@@ -108,6 +108,7 @@ impl From<&ChangeRequest> for EventRequestJson {
             note: request.note.clone(),
             requested_by: request.requested_by.clone(),
             decision_note: request.decision_note.clone(),
+            rollout: request.rollout.clone(),
         }
     }
 }
@@ -127,6 +128,7 @@ impl From<ChangeRequest> for RequestJson {
             decided_by: r.decided_by,
             decided_at: r.decided_at.map(|at| at.to_rfc3339()),
             decision_note: r.decision_note,
+            rollout: r.rollout,
         }
     }
 }

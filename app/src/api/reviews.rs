@@ -42,6 +42,11 @@ pub async fn load_requests(
                     vault::RequestAction::Promote => format!("promote v{n}"),
                     vault::RequestAction::RollBack => format!("roll back to v{n}"),
                     vault::RequestAction::Move => format!("move {} to v{n}", request.label),
+                    vault::RequestAction::Rollout => format!(
+                        "roll v{n} out on {} to {} %",
+                        request.label,
+                        request.rollout.as_ref().map_or(0.0, |r| r.percent)
+                    ),
                 },
                 diff: format!("{}?diff={n}{against}", types::prompt_page(&request.prompt)),
                 created: ssr::when(request.created_at, now),

@@ -7,6 +7,7 @@ pub(crate) mod moves;
 pub(crate) mod operations;
 mod pointers;
 mod ramps;
+pub(crate) mod rollout_steps;
 pub(crate) mod rollouts;
 pub(crate) mod splits;
 pub(crate) mod steps;

@@ -9,7 +9,7 @@ use crate::db::Timestamp;
 use crate::error::VaultError;
 use crate::events::EventKind;
 use crate::names::LabelName;
-use crate::prompts::rollouts::{minutes, record, share};
+use crate::prompts::rollout_steps::{minutes, record, share};
 use crate::prompts::splits::running_rollout;
 use crate::prompts::steps::lock_prompt;
 use crate::{Result, Vault};

@@ -19,8 +19,8 @@ use crate::{Conflict, Result, Vault, VaultError};
 /// The document's format; a reader refuses a newer one and reads the older ones as this one:
 /// format 1 (before labels) named a pointer move's `channel` (now its `label`); formats 1
 /// and 2 left out a version's config, variables and what it includes (format 3 carries
-/// them, pins included); formats 1 to 3 had no rollouts and no tokens made only to abort
-/// them (format 4).
+/// them, pins included); formats 1 to 3 had no rollouts, no requests for them and no tokens
+/// made only to abort them (format 4).
 const FORMAT: u32 = 4;
 
 /// An exported database or workspace.

@@ -197,8 +197,9 @@ pub(super) const TABLES: &[Table] = &[
             "decided_at",
             "decision_note",
             "label",
+            "rollout",
         ],
-        text: &["action", "note", "state", "decision_note", "label"],
+        text: &["action", "note", "state", "decision_note", "label", "rollout"],
         of_workspace: "workspace_id = $1",
     },
     Table {

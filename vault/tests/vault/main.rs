@@ -25,6 +25,7 @@ mod push;
 mod quotas;
 mod reviews;
 mod roles;
+mod rollout_requests;
 mod rollouts;
 mod rules;
 mod search;
