@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vault::{NewRollout, Vault};
 
-use super::dto::{Body, ErrorJson, Path, Query, VersionRef};
+use super::dto::{Body, ErrorJson, Path, Query, RequestJson, VersionRef};
 use super::{ApiError, ApiResult, Member};
 use crate::AppState;
 
@@ -28,6 +28,21 @@ pub(crate) struct StartRolloutBody {
     #[serde(default)]
     pub schedule: Vec<StepJson>,
     pub guard: Option<GuardJson>,
+}
+
+/// `POST …/rollout/request`: under review, what to ask for — a rollout (as `POST …/rollout`
+/// takes it), or the new share of the one running to that version — and a note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RolloutRequestBody {
+    pub version: VersionRef,
+    pub percent: f64,
+    #[serde(default)]
+    pub schedule: Vec<StepJson>,
+    pub guard: Option<GuardJson>,
+    /// For the reviewer.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// `PATCH …/rollout`: the new share.
@@ -66,6 +81,29 @@ pub(crate) async fn start_rollout(
     };
     let rollout = vault.start_rollout(&actor, &name, &label, new).await?;
     Ok((StatusCode::CREATED, Json(rollout)).into_response())
+}
+
+#[utoipa::path(post, path = "/manage/prompts/{name}/labels/{label}/rollout/request", tag = "rollouts",
+    params(("name" = String, Path, description = "The prompt's name, percent-encoded"), ("label" = String, Path, description = "A protected label under review")),
+    request_body = RolloutRequestBody, security(("access_token" = [])),
+    responses((status = 201, description = "The request, open: another member entitled to the label approves it (`POST /v1/manage/requests/{id}/approve`), which starts the rollout or sets its share", body = RequestJson),
+        (status = 401, body = ErrorJson), (status = 403, description = "The member may not move the label at all", body = ErrorJson), (status = 404, body = ErrorJson),
+        (status = 409, description = "Not under review for the member (`review_off`), a rollout of another version runs (`rollout_running`), or the label points nowhere (`nothing_live`)", body = ErrorJson),
+        (status = 422, description = "A preview label, an older version, a share or a ramp out of bounds", body = ErrorJson)))]
+pub(crate) async fn request_rollout(
+    State(vault): State<Vault>,
+    Member(actor): Member,
+    Path((name, label)): Path<(String, String)>,
+    Body(req): Body<RolloutRequestBody>,
+) -> ApiResult {
+    let new = NewRollout {
+        version: req.version.parse()?,
+        percent: req.percent,
+        schedule: req.schedule,
+        guard: req.guard,
+    };
+    let request = vault.request_rollout(&actor, &name, &label, new, &req.note).await?;
+    Ok((StatusCode::CREATED, Json(RequestJson::from(request))).into_response())
 }
 
 #[utoipa::path(get, path = "/manage/prompts/{name}/labels/{label}/rollout", tag = "rollouts",
@@ -151,6 +189,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(start_rollout, rollout, change_rollout))
         .routes(routes!(complete_rollout))
+        .routes(routes!(request_rollout))
         .routes(routes!(abort_rollout))
         .routes(routes!(fleet))
 }

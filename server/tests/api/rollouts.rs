@@ -278,3 +278,27 @@ async fn a_token_made_in_the_dashboard_to_abort_rollouts_aborts_one_and_is_refus
     let (_, tokens) = app.get("/v1/manage/tokens").await;
     assert!(tokens["items"].as_array().expect("tokens").iter().any(|t| t["abort_only"] == true), "{tokens}");
 }
+
+#[tokio::test]
+async fn under_review_a_rollout_is_requested_and_another_member_approves_it() {
+    let (app, _key) = app().await;
+    let editor = crate::team::invite_and_join(&app, "editor@example.com", "editor").await;
+    let (status, _) =
+        app.call(Method::PATCH, "/v1/manage/settings", Some(json!({"live_changes": "review"}))).await;
+    assert_eq!(status, 200);
+    let rollout = format!("{PROMPT}/labels/live/rollout");
+    let (status, error) = app.post(&rollout, json!({"version": 2, "percent": 10.0})).await;
+    assert!(status == 409 && error_message(&error, "review_required").contains("request it"), "{error}");
+    let (status, asked) = app
+        .post(&format!("{rollout}/request"), json!({"version": 2, "percent": 10.0, "note": "canary"}))
+        .await;
+    assert_eq!(status, 201, "{asked}");
+    assert_eq!((&asked["action"], &asked["rollout"]["percent"]), (&json!("rollout"), &json!(10.0)));
+    let (status, _) = app.post(&format!("/v1/manage/requests/{}/approve", asked["id"]), json!({})).await;
+    assert_eq!(status, 403, "not one's own request");
+    let approve = format!("/v1/manage/requests/{}/approve", asked["id"]);
+    let (status, body) = crate::team::call_as(&app, &editor, Method::POST, &approve, None).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, running) = app.get(&rollout).await;
+    assert_eq!((&running["state"], &running["percent"]), (&json!("running"), &json!(10.0)));
+}

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, error_message, read, spawn_app};
 
 /// A call made with another bearer token than the app's.
-async fn call_as(
+pub async fn call_as(
     app: &TestApp,
     token: &str,
     method: Method,
