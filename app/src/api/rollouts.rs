@@ -21,9 +21,10 @@ pub struct RolloutLine {
     pub candidates: Vec<i64>,
     /// The running rollout, or else the latest one that ended.
     pub rollout: Option<types::rollouts::RolloutJson>,
-    /// The member may start, change and complete a rollout of it (its rule lets them move
-    /// it directly).
+    /// The member may start, change and complete a rollout of it (directly, or by request).
     pub may_steer: bool,
+    /// Under review: starting, changing and completing are requested.
+    pub by_request: bool,
     /// The member may abort one (they may change the label at all).
     pub may_abort: bool,
 }
@@ -56,7 +57,8 @@ pub async fn load_rollouts(name: String) -> Result<Vec<RolloutLine>, AppError> {
             version,
             label: label.name.to_string(),
             rollout,
-            may_steer: matches!(right, Ok(vault::ChangeRight::Directly)),
+            may_steer: right.is_ok(),
+            by_request: matches!(right, Ok(vault::ChangeRight::ByRequest)),
             may_abort: right.is_ok(),
         });
     }
@@ -65,7 +67,7 @@ pub async fn load_rollouts(name: String) -> Result<Vec<RolloutLine>, AppError> {
 
 /// Starts rolling version `number` out on `label` at `percent`; `ramp` (optional) is the
 /// shares to come, comma-separated, one every `every` minutes; `max_failure_points`
-/// (optional) and `min_uses` make the guard.
+/// (optional) and `min_uses` make the guard. Under review (a `note` is sent), requests it.
 #[server]
 pub async fn start_rollout(
     name: String,
@@ -76,6 +78,7 @@ pub async fn start_rollout(
     every: String,
     max_failure_points: String,
     min_uses: String,
+    note: Option<String>,
     back: String,
 ) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
@@ -85,30 +88,71 @@ pub async fn start_rollout(
         schedule: schedule(&ramp, &every)?,
         guard: guard(&max_failure_points, &min_uses)?,
     };
-    ctx.vault.start_rollout(&actor, &name, &label, new).await?;
+    match note {
+        Some(note) => {
+            ctx.vault.request_rollout(&actor, &name, &label, new, &note).await?;
+        }
+        None => {
+            ctx.vault.start_rollout(&actor, &name, &label, new).await?;
+        }
+    }
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }
 
-/// Sets the running rollout's share.
+/// Sets the running rollout's share (of version `number`); under review (a `note` is sent),
+/// requests it.
 #[server]
 pub async fn change_rollout(
     name: String,
     label: String,
+    number: String,
     percent: String,
+    note: Option<String>,
     back: String,
 ) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    ctx.vault.change_rollout(&actor, &name, &label, share("percent", &percent)?).await?;
+    let percent = share("percent", &percent)?;
+    match note {
+        Some(note) => {
+            let version = vault::VersionNumber::parse(&number)?;
+            let new = vault::NewRollout { version, percent, schedule: Vec::new(), guard: None };
+            ctx.vault.request_rollout(&actor, &name, &label, new, &note).await?;
+        }
+        None => {
+            ctx.vault.change_rollout(&actor, &name, &label, percent).await?;
+        }
+    }
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }
 
-/// Completes the running rollout: the label points at its new version.
+/// Completes the running rollout (to version `number`): the label points at its new
+/// version. Under review (a `note` is sent), requests the move, which completes it when
+/// approved.
 #[server]
-pub async fn complete_rollout(name: String, label: String, back: String) -> Result<(), AppError> {
+pub async fn complete_rollout(
+    name: String,
+    label: String,
+    number: String,
+    note: Option<String>,
+    back: String,
+) -> Result<(), AppError> {
     let (ctx, actor) = ssr::acting().await?;
-    ctx.vault.complete_rollout(&actor, &name, &label).await?;
+    match note {
+        Some(note) => {
+            let to = vault::VersionNumber::parse(&number)?;
+            let (action, moved) = if label == "live" {
+                (vault::RequestAction::Promote, None)
+            } else {
+                (vault::RequestAction::Move, Some(label.as_str()))
+            };
+            ctx.vault.request_change(&actor, &name, action, moved, to, &note).await?;
+        }
+        None => {
+            ctx.vault.complete_rollout(&actor, &name, &label).await?;
+        }
+    }
     leptos_axum::redirect(&ssr::back_to_prompt(&name, &back));
     Ok(())
 }

@@ -301,4 +301,22 @@ async fn under_review_a_rollout_is_requested_and_another_member_approves_it() {
     assert_eq!(status, 200, "{body}");
     let (_, running) = app.get(&rollout).await;
     assert_eq!((&running["state"], &running["percent"]), (&json!("running"), &json!(10.0)));
+
+    // The dashboard's forms request the share and the completion with a note.
+    use app::api::{ChangeRollout, CompleteRollout};
+    use leptos::server_fn::ServerFn;
+    let cookie = sign_in_as(&app, "ada@example.com", "correct horse").await;
+    let common = [("name", "support/triage"), ("label", "live"), ("number", "2"), ("back", "")];
+    let share = [&common[..], &[("percent", "25"), ("note", "more")]].concat();
+    let (status, body) = call(&app, ChangeRollout::PATH, &share, Some(&cookie)).await;
+    assert!(status < 400, "{status} {body}");
+    let done = [&common[..], &[("note", "ship it")]].concat();
+    let (status, body) = call(&app, CompleteRollout::PATH, &done, Some(&cookie)).await;
+    assert!(status < 400, "{status} {body}");
+    let (_, open) = app.get("/v1/manage/requests?state=open").await;
+    let asked: Vec<_> =
+        open["items"].as_array().expect("requests").iter().map(|r| r["action"].clone()).collect();
+    assert_eq!(asked, [json!("promote"), json!("rollout")], "{open}");
+    let (_, still) = app.get(&rollout).await;
+    assert_eq!(still["percent"], 10.0, "a request changes nothing until approved");
 }

@@ -142,6 +142,7 @@ pub fn PromptPage() -> impl IntoView {
                 actions.request.version().get(),
                 actions.move_label.version().get(),
                 actions.reviews.version(),
+                actions.rollouts.versions(),
             )
         },
         |(name, ..)| api::load_requests(Some(name), Some(types::RequestState::Open)),

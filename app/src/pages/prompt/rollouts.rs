@@ -152,19 +152,31 @@ fn running(
     };
     let (percent, from, to, label) =
         (rollout.percent.to_string(), rollout.from.clone(), rollout.to.clone(), line.label.clone());
+    let by_request = line.by_request;
+    let number = to.trim_start_matches('v').to_owned();
     let steer = line.may_steer.then(|| {
         let r = actions.rollouts;
         let share_label = format!("Share of {label}");
         let (change_fields, complete_fields) = (fields(), fields());
+        let (change_number, complete_number) = (number.clone(), number.clone());
+        let (set, complete) = if by_request {
+            ("Request the share".to_owned(), format!("Request to complete: {label} on {to}"))
+        } else {
+            ("Set the share".to_owned(), format!("Complete: {label} on {to}"))
+        };
         view! {
             <ActionForm action=r.change attr:class="row">
                 {change_fields}
+                <input type="hidden" name="number" value=change_number/>
                 <label>{share_label}<input type="text" name="percent" inputmode="decimal" size="6" value=percent/></label>
-                <button type="submit" class="small">"Set the share"</button>
+                {note_field(by_request)}
+                <button type="submit" class="small">{set}</button>
             </ActionForm>
-            <ActionForm action=r.complete>
+            <ActionForm action=r.complete attr:class="row">
                 {complete_fields}
-                <button type="submit" class="small">{format!("Complete: {label} on {to}")}</button>
+                <input type="hidden" name="number" value=complete_number/>
+                {note_field(by_request)}
+                <button type="submit" class="small">{complete}</button>
             </ActionForm>
         }
     });
@@ -187,16 +199,21 @@ fn running(
     }
 }
 
+/// Under review, the note for the reviewer that makes a form a request.
+fn note_field(by_request: bool) -> Option<impl IntoView + use<>> {
+    by_request.then(|| {
+        view! {
+            <input type="text" name="note" maxlength="2000" placeholder="Note for the reviewer" aria-label="Note for the reviewer"/>
+        }
+    })
+}
+
 /// Why the line offers no rollout to start, when it does not.
 fn why_no_start(line: &RolloutLine) -> Option<String> {
     let label = &line.label;
     if line.version.is_none() {
         Some(format!(
             "{label} points at no version of this prompt yet: move it first, then roll the next one out."
-        ))
-    } else if line.may_abort && !line.may_steer {
-        Some(format!(
-            "{label} is under review: a rollout of it cannot be started from here yet (moves of it are requested); a running one can always be aborted."
         ))
     } else if line.may_steer && line.candidates.is_empty() {
         Some(format!("No version newer than {label}'s: save one to roll it out."))
@@ -227,7 +244,7 @@ fn starting(line: &RolloutLine, name: &str, view: Memo<View>, actions: Actions) 
         .map(|n| view! { <option value=n.to_string()>{format!("v{n}")}</option> })
         .collect_view();
     let field = format!("Roll out on {}", line.label);
-    let (name, label) = (name.to_owned(), line.label.clone());
+    let (name, label, by_request) = (name.to_owned(), line.label.clone(), line.by_request);
     view! {
         <ActionForm action=actions.rollouts.start attr:class="rollout-start">
             <input type="hidden" name="name" value=name/>
@@ -245,7 +262,8 @@ fn starting(line: &RolloutLine, name: &str, view: Memo<View>, actions: Actions) 
                 <label>"Stop if it fails more by (points, optional)"<input type="text" name="max_failure_points" inputmode="decimal" size="4" placeholder="2"/></label>
                 <label>"after uses"<input type="text" name="min_uses" inputmode="numeric" size="6" value="500"/></label>
             </div>
-            <button type="submit" class="small">"Start the rollout"</button>
+            {note_field(by_request)}
+            <button type="submit" class="small">{if by_request { "Request the rollout" } else { "Start the rollout" }}</button>
         </ActionForm>
     }
 }
