@@ -31,11 +31,23 @@ pub enum RolloutAction {
         /// … once it has been used at least this many times.
         #[arg(long, default_value_t = 500, requires = "max_failure_increase")]
         min_uses: u64,
+        /// Under review: ask for it, with this note for the reviewer.
+        #[arg(long, value_name = "NOTE")]
+        request: Option<String>,
     },
     /// Set the share of units that read the new version.
-    Set { percent: f64 },
+    Set {
+        percent: f64,
+        /// Under review: ask for it, with this note for the reviewer.
+        #[arg(long, value_name = "NOTE")]
+        request: Option<String>,
+    },
     /// Complete it: the label points at the new version.
-    Complete,
+    Complete {
+        /// Under review: ask for it, with this note for the reviewer.
+        #[arg(long, value_name = "NOTE")]
+        request: Option<String>,
+    },
     /// Abort it: the label reads its old version alone.
     Abort {
         /// Why, for the record.
@@ -58,7 +70,15 @@ pub async fn rollout(
             print(&rollout);
             return Ok(Outcome::Done);
         }
-        Some(RolloutAction::Start { version, percent, ramp, every, max_failure_increase, min_uses }) => {
+        Some(RolloutAction::Start {
+            version,
+            percent,
+            ramp,
+            every,
+            max_failure_increase,
+            min_uses,
+            request,
+        }) => {
             let number: u64 = version.trim_start_matches('v').parse().map_err(|_| {
                 Failure::Refused(format!("VERSION is a version number (4 or v4), not {version:?}"))
             })?;
@@ -67,20 +87,50 @@ pub async fn rollout(
             let guard = max_failure_increase
                 .map(|points| GuardJson { max_failure_increase: points / 100.0, min_uses });
             let body = serde_json::json!({ "version": number, "percent": percent, "schedule": schedule, "guard": guard });
-            remote.post(&path, &body).await?
+            match request {
+                Some(note) => return ask(remote, &format!("{path}/request"), with_note(body, note)).await,
+                None => remote.post(&path, &body).await?,
+            }
         }
-        Some(RolloutAction::Set { percent }) => {
-            remote.patch(&path, &serde_json::json!({ "percent": percent })).await?
-        }
-        Some(RolloutAction::Complete) => {
-            remote.post(&format!("{path}/complete"), &serde_json::json!({})).await?
-        }
+        Some(RolloutAction::Set { percent, request }) => match request {
+            Some(note) => {
+                let running: RolloutJson = remote.get(&path).await?;
+                let body = serde_json::json!({ "version": running.to, "percent": percent, "note": note });
+                return ask(remote, &format!("{path}/request"), body).await;
+            }
+            None => remote.patch(&path, &serde_json::json!({ "percent": percent })).await?,
+        },
+        Some(RolloutAction::Complete { request }) => match request {
+            Some(note) => {
+                // Completing under review is a request to move the label onto the new version.
+                let running: RolloutJson = remote.get(&path).await?;
+                let action = if label == "live" { "promote" } else { "move" };
+                let body = serde_json::json!({ "action": action, "version": running.to, "label": label, "note": note });
+                return ask(remote, &format!("/manage/prompts/{}/requests", segment(name)), body).await;
+            }
+            None => remote.post(&format!("{path}/complete"), &serde_json::json!({})).await?,
+        },
         Some(RolloutAction::Abort { reason }) => {
             remote.post(&format!("{path}/abort"), &serde_json::json!({ "reason": reason })).await?
         }
     };
     print(&rollout);
     Ok(Outcome::Changed)
+}
+
+/// Opens a request; prints it.
+async fn ask(remote: &Remote, path: &str, body: serde_json::Value) -> Result<Outcome, Failure> {
+    let request: types::RequestJson = remote.post(path, &body).await?;
+    println!(
+        "requested (request {}): another member approves it in the dashboard or with the API",
+        request.id
+    );
+    Ok(Outcome::Changed)
+}
+
+fn with_note(mut body: serde_json::Value, note: String) -> serde_json::Value {
+    body["note"] = note.into();
+    body
 }
 
 fn print(rollout: &RolloutJson) {

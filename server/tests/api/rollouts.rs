@@ -319,4 +319,16 @@ async fn under_review_a_rollout_is_requested_and_another_member_approves_it() {
     assert_eq!(asked, [json!("promote"), json!("rollout")], "{open}");
     let (_, still) = app.get(&rollout).await;
     assert_eq!(still["percent"], 10.0, "a request changes nothing until approved");
+    let token = app.token.clone().expect("token");
+    let asked =
+        cli(&app.base, &token, &["prompts", "rollout", "support/triage", "set", "30", "--request", "cli"])
+            .await;
+    assert!(
+        asked.code == 2 && asked.stdout.contains("requested (request"),
+        "{}{}",
+        asked.stdout,
+        asked.stderr
+    );
+    let refused = cli(&app.base, &token, &["prompts", "rollout", "support/triage", "set", "30"]).await;
+    assert!(refused.code == 3 && refused.stderr.contains("request it"), "{}", refused.stderr);
 }
