@@ -3,15 +3,14 @@
 //! 1. **Reads during a rollout**: SDK reads (wrk) of a prompt whose live label is split at
 //!    10 %, each naming a unit, against reads of a plain prompt of the same size, in
 //!    alternating runs of the same invocation; the ratio of their requests/s.
-//! 2. **Reports**: reads at a steady 1,000/s alone, then while usage reports arrive at a
-//!    steady 5,000/s (each naming one of 100 instances); the reads' p50/p99 both times, and
-//!    how many reports a second were accepted. Then the most reports a second the server
-//!    takes (wrk posting as fast as it can).
+//! 2. **Reports**: reads paced at about 1,000/s alone, then while usage reports arrive paced
+//!    at about 5,000/s (each naming one of 100 instances), both from wrk; the reads' p50/p99
+//!    both times, and how many reports a second were taken. Then the most reports a second
+//!    the server takes (wrk posting as fast as it can).
 //! 3. **Promote → Fleet**: 100 SDK clients (each its own instance, cache and stream) hold the
 //!    prompt; a promote is timed until the fleet view shows the new version served by all
 //!    100.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -131,41 +130,22 @@ fn reads_during_a_rollout(args: &Args, bench: &Bench) -> anyhow::Result<()> {
 }
 
 async fn reports_while_reading(args: &Args, bench: &Bench) -> anyhow::Result<()> {
-    let seconds = Duration::from_secs(args.seconds);
-    let read = || {
-        let request =
-            bench.client.get(format!("{}/v1/prompts/bench%2Fplain", bench.server)).bearer_auth(&bench.key);
-        async move { request.send().await.map(|r| r.status().is_success()).unwrap_or(false) }
-    };
-    let alone = steady(1_000, seconds, read).await;
-    let reports = {
-        let (client, server, key) = (bench.client.clone(), bench.server.clone(), bench.key.clone());
-        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        tokio::spawn(steady(5_000, seconds, move || {
-            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let body = json!({"app": "bench", "instance": format!("i-{}", n % 100),
-                "items": [{"prompt": "bench/plain", "version": "v1", "uses": 3, "failures": u64::from(n.is_multiple_of(10))}]});
-            let request = client.post(format!("{server}/v1/reports")).bearer_auth(&key).json(&body);
-            async move { request.send().await.map(|r| r.status().as_u16() == 202).unwrap_or(false) }
-        }))
-    };
-    let with = steady(1_000, seconds, read).await;
-    let reports = reports.await?;
+    // Both loads come from wrk, paced by a delay per connection (its `delay` hook): the load
+    // generator is light, so what is measured is the server.
+    let reads = args.work.join("paced-read.lua");
+    write_read_script(&reads, &bench.key, "bench%2Fplain", false)?;
+    paced(&reads, READ_DELAY_MS)?;
+    let reports = args.work.join("paced-report.lua");
+    write_report_script(&reports, &bench.key)?;
+    paced(&reports, REPORT_DELAY_MS)?;
+    let alone = wrk_with(&bench.server, &reads, READ_CONNECTIONS, args.seconds)?;
+    let (server, seconds) = (bench.server.clone(), args.seconds);
+    let flood = std::thread::spawn(move || wrk_with(&server, &reports, REPORT_CONNECTIONS, seconds));
+    let with = wrk_with(&bench.server, &reads, READ_CONNECTIONS, args.seconds)?;
+    let flood = flood.join().map_err(|_| anyhow::anyhow!("the report load panicked"))??;
     println!(
-        "reads at 1,000/s alone: p50 {:.2} ms, p99 {:.2} ms ({} failed); with reports at 5,000/s: p50 {:.2} ms, p99 {:.2} ms ({} failed)",
-        alone.percentile(0.5),
-        alone.percentile(0.99),
-        alone.failed,
-        with.percentile(0.5),
-        with.percentile(0.99),
-        with.failed
-    );
-    println!(
-        "reports accepted: {:.0}/s ({} of {} sent, p99 {:.2} ms)",
-        reports.ok as f64 / args.seconds as f64,
-        reports.ok,
-        reports.ok + reports.failed,
-        reports.percentile(0.99)
+        "reads at {:.0}/s alone: p50 {:.2} ms, p99 {:.2} ms; with {:.0} reports/s: reads at {:.0}/s, p50 {:.2} ms, p99 {:.2} ms (reports p99 {:.2} ms)",
+        alone.rps, alone.p50_ms, alone.p99_ms, flood.rps, with.rps, with.p50_ms, with.p99_ms, flood.p99_ms
     );
     let script = args.work.join("report.lua");
     write_report_script(&script, &bench.key)?;
@@ -174,6 +154,20 @@ async fn reports_while_reading(args: &Args, bench: &Bench) -> anyhow::Result<()>
         "reports as fast as wrk sends them (64 connections): {:.0}/s, p99 {:.2} ms",
         most.rps, most.p99_ms
     );
+    Ok(())
+}
+
+/// Paced loads: reads on 4 connections each waiting 4 ms between requests (about 1,000 a
+/// second), reports on 28 connections each waiting 5 ms (about 5,000 a second).
+const READ_CONNECTIONS: u32 = 4;
+const READ_DELAY_MS: u32 = 4;
+const REPORT_CONNECTIONS: u32 = 28;
+const REPORT_DELAY_MS: u32 = 5;
+
+/// Makes a wrk script wait `ms` between the requests of each connection.
+fn paced(script: &std::path::Path, ms: u32) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(script)?;
+    std::fs::write(script, format!("{text}delay = function() return {ms} end\n"))?;
     Ok(())
 }
 
@@ -234,71 +228,15 @@ async fn wait_for_fleet(bench: &Bench, n: u64, instances: usize, limit: Duration
     }
 }
 
-/// Latencies of requests sent at a steady rate, and how many failed.
-struct Steady {
-    latencies: Vec<Duration>,
-    ok: u64,
-    failed: u64,
-}
-
-impl Steady {
-    fn percentile(&self, p: f64) -> f64 {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let at = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
-        sorted.get(at).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    }
-}
-
-/// Sends `per_second` requests a second (in bursts every 10 ms) for `length`, each made by
-/// `send` and answering whether it succeeded; an open loop: a slow answer does not slow the
-/// sending.
-async fn steady<F, Fut>(per_second: u64, length: Duration, send: F) -> Steady
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool> + Send + 'static,
-{
-    let results = Arc::new(Mutex::new(Steady { latencies: Vec::new(), ok: 0, failed: 0 }));
-    let mut every = tokio::time::interval(Duration::from_millis(10));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let started = Instant::now();
-    let mut sent = 0u64;
-    let mut running = Vec::new();
-    while started.elapsed() < length {
-        every.tick().await;
-        let due = (started.elapsed().as_secs_f64() * per_second as f64) as u64;
-        while sent < due {
-            sent += 1;
-            let (request, results) = (send(), results.clone());
-            running.push(tokio::spawn(async move {
-                let at = Instant::now();
-                let ok = request.await;
-                let took = at.elapsed();
-                if let Ok(mut results) = results.lock() {
-                    results.latencies.push(took);
-                    if ok { results.ok += 1 } else { results.failed += 1 }
-                }
-            }));
-        }
-    }
-    for request in running {
-        let _ = request.await;
-    }
-    Arc::try_unwrap(results).ok().and_then(|m| m.into_inner().ok()).unwrap_or(Steady {
-        latencies: Vec::new(),
-        ok: 0,
-        failed: 0,
-    })
-}
-
 /// What a wrk run measured.
 struct Run {
     rps: f64,
+    p50_ms: f64,
     p99_ms: f64,
 }
 
-const WRK_DONE: &str = "done = function(s, l, r) io.write(string.format(\"BENCH rps=%.0f p99=%.3f errors=%d non2xx=%d\\n\", \
-    s.requests / (s.duration / 1e6), l:percentile(99) / 1000, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout, s.errors.status)) end\n";
+const WRK_DONE: &str = "done = function(s, l, r) io.write(string.format(\"BENCH rps=%.0f p50=%.3f p99=%.3f errors=%d non2xx=%d\\n\", \
+    s.requests / (s.duration / 1e6), l:percentile(50) / 1000, l:percentile(99) / 1000, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout, s.errors.status)) end\n";
 
 /// Reads of `prompt`, each naming a unit of its own when `by_unit`.
 fn write_read_script(path: &std::path::Path, key: &str, prompt: &str, by_unit: bool) -> anyhow::Result<()> {
@@ -326,8 +264,13 @@ fn write_report_script(path: &std::path::Path, key: &str) -> anyhow::Result<()> 
 
 /// One wrk run of `script` (one thread, 64 connections).
 fn wrk(args: &Args, server: &str, script: &std::path::Path) -> anyhow::Result<Run> {
+    wrk_with(server, script, 64, args.seconds)
+}
+
+/// One wrk run of `script` for `seconds` on one thread and `connections` connections.
+fn wrk_with(server: &str, script: &std::path::Path, connections: u32, seconds: u64) -> anyhow::Result<Run> {
     let output = std::process::Command::new("wrk")
-        .args(["-t1", "-c64", &format!("-d{}s", args.seconds), "-s"])
+        .args(["-t1", &format!("-c{connections}"), &format!("-d{seconds}s"), "-s"])
         .arg(script)
         .arg(server)
         .output()?;
@@ -341,5 +284,5 @@ fn wrk(args: &Args, server: &str, script: &std::path::Path) -> anyhow::Result<Ru
             .and_then(|value| value.parse().ok())
             .ok_or_else(|| anyhow::anyhow!("wrk: {line}"))
     };
-    Ok(Run { rps: field("rps=")?, p99_ms: field("p99=")? })
+    Ok(Run { rps: field("rps=")?, p50_ms: field("p50=")?, p99_ms: field("p99=")? })
 }
