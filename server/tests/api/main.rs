@@ -3,6 +3,7 @@
 
 mod code;
 mod code_hostile;
+mod code_workflow;
 mod composition;
 mod connections;
 mod crash;

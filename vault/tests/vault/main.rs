@@ -33,6 +33,7 @@ mod serving;
 mod storage;
 mod stream;
 mod structured;
+mod tags;
 mod team;
 mod transfer;
 mod upgrade;
